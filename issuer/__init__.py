@@ -1,0 +1,1 @@
+"""issuer: see ARCHITECTURE.md."""

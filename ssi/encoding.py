@@ -1,0 +1,110 @@
+"""Strict base64url (RFC 4648 §5, RFC 7515 §2) and strict JSON (RFC 8259, RFC 7493).
+
+Everything received from outside is decoded here, so that one rule holds
+everywhere:
+
+* base64url without padding, only the URL-safe alphabet, and canonical: the
+  unused low bits of the last character are zero, so a byte string has exactly
+  one accepted encoding (a non-canonical encoding would let two different
+  strings hash to different SD-JWT digests for the same disclosure);
+* JSON with no duplicate member names (RFC 8725 §3.11; PyJWT CVE-2024-53861),
+  no ``NaN``/``Infinity``, and a size cap checked before parsing.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from typing import Any
+
+from .errors import DuplicateMember, MalformedInput
+
+__all__ = [
+    "MAX_JSON_BYTES",
+    "b64url_encode",
+    "b64url_decode",
+    "json_loads",
+    "json_loads_object",
+    "json_dumps",
+]
+
+MAX_JSON_BYTES = 1_000_000
+"""Default cap on a JSON document we parse (1 MB, as the guarded fetcher)."""
+
+_B64URL = re.compile(r"[A-Za-z0-9_-]*")
+
+
+def b64url_encode(data: bytes) -> str:
+    """base64url without padding (RFC 7515 §2)."""
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def b64url_decode(text: str | bytes, what: str = "base64url value") -> bytes:
+    """Decode canonical unpadded base64url; refuse anything else."""
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("ascii")
+        except UnicodeDecodeError as exc:
+            raise MalformedInput(f"{what} is not ASCII") from exc
+    if not isinstance(text, str):
+        raise MalformedInput(f"{what} must be a string")
+    if _B64URL.fullmatch(text) is None:
+        raise MalformedInput(f"{what} is not unpadded base64url")
+    if len(text) % 4 == 1:
+        raise MalformedInput(f"{what} has an impossible length")
+    try:
+        data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (binascii.Error, ValueError) as exc:  # pragma: no cover - regex guards
+        raise MalformedInput(f"{what} is not base64url") from exc
+    if b64url_encode(data) != text:
+        raise MalformedInput(f"{what} is not canonically encoded")
+    return data
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise DuplicateMember(f"duplicate JSON member name {key!r}")
+        result[key] = value
+    return result
+
+
+def _no_constant(name: str) -> Any:
+    raise MalformedInput(f"JSON constant {name} is not allowed")
+
+
+def json_loads(
+    data: str | bytes, what: str = "JSON document", max_bytes: int = MAX_JSON_BYTES
+) -> Any:
+    """Parse JSON strictly: size cap first, no duplicate names, no NaN/Infinity."""
+    if len(data) > max_bytes:
+        raise MalformedInput(f"{what} is larger than {max_bytes} bytes")
+    if isinstance(data, bytes):
+        try:
+            data = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise MalformedInput(f"{what} is not UTF-8") from exc
+    try:
+        return json.loads(data, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+    except RecursionError as exc:
+        raise MalformedInput(f"{what} is nested too deeply") from exc
+    except json.JSONDecodeError as exc:
+        raise MalformedInput(f"{what} is not valid JSON: {exc.msg}") from exc
+
+
+def json_loads_object(
+    data: str | bytes, what: str = "JSON object", max_bytes: int = MAX_JSON_BYTES
+) -> dict[str, Any]:
+    """:func:`json_loads` that also requires a JSON object at the top."""
+    value = json_loads(data, what, max_bytes)
+    if not isinstance(value, dict):
+        raise MalformedInput(f"{what} must be a JSON object")
+    return value
+
+
+def json_dumps(value: Any) -> str:
+    """Compact JSON, UTF-8 kept as is (what we sign)."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)

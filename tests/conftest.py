@@ -1,0 +1,31 @@
+"""Shared test configuration: the ``--fuzz`` option and the vectors folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+VECTORS = Path(__file__).parent / "vectors"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--fuzz",
+        action="store_true",
+        default=False,
+        help="run property-based tests with many more examples (10,000 per parser)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from hypothesis import HealthCheck, settings
+
+    settings.register_profile(
+        "fuzz",
+        max_examples=10_000,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
+    settings.register_profile("default", max_examples=200, deadline=None)
+    settings.load_profile("fuzz" if config.getoption("--fuzz") else "default")
