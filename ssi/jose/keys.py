@@ -145,10 +145,10 @@ class Key:
                     key = cls(None, ed25519.Ed25519PublicKey.from_public_bytes(x))
             elif kty == "EC" and crv in _EC_CURVES:
                 curve, _alg, size, _hash = _EC_CURVES[crv]
-                x = int.from_bytes(_coordinate(jwk, "x", size), "big")
-                y = int.from_bytes(_coordinate(jwk, "y", size), "big")
+                xi = int.from_bytes(_coordinate(jwk, "x", size), "big")
+                yi = int.from_bytes(_coordinate(jwk, "y", size), "big")
                 # raises ValueError when the point is not on the curve
-                public = ec.EllipticCurvePublicNumbers(x, y, curve).public_key()
+                public = ec.EllipticCurvePublicNumbers(xi, yi, curve).public_key()
                 if private:
                     d = int.from_bytes(_coordinate(jwk, "d", size), "big")
                     ecp = ec.EllipticCurvePrivateNumbers(d, public.public_numbers()).private_key()
