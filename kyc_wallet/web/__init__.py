@@ -1,0 +1,22 @@
+"""Web plumbing shared by the three apps (issuer, wallet, verifier).
+
+The apps never import each other; what every one of them needs to be a
+well-behaved Flask app lives here once: configuration loading, the error
+handler, CSRF and security headers, SQLite storage with migrations, QR codes.
+"""
+
+from .config import load_config
+from .errors import register_error_handlers, wants_json
+from .qr import qr_svg
+from .security import csrf_exempt, install_security
+from .storage import Store
+
+__all__ = [
+    "Store",
+    "csrf_exempt",
+    "install_security",
+    "load_config",
+    "qr_svg",
+    "register_error_handlers",
+    "wants_json",
+]
