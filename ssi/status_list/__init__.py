@@ -1,0 +1,72 @@
+"""Token Status List (draft-ietf-oauth-status-list, oauth-wg @ 2fb61cd).
+
+https://datatracker.ietf.org/doc/draft-ietf-oauth-status-list/
+
+* :class:`StatusList`: the compressed byte array and its JSON form (§4);
+* :func:`build_status_list_token` / :func:`verify_status_list_token`: the
+  ``statuslist+jwt`` Status List Token (§5.1);
+* :func:`parse_status_reference`: the Referenced Token's ``status`` claim (§6.2);
+* :class:`StatusChecker`: fetching, caching and fail-closed checking (§8).
+
+JWT format only; CWT and Status List Aggregation (§9) are not implemented.
+"""
+
+from .checker import (
+    MAX_CACHE_SECONDS,
+    MIN_CACHE_SECONDS,
+    CredentialRevoked,
+    CredentialSuspended,
+    FetchResponse,
+    StatusChecker,
+    WrongMediaType,
+)
+from .status_list import (
+    ALLOWED_BITS,
+    INVALID,
+    MAX_DECOMPRESSED_BYTES,
+    SUSPENDED,
+    VALID,
+    DecompressionLimitExceeded,
+    StatusIndexOutOfRange,
+    StatusList,
+    compress,
+    decompress,
+)
+from .token import (
+    STATUS_LIST_MEDIA_TYPE,
+    STATUS_LIST_TYP,
+    KeyResolver,
+    StatusListToken,
+    StatusReference,
+    build_status_list_token,
+    parse_status_reference,
+    verify_status_list_token,
+)
+
+__all__ = [
+    "ALLOWED_BITS",
+    "INVALID",
+    "MAX_CACHE_SECONDS",
+    "MAX_DECOMPRESSED_BYTES",
+    "MIN_CACHE_SECONDS",
+    "STATUS_LIST_MEDIA_TYPE",
+    "STATUS_LIST_TYP",
+    "SUSPENDED",
+    "VALID",
+    "CredentialRevoked",
+    "CredentialSuspended",
+    "DecompressionLimitExceeded",
+    "FetchResponse",
+    "KeyResolver",
+    "StatusChecker",
+    "StatusIndexOutOfRange",
+    "StatusList",
+    "StatusListToken",
+    "StatusReference",
+    "WrongMediaType",
+    "build_status_list_token",
+    "compress",
+    "decompress",
+    "parse_status_reference",
+    "verify_status_list_token",
+]
