@@ -10,8 +10,8 @@ configuration only.
 from __future__ import annotations
 
 from web3 import HTTPProvider, Web3
-from web3.types import Wei
 from web3.providers.eth_tester import EthereumTesterProvider
+from web3.types import Wei
 
 from chain.errors import ChainError, chain_errors
 
