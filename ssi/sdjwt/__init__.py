@@ -1,0 +1,47 @@
+"""Selective Disclosure for JWTs (SD-JWT), RFC 9901: Issuer, Holder and Verifier.
+
+https://www.rfc-editor.org/rfc/rfc9901
+"""
+
+from . import spec
+from .disclosure import Disclosure, digest, rfc_json
+from .errors import KeyBindingMissing, KeyBindingUnexpected
+from .holder import HeldDisclosure, HeldSDJWT, PathQuery
+from .issuer import SD, IssuedSDJWT, issue, mark
+from .kb_jwt import KeyBinding, create_kb_jwt, verify_kb_jwt
+from .processing import ClaimPath, process
+from .randomness import RandomSource, SecureRandom
+from .serialization import SDJWTParts, from_json, split, to_json
+from .verifier import IssuerKeyResolver, OpenedSDJWT, VerifiedSDJWT, open_sd_jwt, verify
+
+__all__ = [
+    "SD",
+    "ClaimPath",
+    "Disclosure",
+    "HeldDisclosure",
+    "HeldSDJWT",
+    "IssuedSDJWT",
+    "IssuerKeyResolver",
+    "KeyBinding",
+    "KeyBindingMissing",
+    "KeyBindingUnexpected",
+    "OpenedSDJWT",
+    "PathQuery",
+    "RandomSource",
+    "SDJWTParts",
+    "SecureRandom",
+    "VerifiedSDJWT",
+    "create_kb_jwt",
+    "digest",
+    "from_json",
+    "issue",
+    "mark",
+    "open_sd_jwt",
+    "process",
+    "rfc_json",
+    "spec",
+    "split",
+    "to_json",
+    "verify",
+    "verify_kb_jwt",
+]
