@@ -1,0 +1,296 @@
+"""The guarded HTTP(S) client: the one way ``ssi`` and the apps reach the network.
+
+Every request (ARCHITECTURE.md "Rules that hold everywhere"; SECURITY.md "SSRF"):
+
+1. the URL is checked before any lookup (:func:`~ssi.fetch.address.check_url`);
+2. the host is resolved once and *every* address is checked
+   (:func:`~ssi.fetch.address.address_refusal`); the connection goes to a
+   checked address, never through a second lookup, so DNS rebinding cannot
+   swap the target, while ``Host``, SNI and certificate checks use the name;
+3. TLS verifies the certificate against the system roots (plus
+   ``extra_ca_file``), TLS 1.2 at least;
+4. a 3xx is never followed (:class:`FetchRedirect`); the body is read up to
+   ``max_bytes`` (:class:`FetchTooLarge`, by ``Content-Length`` or while
+   streaming); ``Accept-Encoding: identity``, so nothing is decompressed;
+5. one deadline covers connection, TLS, headers and body: a watchdog shuts
+   the socket when it passes, so a server sending a byte a second cannot hold
+   a worker (:class:`FetchTimeout`).
+
+Host name resolution itself (``getaddrinfo``) is bounded only by the system
+resolver's own timeout.
+"""
+
+from __future__ import annotations
+
+import http.client
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+from urllib.parse import urlencode
+
+from ..encoding import json_dumps
+from ..errors import (
+    FetchBlocked,
+    FetchError,
+    FetchHTTPStatus,
+    FetchRedirect,
+    FetchTimeout,
+    FetchTooLarge,
+    SSIError,
+)
+from .address import Target, address_refusal, check_url
+from .policy import FetchPolicy, FetchResponse
+
+__all__ = ["Fetcher", "Resolve", "system_resolve"]
+
+Resolve = Callable[[str, int], list[str]]
+"""``resolve(host, port) -> [ip, …]``: name resolution, injectable for tests."""
+
+_CHUNK = 65536
+
+
+def system_resolve(host: str, port: int) -> list[str]:
+    """All TCP addresses of ``host`` from the system resolver, in its order."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+class _Deadline:
+    """The remaining time of one request, and a watchdog that shuts its socket."""
+
+    def __init__(self, seconds: float) -> None:
+        self.end = time.monotonic() + seconds
+        self.sock: socket.socket | None = None
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def remaining(self) -> float:
+        left = self.end - time.monotonic()
+        if left <= 0:
+            raise FetchTimeout("no complete answer within the time limit")
+        return left
+
+    @property
+    def passed(self) -> bool:
+        return time.monotonic() >= self.end
+
+    def _expire(self) -> None:
+        sock = self.sock
+        if sock is not None:
+            try:  # the plain socket's shutdown, also under TLS: unblocks a pending recv
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+
+class Fetcher:
+    """GET and POST under a :class:`FetchPolicy`. ``fetcher(url)`` is ``fetcher.get(url)``."""
+
+    def __init__(self, policy: FetchPolicy | None = None, *, resolve: Resolve | None = None):
+        self.policy = policy or FetchPolicy()
+        self._resolve = resolve or system_resolve
+        self._tls = ssl.create_default_context(cafile=self.policy.extra_ca_file)
+        if self.policy.extra_ca_file is not None:
+            self._tls.load_default_certs()
+        self._tls.minimum_version = ssl.TLSVersion.TLSv1_2
+
+    def __call__(self, url: str) -> FetchResponse:
+        return self.get(url)
+
+    def get(
+        self,
+        url: str,
+        headers: Mapping[str, str] | None = None,
+        accept: str | None = None,
+        *,
+        raise_for_status: bool = True,
+    ) -> FetchResponse:
+        extra = dict(headers or {})
+        if accept is not None:
+            extra["Accept"] = accept
+        return self.request("GET", url, None, extra, raise_for_status=raise_for_status)
+
+    def post(
+        self,
+        url: str,
+        data: Mapping[str, str] | bytes | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        *,
+        raise_for_status: bool = True,
+    ) -> FetchResponse:
+        """POST a form (``data`` mapping), raw bytes (``data``), or ``json``."""
+        extra = dict(headers or {})
+        if data is not None and json is not None:
+            raise ValueError("give data or json, not both")
+        body: bytes
+        if json is not None:
+            body = json_dumps(json).encode()
+            extra.setdefault("Content-Type", "application/json")
+        elif isinstance(data, bytes):
+            body = data
+        else:
+            body = urlencode(dict(data or {})).encode("ascii")
+            extra.setdefault("Content-Type", "application/x-www-form-urlencoded")
+        return self.request("POST", url, body, extra, raise_for_status=raise_for_status)
+
+    # --- one request --------------------------------------------------------------
+
+    def addresses(self, target: Target) -> list[str]:
+        """The checked addresses of ``target``: all must be allowed, or the request is refused."""
+        try:
+            found = self._resolve(target.host, target.port)
+        except (OSError, UnicodeError) as exc:
+            raise FetchError(f"cannot resolve host {target.host!r}: {exc}") from exc
+        if not found:
+            raise FetchError(f"host {target.host!r} has no address")
+        for ip in found:
+            reason = address_refusal(ip)
+            loopback = reason == "loopback" and self.policy.allow_http_loopback
+            if reason is not None and not loopback:
+                raise FetchBlocked(f"{target.host} resolves to {ip}, which is {reason}")
+            if target.scheme == "http" and reason != "loopback":
+                raise FetchBlocked(f"plain HTTP to {target.host} ({ip}), which is not loopback")
+        return found
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        body: bytes | None,
+        headers: Mapping[str, str],
+        *,
+        raise_for_status: bool = True,
+    ) -> FetchResponse:
+        """Send one request under the policy; see the module docstring for the rules."""
+        policy = self.policy
+        target = check_url(
+            url, allow_http_loopback=policy.allow_http_loopback, max_length=policy.max_url_length
+        )
+        addresses = self.addresses(target)
+        deadline = _Deadline(policy.timeout)
+        try:
+            return self._exchange(
+                target, addresses, deadline, method, body, headers, url, raise_for_status
+            )
+        except SSIError:
+            raise
+        except ssl.SSLCertVerificationError as exc:
+            raise FetchError(f"TLS certificate of {target.host} not accepted: {exc}") from exc
+        except (OSError, http.client.HTTPException, ValueError) as exc:
+            if deadline.passed or isinstance(exc, TimeoutError):
+                raise FetchTimeout(f"{url}: no complete answer within {policy.timeout} s") from exc
+            raise FetchError(f"{url}: {exc.__class__.__name__}: {exc}") from exc
+        finally:
+            deadline.cancel()
+            if deadline.sock is not None:
+                deadline.sock.close()
+
+    def _connect(self, target: Target, addresses: list[str], deadline: _Deadline) -> socket.socket:
+        last: OSError | None = None
+        for ip in addresses:
+            try:
+                return socket.create_connection((ip, target.port), timeout=deadline.remaining())
+            except OSError as exc:
+                last = exc
+        if isinstance(last, TimeoutError):
+            raise FetchTimeout(f"connecting to {target.host}:{target.port} timed out")
+        raise FetchError(f"cannot connect to {target.host}:{target.port}: {last}")
+
+    def _exchange(
+        self,
+        target: Target,
+        addresses: list[str],
+        deadline: _Deadline,
+        method: str,
+        body: bytes | None,
+        headers: Mapping[str, str],
+        url: str,
+        raise_for_status: bool,
+    ) -> FetchResponse:
+        deadline.sock = sock = self._connect(target, addresses, deadline)
+        if target.scheme == "https":
+            sock.settimeout(deadline.remaining())
+            deadline.sock = sock = self._tls.wrap_socket(sock, server_hostname=target.host)
+        conn = http.client.HTTPConnection(target.host, target.port)
+        conn.sock = sock
+        try:
+            sock.settimeout(deadline.remaining())
+            self._send(conn, target, method, body, headers)
+            response = conn.getresponse()
+            try:
+                return self._answer(response, deadline, url, raise_for_status)
+            finally:
+                response.close()
+        finally:
+            conn.close()
+
+    def _send(
+        self,
+        conn: http.client.HTTPConnection,
+        target: Target,
+        method: str,
+        body: bytes | None,
+        headers: Mapping[str, str],
+    ) -> None:
+        conn.putrequest(method, target.path, skip_host=True, skip_accept_encoding=True)
+        default_port = 443 if target.scheme == "https" else 80
+        host = f"[{target.host}]" if ":" in target.host else target.host
+        conn.putheader("Host", host if target.port == default_port else f"{host}:{target.port}")
+        conn.putheader("Accept-Encoding", "identity")
+        conn.putheader("User-Agent", self.policy.user_agent)
+        conn.putheader("Connection", "close")
+        for name, value in headers.items():
+            conn.putheader(name, value)
+        if body is not None:
+            conn.putheader("Content-Length", str(len(body)))
+        conn.endheaders(body)
+
+    def _answer(
+        self,
+        response: http.client.HTTPResponse,
+        deadline: _Deadline,
+        url: str,
+        raise_for_status: bool,
+    ) -> FetchResponse:
+        status = response.status
+        if 300 <= status < 400:
+            location = response.getheader("location", "(no Location)")
+            raise FetchRedirect(f"{url} answered {status} to {location[:200]}: not followed")
+        if raise_for_status and not 200 <= status < 300:
+            raise FetchHTTPStatus(f"{url} answered HTTP {status}", status)
+        data = self._read_body(response, deadline, url)
+        names: dict[str, str] = {}
+        for name, value in response.getheaders():
+            key = name.lower()
+            names[key] = f"{names[key]}, {value}" if key in names else value
+        return FetchResponse(status, names, data, url)
+
+    def _read_body(
+        self, response: http.client.HTTPResponse, deadline: _Deadline, url: str
+    ) -> bytes:
+        limit = self.policy.max_bytes
+        length = response.getheader("content-length")
+        if length is not None and length.strip().isdigit() and int(length) > limit:
+            raise FetchTooLarge(f"{url} announces {int(length)} bytes, over {limit}")
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            if deadline.sock is not None:
+                deadline.sock.settimeout(deadline.remaining())
+            chunk = response.read(min(_CHUNK, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > limit:
+                raise FetchTooLarge(f"{url} sent more than {limit} bytes")
+        deadline.remaining()
+        return b"".join(chunks)
