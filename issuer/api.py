@@ -1,0 +1,111 @@
+"""The REST API for KYC vendors' back ends (API keys, ``Authorization: Bearer``).
+
+``POST /api/v1/offers`` records an applicant and returns the credential offer
+(URI, link, QR, PIN); ``GET /api/v1/credentials`` lists credentials;
+``POST /api/v1/credentials/<id>/{revoke,suspend,reinstate}`` changes a status.
+The OpenAPI 3.1 document is served at ``/api/v1/openapi.json``.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import Blueprint, current_app, jsonify, request
+
+from kyc_wallet.web import Store, csrf_exempt
+from ssi.errors import InvalidClient, InvalidRequest
+
+from .openapi import openapi_document
+from .service import STATUS_NAMES, create_offer, record_applicant, set_credential_status
+from .storage import secret_hash
+
+__all__ = ["bp"]
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _api_key_name() -> str:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise InvalidClient("send the API key as 'Authorization: Bearer <key>'")
+    digest = secret_hash(token)
+    for entry in current_app.config["API_KEYS"]:
+        name, _, key = str(entry).rpartition(":")
+        if hmac.compare_digest(secret_hash(key), digest):
+            return f"api:{name or 'key'}"
+    raise InvalidClient("unknown API key")
+
+
+def api_key_required(view: F) -> F:
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return view(_api_key_name(), *args, **kwargs)
+
+    return csrf_exempt(wrapper)  # type: ignore[return-value]
+
+
+def _json_body() -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise InvalidRequest("the request body must be a JSON object")
+    return body
+
+
+@bp.get("/openapi.json")
+def openapi() -> Any:
+    return jsonify(openapi_document(current_app.config["ISSUER_URL"]))
+
+
+@bp.post("/offers")
+@api_key_required
+def post_offer(actor: str) -> Any:
+    body = _json_body()
+    applicant = body.get("applicant")
+    if not isinstance(applicant, dict):
+        raise InvalidRequest("'applicant' must be an object with the verified KYC claims")
+    reference = body.get("reference", "")
+    applicant_id = record_applicant(applicant, actor, reference)
+    offer = create_offer(applicant_id, actor)
+    return jsonify(offer.to_json()), 201
+
+
+def _credential_json(row: Any) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "applicant_id": row["applicant_id"],
+        "status": STATUS_NAMES[row["status"]],
+        "vct": row["vct"],
+        "issued_at": row["issued_at"],
+        "expires_at": row["expires_at"],
+        "status_list": {"id": row["status_list_id"], "idx": row["status_idx"]},
+    }
+
+
+@bp.get("/credentials")
+@api_key_required
+def list_credentials(actor: str) -> Any:
+    store: Store = current_app.extensions["store"]
+    applicant = request.args.get("applicant_id")
+    if applicant:
+        rows = store.all(
+            "SELECT * FROM credentials WHERE applicant_id = ? ORDER BY issued_at DESC", (applicant,)
+        )
+    else:
+        rows = store.all("SELECT * FROM credentials ORDER BY issued_at DESC LIMIT 1000")
+    return jsonify({"credentials": [_credential_json(r) for r in rows]})
+
+
+@bp.post("/credentials/<credential_id>/<action>")
+@api_key_required
+def change_status(actor: str, credential_id: str, action: str) -> Any:
+    body = request.get_json(silent=True) or {}
+    reason = body.get("reason", "") if isinstance(body, dict) else ""
+    if not isinstance(reason, str):
+        raise InvalidRequest("'reason' must be a text")
+    status = set_credential_status(credential_id, action, actor, reason)
+    return jsonify({"id": credential_id, "status": STATUS_NAMES[status]})

@@ -1,0 +1,90 @@
+"""The issuer's app factory: ``create_app(config=None)``.
+
+Configuration (docs/configuration.md): defaults below, then a TOML file, then
+``KYCW_ISSUER_*`` environment variables, then ``config``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+
+from kyc_wallet.web import install_security, load_config, register_error_handlers
+
+from .keys import IssuerKeys
+from .storage import open_store
+
+__all__ = ["create_app", "DEFAULTS"]
+
+ROOT = Path(__file__).resolve().parent.parent
+
+DEFAULTS: dict[str, Any] = {
+    "DATA_DIR": "issuer-data",
+    "ISSUER_URL": "http://127.0.0.1:5001",
+    "ISSUER_NAME": "Demo KYC Provider",
+    "WALLET_URL": "http://127.0.0.1:5002",
+    "SIGNING_ALG": "ES256",
+    "KEY_PATH": None,
+    "CERT_CHAIN_PATH": None,
+    "OPERATOR_PASSWORD": None,
+    "API_KEYS": [],
+    "DEV_ALLOW_HTTP_LOOPBACK": False,
+    "OFFER_TTL": 86400,
+    "ACCESS_TOKEN_TTL": 300,
+    "NONCE_TTL": 300,
+    "PROOF_MAX_AGE": 300,
+    "TX_CODE_LENGTH": 6,
+    "TX_CODE_MAX_ATTEMPTS": 5,
+    "BATCH_SIZE": 5,
+    "CREDENTIAL_TTL_DAYS": 365,
+    "STATUS_LIST_SIZE": 1 << 17,
+    "STATUS_LIST_TTL": 300,
+    "STATUS_LIST_LIFETIME": 86400,
+    "RETAIN_PERSONAL_DATA": False,
+    "RATE_LIMIT_TOKEN": "60 per minute",
+    "RATE_LIMIT_NONCE": "120 per minute",
+    "RATE_LIMIT_STORAGE": "memory://",
+    "JSON_PATH_PREFIXES": ["/api/", "/token", "/nonce", "/credential", "/.well-known/", "/offers/"],
+}
+
+
+def create_app(config: Mapping[str, Any] | None = None, *, clock: Any = time.time) -> Flask:
+    """Build the issuer app; ``clock`` is injectable so tests can move time."""
+    app = Flask(
+        "issuer",
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "kyc_wallet" / "web" / "static"),
+    )
+    load_config(app, DEFAULTS, config, "KYCW_ISSUER")
+    data_dir = Path(app.config["DATA_DIR"])
+    app.config["ISSUER_URL"] = app.config["ISSUER_URL"].rstrip("/")
+    key_path = Path(app.config["KEY_PATH"] or data_dir / "issuer_key.pem")
+    chain = app.config["CERT_CHAIN_PATH"]
+    app.extensions["issuer_keys"] = IssuerKeys.load(
+        key_path, app.config["SIGNING_ALG"], Path(chain) if chain else None
+    )
+    app.extensions["store"] = open_store(str(data_dir / "issuer.sqlite"))
+    app.extensions["clock"] = clock
+    app.extensions["limiter"] = Limiter(
+        get_remote_address, app=app, storage_uri=app.config["RATE_LIMIT_STORAGE"]
+    )
+    app.jinja_env.globals.update(
+        app_title=app.config["ISSUER_NAME"], home_endpoint="operator.index"
+    )
+    install_security(app)
+    register_error_handlers(app)
+
+    from .api import bp as api_bp
+    from .metadata import bp as metadata_bp
+    from .operator import bp as operator_bp
+    from .protocol import bp as protocol_bp
+
+    for blueprint in (metadata_bp, protocol_bp, operator_bp, api_bp):
+        app.register_blueprint(blueprint)
+    return app

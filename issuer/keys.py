@@ -1,0 +1,69 @@
+"""The issuer's signing key and optional X.509 chain.
+
+Generated on first start into the data folder (file mode 0600) or loaded from
+a configured path; ES256 (the HAIP default) or EdDSA. With a certificate chain
+configured (PEM, leaf first, as the demo's local CA writes it), every
+credential carries it in ``x5c`` (SD-JWT VC §3.5, HAIP 1.0 §6.1).
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+from ssi.errors import MalformedInput
+from ssi.jose import Key
+
+__all__ = ["IssuerKeys", "load_or_create_key", "write_private_file"]
+
+
+def write_private_file(path: Path, data: bytes) -> None:
+    """Create ``path`` with mode 0600 (refusing to overwrite) and write ``data``."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+
+
+def load_or_create_key(path: Path, alg: str) -> Key:
+    """Load the PEM private key at ``path``; create it (0600) when absent."""
+    if path.exists():
+        key = Key.from_pem(path.read_bytes())
+        if not key.is_private:
+            raise MalformedInput(f"{path} does not hold a private key")
+        if key.alg != alg:
+            raise MalformedInput(f"{path} holds an {key.alg} key, configured alg is {alg}")
+        return key
+    key = Key.generate(alg)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_private_file(path, key.private_pem())
+    return key
+
+
+@dataclass(frozen=True)
+class IssuerKeys:
+    key: Key
+    x5c: tuple[str, ...] = ()
+
+    @property
+    def kid(self) -> str:
+        return self.key.thumbprint()
+
+    @classmethod
+    def load(cls, key_path: Path, alg: str, chain_path: Path | None) -> IssuerKeys:
+        key = load_or_create_key(key_path, alg)
+        if chain_path is None or not chain_path.exists():
+            return cls(key)
+        certs = x509.load_pem_x509_certificates(chain_path.read_bytes())
+        leaf_key = Key.from_public_key(certs[0].public_key())
+        if leaf_key != key.public():
+            raise MalformedInput(f"the first certificate in {chain_path} is not for the issuer key")
+        der = [c.public_bytes(serialization.Encoding.DER) for c in certs]
+        return cls(key, tuple(base64.b64encode(d).decode("ascii") for d in der))
+
+    def jwks(self) -> dict[str, list[dict[str, str]]]:
+        return {"keys": [{**self.key.public_jwk(), "kid": self.kid, "alg": self.key.alg}]}

@@ -1,0 +1,157 @@
+"""Everything the issuer publishes: OpenID4VCI 1.0 Credential Issuer Metadata
+(§12.2), OAuth Authorization Server Metadata (RFC 8414; OpenID4VCI §12.3), the
+SD-JWT VC issuer metadata (``/.well-known/jwt-vc-issuer``, SD-JWT VC §4), its
+did:web document, the credential's Type Metadata, offers by reference
+(OpenID4VCI §4.1.3) and the Token Status Lists (Token Status List §8.1).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify
+from ssi.oid4vci import spec as vci
+
+from kyc_wallet.web import Store
+from ssi.did import did_web_document, did_web_from_url
+from ssi.errors import MalformedInput
+from ssi.status_list import STATUS_LIST_MEDIA_TYPE
+
+from .keys import IssuerKeys
+from .kyc_claims import CREDENTIAL_CONFIGURATION_ID, VCT, type_metadata
+from .service import NotFound
+from .status import render_status_list
+
+__all__ = ["bp", "credential_issuer_metadata", "issuer_did"]
+
+bp = Blueprint("metadata", __name__)
+
+
+def _keys() -> IssuerKeys:
+    keys: IssuerKeys = current_app.extensions["issuer_keys"]
+    return keys
+
+
+def issuer_did() -> str | None:
+    """The issuer's did:web, when its URL's host is a name (did:web §3.1 forbids IPs)."""
+    try:
+        return did_web_from_url(current_app.config["ISSUER_URL"])
+    except MalformedInput:
+        return None
+
+
+def credential_issuer_metadata() -> dict[str, Any]:
+    config = current_app.config
+    url = config["ISSUER_URL"]
+    meta = type_metadata()
+    claims = [
+        {
+            "path": c["path"],
+            "mandatory": c["mandatory"],
+            "display": [{"name": d["label"], "locale": d["locale"]} for d in c["display"]],
+        }
+        for c in meta["claims"]
+    ]
+    return {
+        "credential_issuer": url,
+        "credential_endpoint": f"{url}/credential",
+        "nonce_endpoint": f"{url}/nonce",
+        "batch_credential_issuance": {"batch_size": int(config["BATCH_SIZE"])},
+        "display": [{"name": config["ISSUER_NAME"], "locale": "en-US"}],
+        "credential_configurations_supported": {
+            CREDENTIAL_CONFIGURATION_ID: {
+                "format": vci.FORMAT_SD_JWT_VC,
+                "vct": VCT,
+                "scope": "kyc",
+                "cryptographic_binding_methods_supported": ["jwk"],
+                "credential_signing_alg_values_supported": [_keys().key.alg],
+                "proof_types_supported": {
+                    "jwt": {"proof_signing_alg_values_supported": ["ES256", "EdDSA"]}
+                },
+                "credential_metadata": {"display": meta["display"], "claims": claims},
+            }
+        },
+    }
+
+
+@bp.get(vci.WELL_KNOWN_CREDENTIAL_ISSUER)
+def openid_credential_issuer() -> Any:
+    return jsonify(credential_issuer_metadata())
+
+
+@bp.get(vci.WELL_KNOWN_OAUTH_AUTHORIZATION_SERVER)
+def oauth_authorization_server() -> Any:
+    url = current_app.config["ISSUER_URL"]
+    return jsonify(
+        {
+            "issuer": url,
+            "token_endpoint": f"{url}/token",
+            "grant_types_supported": [vci.GRANT_PRE_AUTHORIZED_CODE],
+            "pre-authorized_grant_anonymous_access_supported": True,
+            "response_types_supported": [],
+            "token_endpoint_auth_methods_supported": ["none"],
+        }
+    )
+
+
+@bp.get("/.well-known/jwt-vc-issuer")
+def jwt_vc_issuer() -> Any:
+    return jsonify({"issuer": current_app.config["ISSUER_URL"], "jwks": _keys().jwks()})
+
+
+@bp.get("/.well-known/did.json")
+def did_document() -> Any:
+    did = issuer_did()
+    if did is None:
+        raise NotFound("this issuer's URL names an IP address, which did:web cannot express")
+    return jsonify(did_web_document(did, [_keys().key.public()]))
+
+
+@bp.get("/vct/kyc")
+def vct_type_metadata() -> Any:
+    return jsonify(type_metadata())
+
+
+@bp.get("/offers/<offer_id>")
+def credential_offer(offer_id: str) -> Any:
+    """OpenID4VCI 1.0 §4.1.3: the offer by reference, while it is still usable."""
+    store: Store = current_app.extensions["store"]
+    now = int(current_app.extensions["clock"]())
+    row = store.one(
+        "SELECT offer_json FROM offers WHERE id = ? AND used_at IS NULL AND burnt_at IS NULL"
+        " AND expires_at > ?",
+        (offer_id, now),
+    )
+    if row is None:
+        raise NotFound("this credential offer does not exist, was used, or has expired")
+    response = jsonify(json.loads(row["offer_json"]))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/statuslists/<list_id>")
+def status_list(list_id: str) -> Any:
+    """Token Status List §8.1: the signed list, cacheable for its ``ttl``."""
+    config = current_app.config
+    keys = _keys()
+    header: dict[str, object] = {"kid": keys.kid}
+    if keys.x5c:
+        header["x5c"] = list(keys.x5c)
+    store: Store = current_app.extensions["store"]
+    token = render_status_list(
+        store.conn,
+        list_id,
+        f"{config['ISSUER_URL']}/statuslists/{list_id}",
+        keys.key,
+        now=int(current_app.extensions["clock"]()),
+        ttl=int(config["STATUS_LIST_TTL"]),
+        lifetime=int(config["STATUS_LIST_LIFETIME"]),
+        issuer=config["ISSUER_URL"],
+        header=header,
+    )
+    if token is None:
+        raise NotFound(f"no status list {list_id!r}")
+    response = Response(token, mimetype=STATUS_LIST_MEDIA_TYPE)
+    response.headers["Cache-Control"] = f"public, max-age={int(config['STATUS_LIST_TTL'])}"
+    return response

@@ -1,0 +1,166 @@
+"""The KYC provider's operator web UI (templates/issuer/): sign in, record a
+KYC result, approve it with an offer (QR code + PIN), see issued credentials,
+revoke, suspend or reinstate them, read the audit log."""
+
+from __future__ import annotations
+
+import hmac
+import json
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+
+from kyc_wallet.web import Store
+from kyc_wallet.web.config import persistent_secret
+
+from .kyc_claims import INVESTOR_CATEGORIES, KYC_LEVELS, KYC_METHODS, claim_label
+from .service import STATUS_NAMES, NotFound, create_offer, record_applicant, set_credential_status
+
+__all__ = ["bp", "operator_password"]
+
+bp = Blueprint("operator", __name__)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def operator_password() -> str:
+    """The configured password, or one generated into the data folder (0600)."""
+    configured = current_app.config.get("OPERATOR_PASSWORD")
+    if configured:
+        return str(configured)
+    return persistent_secret(Path(current_app.config["DATA_DIR"]) / "operator_password")
+
+
+def signed_in(view: F) -> F:
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if not session.get("operator"):
+            return redirect(url_for("operator.login", next=request.path))
+        return view(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _store() -> Store:
+    store: Store = current_app.extensions["store"]
+    return store
+
+
+@bp.get("/")
+def root() -> Any:
+    return redirect(url_for("operator.index"))
+
+
+@bp.route("/operator/login", methods=["GET", "POST"])
+def login() -> Any:
+    if request.method == "POST":
+        given = request.form.get("password", "")
+        if hmac.compare_digest(given.encode(), operator_password().encode()):
+            session.clear()
+            session["operator"] = True
+            target = request.args.get("next", "")
+            return redirect(target if target.startswith("/operator") else url_for("operator.index"))
+        flash("Wrong password.", "error")
+        return render_template("issuer/login.html"), 401
+    return render_template("issuer/login.html")
+
+
+@bp.post("/operator/logout")
+def logout() -> Any:
+    session.clear()
+    return redirect(url_for("operator.login"))
+
+
+@bp.get("/operator/")
+@signed_in
+def index() -> Any:
+    applicants = _store().all(
+        "SELECT a.id, a.reference, a.state, a.created_at, a.record,"
+        " (SELECT COUNT(*) FROM credentials c WHERE c.applicant_id = a.id) AS credentials"
+        " FROM applicants a ORDER BY a.created_at DESC, a.rowid DESC LIMIT 200"
+    )
+    rows = []
+    for row in applicants:
+        record = json.loads(row["record"]) if row["record"] else {}
+        name = f"{record.get('given_name', '')} {record.get('family_name', '')}".strip()
+        rows.append({**dict(row), "name": name or "(erased after issuance)"})
+    return render_template("issuer/index.html", applicants=rows)
+
+
+@bp.route("/operator/applicants/new", methods=["GET", "POST"])
+@signed_in
+def new_applicant() -> Any:
+    choices = {"levels": KYC_LEVELS, "methods": KYC_METHODS, "categories": INVESTOR_CATEGORIES}
+    if request.method == "POST":
+        form = request.form.to_dict()
+        form["pep"] = "pep" in request.form
+        applicant_id = record_applicant(form, "operator", form.get("reference", ""))
+        flash(
+            "KYC result recorded. Approve it to hand the applicant a credential offer.", "success"
+        )
+        return redirect(url_for("operator.applicant", applicant_id=applicant_id))
+    return render_template("issuer/new_applicant.html", **choices)
+
+
+@bp.get("/operator/applicants/<applicant_id>")
+@signed_in
+def applicant(applicant_id: str) -> Any:
+    row = _store().one("SELECT * FROM applicants WHERE id = ?", (applicant_id,))
+    if row is None:
+        raise NotFound(f"no applicant {applicant_id!r}")
+    record = json.loads(row["record"]) if row["record"] else None
+    credentials = _store().all(
+        "SELECT * FROM credentials WHERE applicant_id = ? ORDER BY issued_at DESC", (applicant_id,)
+    )
+    return render_template(
+        "issuer/applicant.html",
+        applicant=row,
+        record=record,
+        label=lambda name: claim_label([name]),
+        credentials=credentials,
+        status_names=STATUS_NAMES,
+    )
+
+
+@bp.post("/operator/applicants/<applicant_id>/offer")
+@signed_in
+def approve(applicant_id: str) -> Any:
+    offer = create_offer(applicant_id, "operator")
+    return render_template("issuer/offer.html", offer=offer, applicant_id=applicant_id)
+
+
+@bp.get("/operator/credentials")
+@signed_in
+def credentials() -> Any:
+    rows = _store().all(
+        "SELECT c.*, a.reference FROM credentials c JOIN applicants a ON a.id = c.applicant_id"
+        " ORDER BY c.issued_at DESC LIMIT 500"
+    )
+    return render_template("issuer/credentials.html", credentials=rows, status_names=STATUS_NAMES)
+
+
+@bp.post("/operator/credentials/<credential_id>/<action>")
+@signed_in
+def change_status(credential_id: str, action: str) -> Any:
+    set_credential_status(credential_id, action, "operator", request.form.get("reason", ""))
+    flash(f"Credential {credential_id}: {action} done. Verifiers see it at their next check.")
+    back = request.form.get("back", "")
+    return redirect(back if back.startswith("/operator/") else url_for("operator.credentials"))
+
+
+@bp.get("/operator/audit")
+@signed_in
+def audit_log() -> Any:
+    rows = _store().all("SELECT * FROM audit_log ORDER BY seq DESC LIMIT 500")
+    return render_template("issuer/audit.html", rows=rows)

@@ -1,0 +1,185 @@
+"""What the KYC provider's operators and back ends do, once for the web UI and
+the REST API: record an applicant, approve with a credential offer (code +
+PIN), list, revoke, suspend and reinstate credentials.
+
+Every change is one transaction that also appends to the audit log.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from flask import current_app
+from ssi.oid4vci import spec as vci
+
+from kyc_wallet.web import Store, qr_svg
+from ssi.errors import InvalidRequest
+
+from .kyc_claims import CREDENTIAL_CONFIGURATION_ID, KycRecord
+from .storage import audit, secret_hash
+
+__all__ = [
+    "CreatedOffer",
+    "NotFound",
+    "record_applicant",
+    "create_offer",
+    "set_credential_status",
+    "STATUS_NAMES",
+]
+
+STATUS_NAMES = {0: "valid", 1: "revoked", 2: "suspended"}
+_STATUS_BY_ACTION = {"revoke": 1, "suspend": 2, "reinstate": 0}
+
+
+class NotFound(InvalidRequest):
+    error = "not_found"
+    status = 404
+
+
+def _store() -> Store:
+    store: Store = current_app.extensions["store"]
+    return store
+
+
+def _now() -> int:
+    return int(current_app.extensions["clock"]())
+
+
+def record_applicant(data: dict[str, Any], actor: str, reference: str = "") -> str:
+    """Validate and store a KYC record; return the applicant id."""
+    record = KycRecord.from_dict(data)
+    if not isinstance(reference, str) or len(reference) > 200:
+        raise InvalidRequest("'reference' must be a text of at most 200 characters")
+    applicant_id = secrets.token_hex(8)
+    body = json.dumps(record.to_dict(), sort_keys=True)
+    with _store().transaction() as conn:
+        conn.execute(
+            "INSERT INTO applicants (id, reference, record, record_sha256, state, created_at,"
+            " created_by) VALUES (?, ?, ?, ?, 'recorded', ?, ?)",
+            (applicant_id, reference, body, secret_hash(body), _now(), actor),
+        )
+        audit(conn, _now(), actor, "applicant.recorded", applicant_id, reference=reference)
+    return applicant_id
+
+
+@dataclass(frozen=True)
+class CreatedOffer:
+    offer_id: str
+    applicant_id: str
+    tx_code: str
+    offer: dict[str, Any]
+    offer_uri: str
+    expires_at: int
+
+    @property
+    def link(self) -> str:
+        """``openid-credential-offer://?credential_offer_uri=…`` (OpenID4VCI 1.0 §4.1)."""
+        return (
+            f"{vci.CREDENTIAL_OFFER_SCHEME}?credential_offer_uri={quote(self.offer_uri, safe='')}"
+        )
+
+    @property
+    def same_device_link(self) -> str:
+        """The same offer for a local web wallet (ARCHITECTURE.md "Links")."""
+        wallet = str(current_app.config["WALLET_URL"]).rstrip("/")
+        return f"{wallet}/offer?credential_offer_uri={quote(self.offer_uri, safe='')}"
+
+    def qr(self) -> str:
+        return qr_svg(self.link)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "offer_id": self.offer_id,
+            "applicant_id": self.applicant_id,
+            "credential_offer_uri": self.offer_uri,
+            "credential_offer": self.offer,
+            "link": self.link,
+            "same_device_link": self.same_device_link,
+            "tx_code": self.tx_code,
+            "expires_at": self.expires_at,
+            "qr_svg": self.qr(),
+        }
+
+
+def _tx_code(length: int) -> str:
+    return "".join(secrets.choice("0123456789") for _ in range(length))
+
+
+def create_offer(applicant_id: str, actor: str) -> CreatedOffer:
+    """Approve an applicant: a pre-authorized code with a PIN (OpenID4VCI 1.0 §4.1.1).
+
+    Earlier offers of the same applicant that were not used are withdrawn.
+    """
+    config = current_app.config
+    store = _store()
+    row = store.one("SELECT state, record FROM applicants WHERE id = ?", (applicant_id,))
+    if row is None:
+        raise NotFound(f"no applicant {applicant_id!r}")
+    if row["record"] is None:
+        raise InvalidRequest("this applicant's KYC record was erased after issuance")
+    offer_id = secrets.token_urlsafe(18)
+    code = secrets.token_urlsafe(32)
+    length = int(config["TX_CODE_LENGTH"])
+    tx_code = _tx_code(length)
+    offer = {
+        "credential_issuer": config["ISSUER_URL"],
+        "credential_configuration_ids": [CREDENTIAL_CONFIGURATION_ID],
+        "grants": {
+            vci.GRANT_PRE_AUTHORIZED_CODE: {
+                "pre-authorized_code": code,
+                "tx_code": {
+                    "input_mode": "numeric",
+                    "length": length,
+                    "description": "Enter the PIN your KYC provider gave you",
+                },
+            }
+        },
+    }
+    now = _now()
+    expires_at = now + int(config["OFFER_TTL"])
+    with store.transaction() as conn:
+        conn.execute(
+            "UPDATE offers SET burnt_at = ? WHERE applicant_id = ? AND used_at IS NULL"
+            " AND burnt_at IS NULL",
+            (now, applicant_id),
+        )
+        conn.execute(
+            "INSERT INTO offers (id, applicant_id, code_hash, tx_code_hash, batch_size,"
+            " offer_json, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                offer_id,
+                applicant_id,
+                secret_hash(code),
+                secret_hash(tx_code),
+                int(config["BATCH_SIZE"]),
+                json.dumps(offer),
+                now,
+                expires_at,
+            ),
+        )
+        conn.execute("UPDATE applicants SET state = 'approved' WHERE id = ?", (applicant_id,))
+        audit(conn, now, actor, "offer.created", applicant_id, offer_id=offer_id)
+    offer_uri = f"{config['ISSUER_URL']}/offers/{offer_id}"
+    return CreatedOffer(offer_id, applicant_id, tx_code, offer, offer_uri, expires_at)
+
+
+def set_credential_status(credential_id: str, action: str, actor: str, reason: str = "") -> int:
+    """Revoke, suspend or reinstate; effective at the status list's next fetch."""
+    if action not in _STATUS_BY_ACTION:
+        raise InvalidRequest("action must be one of revoke, suspend, reinstate")
+    status = _STATUS_BY_ACTION[action]
+    with _store().transaction() as conn:
+        row = conn.execute(
+            "SELECT status FROM credentials WHERE id = ?", (credential_id,)
+        ).fetchone()
+        if row is None:
+            raise NotFound(f"no credential {credential_id!r}")
+        if row[0] == 1 and status != 1:
+            raise InvalidRequest("a revoked credential cannot be suspended or reinstated")
+        conn.execute("UPDATE credentials SET status = ? WHERE id = ?", (status, credential_id))
+        audit(conn, _now(), actor, f"credential.{action}", credential_id, reason=reason[:500])
+    return status

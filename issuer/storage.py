@@ -1,0 +1,119 @@
+"""The issuer's SQLite database: applicants, offers, tokens, nonces, issued
+credentials, status lists, API keys, and the append-only audit log.
+
+Secrets (pre-authorized codes, PINs, access tokens, API keys) are stored only
+as SHA-256 hashes. Single-use values are consumed with
+``UPDATE … WHERE used_at IS NULL`` (ARCHITECTURE.md "Storage and state"). The
+audit log refuses ``UPDATE`` and ``DELETE`` by trigger.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from sqlite_migrate import Migrations
+
+from kyc_wallet.web import Store
+
+__all__ = ["migrations", "open_store", "secret_hash", "audit"]
+
+migrations = Migrations("kyc-wallet-issuer")
+
+
+@migrations()
+def m001_initial(db: Any) -> None:
+    db.executescript(
+        """
+        CREATE TABLE applicants (
+            id TEXT PRIMARY KEY,
+            reference TEXT NOT NULL,
+            record TEXT,                 -- the KYC record as JSON; NULL once erased
+            record_sha256 TEXT NOT NULL,
+            state TEXT NOT NULL,         -- recorded, approved, issued, erased
+            created_at INTEGER NOT NULL,
+            created_by TEXT NOT NULL
+        );
+        CREATE TABLE offers (
+            id TEXT PRIMARY KEY,
+            applicant_id TEXT NOT NULL REFERENCES applicants(id),
+            code_hash TEXT NOT NULL UNIQUE,
+            tx_code_hash TEXT NOT NULL,
+            tx_code_attempts INTEGER NOT NULL DEFAULT 0,
+            batch_size INTEGER NOT NULL,
+            offer_json TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL,
+            used_at INTEGER,
+            burnt_at INTEGER
+        );
+        CREATE TABLE access_tokens (
+            token_hash TEXT PRIMARY KEY,
+            offer_id TEXT NOT NULL REFERENCES offers(id),
+            expires_at INTEGER NOT NULL,
+            used_at INTEGER
+        );
+        CREATE TABLE nonces (
+            nonce TEXT PRIMARY KEY,
+            expires_at INTEGER NOT NULL,
+            used_at INTEGER
+        );
+        CREATE TABLE status_lists (
+            id TEXT PRIMARY KEY,
+            bits INTEGER NOT NULL,
+            size INTEGER NOT NULL,
+            created_at INTEGER NOT NULL
+        );
+        CREATE TABLE credentials (
+            id TEXT PRIMARY KEY,
+            offer_id TEXT NOT NULL REFERENCES offers(id),
+            applicant_id TEXT NOT NULL REFERENCES applicants(id),
+            status_list_id TEXT NOT NULL REFERENCES status_lists(id),
+            status_idx INTEGER NOT NULL,
+            status INTEGER NOT NULL DEFAULT 0,   -- 0 valid, 1 revoked, 2 suspended
+            holder_thumbprint TEXT NOT NULL,
+            vct TEXT NOT NULL,
+            issued_at INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL,
+            sha256 TEXT NOT NULL,
+            UNIQUE (status_list_id, status_idx)
+        );
+        CREATE TABLE api_keys (
+            key_hash TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            revoked_at INTEGER
+        );
+        CREATE TABLE audit_log (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            at INTEGER NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            detail TEXT NOT NULL
+        );
+        CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+            BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+        CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+            BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+        CREATE INDEX credentials_applicant ON credentials(applicant_id);
+        CREATE INDEX offers_applicant ON offers(applicant_id);
+        """
+    )
+
+
+def open_store(path: str) -> Store:
+    return Store(path, migrations)
+
+
+def secret_hash(value: str) -> str:
+    return hashlib.sha256(value.encode("utf-8")).hexdigest()
+
+
+def audit(conn: Any, at: int, actor: str, action: str, subject: str, **detail: Any) -> None:
+    """Append one line to the audit log (inside the caller's transaction)."""
+    conn.execute(
+        "INSERT INTO audit_log (at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)",
+        (at, actor, action, subject, json.dumps(detail, sort_keys=True)),
+    )
