@@ -11,11 +11,11 @@ import json
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify
-from ssi.oid4vci import spec as vci
 
 from kyc_wallet.web import Store
 from ssi.did import did_web_document, did_web_from_url
 from ssi.errors import MalformedInput
+from ssi.oid4vci import spec as vci
 from ssi.status_list import STATUS_LIST_MEDIA_TYPE
 
 from .keys import IssuerKeys

@@ -14,10 +14,10 @@ from typing import Any
 from urllib.parse import quote
 
 from flask import current_app
-from ssi.oid4vci import spec as vci
 
 from kyc_wallet.web import Store, qr_svg
 from ssi.errors import InvalidRequest
+from ssi.oid4vci import spec as vci
 
 from .kyc_claims import CREDENTIAL_CONFIGURATION_ID, KycRecord
 from .storage import audit, secret_hash
