@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..encoding import b64url_decode, b64url_encode
-from ..errors import MalformedInput, ResolutionError
+from ..errors import AlgorithmNotAllowed, MalformedInput, ResolutionError
 from ..jose import Key
 from .multikey import X25519_PUB, decode_multikey
 
@@ -128,7 +128,7 @@ def _from_jwk(
             if len(raw) != 32:
                 raise MalformedInput("an X25519 JWK 'x' must be 32 bytes")
             return VerificationMethod(method_id, kind, controller, x25519=raw, extra=extra)
-    except MalformedInput as exc:
+    except (MalformedInput, AlgorithmNotAllowed) as exc:
         raise ResolutionError(f"verification method {method_id}: {exc}") from exc
     if "d" in jwk:
         raise ResolutionError(f"verification method {method_id}: a private JWK")

@@ -22,8 +22,8 @@ _SIGNING = ("authentication", "assertionMethod", "capabilityInvocation", "capabi
 
 
 def did_jwk_from_key(key: Key) -> str:
-    """The did:jwk of a key's public JWK (members ``kty``, ``crv``, ``x`` (, ``y``))."""
-    return PREFIX + b64url_encode(json_dumps(key.public_jwk()).encode())
+    """The did:jwk of a key's public JWK: members sorted, compact (as didkit writes it)."""
+    return PREFIX + b64url_encode(json_dumps(dict(sorted(key.public_jwk().items()))).encode())
 
 
 def resolve_did_jwk(did: str) -> DIDDocument:
