@@ -17,6 +17,7 @@ web3.py (``ContractLogicError`` from JSON-RPC nodes), eth-tester
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -76,6 +77,10 @@ def _reason(exc: BaseException) -> str:
     if isinstance(message, bytes):
         message = message.decode("utf-8", "replace")
     text = str(message)
+    # Hardhat: "Error: VM Exception while processing transaction: reverted with reason string 'X'"
+    found = re.search(r"reverted with (?:reason string|custom error) '(.*)'", text, re.DOTALL)
+    if found:
+        return found.group(1)
     for prefix in ("execution reverted: ", "execution reverted", "Reverted "):
         if text.startswith(prefix):
             text = text[len(prefix) :]

@@ -1,0 +1,210 @@
+"""The outbox worker: turns queued intents into transactions, exactly once.
+
+Each run first settles every transaction the outbox holds as ``signed`` (a
+previous run may have died after storing it): it reads the receipt of the
+stored hash, waits for it if the node still has it pending, or broadcasts the
+*same raw bytes* again when the node never saw them and the nonce is still
+free. Only then does it plan new transactions, from the chain's current state
+(so an intent already satisfied on chain costs nothing): create the investor's
+ONCHAINID if missing, add the KYC claim if missing, register (batched per
+registry), correct the country, or delete. Every transaction is signed, then
+stored and committed with its hash and nonce, then broadcast, then its receipt
+is recorded; ``hook`` is called at each of those points (tests kill the
+process there). A node that is down raises :class:`ChainUnavailable` and leaves
+the intents queued with that message; a revert counts an attempt, and after
+``max_attempts`` the intent is ``failed``.
+
+One worker per (chain, agent key) at a time: the key's nonces are its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from chain.erc3643 import Call, ERC3643Client
+from chain.errors import ChainUnavailable, TransactionReverted, chain_errors
+from chain.outbox import (
+    DONE,
+    DROPPED,
+    FAILED,
+    MINED,
+    QUEUED,
+    REMOVED,
+    REVERTED,
+    SIGNED,
+    Intent,
+    Outbox,
+)
+from chain.transactions import Sender, SignedTx
+
+__all__ = ["Worker", "WorkReport", "Hook"]
+
+Hook = Callable[[str, str, str], None]  # (event: signed|sent|recorded, kind, tx_hash)
+
+
+@dataclass
+class WorkReport:
+    """What one run did."""
+
+    done: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+    transactions: int = 0
+    gas_used: int = 0
+
+
+@dataclass(frozen=True)
+class _Step:
+    kind: str
+    intents: list[Intent]
+    identities: tuple[str, ...] = ()
+
+
+class Worker:
+    """Processes the queued intents of ``client``'s chain with the ``agent`` key."""
+
+    def __init__(
+        self,
+        outbox: Outbox,
+        client: ERC3643Client,
+        agent: Sender,
+        *,
+        batch_size: int = 50,
+        max_attempts: int = 5,
+        hook: Hook | None = None,
+    ) -> None:
+        self.outbox = outbox
+        self.client = client
+        self.agent = agent
+        self.chain = client.deployment.caip2
+        self.batch_size = batch_size
+        self.max_attempts = max_attempts
+        self.hook = hook or (lambda event, kind, tx_hash: None)
+
+    def run_once(self) -> WorkReport:
+        """Settle pending transactions, then work the queue until nothing moves."""
+        report = WorkReport()
+        try:
+            self._settle(report)
+            blocked: set[int] = set()
+            for _ in range(5):  # create identity, claim, register, country: at most 4 rounds
+                queued = [
+                    i for i in self.outbox.intents(self.chain, state=QUEUED) if i.id not in blocked
+                ]
+                steps = self._plan(queued, report)
+                if not steps:
+                    break
+                for step in steps:
+                    self._execute(step, report, blocked)
+        except ChainUnavailable as exc:
+            waiting = [i.id for i in self.outbox.intents(self.chain, state=QUEUED)]
+            self.outbox.set_state(waiting, QUEUED, f"{exc} (will retry)")
+            raise
+        return report
+
+    # --- planning ----------------------------------------------------------------
+
+    def _plan(self, intents: list[Intent], report: WorkReport) -> list[_Step]:
+        creates: dict[str, list[Intent]] = {}
+        claims: dict[str, list[Intent]] = {}
+        registers: dict[str, list[tuple[Intent, str]]] = {}
+        singles: list[_Step] = []
+        for intent in intents:
+            client, registry, wallet = self.client, intent.registry, intent.address
+            if intent.desired == REMOVED:
+                if client.contains(registry, wallet):
+                    singles.append(_Step("delete", [intent]))
+                else:
+                    self._done(intent, report)
+                continue
+            identity = client.identity_of(wallet)
+            if identity is None:
+                creates.setdefault(wallet, []).append(intent)
+            elif not client.has_valid_claim(identity):
+                claims.setdefault(identity, []).append(intent)
+            elif not client.contains(registry, wallet):
+                registers.setdefault(registry, []).append((intent, identity))
+            elif client.investor_country(registry, wallet) != intent.country:
+                singles.append(_Step("update_country", [intent]))
+            else:
+                self._done(intent, report)
+        steps = [_Step("create_identity", group) for group in creates.values()]
+        steps += [_Step("add_claim", group, (identity,)) for identity, group in claims.items()]
+        for pairs in registers.values():
+            for start in range(0, len(pairs), self.batch_size):
+                chunk = pairs[start : start + self.batch_size]
+                kind = "register" if len(chunk) == 1 else "batch_register"
+                steps.append(_Step(kind, [i for i, _ in chunk], tuple(d for _, d in chunk)))
+        return steps + singles
+
+    def _done(self, intent: Intent, report: WorkReport) -> None:
+        self.outbox.set_state([intent.id], DONE)
+        report.done.append(intent.id)
+
+    def _call(self, step: _Step) -> Call:
+        client, first = self.client, step.intents[0]
+        if step.kind == "create_identity":
+            return client.create_identity_call(first.address)
+        if step.kind == "add_claim":
+            return client.add_claim_call(step.identities[0], first.claim_data)
+        if step.kind in ("register", "batch_register"):
+            return client.register_call(
+                first.registry,
+                [i.address for i in step.intents],
+                list(step.identities),
+                [i.country for i in step.intents],
+            )
+        if step.kind == "update_country":
+            return client.update_country_call(first.registry, first.address, first.country)
+        return client.delete_call(first.registry, first.address)
+
+    # --- sending and recording ------------------------------------------------------
+
+    def _execute(self, step: _Step, report: WorkReport, blocked: set[int]) -> None:
+        call = self._call(step)
+        ids = [i.id for i in step.intents]
+        signed = self.agent.sign(call.function, call.gas, self.agent.next_nonce())
+        tx_id = self.outbox.record_signed(self.chain, signed, step.kind, ids)
+        self.hook("signed", step.kind, signed.tx_hash)
+        self.agent.broadcast(signed)
+        self.hook("sent", step.kind, signed.tx_hash)
+        if not self._record(tx_id, signed, call.what, step.intents, report):
+            blocked.update(ids)
+        self.hook("recorded", step.kind, signed.tx_hash)
+
+    def _record(
+        self, tx_id: int, signed: SignedTx, what: str, intents: list[Intent], report: WorkReport
+    ) -> bool:
+        receipt = self.agent.wait(signed.tx_hash)
+        report.transactions += 1
+        report.gas_used += int(receipt["gasUsed"])
+        block, gas = int(receipt["blockNumber"]), int(receipt["gasUsed"])
+        try:
+            self.agent.confirm(signed, receipt, what)
+        except TransactionReverted as exc:
+            self.outbox.record_outcome(tx_id, REVERTED, block=block, gas_used=gas, error=str(exc))
+            for intent in intents:
+                state = FAILED if intent.attempts + 1 >= self.max_attempts else QUEUED
+                self.outbox.set_state([intent.id], state, str(exc), attempt=True)
+                if state == FAILED:
+                    report.failed.append(intent.id)
+            return False
+        self.outbox.record_outcome(tx_id, MINED, block=block, gas_used=gas)
+        return True
+
+    def _settle(self, report: WorkReport) -> None:
+        """Resolve the transactions a previous run stored but did not record."""
+        for record in self.outbox.transactions(self.chain, sender=self.agent.address, state=SIGNED):
+            signed = record.signed
+            if self.agent.receipt(signed.tx_hash) is None and not self.agent.is_known(
+                signed.tx_hash
+            ):
+                with chain_errors(f"reading the nonce of {signed.sender}"):
+                    used = self.agent.w3.eth.get_transaction_count(self.agent.address, "latest")
+                if used > signed.nonce:
+                    note = f"nonce {signed.nonce} taken by another transaction: dropped"
+                    self.outbox.record_outcome(record.id, DROPPED, error=note)
+                    continue
+                self.agent.broadcast(signed)  # the same bytes: the same transaction
+            intents = self.outbox.intents_by_id(record.intent_ids)
+            self._record(record.id, signed, f"{record.kind} (after restart)", intents, report)
