@@ -47,7 +47,7 @@ def _sd(loader: _SpecLoader, node: yaml.Node) -> SD:
     if isinstance(node, yaml.ScalarNode):
         if node.style in ('"', "'"):
             return SD(loader.construct_scalar(node))
-        tag = loader.resolve(yaml.ScalarNode, node.value, (True, False))
+        tag = loader.resolve(yaml.ScalarNode, node.value, (True, False))  # type: ignore[no-untyped-call]
         return SD(loader.construct_object(yaml.ScalarNode(tag, node.value)))
     if isinstance(node, yaml.MappingNode):
         return SD(loader.construct_mapping(node, deep=True))
