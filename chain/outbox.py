@@ -84,7 +84,9 @@ def m001_create(db: Database) -> None:
         pk="id",
         not_null={"chain", "sender", "nonce", "tx_hash", "raw", "kind", "state"},
     )
-    db["transactions"].create_index(["chain", "tx_hash"], unique=True)  # type: ignore[union-attr]
+    # Not unique: after the in-process chain restarted empty, replaying an intent
+    # signs the very same bytes (same key, nonce, call), a new transaction there.
+    db["transactions"].create_index(["chain", "tx_hash"])  # type: ignore[union-attr]
     db["transactions"].create_index(["chain", "sender", "state"])  # type: ignore[union-attr]
 
 

@@ -56,8 +56,15 @@ class Sender:
         self.account = account
         self.address: ChecksumAddress = account.address
         self.timeout = timeout
-        with chain_errors("reading the chain id"):
-            self.chain_id: int = w3.eth.chain_id
+        self._chain_id: int | None = None
+
+    @property
+    def chain_id(self) -> int:
+        """The node's chain id (read once, at first use: a node may be down at start)."""
+        if self._chain_id is None:
+            with chain_errors("reading the chain id"):
+                self._chain_id = int(self.w3.eth.chain_id)
+        return self._chain_id
 
     def next_nonce(self) -> int:
         """The account's next nonce, counting transactions still pending on the node."""

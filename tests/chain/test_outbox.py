@@ -1,0 +1,116 @@
+"""The outbox: intents committed first, one per (chain, registry, address); failures kept."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from eth_account import Account
+
+from chain.artifacts import node_modules
+from chain.backend import connect
+from chain.devchain import DevChain
+from chain.erc3643 import ERC3643Client
+from chain.errors import ArtifactsMissing, ChainUnavailable, OutboxError
+from chain.outbox import DONE, FAILED, QUEUED, REGISTERED, REMOVED, Outbox
+from chain.transactions import Sender
+from chain.worker import Worker
+
+CHAIN = "eip155:31337"
+REGISTRY = "0x" + "11" * 20
+DATA = hashlib.sha256(b"verification record").digest()
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_database_is_wal_with_full_sync_and_migrated(outbox: Outbox) -> None:
+    assert outbox.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert outbox.db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    names = [r["name"] for r in outbox.db["_sqlite_migrations"].rows]
+    assert names == ["m001_create"]
+
+
+def test_one_intent_per_chain_registry_address(outbox: Outbox) -> None:
+    wallet = Account.create().address
+    first = outbox.whitelist(CHAIN, REGISTRY, wallet.lower(), 276, DATA)
+    again = outbox.whitelist(CHAIN, REGISTRY, wallet, 276, DATA)
+    removed = outbox.remove(CHAIN, REGISTRY, wallet)
+    assert first.id == again.id == removed.id
+    assert removed.desired == REMOVED and removed.state == QUEUED
+    assert removed.country == 276  # kept for the record
+    assert outbox.db["intents"].count == 1
+    other_chain = outbox.whitelist("eip155:1", REGISTRY, wallet, 276, DATA)
+    assert other_chain.id != first.id and other_chain.desired == REGISTERED
+
+
+def test_country_outside_iso_numeric_is_refused(outbox: Outbox) -> None:
+    with pytest.raises(OutboxError, match="ISO 3166-1"):
+        outbox.whitelist(CHAIN, REGISTRY, Account.create().address, 0, DATA)
+    with pytest.raises(OutboxError, match="ISO 3166-1"):
+        outbox.whitelist(CHAIN, REGISTRY, Account.create().address, 1000, DATA)
+
+
+def test_claim_data_must_be_a_32_byte_hash(outbox: Outbox) -> None:
+    with pytest.raises(OutboxError, match="32-byte"):
+        outbox.whitelist(CHAIN, REGISTRY, Account.create().address, 276, b"passport no 123")
+
+
+def test_malformed_address_is_refused(outbox: Outbox) -> None:
+    with pytest.raises(OutboxError, match="not an address"):
+        outbox.whitelist(CHAIN, REGISTRY, "0x1234", 276, DATA)
+
+
+def test_unknown_intent_is_an_outbox_error(outbox: Outbox) -> None:
+    with pytest.raises(OutboxError, match="no intent"):
+        outbox.intent(CHAIN, REGISTRY, Account.create().address)
+
+
+def test_missing_artifacts_tell_the_user_to_run_npm_ci(tmp_path: Path) -> None:
+    with pytest.raises(ArtifactsMissing, match="npm ci"):
+        node_modules(start=tmp_path)
+
+
+def test_node_down_leaves_the_intent_queued(inproc_env: DevChain, outbox: Outbox) -> None:
+    dev = inproc_env
+    registry = dev.deployment.token("SOLAR").identity_registry
+    wallet = dev.investor().address
+    outbox.whitelist(dev.deployment.caip2, registry, wallet, 276, DATA)
+    down = connect(f"http://127.0.0.1:{free_port()}", timeout=2)
+    worker = Worker(
+        outbox, ERC3643Client(down, dev.deployment, dev.claim_signer), Sender(down, dev.owner)
+    )
+    with pytest.raises(ChainUnavailable, match="node is unreachable"):
+        worker.run_once()
+    intent = outbox.intent(dev.deployment.caip2, registry, wallet)
+    assert intent.state == QUEUED
+    assert intent.last_error is not None and "unreachable" in intent.last_error
+    assert outbox.transactions(dev.deployment.caip2) == []
+    dev.worker(outbox).run_once()  # the node is back: the same intent goes through
+    assert outbox.intent(dev.deployment.caip2, registry, wallet).state == DONE
+    assert dev.client.is_verified(registry, wallet)
+
+
+def test_revert_counts_an_attempt_then_fails_with_the_reason(
+    inproc_env: DevChain, outbox: Outbox
+) -> None:
+    """A key that does not own the IdFactory: the revert reason reaches the intent."""
+    dev = inproc_env
+    intruder = dev.investor(funded=True)
+    registry = dev.deployment.token("SOLAR").identity_registry
+    wallet = dev.investor().address
+    outbox.whitelist(dev.deployment.caip2, registry, wallet, 276, DATA)
+    worker = Worker(outbox, dev.client, Sender(dev.w3, intruder), max_attempts=2)
+    worker.run_once()
+    intent = outbox.intent(dev.deployment.caip2, registry, wallet)
+    assert (intent.state, intent.attempts) == (QUEUED, 1)
+    assert intent.last_error is not None and "Ownable: caller is not the owner" in intent.last_error
+    report = worker.run_once()
+    assert report.failed == [intent.id]
+    assert outbox.intent(dev.deployment.caip2, registry, wallet).state == FAILED
