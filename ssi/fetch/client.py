@@ -90,10 +90,24 @@ class _Deadline:
         self._timer.cancel()
 
 
+class _OwnedSocketConnection(http.client.HTTPConnection):
+    """An HTTPConnection that never closes the socket we gave it.
+
+    ``getresponse`` closes the connection when the server says
+    ``Connection: close``; the socket must stay usable so that the body is read
+    under the deadline (``settimeout`` on a closed socket raises EBADF).
+    """
+
+    def close(self) -> None:
+        self.sock = None
+
+
 class Fetcher:
     """GET and POST under a :class:`FetchPolicy`. ``fetcher(url)`` is ``fetcher.get(url)``."""
 
-    def __init__(self, policy: FetchPolicy | None = None, *, resolve: Resolve | None = None):
+    def __init__(
+        self, policy: FetchPolicy | None = None, *, resolve: Resolve | None = None
+    ) -> None:
         self.policy = policy or FetchPolicy()
         self._resolve = resolve or system_resolve
         self._tls = ssl.create_default_context(cafile=self.policy.extra_ca_file)
@@ -219,7 +233,7 @@ class Fetcher:
         if target.scheme == "https":
             sock.settimeout(deadline.remaining())
             deadline.sock = sock = self._tls.wrap_socket(sock, server_hostname=target.host)
-        conn = http.client.HTTPConnection(target.host, target.port)
+        conn = _OwnedSocketConnection(target.host, target.port)
         conn.sock = sock
         try:
             sock.settimeout(deadline.remaining())
@@ -231,6 +245,7 @@ class Fetcher:
                 response.close()
         finally:
             conn.close()
+            sock.close()
 
     def _send(
         self,
