@@ -87,4 +87,10 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Any = time.tim
 
     for blueprint in (metadata_bp, protocol_bp, operator_bp, api_bp):
         app.register_blueprint(blueprint)
+    limiter = app.extensions["limiter"]
+    for endpoint, setting in (
+        ("protocol.token", "RATE_LIMIT_TOKEN"),
+        ("protocol.nonce", "RATE_LIMIT_NONCE"),
+    ):
+        limiter.limit(lambda s=setting: app.config[s])(app.view_functions[endpoint])
     return app

@@ -75,7 +75,7 @@ def openapi_document(server_url: str) -> dict[str, Any]:
             },
         },
     }
-    security = [{"apiKey": []}]
+    security: list[dict[str, list[str]]] = [{"apiKey": []}]
     return {
         "openapi": "3.1.0",
         "info": {"title": "kyc-wallet issuer API", "version": "1"},

@@ -103,7 +103,7 @@ def index() -> Any:
 def new_applicant() -> Any:
     choices = {"levels": KYC_LEVELS, "methods": KYC_METHODS, "categories": INVESTOR_CATEGORIES}
     if request.method == "POST":
-        form = request.form.to_dict()
+        form: dict[str, Any] = request.form.to_dict()
         form["pep"] = "pep" in request.form
         applicant_id = record_applicant(form, "operator", form.get("reference", ""))
         flash(

@@ -11,13 +11,12 @@ import json
 import secrets
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
 from flask import current_app
 
 from kyc_wallet.web import Store, qr_svg
 from ssi.errors import InvalidRequest
-from ssi.oid4vci import spec as vci
+from ssi.oid4vci import CredentialOffer, PreAuthorizedCodeGrant, TxCode, build_offer_link
 
 from .kyc_claims import CREDENTIAL_CONFIGURATION_ID, KycRecord
 from .storage import audit, secret_hash
@@ -78,15 +77,13 @@ class CreatedOffer:
     @property
     def link(self) -> str:
         """``openid-credential-offer://?credential_offer_uri=…`` (OpenID4VCI 1.0 §4.1)."""
-        return (
-            f"{vci.CREDENTIAL_OFFER_SCHEME}?credential_offer_uri={quote(self.offer_uri, safe='')}"
-        )
+        return build_offer_link(offer_uri=self.offer_uri)
 
     @property
     def same_device_link(self) -> str:
         """The same offer for a local web wallet (ARCHITECTURE.md "Links")."""
         wallet = str(current_app.config["WALLET_URL"]).rstrip("/")
-        return f"{wallet}/offer?credential_offer_uri={quote(self.offer_uri, safe='')}"
+        return build_offer_link(offer_uri=self.offer_uri, base=f"{wallet}/offer")
 
     def qr(self) -> str:
         return qr_svg(self.link)
@@ -125,20 +122,14 @@ def create_offer(applicant_id: str, actor: str) -> CreatedOffer:
     code = secrets.token_urlsafe(32)
     length = int(config["TX_CODE_LENGTH"])
     tx_code = _tx_code(length)
-    offer = {
-        "credential_issuer": config["ISSUER_URL"],
-        "credential_configuration_ids": [CREDENTIAL_CONFIGURATION_ID],
-        "grants": {
-            vci.GRANT_PRE_AUTHORIZED_CODE: {
-                "pre-authorized_code": code,
-                "tx_code": {
-                    "input_mode": "numeric",
-                    "length": length,
-                    "description": "Enter the PIN your KYC provider gave you",
-                },
-            }
-        },
-    }
+    offer = CredentialOffer(
+        credential_issuer=config["ISSUER_URL"],
+        credential_configuration_ids=(CREDENTIAL_CONFIGURATION_ID,),
+        pre_authorized_code=PreAuthorizedCodeGrant(
+            code,
+            TxCode("numeric", length, "Enter the PIN your KYC provider gave you"),
+        ),
+    ).to_dict()
     now = _now()
     expires_at = now + int(config["OFFER_TTL"])
     with store.transaction() as conn:

@@ -1,0 +1,67 @@
+"""Signing one KYC credential: an SD-JWT VC (``dc+sd-jwt``) bound to the holder
+key in ``cnf.jwk``, with ``iss``, ``iat``, ``exp``, ``vct`` and a ``status``
+reference into the issuer's Token Status List (SD-JWT VC §3.2.2, Token Status
+List §6.1). The issuer's ``kid`` (and ``x5c`` chain when configured) go in the
+header so verifiers find the key in ``/.well-known/jwt-vc-issuer`` or through
+their X.509 roots (SD-JWT VC §4, §3.5)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app
+
+from ssi.jose import Key
+from ssi.sdjwt import issue, mark
+
+from .keys import IssuerKeys
+from .kyc_claims import VCT, KycRecord, sd_paths
+
+__all__ = ["IssuedCredential", "issue_kyc_credential"]
+
+SD_JWT_VC_TYP = "dc+sd-jwt"  # FIXME: import from ssi.sdjwt_vc once it lands
+
+
+@dataclass(frozen=True)
+class IssuedCredential:
+    vct: str
+    compact: str
+
+
+def issue_kyc_credential(
+    record: KycRecord,
+    holder_key: Key,
+    *,
+    list_id: str,
+    idx: int,
+    now: int,
+    today: dt.date,
+    lifetime: int,
+) -> IssuedCredential:
+    keys: IssuerKeys = current_app.extensions["issuer_keys"]
+    issuer_url = current_app.config["ISSUER_URL"]
+    claims = record.credential_claims(today)
+    marked = mark(claims, sd_paths(claims))
+    marked.update(
+        {
+            "iss": issuer_url,
+            "iat": now,
+            "exp": now + lifetime,
+            "vct": VCT,
+            "status": {"status_list": {"idx": idx, "uri": f"{issuer_url}/statuslists/{list_id}"}},
+        }
+    )
+    header: dict[str, Any] = {"kid": keys.kid}
+    if keys.x5c:
+        header["x5c"] = list(keys.x5c)
+    issued = issue(
+        marked,
+        keys.key,
+        typ=SD_JWT_VC_TYP,
+        cnf={"jwk": holder_key.public_jwk()},
+        header=header,
+        decoys=(1, 3),
+    )
+    return IssuedCredential(VCT, issued.compact())

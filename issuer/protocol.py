@@ -1,0 +1,275 @@
+"""OpenID4VCI 1.0 endpoints: Token (§6, pre-authorized code grant with
+``tx_code``), Nonce (§7) and Credential (§8, ``proofs`` with batch issuance).
+
+Every single-use value (pre-authorized code, access token, ``c_nonce``) is
+consumed with ``UPDATE … WHERE used_at IS NULL`` inside the transaction that
+issues, so a replay, a race or a crash never yields a second credential and a
+failed request changes nothing. Errors carry the spec's codes (§6.3, §8.3.1).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import secrets
+from typing import Any
+
+from flask import Blueprint, current_app, jsonify, request
+
+from kyc_wallet.web import Store, csrf_exempt
+from ssi.errors import (
+    InvalidCredentialRequest,
+    InvalidGrant,
+    InvalidNonce,
+    InvalidProof,
+    InvalidRequest,
+    UnknownCredentialConfiguration,
+)
+from ssi.oid4vci import (
+    CredentialRequest,
+    CredentialResponse,
+    NonceResponse,
+    TokenRequest,
+    TokenResponse,
+    verify_proof,
+)
+from ssi.oid4vci.errors import (
+    InvalidAccessToken,
+    InvalidEncryptionParameters,
+    UnknownCredentialIdentifier,
+)
+
+from .credential import issue_kyc_credential
+from .kyc_claims import CREDENTIAL_CONFIGURATION_ID, KycRecord
+from .status import allocate_index
+from .storage import audit, secret_hash
+
+__all__ = ["bp"]
+
+bp = Blueprint("protocol", __name__)
+
+
+def _store() -> Store:
+    store: Store = current_app.extensions["store"]
+    return store
+
+
+def _now() -> int:
+    return int(current_app.extensions["clock"]())
+
+
+def _no_store(body: dict[str, Any], status: int = 200) -> Any:
+    response = jsonify(body)
+    response.status_code = status
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/token")
+@csrf_exempt
+def token() -> Any:
+    """§6.1: exchange the pre-authorized code (and the PIN) for an access token."""
+    form_type = request.mimetype
+    if form_type != "application/x-www-form-urlencoded":
+        raise InvalidRequest("the Token Request must be application/x-www-form-urlencoded")
+    req = TokenRequest.from_form_body(request.get_data(cache=False))
+    config = current_app.config
+    now = _now()
+    store = _store()
+    row = store.one(
+        "SELECT * FROM offers WHERE code_hash = ?", (secret_hash(req.pre_authorized_code),)
+    )
+    if row is None:
+        raise InvalidGrant("unknown pre-authorized code")
+    if row["used_at"] is not None:
+        raise InvalidGrant("this pre-authorized code was already used")
+    if row["burnt_at"] is not None:
+        raise InvalidGrant("this pre-authorized code is no longer valid")
+    if row["expires_at"] <= now:
+        raise InvalidGrant("this pre-authorized code has expired")
+    if req.tx_code is None:
+        raise InvalidRequest("this offer needs the PIN ('tx_code')")
+    max_attempts = int(config["TX_CODE_MAX_ATTEMPTS"])
+    if not secrets.compare_digest(secret_hash(req.tx_code), row["tx_code_hash"]):
+        with store.transaction() as conn:
+            conn.execute(
+                "UPDATE offers SET tx_code_attempts = tx_code_attempts + 1,"
+                " burnt_at = CASE WHEN tx_code_attempts + 1 >= ? THEN ? ELSE burnt_at END"
+                " WHERE id = ? AND used_at IS NULL AND burnt_at IS NULL",
+                (max_attempts, now, row["id"]),
+            )
+            attempts = conn.execute(
+                "SELECT tx_code_attempts FROM offers WHERE id = ?", (row["id"],)
+            ).fetchone()[0]
+            audit(
+                conn, now, "wallet", "token.wrong_tx_code", row["applicant_id"], attempts=attempts
+            )
+        left = max(0, max_attempts - attempts)
+        if left == 0:
+            raise InvalidGrant(
+                "wrong PIN; too many attempts: ask your KYC provider for a new offer"
+            )
+        raise InvalidGrant(f"wrong PIN; {left} attempt(s) left")
+    access_token = secrets.token_urlsafe(32)
+    ttl = int(config["ACCESS_TOKEN_TTL"])
+    with store.transaction() as conn:
+        used = conn.execute(
+            "UPDATE offers SET used_at = ? WHERE id = ? AND used_at IS NULL AND burnt_at IS NULL"
+            " AND expires_at > ?",
+            (now, row["id"], now),
+        ).rowcount
+        if used != 1:
+            raise InvalidGrant("this pre-authorized code was already used")
+        conn.execute(
+            "INSERT INTO access_tokens (token_hash, offer_id, expires_at) VALUES (?, ?, ?)",
+            (secret_hash(access_token), row["id"], now + ttl),
+        )
+        audit(conn, now, "wallet", "token.issued", row["applicant_id"], offer_id=row["id"])
+    return _no_store(TokenResponse(access_token, "Bearer", ttl).to_dict())
+
+
+@bp.post("/nonce")
+@csrf_exempt
+def nonce() -> Any:
+    """§7: a fresh, unpredictable, single-use ``c_nonce``."""
+    value = secrets.token_urlsafe(24)
+    _store().execute(
+        "INSERT INTO nonces (nonce, expires_at) VALUES (?, ?)",
+        (value, _now() + int(current_app.config["NONCE_TTL"])),
+    )
+    return _no_store(NonceResponse(value).to_dict())
+
+
+def _bearer() -> str:
+    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not value:
+        raise InvalidAccessToken("send the access token as 'Authorization: Bearer <token>'")
+    return value.strip()
+
+
+def _parse_request() -> CredentialRequest:
+    if request.mimetype != "application/json":
+        raise InvalidCredentialRequest("the Credential Request must be application/json")
+    try:
+        body = json.loads(request.get_data(cache=False) or b"null")
+    except ValueError as exc:
+        raise InvalidCredentialRequest("the Credential Request is not JSON") from exc
+    req = CredentialRequest.from_dict(body)
+    if req.credential_identifier is not None:
+        raise UnknownCredentialIdentifier("this issuer issues no credential identifiers")
+    if req.credential_configuration_id != CREDENTIAL_CONFIGURATION_ID:
+        raise UnknownCredentialConfiguration(
+            f"unknown credential configuration {req.credential_configuration_id!r}"
+        )
+    if req.credential_response_encryption is not None:
+        raise InvalidEncryptionParameters("this issuer does not encrypt credential responses")
+    return req
+
+
+@bp.post("/credential")
+@csrf_exempt
+def credential() -> Any:
+    """§8: one credential per proof key (batch), bound to that key."""
+    config = current_app.config
+    token_hash = secret_hash(_bearer())
+    now = _now()
+    store = _store()
+    grant = store.one(
+        "SELECT t.offer_id, t.expires_at, t.used_at, o.batch_size, o.applicant_id"
+        " FROM access_tokens t JOIN offers o ON o.id = t.offer_id WHERE t.token_hash = ?",
+        (token_hash,),
+    )
+    if grant is None or grant["expires_at"] <= now:
+        raise InvalidAccessToken("the access token is unknown or has expired")
+    if grant["used_at"] is not None:
+        raise InvalidAccessToken("the access token was already used for a Credential Request")
+    req = _parse_request()
+    proofs = req.jwt_proofs(grant["batch_size"])
+    seen_nonces: list[str] = []
+
+    def collect_nonce(value: str) -> bool:
+        # consumed below, in the transaction that issues
+        seen_nonces.append(value)
+        return True
+
+    keys = [
+        verify_proof(
+            p,
+            audience=config["ISSUER_URL"],
+            now=now,
+            nonce=collect_nonce,
+            max_age=int(config["PROOF_MAX_AGE"]),
+        )
+        for p in proofs
+    ]
+    thumbprints = [k.thumbprint() for k in keys]
+    if len(set(thumbprints)) != len(thumbprints):
+        raise InvalidProof("each proof must be made with a different key")
+    nonces = sorted(set(seen_nonces))
+    applicant = store.one("SELECT record FROM applicants WHERE id = ?", (grant["applicant_id"],))
+    if applicant is None or applicant["record"] is None:
+        raise InvalidCredentialRequest("the KYC record for this offer is no longer available")
+    record = KycRecord.from_dict(json.loads(applicant["record"]))
+    today = dt.datetime.fromtimestamp(now, dt.UTC).date()
+    lifetime = int(config["CREDENTIAL_TTL_DAYS"]) * 86400
+    credentials: list[str | dict[str, Any]] = []
+    with store.transaction() as conn:
+        placeholders = ",".join("?" for _ in nonces)
+        consumed = conn.execute(
+            f"UPDATE nonces SET used_at = ? WHERE nonce IN ({placeholders})"
+            " AND used_at IS NULL AND expires_at > ?",
+            (now, *nonces, now),
+        ).rowcount
+        if consumed != len(nonces):
+            raise InvalidNonce("the proof's c_nonce is unknown, used or expired: get a new one")
+        taken = conn.execute(
+            "UPDATE access_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL",
+            (now, token_hash),
+        ).rowcount
+        if taken != 1:
+            raise InvalidAccessToken("the access token was already used for a Credential Request")
+        for holder_key in keys:
+            list_id, idx = allocate_index(conn, int(config["STATUS_LIST_SIZE"]), now)
+            issued = issue_kyc_credential(
+                record,
+                holder_key,
+                list_id=list_id,
+                idx=idx,
+                now=now,
+                today=today,
+                lifetime=lifetime,
+            )
+            conn.execute(
+                "INSERT INTO credentials (id, offer_id, applicant_id, status_list_id, status_idx,"
+                " holder_thumbprint, vct, issued_at, expires_at, sha256)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    secrets.token_hex(8),
+                    grant["offer_id"],
+                    grant["applicant_id"],
+                    list_id,
+                    idx,
+                    holder_key.thumbprint(),
+                    issued.vct,
+                    now,
+                    now + lifetime,
+                    secret_hash(issued.compact),
+                ),
+            )
+            credentials.append(issued.compact)
+        keep = bool(config["RETAIN_PERSONAL_DATA"])
+        conn.execute(
+            "UPDATE applicants SET state = ?, record = CASE WHEN ? THEN record ELSE NULL END"
+            " WHERE id = ?",
+            ("issued" if keep else "erased", keep, grant["applicant_id"]),
+        )
+        audit(
+            conn,
+            now,
+            "wallet",
+            "credential.issued",
+            grant["applicant_id"],
+            offer_id=grant["offer_id"],
+            count=len(credentials),
+        )
+    return _no_store(CredentialResponse.issued(credentials).to_dict())
