@@ -50,7 +50,15 @@ DEFAULTS: dict[str, Any] = {
     "RATE_LIMIT_TOKEN": "60 per minute",
     "RATE_LIMIT_NONCE": "120 per minute",
     "RATE_LIMIT_STORAGE": "memory://",
-    "JSON_PATH_PREFIXES": ["/api/", "/token", "/nonce", "/credential", "/.well-known/", "/offers/"],
+    "JSON_PATH_PREFIXES": [
+        "/api/",
+        "/token",
+        "/nonce",
+        "/credential",
+        "/.well-known/",
+        "/offers/",
+        "/statuslists/",
+    ],
 }
 
 
@@ -92,5 +100,6 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Any = time.tim
         ("protocol.token", "RATE_LIMIT_TOKEN"),
         ("protocol.nonce", "RATE_LIMIT_NONCE"),
     ):
-        limiter.limit(lambda s=setting: app.config[s])(app.view_functions[endpoint])
+        view = app.view_functions[endpoint]
+        app.view_functions[endpoint] = limiter.limit(lambda s=setting: app.config[s])(view)
     return app

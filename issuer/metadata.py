@@ -7,7 +7,6 @@ did:web document, the credential's Type Metadata, offers by reference
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify
@@ -20,7 +19,7 @@ from ssi.status_list import STATUS_LIST_MEDIA_TYPE
 
 from .keys import IssuerKeys
 from .kyc_claims import CREDENTIAL_CONFIGURATION_ID, VCT, type_metadata
-from .service import NotFound
+from .service import NotFound, offer_document
 from .status import render_status_list
 
 __all__ = ["bp", "credential_issuer_metadata", "issuer_did"]
@@ -119,13 +118,13 @@ def credential_offer(offer_id: str) -> Any:
     store: Store = current_app.extensions["store"]
     now = int(current_app.extensions["clock"]())
     row = store.one(
-        "SELECT offer_json FROM offers WHERE id = ? AND used_at IS NULL AND burnt_at IS NULL"
+        "SELECT id, offer_json FROM offers WHERE id = ? AND used_at IS NULL AND burnt_at IS NULL"
         " AND expires_at > ?",
         (offer_id, now),
     )
     if row is None:
         raise NotFound("this credential offer does not exist, was used, or has expired")
-    response = jsonify(json.loads(row["offer_json"]))
+    response = jsonify(offer_document(row["id"], row["offer_json"]))
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -7,6 +7,9 @@ Every change is one transaction that also appends to the audit log.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 import secrets
 from dataclasses import dataclass
@@ -17,6 +20,7 @@ from flask import current_app
 from kyc_wallet.web import Store, qr_svg
 from ssi.errors import InvalidRequest
 from ssi.oid4vci import CredentialOffer, PreAuthorizedCodeGrant, TxCode, build_offer_link
+from ssi.oid4vci.spec import GRANT_PRE_AUTHORIZED_CODE
 
 from .kyc_claims import CREDENTIAL_CONFIGURATION_ID, KycRecord
 from .storage import audit, secret_hash
@@ -102,6 +106,15 @@ class CreatedOffer:
         }
 
 
+def pre_authorized_code(offer_id: str) -> str:
+    """The offer's pre-authorized code, derived from its id with the app secret
+    (HMAC-SHA256), so that the database holds only its hash and the offer can
+    still be served by reference (OpenID4VCI 1.0 §4.1.3)."""
+    secret = str(current_app.config["SECRET_KEY"]).encode()
+    mac = hmac.new(secret, b"pre-authorized-code:" + offer_id.encode(), hashlib.sha256)
+    return base64.urlsafe_b64encode(mac.digest()).rstrip(b"=").decode()
+
+
 def _tx_code(length: int) -> str:
     return "".join(secrets.choice("0123456789") for _ in range(length))
 
@@ -119,7 +132,7 @@ def create_offer(applicant_id: str, actor: str) -> CreatedOffer:
     if row["record"] is None:
         raise InvalidRequest("this applicant's KYC record was erased after issuance")
     offer_id = secrets.token_urlsafe(18)
-    code = secrets.token_urlsafe(32)
+    code = pre_authorized_code(offer_id)
     length = int(config["TX_CODE_LENGTH"])
     tx_code = _tx_code(length)
     offer = CredentialOffer(
@@ -147,7 +160,7 @@ def create_offer(applicant_id: str, actor: str) -> CreatedOffer:
                 secret_hash(code),
                 secret_hash(tx_code),
                 int(config["BATCH_SIZE"]),
-                json.dumps(offer),
+                json.dumps(_without_code(offer)),
                 now,
                 expires_at,
             ),
@@ -156,6 +169,25 @@ def create_offer(applicant_id: str, actor: str) -> CreatedOffer:
         audit(conn, now, actor, "offer.created", applicant_id, offer_id=offer_id)
     offer_uri = f"{config['ISSUER_URL']}/offers/{offer_id}"
     return CreatedOffer(offer_id, applicant_id, tx_code, offer, offer_uri, expires_at)
+
+
+def _without_code(offer: dict[str, Any]) -> dict[str, Any]:
+    grants = {
+        name: {k: v for k, v in grant.items() if k != "pre-authorized_code"}
+        for name, grant in offer.get("grants", {}).items()
+    }
+    return {**offer, "grants": grants}
+
+
+def offer_document(offer_id: str, stored: str) -> dict[str, Any]:
+    """The offer as served by reference: the stored offer with its code restored."""
+    offer: dict[str, Any] = json.loads(stored)
+    grant = offer["grants"][GRANT_PRE_AUTHORIZED_CODE]
+    offer["grants"][GRANT_PRE_AUTHORIZED_CODE] = {
+        "pre-authorized_code": pre_authorized_code(offer_id),
+        **grant,
+    }
+    return offer
 
 
 def set_credential_status(credential_id: str, action: str, actor: str, reason: str = "") -> int:
