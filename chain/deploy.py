@@ -20,7 +20,7 @@ from web3.logs import DISCARD
 
 from chain.artifacts import load
 from chain.deployment import Deployment, Suite, TokenDeployment
-from chain.errors import ChainError, DeploymentMismatch
+from chain.errors import ChainError, DeploymentMismatch, chain_errors
 from chain.keys import key_hash
 from chain.transactions import Sender
 
@@ -71,7 +71,8 @@ def deploy_suite(
     w3 = sender.w3
     owner = sender.address
     agent = Web3.to_checksum_address(agent or owner)
-    start_block = w3.eth.block_number
+    with chain_errors("reading the block number"):
+        start_block = w3.eth.block_number
     impl = {
         name: _deploy(sender, name, gas=GAS_DEPLOY_LARGE if name == "Token" else GAS_DEPLOY_SMALL)
         for name in (
@@ -232,14 +233,18 @@ def deploy_token(
 
 def check_deployment(w3: Web3, deployment: Deployment) -> None:
     """Raise :class:`DeploymentMismatch` unless the chain holds the deployment's contracts."""
-    if w3.eth.chain_id != deployment.chain_id:
+    with chain_errors("reading the chain id"):
+        chain_id = w3.eth.chain_id
+    if chain_id != deployment.chain_id:
         raise DeploymentMismatch(
-            f"the node is chain {w3.eth.chain_id}, the deployment file chain {deployment.chain_id}"
+            f"the node is chain {chain_id}, the deployment file chain {deployment.chain_id}"
         )
     addresses = [deployment.suite.id_factory, deployment.suite.claim_issuer]
     addresses += [t.identity_registry for t in deployment.tokens]
     for address in addresses:
-        if not w3.eth.get_code(Web3.to_checksum_address(address)):
+        with chain_errors(f"reading the code at {address}"):
+            code = w3.eth.get_code(Web3.to_checksum_address(address))
+        if not code:
             raise DeploymentMismatch(
                 f"no contract at {address}: the chain was reset or is another one"
             )

@@ -132,7 +132,7 @@ def ensure_deployed(
         check_deployment(w3, deployment)
         return False
     except DeploymentMismatch:
-        if w3.eth.chain_id != deployment.chain_id:
+        if sender.chain_id != deployment.chain_id:
             raise
     if dev_fund:
         fund(w3, sender.address)

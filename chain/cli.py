@@ -1,0 +1,156 @@
+"""``kyc-wallet chain``: deploy T-REX tokens to a node and inspect an address.
+
+``kyc-wallet chain deploy --rpc-url URL --name NAME --symbol SYM [--countries 276,250]
+--key-file owner.key --out deployment.json`` deploys the suite (unless the
+deployment file already holds one on this chain) and one token, and writes the
+addresses to the deployment file the verifier reads. ``kyc-wallet chain status``
+shows what a registry knows about an address.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+
+from chain.backend import connect, fund
+from chain.deploy import DEFAULT_CLAIM_TOPIC, check_deployment, deploy_suite, deploy_token
+from chain.deployment import Deployment
+from chain.erc3643 import ERC3643Client
+from chain.errors import DeploymentMismatch
+from chain.transactions import Sender
+from ssi.errors import SSIError
+
+__all__ = ["add_arguments", "run"]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="chain_command", metavar="ACTION", required=True)
+    deploy = sub.add_parser("deploy", help="deploy the T-REX suite (once) and a token")
+    deploy.add_argument("--rpc-url", required=True, help="the node's JSON-RPC URL")
+    deploy.add_argument("--name", required=True, help="token name")
+    deploy.add_argument("--symbol", required=True, help="token symbol")
+    deploy.add_argument("--decimals", type=int, default=0)
+    deploy.add_argument(
+        "--countries",
+        type=_countries,
+        default=[],
+        help="only these countries may hold the "
+        "token (ISO 3166-1 numeric, comma-separated; T-REX CountryAllowModule)",
+    )
+    deploy.add_argument(
+        "--blocked-countries",
+        type=_countries,
+        default=[],
+        help="these countries may not hold the token (CountryRestrictModule)",
+    )
+    deploy.add_argument(
+        "--key-file",
+        type=Path,
+        required=True,
+        help="owner and agent private key (hex); created if missing",
+    )
+    deploy.add_argument(
+        "--claim-key-file",
+        type=Path,
+        help="the ClaimIssuer's claim-signer key (hex); created "
+        "if missing (default: claim-signer.key next to --out)",
+    )
+    deploy.add_argument("--claim-topic", type=int, default=DEFAULT_CLAIM_TOPIC)
+    deploy.add_argument(
+        "--dev-fund",
+        action="store_true",
+        help="fund the key from the node's first unlocked "
+        "account (development nodes: Hardhat, anvil)",
+    )
+    deploy.add_argument("--out", type=Path, required=True, help="the deployment file (JSON)")
+    status = sub.add_parser("status", help="what a token's registry knows about an address")
+    status.add_argument("--rpc-url", required=True)
+    status.add_argument("--deployment", type=Path, required=True)
+    status.add_argument("--token", required=True, help="token symbol or address")
+    status.add_argument("--address", required=True)
+
+
+def _countries(text: str) -> list[int]:
+    try:
+        codes = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: give ISO 3166-1 numeric codes, e.g. 276,250"
+        ) from None
+    for code in codes:
+        if not 0 < code < 1000:
+            raise argparse.ArgumentTypeError(f"{code} is not an ISO 3166-1 numeric code")
+    return codes
+
+
+def _key(path: Path) -> LocalAccount:
+    """The key in ``path``, or a new one written there (mode 0600)."""
+    if path.exists():
+        account: LocalAccount = Account.from_key(path.read_text(encoding="utf-8").strip())
+        return account
+    account = Account.create()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(account.key.hex() + "\n")
+    print(f"created a new key in {path} ({account.address})", file=sys.stderr)
+    return account
+
+
+def _deploy(args: argparse.Namespace) -> int:
+    w3 = connect(args.rpc_url)
+    owner = _key(args.key_file)
+    claim_signer = _key(args.claim_key_file or args.out.parent / "claim-signer.key")
+    if args.dev_fund:
+        fund(w3, owner.address)
+    sender = Sender(w3, owner)
+    deployment: Deployment | None = None
+    if args.out.exists():
+        deployment = Deployment.load(args.out)
+        check_deployment(w3, deployment)
+        if deployment.suite.claim_signer != claim_signer.address:
+            raise DeploymentMismatch("the claim-signer key is not the one of the deployment file")
+    else:
+        deployment = deploy_suite(sender, claim_signer.address, claim_topic=args.claim_topic)
+    token = deploy_token(
+        sender,
+        deployment,
+        args.name,
+        args.symbol,
+        decimals=args.decimals,
+        allowed_countries=args.countries,
+        restricted_countries=args.blocked_countries,
+    )
+    deployment.save(args.out)
+    print(f"{token.symbol}: token {token.token}, identity registry {token.identity_registry}")
+    print(f"deployment written to {args.out}")
+    return 0
+
+
+def _status(args: argparse.Namespace) -> int:
+    w3 = connect(args.rpc_url)
+    deployment = Deployment.load(args.deployment)
+    check_deployment(w3, deployment)
+    token = deployment.token(args.token)
+    client = ERC3643Client(w3, deployment)
+    registry, address = token.identity_registry, args.address
+    print(f"identity:   {client.identity_of(address) or 'none'}")
+    print(f"registered: {client.contains(registry, address)}")
+    print(f"verified:   {client.is_verified(registry, address)}")
+    print(f"country:    {client.investor_country(registry, address)}")
+    print(f"balance:    {client.balance_of(token.token, address)} {token.symbol}")
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        if args.chain_command == "deploy":
+            return _deploy(args)
+        return _status(args)
+    except (SSIError, ValueError, OSError) as exc:
+        print(f"kyc-wallet chain {args.chain_command}: {exc}", file=sys.stderr)
+        return 1
