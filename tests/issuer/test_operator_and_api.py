@@ -52,6 +52,10 @@ def _sign_in(client: FlaskClient) -> None:
     assert response.status_code == 302
 
 
+def _body(response: Any) -> Any:
+    return response.get_json()
+
+
 def _rows(app: Flask, table: str) -> list[Any]:
     path = Path(app.config["DATA_DIR"]) / "issuer.sqlite"
     return sqlite3.connect(path).execute(f"SELECT * FROM {table}").fetchall()
@@ -128,7 +132,7 @@ def test_pages_carry_a_csp_without_inline_scripts(client: FlaskClient) -> None:
 
 def test_api_without_key_refused(client: FlaskClient, app: Flask) -> None:
     response = client.post("/api/v1/offers", json={"applicant": APPLICANT})
-    assert response.status_code == 401 and response.json == {
+    assert response.status_code == 401 and _body(response) == {
         "error": "invalid_client",
         "error_description": "send the API key as 'Authorization: Bearer <key>'",
     }
@@ -137,7 +141,7 @@ def test_api_without_key_refused(client: FlaskClient, app: Flask) -> None:
 
 def test_api_with_unknown_key_refused(client: FlaskClient) -> None:
     response = client.get("/api/v1/credentials", headers={"Authorization": "Bearer nope"})
-    assert response.status_code == 401 and response.json["error"] == "invalid_client"
+    assert response.status_code == 401 and _body(response)["error"] == "invalid_client"
 
 
 @pytest.mark.parametrize(
@@ -158,19 +162,19 @@ def test_api_bad_applicant_is_400_and_stores_nothing(
         "/api/v1/offers", json={"applicant": {**APPLICANT, **change}}, headers=AUTH
     )
     assert response.status_code == 400
-    assert response.json["error"] == "invalid_request"
-    assert message in response.json["error_description"]
+    assert _body(response)["error"] == "invalid_request"
+    assert message in _body(response)["error_description"]
     assert _rows(app, "applicants") == [] and _rows(app, "audit_log") == []
 
 
 def test_api_non_json_body_is_400(client: FlaskClient) -> None:
     response = client.post("/api/v1/offers", data="x", headers=AUTH)
-    assert response.status_code == 400 and response.json["error"] == "invalid_request"
+    assert response.status_code == 400 and _body(response)["error"] == "invalid_request"
 
 
 def test_api_unknown_credential_is_404(client: FlaskClient) -> None:
     response = client.post("/api/v1/credentials/nope/revoke", headers=AUTH)
-    assert response.status_code == 404 and response.json["error"] == "not_found"
+    assert response.status_code == 404 and _body(response)["error"] == "not_found"
 
 
 def test_api_unknown_action_is_400(client: FlaskClient) -> None:
@@ -179,7 +183,7 @@ def test_api_unknown_action_is_400(client: FlaskClient) -> None:
 
 
 def test_openapi_document_lists_the_routes(client: FlaskClient) -> None:
-    doc = client.get("/api/v1/openapi.json").json
+    doc = _body(client.get("/api/v1/openapi.json"))
     assert doc["openapi"].startswith("3.")
     assert set(doc["paths"]) == {
         "/api/v1/offers",
@@ -199,7 +203,7 @@ def test_audit_log_is_append_only(client: FlaskClient, app: Flask) -> None:
 
 
 def test_secrets_are_stored_only_as_hashes(client: FlaskClient, app: Flask) -> None:
-    offer = client.post("/api/v1/offers", json={"applicant": APPLICANT}, headers=AUTH).json
+    offer = client.post("/api/v1/offers", json={"applicant": APPLICANT}, headers=AUTH).get_json()
     code = offer["credential_offer"]["grants"][
         "urn:ietf:params:oauth:grant-type:pre-authorized_code"
     ]["pre-authorized_code"]
@@ -213,21 +217,21 @@ def test_secrets_are_stored_only_as_hashes(client: FlaskClient, app: Flask) -> N
 
 
 def test_metadata_documents(client: FlaskClient) -> None:
-    meta = client.get("/.well-known/openid-credential-issuer").json
+    meta = _body(client.get("/.well-known/openid-credential-issuer"))
     assert meta["credential_issuer"] == "https://kyc.example"
     assert meta["nonce_endpoint"] == "https://kyc.example/nonce"
     config = meta["credential_configurations_supported"]["kyc_sd_jwt_vc"]
     assert config["format"] == "dc+sd-jwt" and config["vct"] == "urn:kyc-wallet:vct:kyc:1"
     paths = [c["path"] for c in config["credential_metadata"]["claims"]]
     assert ["age_equal_or_over", "18"] in paths and ["address", "country"] in paths
-    server = client.get("/.well-known/oauth-authorization-server").json
+    server = _body(client.get("/.well-known/oauth-authorization-server"))
     assert server["pre-authorized_grant_anonymous_access_supported"] is True
-    jwt_vc = client.get("/.well-known/jwt-vc-issuer").json
+    jwt_vc = _body(client.get("/.well-known/jwt-vc-issuer"))
     assert jwt_vc["issuer"] == "https://kyc.example" and len(jwt_vc["jwks"]["keys"]) == 1
     assert "d" not in jwt_vc["jwks"]["keys"][0]
-    did = client.get("/.well-known/did.json").json
+    did = _body(client.get("/.well-known/did.json"))
     assert did["id"] == "did:web:kyc.example"
-    vct = client.get("/vct/kyc").json
+    vct = _body(client.get("/vct/kyc"))
     assert all(c["sd"] == "always" for c in vct["claims"])
 
 
@@ -253,4 +257,4 @@ def test_token_endpoint_is_rate_limited(client: FlaskClient) -> None:
 
 def test_unknown_status_list_is_404_json(client: FlaskClient) -> None:
     response = client.get("/statuslists/nope")
-    assert response.status_code == 404 and response.json["error"] == "not_found"
+    assert response.status_code == 404 and _body(response)["error"] == "not_found"
