@@ -41,7 +41,11 @@ def hash_function(sd_alg: str) -> Callable[..., Any]:
 
 def digest(text: str, sd_alg: str = "sha-256") -> str:
     """RFC 9901 §4.2.3: base64url of the hash over the ASCII bytes of ``text``."""
-    return b64url_encode(hash_function(sd_alg)(text.encode("ascii")).digest())
+    try:
+        data = text.encode("ascii")
+    except UnicodeEncodeError as exc:
+        raise MalformedInput("an SD-JWT component must be ASCII") from exc
+    return b64url_encode(hash_function(sd_alg)(data).digest())
 
 
 @dataclass(frozen=True, slots=True)
