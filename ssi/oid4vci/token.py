@@ -50,7 +50,7 @@ class TokenRequest:
         """Read a decoded form (values a string, or a list of one string)."""
         flat: dict[str, str] = {}
         for name, value in form.items():
-            if not isinstance(value, str):
+            if isinstance(value, list | tuple):
                 if len(value) != 1:
                     raise InvalidRequest(f"parameter {name!r} must appear exactly once")
                 value = value[0]

@@ -181,5 +181,5 @@ class StatusList:
 
 
 def _check_bits(bits: object) -> None:
-    if isinstance(bits, bool) or bits not in ALLOWED_BITS:
+    if isinstance(bits, bool) or not isinstance(bits, int) or bits not in ALLOWED_BITS:
         raise MalformedInput(f"status list 'bits' must be one of 1, 2, 4, 8, got {bits!r}")

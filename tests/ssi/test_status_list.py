@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ssi.encoding import b64url_encode
-from ssi.errors import MalformedInput
+from ssi.errors import MalformedInput, SSIError
 from ssi.status_list import (
     INVALID,
     SUSPENDED,
@@ -125,7 +125,7 @@ def test_index_out_of_range_refused() -> None:
         status_list.get(16)
 
 
-@pytest.mark.parametrize("bits", [0, 3, 16, True, "1", None])
+@pytest.mark.parametrize("bits", [0, 3, 16, True, "1", None, 1.0])
 def test_bits_not_1_2_4_8_refused(bits: object) -> None:
     """§4.2: the allowed values for ``bits`` are 1, 2, 4 and 8."""
     with pytest.raises(MalformedInput, match="'bits' must be one of"):
@@ -167,3 +167,28 @@ def test_index_not_a_non_negative_integer_refused(index: object) -> None:
 def test_value_too_wide_for_bits_refused() -> None:
     with pytest.raises(MalformedInput, match="does not fit in 1 bits"):
         StatusList(8, 1).set(0, SUSPENDED)
+
+
+# --- property tests ----------------------------------------------------------------------
+
+
+@given(
+    obj=st.dictionaries(
+        st.sampled_from(["bits", "lst", "aggregation_uri", "x"]),
+        st.none() | st.integers(-1, 9) | st.text(max_size=40),
+        max_size=4,
+    )
+)
+def test_from_json_accepts_or_raises_ssi_error(obj: dict[str, object]) -> None:
+    try:
+        StatusList.from_json(obj)
+    except SSIError:
+        pass
+
+
+@given(data=st.binary(max_size=200))
+def test_decompress_accepts_or_raises_ssi_error(data: bytes) -> None:
+    try:
+        assert len(decompress(data, max_bytes=1000)) <= 1000
+    except SSIError:
+        pass
