@@ -1,0 +1,121 @@
+"""Token Status List §8 through ``ssi.fetch`` against a real HTTP server on 127.0.0.1.
+
+A plain ``http.server`` publishes Status List Tokens; the checker fetches them
+with the guarded fetcher (loopback HTTP allowed, the development setting).
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from ssi.errors import FetchError, FetchHTTPStatus, FetchRedirect, FetchTimeout
+from ssi.fetch import Fetcher, FetchPolicy
+from ssi.jose import Key
+from ssi.status_list import (
+    INVALID,
+    SUSPENDED,
+    VALID,
+    CredentialRevoked,
+    CredentialSuspended,
+    StatusChecker,
+    StatusList,
+    StatusReference,
+    build_status_list_token,
+)
+
+ISSUER_KEY = Key.generate("ES256")
+NOW = int(time.time())
+
+
+class Publisher(BaseHTTPRequestHandler):
+    """Serves ``/statuslists/1``, and the failure modes under other paths."""
+
+    accepts: list[str] = []
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        type(self).accepts.append(self.headers.get("Accept", ""))
+        host = "http://" + self.headers.get("Host", "")
+        if self.path == "/statuslists/1":
+            statuses = StatusList.from_statuses([VALID, INVALID, SUSPENDED, VALID], 2)
+            token = build_status_list_token(
+                statuses, host + self.path, ISSUER_KEY, now=NOW, exp=NOW + 3600, ttl=300
+            )
+            self._answer(200, token.encode(), "application/statuslist+jwt")
+        elif self.path == "/down":
+            self._answer(503, b"maintenance", "text/plain")
+        elif self.path == "/redirect":
+            self.send_response(302)
+            self.send_header("Location", host + "/statuslists/1")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        elif self.path == "/slow":
+            time.sleep(2.0)
+            self._answer(200, b"late", "application/statuslist+jwt")
+        else:
+            self._answer(404, b"", "text/plain")
+
+    def _answer(self, status: int, body: bytes, content_type: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        pass
+
+
+@pytest.fixture(scope="module")
+def base_url() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Publisher)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def checker() -> StatusChecker:
+    fetcher = Fetcher(FetchPolicy(allow_http_loopback=True, timeout=1.0))
+    return StatusChecker(fetcher.get, lambda header, claims: ISSUER_KEY, lambda: float(NOW))
+
+
+def test_statuses_read_over_http(base_url: str, checker: StatusChecker) -> None:
+    uri = base_url + "/statuslists/1"
+    checker.assert_valid(StatusReference(0, uri))
+    with pytest.raises(CredentialRevoked):
+        checker.assert_valid(StatusReference(1, uri))
+    with pytest.raises(CredentialSuspended):
+        checker.assert_valid(StatusReference(2, uri))
+    assert "application/statuslist+jwt" in Publisher.accepts
+
+
+def test_5xx_over_http_refused(base_url: str, checker: StatusChecker) -> None:
+    with pytest.raises(FetchHTTPStatus, match="503"):
+        checker.assert_valid(StatusReference(0, base_url + "/down"))
+
+
+def test_redirect_not_followed(base_url: str, checker: StatusChecker) -> None:
+    with pytest.raises(FetchRedirect):
+        checker.assert_valid(StatusReference(0, base_url + "/redirect"))
+
+
+def test_timeout_over_http_refused(base_url: str, checker: StatusChecker) -> None:
+    with pytest.raises(FetchTimeout):
+        checker.assert_valid(StatusReference(0, base_url + "/slow"))
+
+
+def test_unreachable_over_http_refused(checker: StatusChecker) -> None:
+    with socket.socket() as probe:  # a port with nothing listening
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(FetchError):
+        checker.assert_valid(StatusReference(0, f"http://127.0.0.1:{port}/statuslists/1"))
