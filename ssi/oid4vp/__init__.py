@@ -46,6 +46,7 @@ from .response import (
 )
 from .transaction_data import (
     TransactionData,
+    TransactionDataHashMismatch,
     TypeValidator,
     check_transaction_data,
     check_transaction_data_hashes,
@@ -69,6 +70,7 @@ __all__ = [
     "RequestReference",
     "ResolveDidKey",
     "TransactionData",
+    "TransactionDataHashMismatch",
     "TypeValidator",
     "VerifiedRequest",
     "WalletPost",

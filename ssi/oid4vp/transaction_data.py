@@ -20,6 +20,7 @@ from ..errors import ClaimMismatch, InvalidTransactionData, MalformedInput
 from . import spec
 
 __all__ = [
+    "TransactionDataHashMismatch",
     "TransactionData",
     "TypeValidator",
     "encode_transaction_data",
@@ -31,6 +32,10 @@ __all__ = [
 ]
 
 MAX_TRANSACTION_DATA_BYTES = 16_000
+
+
+class TransactionDataHashMismatch(ClaimMismatch):
+    """The KB-JWT does not hash exactly the request's ``transaction_data``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,9 +136,11 @@ def check_transaction_data_hashes(kb_claims: Mapping[str, Any], raws: Sequence[s
     """The verifier's check: the KB-JWT hashes exactly the request's entries, in order."""
     hashes = kb_claims.get(spec.TRANSACTION_DATA_HASHES)
     if not isinstance(hashes, list):
-        raise ClaimMismatch("the KB-JWT has no 'transaction_data_hashes'")
+        raise TransactionDataHashMismatch("the KB-JWT has no 'transaction_data_hashes'")
     alg = kb_claims.get(spec.TRANSACTION_DATA_HASHES_ALG, spec.HASH_ALG_SHA256)
     if alg != spec.HASH_ALG_SHA256:
-        raise ClaimMismatch(f"transaction_data_hashes_alg {alg!r} is not sha-256")
+        raise TransactionDataHashMismatch(f"transaction_data_hashes_alg {alg!r} is not sha-256")
     if hashes != [transaction_data_hash(raw) for raw in raws]:
-        raise ClaimMismatch("transaction_data_hashes do not match the request's transaction_data")
+        raise TransactionDataHashMismatch(
+            "transaction_data_hashes do not match the request's transaction_data"
+        )

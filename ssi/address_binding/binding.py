@@ -1,0 +1,137 @@
+"""Binding a blockchain address to one OpenID4VP transaction (ARCHITECTURE.md,
+"Binding the address to the presentation"; SECURITY.md "Addresses and whitelisting").
+
+The wallet answers a request carrying an ``erc3643_whitelist`` transaction
+data entry with (1) a KB-JWT whose ``transaction_data_hashes`` hash the entry
+and whose ``whitelist_address`` names the chosen address, and (2) an
+``address_proof``: an EIP-4361 message signed by that address, naming the
+``response_uri``'s host and the URI itself, the chain, the request ``nonce``,
+the ``state`` as request-id, and the registry as CAIP-10 resource.
+
+:func:`build_address_proof` is the wallet's; :func:`verify_address_binding` the
+verifier's, given the KB-JWT claims that ``ssi.sdjwt`` already verified. It
+refuses any mismatch, so no one can attach their KYC to someone else's address
+or replay a consent for another token, chain, verifier or transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from ..errors import InvalidRequest, InvalidTransactionData
+from ..oid4vp.request import AuthorizationRequest
+from ..oid4vp.response import AddressProof
+from ..oid4vp.transaction_data import check_transaction_data_hashes, decode_transaction_data
+from .errors import AddressMismatch, AudienceMismatch, NonceMismatch
+from .eth import checksum_address, personal_sign
+from .siwe import ExpectedSiwe, SiweMessage, format_time, verify_siwe
+from .whitelist import ERC3643_WHITELIST, WHITELIST_ADDRESS_CLAIM, Erc3643Whitelist
+
+__all__ = [
+    "VerifiedWhitelisting",
+    "whitelist_entry",
+    "expected_siwe",
+    "build_address_proof",
+    "verify_address_binding",
+]
+
+DEFAULT_PROOF_LIFETIME = 300
+
+
+@dataclass(frozen=True, slots=True)
+class VerifiedWhitelisting:
+    """What the verifier may whitelist once :func:`verify_address_binding` returned."""
+
+    address: str
+    whitelist: Erc3643Whitelist
+    message: SiweMessage
+
+
+def whitelist_entry(request: AuthorizationRequest) -> Erc3643Whitelist:
+    """The request's one ``erc3643_whitelist`` entry."""
+    entries = [
+        raw
+        for raw in request.transaction_data or ()
+        if decode_transaction_data(raw).type == ERC3643_WHITELIST
+    ]
+    if len(entries) != 1:
+        raise InvalidTransactionData("the request must carry exactly one erc3643_whitelist entry")
+    return Erc3643Whitelist.parse(entries[0])
+
+
+def expected_siwe(request: AuthorizationRequest, whitelist: Erc3643Whitelist) -> ExpectedSiwe:
+    """The EIP-4361 fields this request fixes (ARCHITECTURE.md "Binding the address")."""
+    if request.state is None:
+        raise InvalidRequest("an address proof needs the request's state as request-id")
+    return ExpectedSiwe(
+        domain=urlsplit(request.response_uri).netloc,
+        uri=request.response_uri,
+        chain_id=whitelist.chain_number,
+        nonce=request.nonce,
+        request_id=request.state,
+        resources=(whitelist.registry_account,),
+    )
+
+
+def build_address_proof(
+    request: AuthorizationRequest,
+    address: str,
+    private_key: bytes | str,
+    *,
+    now: float,
+    lifetime: int = DEFAULT_PROOF_LIFETIME,
+) -> AddressProof:
+    """The wallet's EIP-4361 message for this request, signed with the address's key."""
+    whitelist = whitelist_entry(request)
+    expected = expected_siwe(request, whitelist)
+    message = SiweMessage(
+        domain=expected.domain,
+        address=checksum_address(address),
+        statement=(
+            f"Whitelist this address for token {whitelist.token} "
+            f"on identity registry {whitelist.identity_registry}."
+        ),
+        uri=expected.uri,
+        chain_id=expected.chain_id,
+        nonce=expected.nonce,
+        issued_at=format_time(now),
+        expiration_time=format_time(now + lifetime),
+        request_id=expected.request_id,
+        resources=expected.resources,
+    )
+    text = message.to_text()
+    return AddressProof(text, personal_sign(text, private_key))
+
+
+def verify_address_binding(
+    request: AuthorizationRequest,
+    kb_claims: Mapping[str, Any],
+    proof: AddressProof,
+    *,
+    now: float,
+) -> VerifiedWhitelisting:
+    """Every check binding KB-JWT, transaction data and address proof together.
+
+    ``kb_claims`` are the claims of a KB-JWT already verified (signature,
+    ``sd_hash``, ``aud``, ``nonce``, ``iat``) by :mod:`ssi.sdjwt`; they are
+    compared again here because this function must not trust its caller to
+    have passed the right request.
+    """
+    whitelist = whitelist_entry(request)
+    assert request.transaction_data is not None
+    check_transaction_data_hashes(kb_claims, request.transaction_data)
+    if kb_claims.get("nonce") != request.nonce:
+        raise NonceMismatch("the KB-JWT nonce is not this request's nonce")
+    if kb_claims.get("aud") != request.client_id:
+        raise AudienceMismatch("the KB-JWT aud is not this request's full client_id")
+    named = checksum_address(kb_claims.get(WHITELIST_ADDRESS_CLAIM), "KB-JWT whitelist_address")
+    expected = expected_siwe(request, whitelist)
+    message = verify_siwe(proof.message, proof.signature, expected, now=now)
+    if message.address != named:
+        raise AddressMismatch(
+            f"the KB-JWT names {named} but the address proof is signed for {message.address}"
+        )
+    return VerifiedWhitelisting(named, whitelist, message)

@@ -1,0 +1,84 @@
+"""Ethereum identifiers: EIP-55 addresses, CAIP-2 chains, CAIP-10 accounts, EIP-191 signatures.
+
+https://eips.ethereum.org/EIPS/eip-55, https://eips.ethereum.org/EIPS/eip-191,
+CAIP-2 / CAIP-10 (https://chainagnostic.org). Addresses are accepted only
+EIP-55 checksummed (an all-lowercase address carries no checksum and is
+refused); EIP-191 ``personal_sign`` signatures are 65 bytes, hex with ``0x``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from eth_account import Account
+from eth_account.messages import encode_defunct
+from eth_utils.address import to_checksum_address
+
+from ..errors import MalformedInput, SSIError, library_errors
+from .errors import BadChecksum, SignerMismatch
+
+__all__ = [
+    "checksum_address",
+    "parse_caip2_eip155",
+    "caip2",
+    "caip10",
+    "personal_sign",
+    "recover_signer",
+    "check_signer",
+]
+
+_ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
+_CAIP2_EIP155 = re.compile(r"eip155:([1-9][0-9]{0,31})")
+_SIGNATURE = re.compile(r"0x[0-9a-fA-F]{130}")
+
+
+def checksum_address(value: object, what: str = "address") -> str:
+    """``value`` if it is an EIP-55 checksummed address; else :class:`BadChecksum`."""
+    if not isinstance(value, str) or _ADDRESS.fullmatch(value) is None:
+        raise BadChecksum(f"{what} must be 0x followed by 40 hexadecimal digits")
+    expected: str = to_checksum_address(value)
+    if value != expected:
+        raise BadChecksum(f"{what} {value} fails its EIP-55 checksum")
+    return value
+
+
+def parse_caip2_eip155(value: object, error: type[SSIError] = MalformedInput) -> int:
+    """``eip155:<chain id>`` (CAIP-2) to the chain id; else ``error``."""
+    match = _CAIP2_EIP155.fullmatch(value) if isinstance(value, str) else None
+    if match is None:
+        raise error("a chain id must be CAIP-2 'eip155:<decimal chain id>'")
+    return int(match.group(1))
+
+
+def caip2(chain_id: int) -> str:
+    return f"eip155:{chain_id}"
+
+
+def caip10(chain_id: int, address: str) -> str:
+    """The CAIP-10 account id ``eip155:<chain id>:<address>``."""
+    return f"{caip2(chain_id)}:{checksum_address(address)}"
+
+
+def personal_sign(message: str, private_key: bytes | str) -> str:
+    """EIP-191 version 0x45 signature of ``message``, as ``0x`` + 130 hex digits."""
+    with library_errors("EIP-191 signing", MalformedInput):
+        signed = Account.sign_message(encode_defunct(text=message), private_key=private_key)
+    return "0x" + bytes(signed.signature).hex()
+
+
+def recover_signer(message: str, signature: str) -> str:
+    """The EIP-55 address whose key made ``signature`` over ``message`` (EIP-191)."""
+    if not isinstance(signature, str) or _SIGNATURE.fullmatch(signature) is None:
+        raise SignerMismatch("an EIP-191 signature is 0x followed by 130 hexadecimal digits")
+    with library_errors("EIP-191 signature", SignerMismatch):
+        recovered: str = Account.recover_message(
+            encode_defunct(text=message), signature=bytes.fromhex(signature[2:])
+        )
+    return recovered
+
+
+def check_signer(message: str, signature: str, address: str) -> None:
+    """The signature recovers exactly ``address``; else :class:`SignerMismatch`."""
+    signer = recover_signer(message, signature)
+    if signer != address:
+        raise SignerMismatch(f"the signature is by {signer}, not by {address}")
