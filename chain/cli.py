@@ -13,17 +13,15 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from eth_account import Account
-from eth_account.signers.local import LocalAccount
-
-from chain.backend import connect, fund
-from chain.deploy import DEFAULT_CLAIM_TOPIC, check_deployment, deploy_suite, deploy_token
-from chain.deployment import Deployment
-from chain.erc3643 import ERC3643Client
-from chain.errors import DeploymentMismatch
-from chain.transactions import Sender
+from chain.deployment import DEFAULT_CLAIM_TOPIC
 from ssi.errors import SSIError
+
+if TYPE_CHECKING:
+    from eth_account.signers.local import LocalAccount
+
+# web3 and the contracts are imported when a command runs, not to build `--help`.
 
 __all__ = ["add_arguments", "run"]
 
@@ -90,6 +88,8 @@ def _countries(text: str) -> list[int]:
 
 def _key(path: Path) -> LocalAccount:
     """The key in ``path``, or a new one written there (mode 0600)."""
+    from eth_account import Account
+
     if path.exists():
         account: LocalAccount = Account.from_key(path.read_text(encoding="utf-8").strip())
         return account
@@ -102,6 +102,12 @@ def _key(path: Path) -> LocalAccount:
 
 
 def _deploy(args: argparse.Namespace) -> int:
+    from chain.backend import connect, fund
+    from chain.deploy import check_deployment, deploy_suite, deploy_token
+    from chain.deployment import Deployment
+    from chain.errors import DeploymentMismatch
+    from chain.transactions import Sender
+
     w3 = connect(args.rpc_url)
     owner = _key(args.key_file)
     claim_signer = _key(args.claim_key_file or args.out.parent / "claim-signer.key")
@@ -132,6 +138,11 @@ def _deploy(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
+    from chain.backend import connect
+    from chain.deploy import check_deployment
+    from chain.deployment import Deployment
+    from chain.erc3643 import ERC3643Client
+
     w3 = connect(args.rpc_url)
     deployment = Deployment.load(args.deployment)
     check_deployment(w3, deployment)

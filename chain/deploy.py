@@ -19,15 +19,13 @@ from web3.contract import Contract
 from web3.logs import DISCARD
 
 from chain.artifacts import load
-from chain.deployment import Deployment, Suite, TokenDeployment
+from chain.deployment import DEFAULT_CLAIM_TOPIC, Deployment, Suite, TokenDeployment
 from chain.errors import ChainError, DeploymentMismatch, chain_errors
 from chain.keys import key_hash
 from chain.transactions import Sender
 
 __all__ = ["contract", "deploy_suite", "deploy_token", "check_deployment", "DEFAULT_CLAIM_TOPIC"]
 
-# ONCHAINID topics are plain uint256; 1 is the usual "KYC" topic. Configurable.
-DEFAULT_CLAIM_TOPIC = 1
 _ZERO = "0x0000000000000000000000000000000000000000"
 _CLAIM_PURPOSE = 3
 _ECDSA = 1

@@ -14,7 +14,10 @@ from typing import Any
 
 from chain.errors import DeploymentMismatch
 
-__all__ = ["Suite", "TokenDeployment", "Deployment"]
+__all__ = ["DEFAULT_CLAIM_TOPIC", "Suite", "TokenDeployment", "Deployment"]
+
+# ONCHAINID claim topics are plain uint256; 1 is the usual "KYC" topic. Configurable.
+DEFAULT_CLAIM_TOPIC = 1
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from chain.erc3643 import Call, ERC3643Client
+from chain.erc3643 import GAS_BATCH_BASE, GAS_BATCH_PER_ENTRY, Call, ERC3643Client
 from chain.errors import ChainUnavailable, TransactionReverted, chain_errors
 from chain.outbox import (
     DONE,
@@ -36,10 +36,12 @@ from chain.outbox import (
     Intent,
     Outbox,
 )
-from chain.transactions import Sender, SignedTx
+from chain.transactions import MAX_GAS, Sender, SignedTx
 
 __all__ = ["Worker", "WorkReport", "Hook"]
 
+# The largest batchRegisterIdentity whose gas limit stays under MAX_GAS.
+MAX_BATCH = (MAX_GAS - GAS_BATCH_BASE) // GAS_BATCH_PER_ENTRY
 Hook = Callable[[str, str, str], None]  # (event: signed|sent|recorded, kind, tx_hash)
 
 
@@ -73,6 +75,8 @@ class Worker:
         max_attempts: int = 5,
         hook: Hook | None = None,
     ) -> None:
+        if not 1 <= batch_size <= MAX_BATCH:
+            raise ValueError(f"batch_size must be within 1..{MAX_BATCH} (the gas cap)")
         self.outbox = outbox
         self.client = client
         self.agent = agent
