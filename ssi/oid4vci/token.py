@@ -22,6 +22,7 @@ from ..errors import InvalidRequest, MalformedInput
 from . import spec
 from ._fields import Reader, drop_none
 from .errors import UnsupportedGrantType
+from .offer import PreAuthorizedCodeGrant
 
 __all__ = ["TokenRequest", "TokenResponse", "NonceResponse"]
 
@@ -100,6 +101,41 @@ class TokenRequest:
 
     def to_form_body(self) -> str:
         return urlencode(self.to_form())
+
+    @classmethod
+    def for_offer(
+        cls, grant: PreAuthorizedCodeGrant, tx_code: str | None = None, client_id: str | None = None
+    ) -> TokenRequest:
+        """The wallet's request for an offered grant (§6.1).
+
+        ``tx_code`` MUST be sent when the offer had a ``tx_code`` object (even
+        empty) and only then; a ``numeric`` code is digits only, of the offered
+        ``length``.
+        """
+        if grant.tx_code is None:
+            if tx_code is not None:
+                raise InvalidRequest("the offer asks for no Transaction Code")
+        else:
+            if not tx_code:
+                raise InvalidRequest("the offer requires a Transaction Code ('tx_code')")
+            mode = grant.tx_code.input_mode or "numeric"
+            if mode == "numeric" and not (tx_code.isascii() and tx_code.isdigit()):
+                raise InvalidRequest("the Transaction Code must be digits only")
+            if grant.tx_code.length is not None and len(tx_code) != grant.tx_code.length:
+                raise InvalidRequest(
+                    f"the Transaction Code must be {grant.tx_code.length} characters long"
+                )
+        return cls(grant.pre_authorized_code, tx_code, client_id)
+
+    def check_tx_code_presence(self, required: bool) -> None:
+        """§6.3 ``invalid_request``: a Transaction Code missing, or sent when none is expected.
+
+        The value itself is compared by the authorization server (``invalid_grant``).
+        """
+        if required and self.tx_code is None:
+            raise InvalidRequest("a Transaction Code ('tx_code') is required for this code")
+        if not required and self.tx_code is not None:
+            raise InvalidRequest("no Transaction Code is expected for this code")
 
 
 def _authorization_details(text: str) -> tuple[dict[str, Any], ...]:

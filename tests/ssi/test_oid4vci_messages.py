@@ -552,3 +552,63 @@ def test_unknown_error_code_kept() -> None:
 
 def test_error_body_without_code_refused() -> None:
     assert isinstance(error_from_response({"error_description": "x"}), MalformedInput)
+
+
+# --- Transaction Code rules (§4.1.1, §6.1, §6.3) --------------------------------------------------
+
+
+def grant(tx_code: dict[str, Any] | None) -> PreAuthorizedCodeGrant:
+    data: dict[str, Any] = {"pre-authorized_code": "c1"}
+    if tx_code is not None:
+        data["tx_code"] = tx_code
+    return PreAuthorizedCodeGrant.from_dict(data)
+
+
+def test_wallet_request_for_an_offer_with_tx_code() -> None:
+    request = TokenRequest.for_offer(grant({"length": 6}), "493536")
+    assert request.to_form() == pre_auth_form(**{"pre-authorized_code": "c1", "tx_code": "493536"})
+
+
+def test_wallet_request_without_the_required_tx_code_refused() -> None:
+    """§6.1: ``tx_code`` MUST be present if the offer had a ``tx_code`` object, even empty."""
+    with pytest.raises(InvalidRequest, match="requires a Transaction Code"):
+        TokenRequest.for_offer(grant({}))
+
+
+def test_wallet_request_with_an_unexpected_tx_code_refused() -> None:
+    with pytest.raises(InvalidRequest, match="asks for no Transaction Code"):
+        TokenRequest.for_offer(grant(None), "1234")
+
+
+@pytest.mark.parametrize(
+    ("tx_code", "value", "message"),
+    [
+        ({"length": 4}, "12a4", "digits only"),
+        ({"length": 4}, "١٢٣٤", "digits only"),
+        ({"length": 4}, "12345", "4 characters long"),
+        ({"input_mode": "text", "length": 3}, "abcd", "3 characters long"),
+    ],
+)
+def test_wallet_tx_code_not_fitting_the_offer_refused(
+    tx_code: dict[str, Any], value: str, message: str
+) -> None:
+    with pytest.raises(InvalidRequest, match=message):
+        TokenRequest.for_offer(grant(tx_code), value)
+
+
+def test_text_tx_code_accepted() -> None:
+    assert TokenRequest.for_offer(grant({"input_mode": "text"}), "ab-12").tx_code == "ab-12"
+
+
+def test_server_refuses_a_missing_tx_code() -> None:
+    """§6.3: expected but not provided is ``invalid_request``."""
+    request = TokenRequest.from_form(pre_auth_form(tx_code=None))
+    with pytest.raises(InvalidRequest, match="is required") as excinfo:
+        request.check_tx_code_presence(required=True)
+    assert excinfo.value.error == "invalid_request"
+
+
+def test_server_refuses_an_unexpected_tx_code() -> None:
+    """§6.3: not expected but provided is ``invalid_request``."""
+    with pytest.raises(InvalidRequest, match="no Transaction Code is expected"):
+        TokenRequest.from_form(pre_auth_form()).check_tx_code_presence(required=False)
