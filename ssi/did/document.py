@@ -115,7 +115,10 @@ def _from_jwk(
     method_id: str, kind: str, controller: str, jwk: dict[str, Any]
 ) -> VerificationMethod:
     extra = {"publicKeyJwk": jwk}
-    pair = (jwk.get("kty"), jwk.get("crv"))
+    kty, crv = jwk.get("kty"), jwk.get("crv")
+    if not isinstance(kty, str) or not isinstance(crv, str | None):
+        raise ResolutionError(f"verification method {method_id}: JWK kty/crv must be strings")
+    pair = (kty, crv)
     try:
         if pair in _SIGNING_KEYS:
             key = Key.from_jwk(jwk)

@@ -101,19 +101,18 @@ def check_url(url: str, *, allow_http_loopback: bool, max_length: int = 8192) ->
         raise FetchBlocked("the URL is not a string of reasonable length")
     if any(ord(c) <= 0x20 or ord(c) >= 0x7F for c in url):
         raise FetchBlocked("the URL contains spaces, control or non-ASCII characters")
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        host, port = parts.hostname, parts.port
+    except ValueError as exc:  # "Invalid IPv6 URL", a bracketed non-address, a bad port
+        raise FetchBlocked(f"the URL's host or port is malformed: {exc}") from exc
     scheme = parts.scheme.lower()
     if scheme not in ("https", "http"):
         raise FetchBlocked(f"scheme {scheme or '(none)'!r} is not allowed: only https")
     if "@" in parts.netloc:
         raise FetchBlocked("a URL with user info is not allowed")
-    host = parts.hostname
     if not host:
         raise FetchBlocked("the URL has no host")
-    try:
-        port = parts.port
-    except ValueError as exc:
-        raise FetchBlocked(f"the URL's port is not a number in range: {exc}") from exc
     if port == 0:
         raise FetchBlocked("port 0 is not allowed")
     if scheme == "http" and not (allow_http_loopback and is_loopback_host(host)):

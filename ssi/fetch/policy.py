@@ -57,7 +57,8 @@ class FetchResponse:
 
     def json(self) -> Any:
         """The body as strict JSON (no duplicate names, no NaN; :func:`ssi.encoding.json_loads`)."""
-        return json_loads(self.body, f"response from {self.url}")
+        # the body is already capped by the policy's max_bytes
+        return json_loads(self.body, f"response from {self.url}", max_bytes=len(self.body))
 
     def text(self) -> str:
         """The body decoded as UTF-8 (the only charset our peers use)."""

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ssi.did import (
     DIDDocument,
@@ -10,9 +12,12 @@ from ssi.did import (
     did_jwk_from_key,
     did_key_from_key,
     parse_did_url,
+    parse_document,
     resolve_did_key,
     resolve_verification_key,
 )
+from ssi.did._multibase import multibase_encode, varint_encode
+from ssi.encoding import b64url_encode, json_dumps
 from ssi.errors import HeaderKeyRefused, ResolutionError, UnsupportedDIDMethod
 from ssi.jose import Key
 
@@ -124,3 +129,71 @@ def test_unsupported_method_refused(did: str) -> None:
 def test_resolve_refuses_a_did_url_with_fragment() -> None:
     with pytest.raises(ResolutionError, match="not a DID URL"):
         Resolver().resolve(ISSUER_KID)
+
+
+# --- any input: a document or a ResolutionError, nothing else ---------------------------
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+_METHOD = st.fixed_dictionaries(
+    {},
+    optional={
+        "id": st.sampled_from(["#k", "did:web:example.com#k", "did:web:x#k"]) | st.text(max_size=8),
+        "type": st.sampled_from(["JsonWebKey2020", "Multikey"]),
+        "controller": st.just("did:web:example.com"),
+        "publicKeyJwk": st.dictionaries(
+            st.sampled_from(["kty", "crv", "x", "y", "d", "alg", "use"]),
+            st.sampled_from(["EC", "OKP", "P-256", "Ed25519", "X25519", "AAAA", "ES256"]) | _JSON,
+        ),
+        "publicKeyMultibase": st.builds(lambda data: multibase_encode(data), st.binary(max_size=50))
+        | _JSON,
+    },
+)
+
+
+@given(st.text(max_size=200))
+def test_resolve_any_text_raises_only_resolution_errors(text: str) -> None:
+    try:
+        Resolver().resolve(text)
+    except ResolutionError:
+        pass
+
+
+@given(st.sampled_from([0xED, 0xEC, 0xE7, 0x1200, 0x1201]), st.binary(min_size=30, max_size=50))
+def test_did_key_any_key_bytes_resolve_or_refuse(codec: int, raw: bytes) -> None:
+    did = "did:key:" + multibase_encode(varint_encode(codec) + raw)
+    try:
+        document = resolve_did_key(did)
+    except ResolutionError:
+        return
+    assert document.id == did
+
+
+@given(st.dictionaries(st.text(max_size=6), _JSON, max_size=6))
+def test_did_jwk_any_object_resolves_or_refuses(jwk: dict[str, object]) -> None:
+    try:
+        Resolver().resolve("did:jwk:" + b64url_encode(json_dumps(jwk).encode()))
+    except ResolutionError:
+        pass
+
+
+@given(
+    st.fixed_dictionaries(
+        {"id": st.just("did:web:example.com")},
+        optional={
+            "verificationMethod": st.lists(_METHOD, max_size=3) | _JSON,
+            "assertionMethod": st.lists(st.text(max_size=8) | _METHOD, max_size=3) | _JSON,
+        },
+    )
+)
+def test_parse_document_any_shape_resolves_or_refuses(data: dict[str, object]) -> None:
+    try:
+        document = parse_document(data, "did:web:example.com")
+    except ResolutionError:
+        return
+    assert all(m.id.startswith("did:web:example.com#") for m in document.verification_methods)

@@ -23,6 +23,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ssi.errors import (
     DuplicateMember,
@@ -569,3 +571,29 @@ def test_https_certificate_for_another_name_refused(
     with pytest.raises(FetchError, match="certificate"):
         fetcher.get(tls_server.url("/json", host="other.localhost", scheme="https"))
     assert tls_server.hits == []
+
+
+# --- any input: a Target or FetchBlocked, nothing else -----------------------------------
+
+_URLS = st.one_of(
+    st.text(max_size=120),
+    st.builds(lambda a, b: f"https://{a}/{b}", st.text(max_size=40), st.text(max_size=40)),
+    st.builds(lambda a: f"http://[{a}]:80/", st.text(max_size=40)),
+    st.builds(lambda a: f"https://example.com:{a}/", st.text(max_size=10)),
+)
+
+
+@given(_URLS)
+def test_check_url_returns_a_target_or_refuses(url: str) -> None:
+    try:
+        target = check_url(url, allow_http_loopback=True)
+    except FetchBlocked:
+        return
+    assert target.scheme in ("https", "http")
+    assert target.host and 0 < target.port < 65536
+    assert target.path.startswith("/")
+
+
+@given(st.text(max_size=60))
+def test_address_refusal_never_raises(text: str) -> None:
+    assert address_refusal(text) is None or isinstance(address_refusal(text), str)
