@@ -1,326 +1,34 @@
-"""OpenID4VCI 1.0 messages: what each model refuses, one named test per rule."""
+"""OpenID4VCI 1.0 §6-§8: token, nonce and credential messages, one named test per refusal."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
-from urllib.parse import quote
 
 import pytest
 
 from ssi.errors import (
-    DuplicateMember,
     InvalidCredentialRequest,
     InvalidProof,
     InvalidRequest,
     MalformedInput,
     SSIError,
-    UnknownCredentialConfiguration,
 )
 from ssi.oid4vci import (
     ERROR_CLASSES,
-    AuthorizationServerMetadata,
-    CredentialIssuerMetadata,
-    CredentialOffer,
     CredentialRequest,
     CredentialResponse,
     InvalidEncryptionParameters,
-    MetadataIssuerMismatch,
     NonceResponse,
     PreAuthorizedCodeGrant,
     TokenRequest,
     TokenResponse,
-    TxCode,
     UnsupportedGrantType,
-    authorization_server_metadata_url,
-    build_offer_link,
-    credential_issuer_metadata_url,
     error_from_response,
-    parse_offer_link,
     spec,
 )
 
 ISSUER = "https://issuer.example"
-
-
-def offer_dict(**changes: Any) -> dict[str, Any]:
-    offer: dict[str, Any] = {
-        "credential_issuer": ISSUER,
-        "credential_configuration_ids": ["kyc"],
-        "grants": {
-            spec.GRANT_PRE_AUTHORIZED_CODE: {
-                "pre-authorized_code": "code-1",
-                "tx_code": {"input_mode": "numeric", "length": 6},
-            }
-        },
-    }
-    return offer | changes
-
-
-def metadata_dict(**changes: Any) -> dict[str, Any]:
-    metadata: dict[str, Any] = {
-        "credential_issuer": ISSUER,
-        "credential_endpoint": ISSUER + "/credential",
-        "nonce_endpoint": ISSUER + "/nonce",
-        "credential_configurations_supported": {"kyc": configuration_dict()},
-    }
-    return metadata | changes
-
-
-def configuration_dict(**changes: Any) -> dict[str, Any]:
-    configuration: dict[str, Any] = {
-        "format": "dc+sd-jwt",
-        "vct": "https://issuer.example/kyc",
-        "cryptographic_binding_methods_supported": ["jwk"],
-        "credential_signing_alg_values_supported": ["ES256"],
-        "proof_types_supported": {"jwt": {"proof_signing_alg_values_supported": ["ES256"]}},
-    }
-    return {k: v for k, v in (configuration | changes).items() if v is not None}
-
-
-# --- Credential Offer (§4.1) --------------------------------------------------
-
-
-def test_offer_round_trip_keeps_unknown_members() -> None:
-    """§4.1.1: the wallet ignores unknown parameters; we keep them as received."""
-    data = offer_dict(future_param={"x": 1})
-    data["grants"]["urn:example:grant"] = {"a": "b"}
-    offer = CredentialOffer.from_dict(data)
-    assert offer.to_dict() == data
-    assert CredentialOffer.from_json(offer.to_json()) == offer
-
-
-@pytest.mark.parametrize(
-    ("changes", "message"),
-    [
-        ({"credential_issuer": None}, "'credential_issuer' must be a non-empty string"),
-        ({"credential_configuration_ids": []}, "non-empty array of strings"),
-        ({"credential_configuration_ids": ["a", 3]}, "non-empty array of strings"),
-        ({"credential_configuration_ids": "kyc"}, "non-empty array of strings"),
-        ({"credential_configuration_ids": ["a", "a"]}, "must not repeat"),
-        ({"grants": []}, "'grants' must be a JSON object"),
-        ({"grants": {"urn:example:grant": "x"}}, "must be a JSON object"),
-    ],
-)
-def test_offer_malformed_refused(changes: dict[str, Any], message: str) -> None:
-    with pytest.raises(MalformedInput, match=message):
-        CredentialOffer.from_dict(offer_dict(**changes))
-
-
-def test_offer_missing_issuer_refused() -> None:
-    data = offer_dict()
-    del data["credential_issuer"]
-    with pytest.raises(MalformedInput, match="'credential_issuer' is required"):
-        CredentialOffer.from_dict(data)
-
-
-def test_pre_authorized_grant_without_code_refused() -> None:
-    with pytest.raises(MalformedInput, match="'pre-authorized_code' is required"):
-        PreAuthorizedCodeGrant.from_dict({"tx_code": {}})
-
-
-@pytest.mark.parametrize(
-    ("tx_code", "message"),
-    [
-        ({"input_mode": "alphanumeric"}, "'numeric' or 'text'"),
-        ({"length": 0}, "'length' must be an integer"),
-        ({"length": "6"}, "'length' must be an integer"),
-        ({"length": True}, "'length' must be an integer"),
-        ({"description": "x" * 301}, "exceeds 300"),
-        ("123456", "must be a JSON object"),
-    ],
-)
-def test_tx_code_malformed_refused(tx_code: object, message: str) -> None:
-    """§4.1.1: ``input_mode`` numeric|text, ``length`` an integer, ``description`` ≤ 300."""
-    with pytest.raises(MalformedInput, match=message):
-        TxCode.from_dict(tx_code)
-
-
-def test_tx_code_description_of_300_accepted() -> None:
-    assert TxCode.from_dict({"description": "x" * 300}).description == "x" * 300
-
-
-def test_offer_link_with_both_parameters_refused() -> None:
-    """§4.1: ``credential_offer`` MUST NOT be present with ``credential_offer_uri``."""
-    by_value = build_offer_link(CredentialOffer.from_dict(offer_dict()))
-    both = by_value + "&credential_offer_uri=https%3A%2F%2Fissuer.example%2Fo%2F1"
-    with pytest.raises(MalformedInput, match="exactly one"):
-        parse_offer_link(both)
-
-
-def test_offer_link_with_neither_parameter_refused() -> None:
-    with pytest.raises(MalformedInput, match="exactly one"):
-        parse_offer_link("openid-credential-offer://?foo=bar")
-
-
-def test_offer_link_with_a_repeated_parameter_refused() -> None:
-    uri = "https%3A%2F%2Fissuer.example%2Fo%2F1"
-    with pytest.raises(MalformedInput, match="exactly one"):
-        parse_offer_link(
-            f"openid-credential-offer://?credential_offer_uri={uri}&credential_offer_uri={uri}"
-        )
-
-
-@pytest.mark.parametrize("uri", ["ftp://issuer.example/o", "javascript:alert(1)", "/o/1"])
-def test_offer_uri_not_https_refused(uri: str) -> None:
-    """§4.1: ``credential_offer_uri`` is a URL using the ``https`` scheme."""
-    with pytest.raises(MalformedInput, match="https URL"):
-        parse_offer_link("openid-credential-offer://?credential_offer_uri=" + quote(uri, safe=""))
-
-
-def test_offer_by_value_not_json_refused() -> None:
-    with pytest.raises(MalformedInput, match="not valid JSON"):
-        parse_offer_link("openid-credential-offer://?credential_offer=%7Bnot-json")
-
-
-def test_offer_by_value_with_duplicate_members_refused() -> None:
-    body = '{"credential_issuer":"https://a.example","credential_issuer":"https://b.example"}'
-    with pytest.raises(DuplicateMember):
-        parse_offer_link("openid-credential-offer://?credential_offer=" + quote(body))
-
-
-def test_build_offer_link_needs_exactly_one() -> None:
-    with pytest.raises(MalformedInput, match="exactly one"):
-        build_offer_link()
-    with pytest.raises(MalformedInput, match="exactly one"):
-        build_offer_link(CredentialOffer.from_dict(offer_dict()), "https://issuer.example/o/1")
-
-
-def test_offer_link_on_a_wallet_base_url() -> None:
-    """ARCHITECTURE.md: the same query on the wallet's ``/offer`` route."""
-    link = build_offer_link(offer_uri=ISSUER + "/o/1", base="http://127.0.0.1:5002/offer")
-    assert link.startswith("http://127.0.0.1:5002/offer?credential_offer_uri=")
-    assert parse_offer_link(link).offer_uri == ISSUER + "/o/1"
-
-
-# --- Credential Issuer Metadata (§12.2) ---------------------------------------
-
-
-def test_metadata_round_trip() -> None:
-    data = metadata_dict(batch_credential_issuance={"batch_size": 5}, unknown=[1])
-    assert CredentialIssuerMetadata.from_dict(data).to_dict() == data
-
-
-@pytest.mark.parametrize(
-    "fetched_for", ["https://issuer.example/", "https://ISSUER.example", "https://evil.example"]
-)
-def test_metadata_for_another_issuer_refused(fetched_for: str) -> None:
-    """§12.2.4: ``credential_issuer`` MUST be identical (no normalization) to the one asked."""
-    with pytest.raises(MetadataIssuerMismatch, match="was fetched for"):
-        CredentialIssuerMetadata.from_dict(metadata_dict(), fetched_for=fetched_for)
-
-
-@pytest.mark.parametrize("member", ["credential_endpoint", "credential_configurations_supported"])
-def test_metadata_missing_required_member_refused(member: str) -> None:
-    data = metadata_dict()
-    del data[member]
-    with pytest.raises(MalformedInput, match=f"'{member}' is required"):
-        CredentialIssuerMetadata.from_dict(data)
-
-
-@pytest.mark.parametrize("batch", [{"batch_size": 1}, {"batch_size": "10"}, {}])
-def test_batch_size_below_2_refused(batch: dict[str, Any]) -> None:
-    """§12.2.4: ``batch_size`` is REQUIRED and MUST be 2 or greater."""
-    with pytest.raises(MalformedInput, match="batch_size"):
-        CredentialIssuerMetadata.from_dict(metadata_dict(batch_credential_issuance=batch))
-
-
-@pytest.mark.parametrize(
-    ("changes", "message"),
-    [
-        ({"vct": None}, "requires 'vct'"),
-        ({"proof_types_supported": None}, "present exactly when"),
-        ({"cryptographic_binding_methods_supported": None}, "present exactly when"),
-        ({"proof_types_supported": {}}, "must not be empty"),
-        ({"proof_types_supported": {"jwt": {}}}, "'proof_signing_alg_values_supported' is"),
-        (
-            {"proof_types_supported": {"jwt": {"proof_signing_alg_values_supported": []}}},
-            "non-empty array of algorithm",
-        ),
-        ({"credential_signing_alg_values_supported": [True]}, "algorithm identifiers"),
-        ({"credential_metadata": {"display": [{"locale": "en"}]}}, "'name' is required"),
-        ({"credential_metadata": {"claims": [{"path": []}]}}, "non-empty 'path'"),
-        ({"format": 7}, "'format' must be a non-empty string"),
-    ],
-)
-def test_credential_configuration_malformed_refused(changes: dict[str, Any], message: str) -> None:
-    data = metadata_dict(credential_configurations_supported={"kyc": configuration_dict(**changes)})
-    with pytest.raises(MalformedInput, match=message):
-        CredentialIssuerMetadata.from_dict(data)
-
-
-def test_unknown_configuration_refused() -> None:
-    metadata = CredentialIssuerMetadata.from_dict(metadata_dict())
-    with pytest.raises(UnknownCredentialConfiguration, match="'other'") as excinfo:
-        metadata.configuration("other")
-    assert excinfo.value.error == spec.ERROR_UNKNOWN_CREDENTIAL_CONFIGURATION
-
-
-@pytest.mark.parametrize(
-    ("identifier", "url"),
-    [
-        (
-            "https://issuer.example.com/tenant",
-            "https://issuer.example.com/.well-known/openid-credential-issuer/tenant",
-        ),
-        (
-            "https://tenant.issuer.example.com",
-            "https://tenant.issuer.example.com/.well-known/openid-credential-issuer",
-        ),
-        ("http://127.0.0.1:5001", "http://127.0.0.1:5001/.well-known/openid-credential-issuer"),
-    ],
-)
-def test_12_2_2_well_known_url(identifier: str, url: str) -> None:
-    """§12.2.2: the well-known string goes between the host and the path."""
-    assert credential_issuer_metadata_url(identifier) == url
-
-
-def test_as_well_known_url() -> None:
-    assert (
-        authorization_server_metadata_url("https://as.example/t1")
-        == "https://as.example/.well-known/oauth-authorization-server/t1"
-    )
-
-
-def test_well_known_url_of_an_identifier_with_query_refused() -> None:
-    with pytest.raises(MalformedInput, match="not an issuer identifier"):
-        credential_issuer_metadata_url("https://issuer.example?x=1")
-
-
-# --- Authorization Server Metadata (§12.3) --------------------------------------
-
-
-def test_as_metadata_round_trip_and_anonymous_access() -> None:
-    data = {
-        "issuer": ISSUER,
-        "token_endpoint": ISSUER + "/token",
-        "grant_types_supported": [spec.GRANT_PRE_AUTHORIZED_CODE],
-        spec.PRE_AUTHORIZED_GRANT_ANONYMOUS_ACCESS_SUPPORTED: True,
-    }
-    metadata = AuthorizationServerMetadata.from_dict(data, fetched_for=ISSUER)
-    assert metadata.to_dict() == data
-    assert metadata.anonymous_pre_authorized_access is True
-    del data[spec.PRE_AUTHORIZED_GRANT_ANONYMOUS_ACCESS_SUPPORTED]
-    assert AuthorizationServerMetadata.from_dict(data).anonymous_pre_authorized_access is False
-
-
-def test_as_metadata_for_another_issuer_refused() -> None:
-    with pytest.raises(MetadataIssuerMismatch, match="RFC 8414"):
-        AuthorizationServerMetadata.from_dict(
-            {"issuer": "https://evil.example", "token_endpoint": "https://evil.example/t"},
-            fetched_for=ISSUER,
-        )
-
-
-def test_as_metadata_anonymous_flag_not_boolean_refused() -> None:
-    with pytest.raises(MalformedInput, match="must be a boolean"):
-        AuthorizationServerMetadata.from_dict(
-            {
-                "issuer": ISSUER,
-                "token_endpoint": ISSUER + "/t",
-                spec.PRE_AUTHORIZED_GRANT_ANONYMOUS_ACCESS_SUPPORTED: "true",
-            }
-        )
 
 
 # --- Token Request / Response, Nonce Response (§6, §7) ----------------------------
