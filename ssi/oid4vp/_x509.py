@@ -1,37 +1,49 @@
-"""The one place :mod:`ssi.oid4vp` calls :mod:`ssi.x509` (chain checks live there only)."""
+"""The one place :mod:`ssi.oid4vp` calls :mod:`ssi.x509` (chain checks live there only).
+
+On top of the chain check, HAIP 1.0 §5 for signed requests: the trust anchor's
+certificate MUST NOT be in the ``x5c`` header, and the certificate signing the
+request MUST NOT be self-signed.
+"""
 
 from __future__ import annotations
 
 import importlib
 from collections.abc import Sequence
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Any
 
+from cryptography.hazmat.primitives.serialization import Encoding
+
+from ..errors import CertificateError
 from ..jose import Key
 
 __all__ = ["Leaf", "verify_chain", "x509_hash"]
 
 
-class Leaf(Protocol):
-    """What ``ssi.x509.verify_chain`` returns about the leaf certificate."""
+@dataclass(frozen=True, slots=True)
+class Leaf:
+    """The verified leaf certificate: its key, SAN dNSNames and DER encoding."""
 
-    @property
-    def key(self) -> Key: ...
-
-    @property
-    def dns_names(self) -> Sequence[str]: ...
-
-    @property
-    def der(self) -> bytes: ...
+    key: Key
+    dns_names: tuple[str, ...]
+    der: bytes
 
 
 def _module() -> Any:
     return importlib.import_module("ssi.x509")
 
 
-def verify_chain(x5c: list[str], roots: Any, now: float) -> Leaf:
+def verify_chain(x5c: list[str], roots: Sequence[Any], now: float) -> Leaf:
     """The ``x5c`` chain verified to one of ``roots`` at ``now``; raises ``CertificateError``."""
-    leaf: Leaf = _module().verify_chain(x5c, roots, now)
-    return leaf
+    x509 = _module()
+    for certificate in x509.parse_x5c(x5c):
+        if any(certificate == root for root in roots):
+            raise CertificateError("the trust anchor must not be in the x5c header (HAIP 1.0 §5)")
+    verified = x509.verify_x5c(x5c, roots, now)
+    leaf = verified.leaf
+    if leaf.issuer == leaf.subject:
+        raise CertificateError("the request's signing certificate must not be self-signed")
+    return Leaf(verified.key, tuple(verified.dns_names), leaf.public_bytes(Encoding.DER))
 
 
 def x509_hash(leaf_der: bytes) -> str:
