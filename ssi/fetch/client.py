@@ -14,7 +14,7 @@ Every request (ARCHITECTURE.md "Rules that hold everywhere"; SECURITY.md "SSRF")
    streaming); ``Accept-Encoding: identity``, so nothing is decompressed;
 5. one deadline covers connection, TLS, headers and body: a watchdog shuts
    the socket when it passes, so a server sending a byte a second cannot hold
-   a worker (:class:`FetchTimeout`).
+   a worker (:class:`FetchTimeout`, :mod:`ssi.fetch._deadline`).
 
 Host name resolution itself (``getaddrinfo``) is bounded only by the system
 resolver's own timeout.
@@ -25,8 +25,6 @@ from __future__ import annotations
 import http.client
 import socket
 import ssl
-import threading
-import time
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlencode
@@ -41,6 +39,7 @@ from ..errors import (
     FetchTooLarge,
     SSIError,
 )
+from ._deadline import Deadline
 from .address import Target, address_refusal, check_url
 from .policy import FetchPolicy, FetchResponse
 
@@ -56,38 +55,6 @@ def system_resolve(host: str, port: int) -> list[str]:
     """All TCP addresses of ``host`` from the system resolver, in its order."""
     infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
-
-
-class _Deadline:
-    """The remaining time of one request, and a watchdog that shuts its socket."""
-
-    def __init__(self, seconds: float) -> None:
-        self.end = time.monotonic() + seconds
-        self.sock: socket.socket | None = None
-        self._timer = threading.Timer(seconds, self._expire)
-        self._timer.daemon = True
-        self._timer.start()
-
-    def remaining(self) -> float:
-        left = self.end - time.monotonic()
-        if left <= 0:
-            raise FetchTimeout("no complete answer within the time limit")
-        return left
-
-    @property
-    def passed(self) -> bool:
-        return time.monotonic() >= self.end
-
-    def _expire(self) -> None:
-        sock = self.sock
-        if sock is not None:
-            try:  # the plain socket's shutdown, also under TLS: unblocks a pending recv
-                socket.socket.shutdown(sock, socket.SHUT_RDWR)
-            except OSError:
-                pass
-
-    def cancel(self) -> None:
-        self._timer.cancel()
 
 
 class _OwnedSocketConnection(http.client.HTTPConnection):
@@ -189,7 +156,7 @@ class Fetcher:
             url, allow_http_loopback=policy.allow_http_loopback, max_length=policy.max_url_length
         )
         addresses = self.addresses(target)
-        deadline = _Deadline(policy.timeout)
+        deadline = Deadline(policy.timeout)
         try:
             return self._exchange(
                 target, addresses, deadline, method, body, headers, url, raise_for_status
@@ -207,11 +174,13 @@ class Fetcher:
             if deadline.sock is not None:
                 deadline.sock.close()
 
-    def _connect(self, target: Target, addresses: list[str], deadline: _Deadline) -> socket.socket:
+    def _connect(self, target: Target, addresses: list[str], deadline: Deadline) -> socket.socket:
         last: OSError | None = None
         for ip in addresses:
             try:
-                return socket.create_connection((ip, target.port), timeout=deadline.remaining())
+                sock = socket.create_connection((ip, target.port), timeout=deadline.remaining())
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # as http.client
+                return sock
             except OSError as exc:
                 last = exc
         if isinstance(last, TimeoutError):
@@ -222,7 +191,7 @@ class Fetcher:
         self,
         target: Target,
         addresses: list[str],
-        deadline: _Deadline,
+        deadline: Deadline,
         method: str,
         body: bytes | None,
         headers: Mapping[str, str],
@@ -271,7 +240,7 @@ class Fetcher:
     def _answer(
         self,
         response: http.client.HTTPResponse,
-        deadline: _Deadline,
+        deadline: Deadline,
         url: str,
         raise_for_status: bool,
     ) -> FetchResponse:
@@ -288,9 +257,7 @@ class Fetcher:
             names[key] = f"{names[key]}, {value}" if key in names else value
         return FetchResponse(status, names, data, url)
 
-    def _read_body(
-        self, response: http.client.HTTPResponse, deadline: _Deadline, url: str
-    ) -> bytes:
+    def _read_body(self, response: http.client.HTTPResponse, deadline: Deadline, url: str) -> bytes:
         limit = self.policy.max_bytes
         length = response.getheader("content-length")
         if length is not None and length.strip().isdigit() and int(length) > limit:

@@ -135,6 +135,18 @@ def _routes(server_ref: dict[str, LoopbackServer]) -> dict[str, Route]:
         h.wfile.write(b"z" * 5000)
         h.close_connection = True
 
+    def closing(h: BaseHTTPRequestHandler) -> None:
+        """Like werkzeug: ``Connection: close`` and a body in several writes."""
+        h.send_response(200)
+        h.send_header("Connection", "close")
+        h.send_header("Content-Length", "900")
+        h.end_headers()
+        h.wfile.flush()
+        for _ in range(9):
+            h.wfile.write(b"c" * 100)
+            h.wfile.flush()
+        h.close_connection = True
+
     def exactly_limit(h: BaseHTTPRequestHandler) -> None:
         _send(h, 200, b"a" * 1000)
 
@@ -169,6 +181,7 @@ def _routes(server_ref: dict[str, LoopbackServer]) -> dict[str, Route]:
         "/big-chunked": big_chunked,
         "/big-unannounced": big_unannounced,
         "/exactly-limit": exactly_limit,
+        "/closing": closing,
         "/slow": slow,
         "/dribble": dribble,
         "/echo": echo,
@@ -217,6 +230,11 @@ def test_get_json_from_loopback_in_development(server: LoopbackServer) -> None:
 def test_fetcher_is_a_fetch_callable(server: LoopbackServer) -> None:
     fetch: Callable[[str], object] = Fetcher(DEV)
     assert fetch(server.url("/json")).json()["ok"] is True  # type: ignore[attr-defined]
+
+
+def test_body_after_connection_close_header_is_read(server: LoopbackServer) -> None:
+    """http.client closes its connection on ``Connection: close``; the body is still ours."""
+    assert Fetcher(DEV).get(server.url("/closing")).body == b"c" * 900
 
 
 def test_body_of_exactly_max_bytes_is_accepted(server: LoopbackServer) -> None:
