@@ -83,6 +83,12 @@ class Resolver:
             return self._web.resolve(did_only)
         raise UnsupportedDIDMethod(f"DID method {method!r} is not supported")
 
+    def resolve_key(
+        self, kid: str, expected_did: str, relationship: str = "assertionMethod"
+    ) -> Key:
+        """:func:`resolve_verification_key` with this resolver: a ``(kid, expected_did) -> Key``."""
+        return resolve_verification_key(kid, self, expected_did, relationship)
+
 
 def resolve_verification_key(
     kid: str,

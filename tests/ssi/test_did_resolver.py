@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -28,6 +30,13 @@ ISSUER_KID = f"{ISSUER}#{ISSUER[8:]}"
 
 def test_kid_of_the_expected_issuer_resolves() -> None:
     assert resolve_verification_key(ISSUER_KID, Resolver(), ISSUER) == ISSUER_KEY
+
+
+def test_resolver_resolve_key_is_a_kid_and_issuer_callable() -> None:
+    resolve_key: Callable[[str, str], Key] = Resolver().resolve_key
+    assert resolve_key(ISSUER_KID, ISSUER) == ISSUER_KEY
+    with pytest.raises(HeaderKeyRefused):
+        resolve_key(ISSUER_KID, did_jwk_from_key(ISSUER_KEY))
 
 
 def test_relative_kid_resolves_against_the_expected_issuer() -> None:
