@@ -49,6 +49,10 @@ Resolve = Callable[[str, int], list[str]]
 """``resolve(host, port) -> [ip, …]``: name resolution, injectable for tests."""
 
 _CHUNK = 65536
+_RESERVED_HEADERS = frozenset(
+    {"host", "content-length", "transfer-encoding", "connection", "accept-encoding", "te"}
+)
+"""Headers the fetcher writes itself: a caller's copy would make the request ambiguous."""
 
 
 def system_resolve(host: str, port: int) -> list[str]:
@@ -152,6 +156,11 @@ class Fetcher:
     ) -> FetchResponse:
         """Send one request under the policy; see the module docstring for the rules."""
         policy = self.policy
+        reserved = _RESERVED_HEADERS & {name.lower() for name in headers}
+        if reserved:
+            raise FetchBlocked(
+                f"header {sorted(reserved)[0]!r} is set by the fetcher, not the caller"
+            )
         target = check_url(
             url, allow_http_loopback=policy.allow_http_loopback, max_length=policy.max_url_length
         )

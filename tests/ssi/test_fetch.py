@@ -439,6 +439,12 @@ def test_control_and_non_ascii_characters_refused(url: str) -> None:
         check_url(url, allow_http_loopback=True)
 
 
+@pytest.mark.parametrize("name", ["Host", "content-length", "Transfer-Encoding", "Accept-Encoding"])
+def test_caller_cannot_set_framing_headers(name: str, no_connect: None) -> None:
+    with pytest.raises(FetchBlocked, match="set by the fetcher"):
+        Fetcher(DEV).get("http://127.0.0.1:9/", headers={name: "x"})
+
+
 def test_bad_port_refused() -> None:
     with pytest.raises(FetchBlocked, match="port"):
         check_url("https://example.com:99999/", allow_http_loopback=False)
