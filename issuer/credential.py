@@ -14,14 +14,13 @@ from typing import Any
 from flask import current_app
 
 from ssi.jose import Key
-from ssi.sdjwt import issue, mark
+from ssi.sdjwt import mark
+from ssi.sdjwt_vc.credential import StatusReference, issue_credential
 
 from .keys import IssuerKeys
 from .kyc_claims import VCT, KycRecord, sd_paths
 
 __all__ = ["IssuedCredential", "issue_kyc_credential"]
-
-SD_JWT_VC_TYP = "dc+sd-jwt"  # FIXME: import from ssi.sdjwt_vc once it lands
 
 
 @dataclass(frozen=True)
@@ -43,24 +42,18 @@ def issue_kyc_credential(
     keys: IssuerKeys = current_app.extensions["issuer_keys"]
     issuer_url = current_app.config["ISSUER_URL"]
     claims = record.credential_claims(today)
-    marked = mark(claims, sd_paths(claims))
-    marked.update(
-        {
-            "iss": issuer_url,
-            "iat": now,
-            "exp": now + lifetime,
-            "vct": VCT,
-            "status": {"status_list": {"idx": idx, "uri": f"{issuer_url}/statuslists/{list_id}"}},
-        }
-    )
     header: dict[str, Any] = {"kid": keys.kid}
     if keys.x5c:
         header["x5c"] = list(keys.x5c)
-    issued = issue(
-        marked,
+    issued = issue_credential(
+        mark(claims, sd_paths(claims)),
         keys.key,
-        typ=SD_JWT_VC_TYP,
-        cnf={"jwk": holder_key.public_jwk()},
+        vct=VCT,
+        iss=issuer_url,
+        iat=now,
+        exp=now + lifetime,
+        status=StatusReference(idx, f"{issuer_url}/statuslists/{list_id}"),
+        holder_key=holder_key,
         header=header,
         decoys=(1, 3),
     )
