@@ -28,12 +28,8 @@ from ..errors import InvalidRequest, MalformedInput, VerificationError, library_
 from ..jose import Key
 from . import spec
 from .client_metadata import ClientMetadata
-from .response import (
-    AuthorizationErrorResponse,
-    AuthorizationResponse,
-    Form,
-    form_params,
-)
+from .request_uri import Form
+from .response import AuthorizationErrorResponse, AuthorizationResponse, form_params
 
 __all__ = [
     "MAX_JWE_BYTES",

@@ -96,9 +96,8 @@ class AuthorizationRequest:
                 unknown = [i for i in entry.credential_ids if i not in self.dcql_query.ids]
                 if unknown:
                     raise InvalidTransactionData(f"credential_ids names unknown queries {unknown}")
-        if self.dcql_query.ids and self.state is None:
-            nkb = [q.id for q in self.dcql_query.credentials if not q.requires_holder_binding]
-            if nkb:
+        if self.state is None:
+            if any(not q.requires_holder_binding for q in self.dcql_query.credentials):
                 raise InvalidRequest("state is required when holder binding is not (§5.3)")
 
     @classmethod

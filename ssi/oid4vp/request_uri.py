@@ -15,7 +15,7 @@ Parsing is strict: a parameter given twice, a ``request_uri_method`` other than
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -33,6 +33,7 @@ __all__ = [
     "build_request_link",
     "parse_request_link",
     "parse_form",
+    "answer_wallet_post",
 ]
 
 MAX_LINK_CHARS = 64_000
@@ -46,11 +47,24 @@ class InvalidRequestUriMethod(InvalidRequest):
     error = spec.ERROR_INVALID_REQUEST_URI_METHOD
 
 
-def parse_form(pairs: str | Sequence[tuple[str, str]]) -> dict[str, str]:
+Form = str | Mapping[str, str] | Sequence[tuple[str, str]]
+"""A form body: the raw ``application/x-www-form-urlencoded`` text, its pairs, or a
+mapping (a multi-valued mapping with ``getlist``, like Werkzeug's, is read in full so
+that a repeated name is still refused)."""
+
+
+def parse_form(form: Form) -> dict[str, str]:
     """A form or query string (or its pairs) to a dict; a name given twice is refused."""
-    if isinstance(pairs, str):
+    pairs: Any = form
+    if isinstance(form, Mapping):
+        getlist = getattr(form, "getlist", None)
+        if callable(getlist):
+            pairs = [(name, value) for name in form for value in getlist(name)]
+        else:
+            pairs = list(form.items())
+    elif isinstance(form, str):
         try:
-            pairs = parse_qsl(pairs, keep_blank_values=True, strict_parsing=bool(pairs))
+            pairs = parse_qsl(form, keep_blank_values=True, strict_parsing=bool(form))
         except ValueError as exc:
             raise MalformedInput(f"malformed form encoding: {exc}") from exc
     out: dict[str, str] = {}
@@ -164,11 +178,17 @@ class WalletPost:
         return out
 
     @classmethod
-    def from_form(cls, form: str | Mapping[str, str] | Sequence[tuple[str, str]]) -> WalletPost:
+    def from_form(cls, form: Form) -> WalletPost:
         """The verifier's parse: unknown parameters are ignored (§5.10)."""
-        params = dict(form) if isinstance(form, Mapping) else parse_form(form)
+        params = parse_form(form)
         metadata = None
         if spec.WALLET_METADATA in params:
             metadata = json_loads_object(params[spec.WALLET_METADATA], "wallet_metadata")
         nonce = params.get(spec.WALLET_NONCE) or None
         return cls(metadata, nonce)
+
+
+def answer_wallet_post(request: AuthorizationRequest, post: WalletPost) -> AuthorizationRequest:
+    """The verifier's side of §5.10: the Request Object it returns MUST carry the
+    ``wallet_nonce`` the wallet POSTed (the wallet refuses it otherwise)."""
+    return replace(request, wallet_nonce=post.wallet_nonce)

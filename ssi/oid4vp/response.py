@@ -24,7 +24,7 @@ from ..encoding import json_dumps, json_loads_object
 from ..errors import InvalidRequest, MalformedInput
 from . import spec
 from .request import URL_SAFE
-from .request_uri import parse_form
+from .request_uri import Form, parse_form
 
 __all__ = [
     "MAX_RESPONSE_BYTES",
@@ -38,7 +38,6 @@ __all__ = [
 
 MAX_RESPONSE_BYTES = 1_000_000
 _QUERY_ID = re.compile(r"[A-Za-z0-9_-]+")
-Form = str | Mapping[str, str] | Sequence[tuple[str, str]]
 
 
 def _vp_token(value: object) -> dict[str, list[Any]]:
@@ -137,9 +136,10 @@ class AuthorizationErrorResponse:
 
 
 def form_params(form: Form) -> dict[str, str]:
+    """:func:`~ssi.oid4vp.request_uri.parse_form` with the response size cap first."""
     if isinstance(form, str) and len(form) > MAX_RESPONSE_BYTES:
         raise MalformedInput(f"the response is larger than {MAX_RESPONSE_BYTES} bytes")
-    return dict(form) if isinstance(form, Mapping) else parse_form(form)
+    return parse_form(form)
 
 
 def parse_direct_post(form: Form) -> AuthorizationResponse | AuthorizationErrorResponse:
@@ -161,7 +161,8 @@ def parse_direct_post(form: Form) -> AuthorizationResponse | AuthorizationErrorR
 
 
 def check_vp_token_ids(vp_token: Mapping[str, Sequence[Any]], query: DcqlQuery) -> None:
-    """§8.1: only ids of the query, and one presentation unless ``multiple``."""
+    """§8.1: only ids of the query, one presentation unless ``multiple``, and
+    strings for ``dc+sd-jwt`` (B.3.5)."""
     for query_id, presentations in vp_token.items():
         try:
             credential_query = query.credential(query_id)
@@ -169,3 +170,7 @@ def check_vp_token_ids(vp_token: Mapping[str, Sequence[Any]], query: DcqlQuery) 
             raise InvalidRequest(f"vp_token names {query_id!r}, which was not requested") from None
         if len(presentations) > 1 and not credential_query.allows_multiple:
             raise InvalidRequest(f"vp_token[{query_id!r}] must hold one presentation")
+        if credential_query.format == spec.FORMAT_SD_JWT_VC and not all(
+            isinstance(item, str) for item in presentations
+        ):
+            raise InvalidRequest(f"vp_token[{query_id!r}]: a dc+sd-jwt presentation is a string")

@@ -19,6 +19,7 @@ from ssi.oid4vp import (
     InvalidRequestUriMethod,
     RequestReference,
     WalletPost,
+    answer_wallet_post,
     build_request_link,
     check_response_uri,
     encode_transaction_data,
@@ -310,3 +311,26 @@ def test_wallet_post_refuses_duplicate_wallet_nonce() -> None:
 def test_wallet_post_refuses_non_object_metadata() -> None:
     with pytest.raises(MalformedInput, match="object"):
         WalletPost.from_form("wallet_metadata=%5B1%5D")
+
+
+class MultiDict(dict[str, str]):
+    """The shape of a web framework's multi-valued form (``getlist``)."""
+
+    def __init__(self, pairs: list[tuple[str, str]]) -> None:
+        super().__init__(pairs)
+        self._pairs = pairs
+
+    def getlist(self, name: str) -> list[str]:
+        return [v for k, v in self._pairs if k == name]
+
+
+def test_wallet_post_refuses_duplicate_in_multi_valued_form() -> None:
+    """A framework's form object keeps both values: the duplicate is still seen."""
+    with pytest.raises(MalformedInput, match="twice"):
+        WalletPost.from_form(MultiDict([("wallet_nonce", "a"), ("wallet_nonce", "b")]))
+
+
+def test_verifier_echoes_wallet_nonce_into_the_request() -> None:
+    """§5.10: the verifier MUST use the POSTed wallet_nonce in the Request Object."""
+    answered = answer_wallet_post(AuthorizationRequest.from_dict(claims()), WalletPost(None, "w1"))
+    assert answered.to_dict()["wallet_nonce"] == "w1"

@@ -360,3 +360,12 @@ def test_verifier_refuses_transaction_data_hash_mismatch() -> None:
         check_transaction_data_hashes(kb_jwt_transaction_claims([other]), [raw])
     with pytest.raises(ClaimMismatch, match="no 'transaction_data_hashes'"):
         check_transaction_data_hashes({}, [raw])
+
+
+def test_vp_token_sd_jwt_presentation_must_be_a_string() -> None:
+    """B.3.5: a dc+sd-jwt presentation is a string, not an object."""
+    query = DcqlQuery.from_dict(
+        {"credentials": [{"id": "kyc", "format": "dc+sd-jwt", "meta": {"vct_values": ["v"]}}]}
+    )
+    with pytest.raises(InvalidRequest, match="string"):
+        check_vp_token_ids({"kyc": [{"proof": "x"}]}, query)
