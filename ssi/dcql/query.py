@@ -9,13 +9,13 @@ requires. :meth:`DcqlQuery.to_dict` gives back the members that were sent.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from ..encoding import json_loads_object
 from ..errors import MalformedInput
 from ..oid4vp import spec
+from ._checks import InvalidDcqlQuery, _array, _identifier, _object, _optional_bool, _strings
 from .claims_path import ClaimsPath, validate_path
 
 __all__ = [
@@ -29,43 +29,6 @@ __all__ = [
 ]
 
 ClaimValue = str | int | bool
-_ID = re.compile(r"[A-Za-z0-9_-]+")
-
-
-class InvalidDcqlQuery(MalformedInput):
-    """A DCQL query that breaks OpenID4VP 1.0 §6 (error ``invalid_request``)."""
-
-
-def _object(value: object, what: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise InvalidDcqlQuery(f"{what} must be a JSON object")
-    return value
-
-
-def _array(value: object, what: str) -> list[Any]:
-    if not isinstance(value, list) or not value:
-        raise InvalidDcqlQuery(f"{what} must be a non-empty array")
-    return value
-
-
-def _identifier(value: object, what: str) -> str:
-    if not isinstance(value, str) or _ID.fullmatch(value) is None:
-        raise InvalidDcqlQuery(f"{what} must be a non-empty string of A-Z a-z 0-9 _ -")
-    return value
-
-
-def _strings(value: object, what: str) -> tuple[str, ...]:
-    items = _array(value, what)
-    if not all(isinstance(item, str) and item for item in items):
-        raise InvalidDcqlQuery(f"{what} must hold non-empty strings")
-    return tuple(items)
-
-
-def _optional_bool(data: dict[str, Any], name: str, what: str) -> bool | None:
-    value = data.get(name)
-    if value is not None and not isinstance(value, bool):
-        raise InvalidDcqlQuery(f"{what}: {name!r} must be a boolean")
-    return value
 
 
 @dataclass(frozen=True, slots=True)

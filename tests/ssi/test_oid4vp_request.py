@@ -334,3 +334,11 @@ def test_verifier_echoes_wallet_nonce_into_the_request() -> None:
     """§5.10: the verifier MUST use the POSTed wallet_nonce in the Request Object."""
     answered = answer_wallet_post(AuthorizationRequest.from_dict(claims()), WalletPost(None, "w1"))
     assert answered.to_dict()["wallet_nonce"] == "w1"
+
+
+def test_redirect_uri_prefix_may_omit_response_uri() -> None:
+    """§5.9.3: with ``redirect_uri:`` the verifier MAY omit the response URI."""
+    request = AuthorizationRequest.from_dict(
+        claims(client_id="redirect_uri:" + RESPONSE_URI, response_uri=None)
+    )
+    assert request.response_uri == RESPONSE_URI
