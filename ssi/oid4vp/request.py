@@ -111,11 +111,13 @@ class AuthorizationRequest:
             raise InvalidRequest("the request has no dcql_query (§5.1)")
         if "request_uri_method" in data or "request_uri" in data:
             raise InvalidRequest("request_uri parameters do not belong in the request itself")
-        response_uri = data.get("response_uri")
         client_id = _string(data, "client_id", required=True) or ""
+        response_uri = _string(data, "response_uri", required=False)
         if response_uri is None and client_id.startswith(spec.PREFIX_REDIRECT_URI + ":"):
             # §5.9.3: with the redirect_uri prefix the response URI may be omitted
             response_uri = client_id.partition(":")[2]
+        if response_uri is None:
+            raise InvalidRequest("the request has no 'response_uri'")
         metadata = data.get("client_metadata")
         transaction_data = data.get("transaction_data")
         if transaction_data is not None and not isinstance(transaction_data, list):
@@ -124,8 +126,7 @@ class AuthorizationRequest:
             client_id=client_id,
             response_type=_string(data, "response_type", required=True) or "",
             response_mode=_string(data, "response_mode", required=True) or "",
-            response_uri=_string({"response_uri": response_uri}, "response_uri", required=True)
-            or "",
+            response_uri=response_uri,
             nonce=_string(data, "nonce", required=True) or "",
             state=_string(data, "state", required=False),
             dcql_query=DcqlQuery.from_dict(data["dcql_query"]),
