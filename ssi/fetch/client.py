@@ -16,8 +16,8 @@ Every request (ARCHITECTURE.md "Rules that hold everywhere"; SECURITY.md "SSRF")
    the socket when it passes, so a server sending a byte a second cannot hold
    a worker (:class:`FetchTimeout`, :mod:`ssi.fetch._deadline`).
 
-Host name resolution itself (``getaddrinfo``) is bounded only by the system
-resolver's own timeout.
+Host name resolution (``getaddrinfo``) counts against the deadline but cannot
+be interrupted: it is bounded by the system resolver's own timeout.
 """
 
 from __future__ import annotations
@@ -164,9 +164,9 @@ class Fetcher:
         target = check_url(
             url, allow_http_loopback=policy.allow_http_loopback, max_length=policy.max_url_length
         )
-        addresses = self.addresses(target)
         deadline = Deadline(policy.timeout)
         try:
+            addresses = self.addresses(target)  # the lookup's time counts against the deadline
             return self._exchange(
                 target, addresses, deadline, method, body, headers, url, raise_for_status
             )
