@@ -2,7 +2,7 @@
 
 :meth:`HeldSDJWT.receive` runs the §7.1 checks on an issued SD-JWT (and
 refuses an SD-JWT+KB, §7.2) and records the claim path of each disclosure.
-:meth:`HeldSDJWT.select` picks disclosures by claim path (SD-JWT VC §9.1 /
+:meth:`HeldSDJWT.select` picks disclosures by claim path (SD-JWT VC §5.6.1 /
 OpenID4VP §7 syntax: a string is a key, an integer an index, ``None`` every
 element): selecting a claim discloses it with everything below it, plus the
 disclosures of its ancestors that it needs (§4.2.6). :meth:`HeldSDJWT.present`

@@ -157,11 +157,17 @@ def issue(
     return IssuedSDJWT(jwt, tuple(builder.disclosures), payload)
 
 
-def mark(claims: dict[str, Any], paths: Sequence[Sequence[str | int | None]]) -> dict[Any, Any]:
-    """Claims with :class:`SD` marks at each claim path (SD-JWT VC §9.1 path syntax).
+def mark(
+    claims: dict[str, Any],
+    paths: Sequence[Sequence[str | int | None]],
+    *,
+    require_all: bool = True,
+) -> dict[Any, Any]:
+    """Claims with :class:`SD` marks at each claim path (SD-JWT VC §5.6.1 path syntax).
 
     A string selects an object key, an integer an array index, ``None`` every
-    element of an array. A path that selects nothing is refused.
+    element of an array. A path that selects nothing is refused, unless
+    ``require_all`` is false (Type Metadata may describe optional claims).
     """
     used: set[int] = set()
     indexed = [(i, tuple(p)) for i, p in enumerate(paths)]
@@ -170,7 +176,7 @@ def mark(claims: dict[str, Any], paths: Sequence[Sequence[str | int | None]]) ->
             raise MalformedInput("a claim path must not be empty")
     result = _mark(claims, indexed, used)
     missing = [list(p) for i, p in indexed if i not in used]
-    if missing:
+    if missing and require_all:
         raise MalformedInput(f"no claim at path(s) {missing}")
     assert isinstance(result, dict)
     return result

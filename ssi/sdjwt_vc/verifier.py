@@ -1,0 +1,68 @@
+"""Verifying SD-JWT VC presentations (SD-JWT VC §2.4) on top of :func:`ssi.sdjwt.verify`.
+
+RFC 9901 §7.1/§7.3 with ``typ: dc+sd-jwt`` and the Issuer's key from
+:class:`IssuerTrust` (§2.5), then the SD-JWT VC claim rules of
+:func:`check_credential_claims`: registered claims never disclosed, ``vct``
+required, ``status`` a status-list reference, and by default ``exp`` or
+``status`` present. The status itself is checked by the caller (Token Status
+List), who gets the reference back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..jose.jwt import DEFAULT_SKEW
+from ..sdjwt import KeyBinding, SDJWTParts, verify
+from .credential import StatusReference, check_credential_claims
+from .issuer_keys import IssuerTrust
+from .spec import SD_JWT_VC_TYP
+
+__all__ = ["VerifiedCredential", "verify_credential"]
+
+
+@dataclass(frozen=True, slots=True)
+class VerifiedCredential:
+    """A verified SD-JWT VC presentation."""
+
+    vct: str
+    iss: str | None
+    claims: dict[str, Any]
+    """The processed payload (registered claims included, ``_sd`` and digests removed)."""
+    kb_claims: dict[str, Any] | None
+    status: StatusReference | None
+    header: dict[str, Any]
+
+
+def verify_credential(
+    presentation: str | SDJWTParts,
+    trust: IssuerTrust,
+    *,
+    now: float,
+    key_binding: KeyBinding | None,
+    skew: float = DEFAULT_SKEW,
+    require_exp_or_status: bool = True,
+) -> VerifiedCredential:
+    """Verify an SD-JWT VC presentation; raise an ``SSIError`` on any failure."""
+    result = verify(
+        presentation,
+        trust.resolver(now),
+        typ=SD_JWT_VC_TYP,
+        now=now,
+        key_binding=key_binding,
+        skew=skew,
+        allow_header_keys=trust.header_keys,
+    )
+    status = check_credential_claims(
+        result.issuer_payload, result.claims, require_exp_or_status=require_exp_or_status
+    )
+    iss = result.claims.get("iss")
+    return VerifiedCredential(
+        vct=result.claims["vct"],
+        iss=iss if isinstance(iss, str) else None,
+        claims=result.claims,
+        kb_claims=result.kb_claims,
+        status=status,
+        header=result.header,
+    )
