@@ -9,6 +9,7 @@ refused); EIP-191 ``personal_sign`` signatures are 65 bytes, hex with ``0x``.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from eth_account import Account
 from eth_account.messages import encode_defunct
@@ -32,12 +33,18 @@ _CAIP2_EIP155 = re.compile(r"eip155:([1-9][0-9]{0,31})")
 _SIGNATURE = re.compile(r"0x[0-9a-fA-F]{130}")
 
 
+@lru_cache(maxsize=4096)
+def _eip55(value: str) -> str:
+    """The EIP-55 form of a well-formed address (cached: keccak in eth-utils is slow)."""
+    checksummed: str = to_checksum_address(value)
+    return checksummed
+
+
 def checksum_address(value: object, what: str = "address") -> str:
     """``value`` if it is an EIP-55 checksummed address; else :class:`BadChecksum`."""
     if not isinstance(value, str) or _ADDRESS.fullmatch(value) is None:
         raise BadChecksum(f"{what} must be 0x followed by 40 hexadecimal digits")
-    expected: str = to_checksum_address(value)
-    if value != expected:
+    if value != _eip55(value):
         raise BadChecksum(f"{what} {value} fails its EIP-55 checksum")
     return value
 
