@@ -55,12 +55,16 @@ class Candidate(Protocol):
 
 @dataclass(frozen=True)
 class CandidateCredential:
-    """A plain :class:`Candidate`; ``ref`` lets the wallet find its own record again."""
+    """A plain :class:`Candidate`; ``ref`` lets the wallet find its own record again.
+
+    ``holder_binding`` has no default on purpose: a wallet says whether it can
+    prove possession (``cnf`` present), a verifier whether a KB-JWT verified.
+    """
 
     format: str
     vct: str | None
     claims: Mapping[str, Any]
-    holder_binding: bool = True
+    holder_binding: bool
     ref: Any = None
 
 

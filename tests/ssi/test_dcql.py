@@ -188,7 +188,7 @@ def test_match_vct_values_mismatch() -> None:
 
 def test_match_format_mismatch() -> None:
     q = query(cq(claims=[{"path": ["n"]}]))
-    other = CandidateCredential("jwt_vc_json", PID, {"n": 1})
+    other = CandidateCredential("jwt_vc_json", PID, {"n": 1}, holder_binding=True)
     assert match(q, [other]).by_query["pid"] == []
 
 

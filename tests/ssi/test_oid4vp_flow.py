@@ -127,7 +127,9 @@ def wallet_answers(link: str, request_object: str, credential: str, address_key:
         {q.id: q.requires_holder_binding for q in request.dcql_query.credentials},
     )
     held = HeldSDJWT.receive(credential, lambda header, payload: ISSUER_KEY, typ="dc+sd-jwt")
-    candidate = CandidateCredential("dc+sd-jwt", held.claims["vct"], held.claims, ref=held)
+    candidate = CandidateCredential(
+        "dc+sd-jwt", held.claims["vct"], held.claims, holder_binding="cnf" in held.claims, ref=held
+    )
     (chosen,) = match(request.dcql_query, [candidate]).selection()["kyc"]
     assert chosen.disclose == (("kyc_level",), ("age_over_18",))
     presentation = held.present(
@@ -172,7 +174,16 @@ def test_presentation_with_address_binding_end_to_end() -> None:
     assert "family_name" not in verified.claims
     check_response(
         DcqlQuery.from_dict(request.dcql_query.to_dict()),
-        {"kyc": [CandidateCredential("dc+sd-jwt", verified.claims["vct"], verified.claims)]},
+        {
+            "kyc": [
+                CandidateCredential(
+                    "dc+sd-jwt",
+                    verified.claims["vct"],
+                    verified.claims,
+                    holder_binding=verified.kb_claims is not None,
+                )
+            ]
+        },
     )
     assert verified.kb_claims is not None
     bound = verify_address_binding(request, verified.kb_claims, response.address_proof, now=NOW)
