@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import InvalidRequest
-from ..jose import Key
+from ..jose import Key, check_times
 from .disclosure import Disclosure
 from .errors import KeyBindingUnexpected
 from .kb_jwt import create_kb_jwt
@@ -76,15 +76,21 @@ class HeldSDJWT:
         issuer_key: IssuerKeyResolver,
         *,
         typ: str,
+        now: float | None = None,
         allow_header_keys: frozenset[str] = frozenset(),
     ) -> HeldSDJWT:
-        """RFC 9901 §7.2: verify an issued SD-JWT and index its disclosures."""
+        """RFC 9901 §7.2: verify an issued SD-JWT and index its disclosures.
+
+        With ``now``, also the validity claims ``exp`` / ``nbf`` / ``iat`` (§7.1 step 6).
+        """
         parts = split(issued) if isinstance(issued, str) else issued
         if parts.kb_jwt is not None:
             raise KeyBindingUnexpected("an Issuer must not send an SD-JWT+KB (RFC 9901 §7.2)")
         opened = open_sd_jwt(
             parts, issuer_key, typ=typ, allow_header_keys=allow_header_keys, track_paths=True
         )
+        if now is not None:
+            check_times(opened.claims, now)
         held = tuple(HeldDisclosure(d, opened.paths[d.digest]) for d in opened.disclosures)
         return cls(opened, held)
 

@@ -21,7 +21,7 @@ from .type_metadata import (
     check_claims,
     select_claims,
 )
-from .verifier import VerifiedCredential, verify_credential
+from .verifier import VerifiedCredential, receive_credential, verify_credential
 
 __all__ = [
     "ClaimDisplay",
@@ -44,6 +44,7 @@ __all__ = [
     "key_from_metadata",
     "metadata_url",
     "parse_status",
+    "receive_credential",
     "select_claims",
     "spec",
     "verify_credential",

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..jose.jwt import DEFAULT_SKEW
-from ..sdjwt import KeyBinding, SDJWTParts, verify
+from ..sdjwt import HeldSDJWT, IssuerKeyResolver, KeyBinding, SDJWTParts, verify
 from .credential import StatusReference, check_credential_claims
 from .issuer_keys import IssuerTrust
 from .spec import SD_JWT_VC_TYP
 
-__all__ = ["VerifiedCredential", "verify_credential"]
+__all__ = ["VerifiedCredential", "receive_credential", "verify_credential"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,3 +66,25 @@ def verify_credential(
         status=status,
         header=result.header,
     )
+
+
+def receive_credential(
+    issued: str | SDJWTParts,
+    issuer_key: IssuerKeyResolver,
+    *,
+    now: float,
+    allow_header_keys: frozenset[str] = frozenset(),
+    require_exp_or_status: bool = True,
+) -> HeldSDJWT:
+    """The Holder's checks of an issued SD-JWT VC (RFC 9901 §7.2, SD-JWT VC §2.4).
+
+    The Holder sees every disclosure, so a registered claim hidden in one is
+    caught here even if it would never be presented.
+    """
+    held = HeldSDJWT.receive(
+        issued, issuer_key, typ=SD_JWT_VC_TYP, now=now, allow_header_keys=allow_header_keys
+    )
+    check_credential_claims(
+        held.opened.issuer_payload, held.claims, require_exp_or_status=require_exp_or_status
+    )
+    return held

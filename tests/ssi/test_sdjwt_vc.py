@@ -11,6 +11,7 @@ from ssi.errors import (
     HeaderKeyRefused,
     InvalidSignature,
     ResolutionError,
+    TimeInvalid,
     UntrustedIssuer,
     WrongType,
 )
@@ -25,6 +26,7 @@ from ssi.sdjwt_vc import (
     check_credential_claims,
     issue_credential,
     metadata_url,
+    receive_credential,
     verify_credential,
 )
 from ssi.sdjwt_vc.spec import NON_DISCLOSABLE_CLAIMS, SD_JWT_VC_TYP
@@ -425,3 +427,23 @@ def test_refuses_x5c_to_an_untrusted_root() -> None:
 def test_refuses_x5c_when_no_roots_are_configured() -> None:
     with pytest.raises(UntrustedIssuer, match="x5c"):
         check(x5c_presentation())
+
+
+# --- the Holder's side -------------------------------------------------------------------------
+
+
+def test_holder_receives_a_credential() -> None:
+    held = receive_credential(credential(), TRUST.resolver(NOW), now=NOW)
+    assert held.claims["given_name"] == "Ada" and held.claims["vct"] == VCT
+
+
+def test_holder_refuses_a_registered_claim_it_would_never_present() -> None:
+    claims = {**base(), SD("status"): STATUS.to_claim()}
+    issued = issue(claims, ISSUER, typ=SD_JWT_VC_TYP)
+    with pytest.raises(DisclosedRegisteredClaim, match="status"):
+        receive_credential(issued.compact(), lambda h, p: ISSUER.public(), now=NOW)
+
+
+def test_holder_refuses_an_expired_credential() -> None:
+    with pytest.raises(TimeInvalid, match="expired"):
+        receive_credential(credential(exp=NOW - 3600), TRUST.resolver(NOW), now=NOW)
