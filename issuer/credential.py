@@ -55,6 +55,5 @@ def issue_kyc_credential(
         status=StatusReference(idx, f"{issuer_url}/statuslists/{list_id}"),
         holder_key=holder_key,
         header=header,
-        decoys=(1, 3),
     )
     return IssuedCredential(VCT, issued.compact())

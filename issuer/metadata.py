@@ -88,7 +88,6 @@ def oauth_authorization_server() -> Any:
             "token_endpoint": f"{url}/token",
             "grant_types_supported": [vci.GRANT_PRE_AUTHORIZED_CODE],
             "pre-authorized_grant_anonymous_access_supported": True,
-            "response_types_supported": [],
             "token_endpoint_auth_methods_supported": ["none"],
         }
     )

@@ -22,7 +22,7 @@ from ssi.oid4vci import (
 )
 from ssi.sdjwt import verify
 from ssi.status_list import INVALID, SUSPENDED, VALID, verify_status_list_token
-from tests.issuer.conftest import APPLICANT, RunningIssuer
+from tests.support import APPLICANT, RunningIssuer
 
 
 @dataclass

@@ -13,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from issuer.app import create_app
-from tests.issuer.conftest import API_KEY, APPLICANT, Clock
+from tests.support import API_KEY, APPLICANT, Clock
 
 AUTH = {"Authorization": f"Bearer {API_KEY}"}
 

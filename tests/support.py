@@ -1,0 +1,83 @@
+"""Shared test support: a movable clock and the issuer on a real HTTP server."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from issuer.app import create_app
+from ssi.fetch import Fetcher
+from tests.servers import serve
+
+API_KEY = "test-api-key-0123456789"
+
+APPLICANT: dict[str, Any] = {
+    "given_name": "Erika",
+    "family_name": "Mustermann",
+    "birthdate": "1990-08-12",
+    "nationalities": ["DE"],
+    "street_address": "Heidestrasse 17",
+    "locality": "Koeln",
+    "postal_code": "51147",
+    "country": "DE",
+    "kyc_level": 2,
+    "kyc_method": "video_ident",
+    "sanctions_screening_result": "clear",
+    "sanctions_screening_date": "2026-11-01",
+    "pep": False,
+    "investor_classification": "professional",
+    "investor_jurisdiction": "DE",
+}
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_795_000_000.0  # 2026-11-18
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@dataclass
+class RunningIssuer:
+    app: Flask
+    url: str
+    clock: Clock
+    fetch: Fetcher
+
+    def api(self, method: str, path: str, body: Any = None) -> Any:
+        headers = {"Authorization": f"Bearer {API_KEY}"}
+        if method == "GET":
+            return self.fetch.get(self.url + path, headers=headers, raise_for_status=False)
+        return self.fetch.post(self.url + path, json=body, headers=headers, raise_for_status=False)
+
+    def create_offer(self, **changes: Any) -> dict[str, Any]:
+        response = self.api("POST", "/api/v1/offers", {"applicant": {**APPLICANT, **changes}})
+        assert response.status == 201, response.text()
+        offer: dict[str, Any] = response.json()
+        return offer
+
+
+def start_issuer(data_dir: Path, fetcher: Fetcher, **config: Any) -> Iterator[RunningIssuer]:
+    """Create the issuer app and serve it on 127.0.0.1 (a generator for fixtures)."""
+    clock = Clock()
+    app = create_app(
+        {
+            "DATA_DIR": str(data_dir),
+            "API_KEYS": [f"vendor:{API_KEY}"],
+            "OPERATOR_PASSWORD": "operator-password",
+            "TESTING": True,
+            **config,
+        },
+        clock=clock,
+    )
+
+    def configure(url: str) -> None:
+        app.config["ISSUER_URL"] = url
+
+    with serve(app, configure) as url:
+        yield RunningIssuer(app, url, clock, fetcher)

@@ -1,0 +1,250 @@
+"""Receiving credentials: the wallet side of OpenID4VCI 1.0, pre-authorized flow.
+
+``prepare`` resolves an offer (by value or by reference, §4.1) and the
+issuer's metadata (§12.2, checked against the offer's issuer) so the investor
+sees who issues what before accepting; ``accept`` runs token (§6, with the
+PIN) -> nonce (§7) -> credential (§8, one fresh holder key per copy, batch
+when the issuer allows), verifies every credential (issuer signature, ``cnf``
+is the key we proved, status) and stores all copies in one transaction:
+nothing half-stored. Every fetch goes through the guarded fetcher.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from ssi.errors import InvalidRequest, SSIError
+from ssi.fetch import Fetcher, FetchResponse
+from ssi.jose import Key
+from ssi.oid4vci import (
+    AuthorizationServerMetadata,
+    CredentialConfiguration,
+    CredentialIssuerMetadata,
+    CredentialOffer,
+    CredentialRequest,
+    CredentialResponse,
+    TokenRequest,
+    TokenResponse,
+    authorization_server_metadata_url,
+    build_proof,
+    credential_issuer_metadata_url,
+    error_from_response,
+    parse_offer_link,
+    spec,
+)
+
+from .trust import CredentialChecker
+from .vault import Vault
+
+__all__ = ["PendingOffer", "Receiver", "CREDENTIAL_KIND"]
+
+CREDENTIAL_KIND = "credential"
+
+
+@dataclass
+class PendingOffer:
+    """An offer the investor is looking at, not yet accepted."""
+
+    id: str
+    offer: CredentialOffer
+    metadata: CredentialIssuerMetadata
+    token_endpoint: str
+    configuration_id: str
+    configuration: CredentialConfiguration
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def issuer_name(self) -> str:
+        for entry in self.metadata.display or ():
+            name = entry.get("name") if isinstance(entry, dict) else None
+            if isinstance(name, str) and name.strip():
+                return name
+        return self.offer.credential_issuer
+
+    @property
+    def display_name(self) -> str:
+        meta = self.configuration.credential_metadata or {}
+        for entry in meta.get("display") or ():
+            if isinstance(entry, dict) and isinstance(entry.get("name"), str):
+                return str(entry["name"])
+        return self.configuration.vct or self.configuration_id
+
+    @property
+    def claim_labels(self) -> list[tuple[list[Any], str]]:
+        """(path, display name) of each claim the issuer describes (§12.2.4, Appendix B.2)."""
+        labels = []
+        for claim in (self.configuration.credential_metadata or {}).get("claims") or ():
+            if not isinstance(claim, dict) or not isinstance(claim.get("path"), list):
+                continue
+            display = claim.get("display") or [{}]
+            name = display[0].get("name") if isinstance(display[0], dict) else None
+            path = claim["path"]
+            labels.append((path, str(name) if name else " / ".join(map(str, path))))
+        return labels
+
+    @property
+    def needs_pin(self) -> bool:
+        grant = self.offer.pre_authorized_code
+        return grant is not None and grant.tx_code is not None
+
+    @property
+    def pin_length(self) -> int | None:
+        grant = self.offer.pre_authorized_code
+        return grant.tx_code.length if grant and grant.tx_code else None
+
+
+def _json_or_error(response: FetchResponse, what: str) -> Any:
+    if 200 <= response.status < 300:
+        return response.json()
+    try:
+        body = response.json()
+    except SSIError:
+        body = None
+    if isinstance(body, dict) and isinstance(body.get("error"), str):
+        raise error_from_response(body)
+    raise InvalidRequest(f"the issuer's {what} answered HTTP {response.status}")
+
+
+class Receiver:
+    def __init__(self, fetcher: Fetcher, checker: CredentialChecker, *, batch_size: int) -> None:
+        self.fetcher = fetcher
+        self.checker = checker
+        self.batch_size = batch_size
+
+    def prepare(self, link_or_uri: str) -> PendingOffer:
+        text = (link_or_uri or "").strip()
+        if not text:
+            raise InvalidRequest("paste a credential offer link")
+        if text.startswith(("https://", "http://")) and "credential_offer" not in text:
+            offer_uri: str | None = text
+            offer = None
+        else:
+            link = parse_offer_link(text)
+            offer, offer_uri = link.offer, link.offer_uri
+        if offer is None:
+            assert offer_uri is not None
+            response = self.fetcher.get(offer_uri, raise_for_status=False)
+            if response.status in (404, 410):
+                raise InvalidRequest(
+                    "this offer has expired, was already used, or does not exist: "
+                    "ask your KYC provider for a new one"
+                )
+            offer = CredentialOffer.from_dict(_json_or_error(response, "offer"))
+        if offer.pre_authorized_code is None:
+            raise InvalidRequest("this wallet accepts offers with a pre-authorized code only")
+        issuer = offer.credential_issuer
+        metadata = CredentialIssuerMetadata.from_dict(
+            self.fetcher.get(credential_issuer_metadata_url(issuer)).json(), fetched_for=issuer
+        )
+        server = (
+            offer.pre_authorized_code.authorization_server
+            or next(iter(metadata.authorization_servers or ()), None)
+            or issuer
+        )
+        as_meta = AuthorizationServerMetadata.from_dict(
+            self.fetcher.get(authorization_server_metadata_url(server)).json(), fetched_for=server
+        )
+        supported = [
+            cid
+            for cid in offer.credential_configuration_ids
+            if cid in metadata.credential_configurations_supported
+            and metadata.credential_configurations_supported[cid].format == spec.FORMAT_SD_JWT_VC
+        ]
+        if not supported:
+            raise InvalidRequest("this offer holds no SD-JWT VC credential this wallet can keep")
+        config_id = supported[0]
+        return PendingOffer(
+            secrets.token_urlsafe(16),
+            offer,
+            metadata,
+            as_meta.token_endpoint,
+            config_id,
+            metadata.credential_configurations_supported[config_id],
+        )
+
+    def accept(
+        self, vault: Vault, pending: PendingOffer, tx_code: str | None, now: int
+    ) -> list[str]:
+        grant = pending.offer.pre_authorized_code
+        assert grant is not None
+        if pending.needs_pin and not tx_code:
+            raise InvalidRequest("enter the PIN your KYC provider gave you")
+        token_body = TokenRequest(grant.pre_authorized_code, tx_code or None).to_form_body()
+        token = TokenResponse.from_dict(
+            _json_or_error(
+                self.fetcher.post(
+                    pending.token_endpoint,
+                    data=token_body.encode("ascii"),
+                    headers={"Content-Type": spec.MEDIA_TYPE_FORM},
+                    raise_for_status=False,
+                ),
+                "token endpoint",
+            )
+        )
+        issuer = pending.offer.credential_issuer
+        c_nonce = None
+        if pending.metadata.nonce_endpoint:
+            nonce_body = _json_or_error(
+                self.fetcher.post(pending.metadata.nonce_endpoint, raise_for_status=False),
+                "nonce endpoint",
+            )
+            c_nonce = nonce_body.get("c_nonce") if isinstance(nonce_body, dict) else None
+            if not isinstance(c_nonce, str):
+                raise InvalidRequest("the issuer's nonce endpoint sent no c_nonce")
+        batch = pending.metadata.batch_size or 1
+        count = max(1, min(self.batch_size, batch))
+        keys = [Key.generate("ES256") for _ in range(count)]
+        request = CredentialRequest(
+            credential_configuration_id=pending.configuration_id,
+            proofs={
+                spec.PROOF_TYPE_JWT: tuple(build_proof(k, issuer, c_nonce, now=now) for k in keys)
+            },
+        )
+        response = CredentialResponse.from_dict(
+            _json_or_error(
+                self.fetcher.post(
+                    pending.metadata.credential_endpoint,
+                    json=request.to_dict(),
+                    headers={"Authorization": f"{token.token_type} {token.access_token}"},
+                    raise_for_status=False,
+                ),
+                "credential endpoint",
+            )
+        )
+        values = response.credential_values
+        if not values or len(values) > len(keys):
+            raise InvalidRequest("the issuer sent an unexpected number of credentials")
+        group = secrets.token_hex(8)
+        items: list[tuple[str, dict[str, Any]]] = []
+        for compact in values:
+            if not isinstance(compact, str):
+                raise InvalidRequest("the issuer sent a credential that is not an SD-JWT VC")
+            checked = self.checker.check(compact, issuer, now)
+            holder = next((k for k in keys if k.public_jwk() == checked.holder_jwk), None)
+            if holder is None:
+                raise InvalidRequest("a credential is not bound to a key this wallet proved")
+            keys.remove(holder)
+            items.append(
+                (
+                    CREDENTIAL_KIND,
+                    {
+                        "format": spec.FORMAT_SD_JWT_VC,
+                        "credential": compact,
+                        "holder_key": holder.private_jwk(),
+                        "issuer": issuer,
+                        "issuer_name": pending.issuer_name,
+                        "configuration_id": pending.configuration_id,
+                        "vct": checked.vct,
+                        "claims": checked.claims,
+                        "issuer_jwk": checked.issuer_jwk,
+                        "display_name": pending.display_name,
+                        "claim_labels": pending.claim_labels,
+                        "group": group,
+                        "received_at": now,
+                        "shown_to": [],
+                    },
+                )
+            )
+        return vault.put_many(items)

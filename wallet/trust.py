@@ -1,0 +1,105 @@
+"""What the wallet checks on a credential it receives or holds.
+
+A wallet trusts the issuer the investor chose to accept an offer from: the
+credential must be signed by that issuer's key (its ``/.well-known/jwt-vc-issuer``
+metadata, or an ``x5c`` chain to a configured root; SD-JWT VC §4), be bound to
+the key the wallet proved (``cnf.jwk``), and not be revoked or suspended
+(Token Status List §8, fail closed). Everything is fetched through the
+guarded fetcher.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cryptography import x509
+from flask import current_app
+
+from ssi.errors import InvalidRequest
+from ssi.fetch import Fetcher
+from ssi.jose import Key
+from ssi.sdjwt_vc import IssuerTrust, verify_credential
+from ssi.status_list import StatusChecker
+
+__all__ = ["CheckedCredential", "CredentialChecker", "credential_checker"]
+
+
+@dataclass(frozen=True)
+class CheckedCredential:
+    vct: str
+    claims: dict[str, Any]
+    holder_jwk: dict[str, Any]
+    issuer_jwk: dict[str, Any]
+
+
+class CredentialChecker:
+    def __init__(
+        self,
+        fetcher: Fetcher,
+        clock: Callable[[], float],
+        *,
+        roots: tuple[x509.Certificate, ...] = (),
+        allow_http: bool = False,
+    ) -> None:
+        self.fetcher = fetcher
+        self.clock = clock
+        self.roots = roots
+        self.allow_http = allow_http
+
+    def trust(self, issuers: frozenset[str]) -> IssuerTrust:
+        return IssuerTrust(
+            trusted_issuers=issuers,
+            fetch_json=lambda url: self.fetcher.get(url).json(),
+            x5c_roots=self.roots,
+            allow_http=self.allow_http,
+        )
+
+    def _status(self, trust: IssuerTrust) -> StatusChecker:
+        def resolve(header: dict[str, Any], claims: dict[str, Any]) -> Key:
+            return trust.issuer_key(header, claims, self.clock())
+
+        return StatusChecker(self.fetcher.get, resolve, self.clock)
+
+    def check(self, compact: str, issuer: str, now: float) -> CheckedCredential:
+        """Verify a freshly issued credential from ``issuer``; raise on any failure."""
+        trust = self.trust(frozenset({issuer}))
+        verified = verify_credential(compact, trust, now=now, key_binding=None)
+        # kept with the credential: the holder re-opens it to present (RFC 9901 §7.2)
+        issuer_key = trust.issuer_key(verified.header, verified.claims, now)
+        cnf = verified.claims.get("cnf")
+        jwk = cnf.get("jwk") if isinstance(cnf, dict) else None
+        if not isinstance(jwk, dict):
+            raise InvalidRequest("the credential is not bound to a holder key ('cnf.jwk')")
+        if verified.status is not None:
+            self._status(trust).assert_token_valid(verified.claims)
+        return CheckedCredential(verified.vct, verified.claims, jwk, issuer_key.public_jwk())
+
+    def check_status(self, claims: dict[str, Any]) -> None:
+        """Raise unless the held credential's status is valid (fail closed)."""
+        iss = claims.get("iss")
+        if not isinstance(iss, str):
+            raise InvalidRequest("the credential names no issuer")
+        self._status(self.trust(frozenset({iss}))).assert_token_valid(claims)
+
+
+def _roots(path: str | None) -> tuple[x509.Certificate, ...]:
+    if not path:
+        return ()
+    return tuple(x509.load_pem_x509_certificates(Path(path).read_bytes()))
+
+
+def credential_checker() -> CredentialChecker:
+    app = current_app
+    checker: CredentialChecker | None = app.extensions.get("credential_checker")
+    if checker is None:
+        checker = CredentialChecker(
+            app.extensions["fetcher"],
+            app.extensions["clock"],
+            roots=_roots(app.config.get("TRUSTED_X509_ROOTS")),
+            allow_http=bool(app.config["DEV_ALLOW_HTTP_LOOPBACK"]),
+        )
+        app.extensions["credential_checker"] = checker
+    return checker

@@ -1,0 +1,103 @@
+"""Credentials list and detail: every claim with its display name, the issuer,
+the expiry, and the current status (checked live, fail-closed shown as
+"unknown")."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+
+from ssi.errors import CredentialStatusError, SSIError
+
+from .receive import CREDENTIAL_KIND
+from .trust import credential_checker
+from .vault import VaultItem
+from .views_vault import vault
+
+__all__ = ["bp", "flatten_claims"]
+
+bp = Blueprint("credentials", __name__)
+
+_HIDDEN = {"iss", "iat", "exp", "nbf", "cnf", "vct", "status", "_sd_alg"}
+
+
+def flatten_claims(
+    claims: dict[str, Any], prefix: tuple[str, ...] = ()
+) -> list[tuple[tuple[str, ...], Any]]:
+    """(path, value) for every leaf claim, objects walked, registered claims left out."""
+    rows: list[tuple[tuple[str, ...], Any]] = []
+    for name, value in claims.items():
+        if not prefix and name in _HIDDEN:
+            continue
+        path = (*prefix, name)
+        if isinstance(value, dict):
+            rows.extend(flatten_claims(value, path))
+        else:
+            rows.append((path, value))
+    return rows
+
+
+def label_for(item: VaultItem, path: tuple[str, ...]) -> str:
+    for claim_path, label in item.data.get("claim_labels", []):
+        if tuple(claim_path) == path:
+            return str(label)
+    return " / ".join(path)
+
+
+def _date(timestamp: Any) -> str:
+    if not isinstance(timestamp, int | float):
+        return "never"
+    return dt.datetime.fromtimestamp(timestamp, dt.UTC).strftime("%Y-%m-%d")
+
+
+@bp.get("/credentials")
+def list_credentials() -> Any:
+    groups: dict[str, list[VaultItem]] = defaultdict(list)
+    for item in vault().items(CREDENTIAL_KIND):
+        groups[item.data.get("group", item.id)].append(item)
+    cards = [
+        {
+            "item": items[0],
+            "copies": len(items),
+            "unused": sum(1 for i in items if not i.data.get("shown_to")),
+            "expires": _date(items[0].data.get("claims", {}).get("exp")),
+        }
+        for items in groups.values()
+    ]
+    return render_template("wallet/credentials.html", cards=cards)
+
+
+@bp.get("/credentials/<item_id>")
+def detail(item_id: str) -> Any:
+    item = vault().get(item_id, CREDENTIAL_KIND)
+    claims = item.data.get("claims", {})
+    status = "valid"
+    try:
+        credential_checker().check_status(claims)
+    except CredentialStatusError as exc:
+        status = str(exc.description)
+    except SSIError as exc:
+        status = f"unknown: {exc.description}"
+    rows = [(label_for(item, path), value) for path, value in flatten_claims(claims)]
+    return render_template(
+        "wallet/credential.html",
+        item=item,
+        rows=rows,
+        status=status,
+        issued=_date(claims.get("iat")),
+        expires=_date(claims.get("exp")),
+    )
+
+
+@bp.post("/credentials/<item_id>/delete")
+def delete(item_id: str) -> Any:
+    item = vault().get(item_id, CREDENTIAL_KIND)
+    group = item.data.get("group")
+    for other in list(vault().items(CREDENTIAL_KIND)):
+        if other.id == item_id or (group and other.data.get("group") == group):
+            vault().delete(other.id)
+    flash("Credential deleted from this wallet.", "success")
+    return redirect(url_for("credentials.list_credentials"))
