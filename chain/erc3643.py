@@ -24,7 +24,7 @@ from eth_account.signers.local import LocalAccount
 from web3 import Web3
 from web3.contract import Contract
 from web3.contract.contract import ContractFunction
-from web3.types import TxReceipt
+from web3.types import TxParams, TxReceipt
 
 from chain.deploy import contract
 from chain.deployment import Deployment
@@ -70,13 +70,15 @@ class ERC3643Client:
         self.id_factory = contract(w3, "IdFactory", suite.id_factory)
         self.claim_issuer = contract(w3, "ClaimIssuer", suite.claim_issuer)
         self.topic = deployment.claim_topic
+        # an explicit sender spares web3 an eth_accounts round-trip on every call
+        self._from: TxParams = {"from": Web3.to_checksum_address(deployment.agent)}
 
     # --- reading -------------------------------------------------------------
 
     def identity_of(self, wallet: str) -> str | None:
         """The ONCHAINID the ``IdFactory`` linked to ``wallet``, if any."""
         with chain_errors(f"IdFactory.getIdentity({wallet})"):
-            identity = str(self.id_factory.functions.getIdentity(_cs(wallet)).call())
+            identity = str(self.id_factory.functions.getIdentity(_cs(wallet)).call(self._from))
         return None if int(identity, 16) == 0 else identity
 
     def has_valid_claim(self, identity: str) -> bool:
@@ -86,32 +88,36 @@ class ERC3643Client:
             _topic, _scheme, claim_issuer, signature, data, _uri = (
                 contract(self.w3, "Identity", identity)
                 .functions.getClaim(claim_id(issuer, self.topic))
-                .call()
+                .call(self._from)
             )
             if str(claim_issuer).lower() != issuer.lower():
                 return False
             return bool(
                 self.claim_issuer.functions.isClaimValid(
                     _cs(identity), self.topic, signature, data
-                ).call()
+                ).call(self._from)
             )
 
     def contains(self, registry: str, wallet: str) -> bool:
         with chain_errors(f"IdentityRegistry.contains({wallet})"):
-            return bool(_ir(self.w3, registry).functions.contains(_cs(wallet)).call())
+            return bool(_ir(self.w3, registry).functions.contains(_cs(wallet)).call(self._from))
 
     def is_verified(self, registry: str, wallet: str) -> bool:
         """ERC-3643 ``isVerified``: registered, and holding a valid claim per required topic."""
         with chain_errors(f"IdentityRegistry.isVerified({wallet})"):
-            return bool(_ir(self.w3, registry).functions.isVerified(_cs(wallet)).call())
+            return bool(_ir(self.w3, registry).functions.isVerified(_cs(wallet)).call(self._from))
 
     def investor_country(self, registry: str, wallet: str) -> int:
         with chain_errors(f"IdentityRegistry.investorCountry({wallet})"):
-            return int(_ir(self.w3, registry).functions.investorCountry(_cs(wallet)).call())
+            return int(
+                _ir(self.w3, registry).functions.investorCountry(_cs(wallet)).call(self._from)
+            )
 
     def balance_of(self, token: str, wallet: str) -> int:
         with chain_errors(f"Token.balanceOf({wallet})"):
-            return int(contract(self.w3, "Token", token).functions.balanceOf(_cs(wallet)).call())
+            return int(
+                contract(self.w3, "Token", token).functions.balanceOf(_cs(wallet)).call(self._from)
+            )
 
     # --- calls for the agent to sign ------------------------------------------
 

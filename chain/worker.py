@@ -55,6 +55,18 @@ class WorkReport:
     gas_used: int = 0
 
 
+@dataclass
+class _Run:
+    """What this run already made true on chain (from its own mined receipts),
+    so that the next round does not read it back: fewer ``eth_call``s."""
+
+    blocked: set[int] = field(default_factory=set)  # intents that reverted in this run
+    # (intent id, desired, country) made true: an intent changed meanwhile does not match
+    settled: set[tuple[int, str, int]] = field(default_factory=set)
+    new_identities: set[str] = field(default_factory=set)  # wallets: no claim yet
+    claimed: set[str] = field(default_factory=set)  # identities with our claim
+
+
 @dataclass(frozen=True)
 class _Step:
     kind: str
@@ -90,16 +102,18 @@ class Worker:
         report = WorkReport()
         try:
             self._settle(report)
-            blocked: set[int] = set()
+            run = _Run()
             for _ in range(5):  # create identity, claim, register, country: at most 4 rounds
                 queued = [
-                    i for i in self.outbox.intents(self.chain, state=QUEUED) if i.id not in blocked
+                    i
+                    for i in self.outbox.intents(self.chain, state=QUEUED)
+                    if i.id not in run.blocked
                 ]
-                steps = self._plan(queued, report)
+                steps = self._plan(queued, report, run)
                 if not steps:
                     break
                 for step in steps:
-                    self._execute(step, report, blocked)
+                    self._execute(step, report, run)
         except ChainUnavailable as exc:
             waiting = [i.id for i in self.outbox.intents(self.chain, state=QUEUED)]
             self.outbox.set_state(waiting, QUEUED, f"{exc} (will retry)")
@@ -108,13 +122,16 @@ class Worker:
 
     # --- planning ----------------------------------------------------------------
 
-    def _plan(self, intents: list[Intent], report: WorkReport) -> list[_Step]:
+    def _plan(self, intents: list[Intent], report: WorkReport, run: _Run) -> list[_Step]:
         creates: dict[str, list[Intent]] = {}
         claims: dict[str, list[Intent]] = {}
         registers: dict[str, list[tuple[Intent, str]]] = {}
         singles: list[_Step] = []
         for intent in intents:
             client, registry, wallet = self.client, intent.registry, intent.address
+            if (intent.id, intent.desired, intent.country) in run.settled:
+                self._done(intent, report)
+                continue
             if intent.desired == REMOVED:
                 if client.contains(registry, wallet):
                     singles.append(_Step("delete", [intent]))
@@ -124,7 +141,9 @@ class Worker:
             identity = client.identity_of(wallet)
             if identity is None:
                 creates.setdefault(wallet, []).append(intent)
-            elif not client.has_valid_claim(identity):
+            elif identity not in run.claimed and (
+                wallet in run.new_identities or not client.has_valid_claim(identity)
+            ):
                 claims.setdefault(identity, []).append(intent)
             elif not client.contains(registry, wallet):
                 registers.setdefault(registry, []).append((intent, identity))
@@ -164,7 +183,7 @@ class Worker:
 
     # --- sending and recording ------------------------------------------------------
 
-    def _execute(self, step: _Step, report: WorkReport, blocked: set[int]) -> None:
+    def _execute(self, step: _Step, report: WorkReport, run: _Run) -> None:
         call = self._call(step)
         ids = [i.id for i in step.intents]
         signed = self.agent.sign(call.function, call.gas, self.agent.next_nonce())
@@ -173,7 +192,13 @@ class Worker:
         self.agent.broadcast(signed)
         self.hook("sent", step.kind, signed.tx_hash)
         if not self._record(tx_id, signed, call.what, step.intents, report):
-            blocked.update(ids)
+            run.blocked.update(ids)
+        elif step.kind == "create_identity":
+            run.new_identities.add(step.intents[0].address)
+        elif step.kind == "add_claim":
+            run.claimed.add(step.identities[0])
+        else:  # register, batch_register, update_country, delete: the intent holds now
+            run.settled.update((i.id, i.desired, i.country) for i in step.intents)
         self.hook("recorded", step.kind, signed.tx_hash)
 
     def _record(
