@@ -19,10 +19,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..encoding import json_loads_object
-from ..errors import UnknownCredentialConfiguration
+from ..errors import MalformedInput, UnknownCredentialConfiguration
 from . import spec
 from ._fields import Reader, drop_none, to_list
 from .discovery import MetadataIssuerMismatch
+from .offer import CredentialOffer
 
 __all__ = ["ProofTypeMetadata", "CredentialConfiguration", "CredentialIssuerMetadata"]
 
@@ -226,6 +227,38 @@ class CredentialIssuerMetadata:
             },
         }
         return drop_none(members) | self.extra
+
+    def authorization_server(self, hint: str | None = None) -> str:
+        """§12.2.4: the Authorization Server to use (the issuer itself when none is listed).
+
+        A ``hint`` (an offer's ``authorization_server``) MUST match one of
+        ``authorization_servers``, else the wallet MUST NOT proceed.
+        """
+        servers = self.authorization_servers or (self.credential_issuer,)
+        if hint is None:
+            return servers[0]
+        if hint not in servers:
+            raise MalformedInput(
+                f"the offer's authorization_server {hint!r} is not one of the issuer's "
+                "authorization_servers (§12.2.4)"
+            )
+        return hint
+
+    def offered_configurations(self, offer: CredentialOffer) -> dict[str, CredentialConfiguration]:
+        """The wallet's checks of an offer against this metadata (§4.1.1, §12.2.4).
+
+        The offer names this issuer; each offered id is a known configuration;
+        an ``authorization_server`` hint in a grant is one of ours.
+        """
+        if offer.credential_issuer != self.credential_issuer:
+            raise MetadataIssuerMismatch(
+                f"the offer names credential_issuer {offer.credential_issuer!r}, "
+                f"the metadata {self.credential_issuer!r}"
+            )
+        for grant in (offer.pre_authorized_code, offer.authorization_code):
+            if grant is not None and grant.authorization_server is not None:
+                self.authorization_server(grant.authorization_server)
+        return {cid: self.configuration(cid) for cid in offer.credential_configuration_ids}
 
     def configuration(self, configuration_id: str) -> CredentialConfiguration:
         """The configuration named in an offer or request; unknown ones are refused."""

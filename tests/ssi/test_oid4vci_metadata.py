@@ -13,6 +13,7 @@ from ssi.errors import (
 from ssi.oid4vci import (
     AuthorizationServerMetadata,
     CredentialIssuerMetadata,
+    CredentialOffer,
     MetadataIssuerMismatch,
     authorization_server_metadata_url,
     credential_issuer_metadata_url,
@@ -171,3 +172,51 @@ def test_as_metadata_anonymous_flag_not_boolean_refused() -> None:
                 spec.PRE_AUTHORIZED_GRANT_ANONYMOUS_ACCESS_SUPPORTED: "true",
             }
         )
+
+
+# --- an offer checked against the metadata (§4.1.1, §12.2.4) ---------------------------------
+
+
+def offer(**changes: Any) -> CredentialOffer:
+    data: dict[str, Any] = {
+        "credential_issuer": ISSUER,
+        "credential_configuration_ids": ["kyc"],
+        "grants": {spec.GRANT_PRE_AUTHORIZED_CODE: {"pre-authorized_code": "c1"} | changes},
+    }
+    return CredentialOffer.from_dict(data)
+
+
+def test_offered_configurations_resolved() -> None:
+    metadata = CredentialIssuerMetadata.from_dict(metadata_dict())
+    configurations = metadata.offered_configurations(offer())
+    assert configurations == {"kyc": metadata.configuration("kyc")}
+    assert metadata.authorization_server() == ISSUER
+
+
+def test_offer_for_another_issuer_refused() -> None:
+    """§4.1.1: the wallet fetches the metadata of the offer's ``credential_issuer``."""
+    metadata = CredentialIssuerMetadata.from_dict(metadata_dict())
+    other = CredentialOffer.from_dict(
+        {"credential_issuer": "https://evil.example", "credential_configuration_ids": ["kyc"]}
+    )
+    with pytest.raises(MetadataIssuerMismatch, match="evil.example"):
+        metadata.offered_configurations(other)
+
+
+def test_offer_of_an_unknown_configuration_refused() -> None:
+    metadata = CredentialIssuerMetadata.from_dict(metadata_dict())
+    other = CredentialOffer.from_dict(
+        {"credential_issuer": ISSUER, "credential_configuration_ids": ["kyc", "passport"]}
+    )
+    with pytest.raises(UnknownCredentialConfiguration, match="'passport'"):
+        metadata.offered_configurations(other)
+
+
+def test_authorization_server_hint_not_listed_refused() -> None:
+    """§12.2.4: the wallet MUST NOT proceed if the hint matches no ``authorization_servers``."""
+    servers = ["https://as1.example", "https://as2.example"]
+    metadata = CredentialIssuerMetadata.from_dict(metadata_dict(authorization_servers=servers))
+    assert metadata.offered_configurations(offer(authorization_server="https://as2.example"))
+    assert metadata.authorization_server("https://as2.example") == "https://as2.example"
+    with pytest.raises(MalformedInput, match="not one of the issuer's authorization_servers"):
+        metadata.offered_configurations(offer(authorization_server="https://as3.example"))
