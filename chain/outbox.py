@@ -122,6 +122,7 @@ class Outbox:
     """The outbox database at ``path``; ``now`` is the injected clock."""
 
     def __init__(self, path: Path | str, *, now: Callable[[], datetime] = _now) -> None:
+        self.path = Path(path)
         self.db = Database(path)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=FULL")

@@ -14,16 +14,22 @@ process there). A node that is down raises :class:`ChainUnavailable` and leaves
 the intents queued with that message; a revert counts an attempt, and after
 ``max_attempts`` the intent is ``failed``.
 
-One worker per (chain, agent key) at a time: the key's nonces are its own.
+One worker per (outbox, chain, agent key) at a time, since the key's nonces
+are its own: :meth:`Worker.exclusive` takes an ``flock`` on a file next to the
+database, which the kernel releases when the process dies (even by SIGKILL),
+so a crashed worker never blocks its restart.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import fcntl
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from chain.erc3643 import GAS_BATCH_BASE, GAS_BATCH_PER_ENTRY, Call, ERC3643Client
-from chain.errors import ChainUnavailable, TransactionReverted, chain_errors
+from chain.errors import ChainUnavailable, OutboxError, TransactionReverted, chain_errors
 from chain.outbox import (
     DONE,
     DROPPED,
@@ -97,8 +103,28 @@ class Worker:
         self.max_attempts = max_attempts
         self.hook = hook or (lambda event, kind, tx_hash: None)
 
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Hold the lock of this outbox, chain and agent key, or raise :class:`OutboxError`."""
+        name = f"{self.outbox.path.name}.{self.chain.replace(':', '-')}.{self.agent.address}.lock"
+        fd = os.open(self.outbox.path.with_name(name), os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise OutboxError(
+                    f"another worker is sending for {self.agent.address} on {self.chain}"
+                ) from None
+            yield
+        finally:
+            os.close(fd)  # releases the lock
+
     def run_once(self) -> WorkReport:
         """Settle pending transactions, then work the queue until nothing moves."""
+        with self.exclusive():
+            return self._run()
+
+    def _run(self) -> WorkReport:
         report = WorkReport()
         try:
             self._settle(report)

@@ -114,3 +114,12 @@ def test_revert_counts_an_attempt_then_fails_with_the_reason(
     report = worker.run_once()
     assert report.failed == [intent.id]
     assert outbox.intent(dev.deployment.caip2, registry, wallet).state == FAILED
+
+
+def test_a_second_worker_for_the_same_key_is_refused(inproc_env: DevChain, outbox: Outbox) -> None:
+    """The agent key's nonces belong to one worker at a time."""
+    first, second = inproc_env.worker(outbox), inproc_env.worker(outbox)
+    with first.exclusive():
+        with pytest.raises(OutboxError, match="another worker"):
+            second.run_once()
+    assert second.run_once().transactions == 0  # released: it runs
