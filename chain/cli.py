@@ -3,8 +3,10 @@
 ``kyc-wallet chain deploy --rpc-url URL --name NAME --symbol SYM [--countries 276,250]
 --key-file owner.key --out deployment.json`` deploys the suite (unless the
 deployment file already holds one on this chain) and one token, and writes the
-addresses to the deployment file the verifier reads. ``kyc-wallet chain status``
-shows what a registry knows about an address.
+addresses to the deployment file the verifier reads. ``kyc-wallet chain work``
+runs the whitelist outbox's worker once (after the reconciler with
+``--reconcile``). ``kyc-wallet chain status`` shows what a registry knows about
+an address.
 """
 
 from __future__ import annotations
@@ -66,6 +68,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "account (development nodes: Hardhat, anvil)",
     )
     deploy.add_argument("--out", type=Path, required=True, help="the deployment file (JSON)")
+    work = sub.add_parser("work", help="send the queued whitelist intents of an outbox")
+    work.add_argument("--rpc-url", required=True)
+    work.add_argument("--deployment", type=Path, required=True)
+    work.add_argument("--outbox", type=Path, required=True, help="the outbox database (SQLite)")
+    work.add_argument("--key-file", type=Path, required=True, help="the agent's private key")
+    work.add_argument("--claim-key-file", type=Path, required=True)
+    work.add_argument(
+        "--reconcile",
+        action="store_true",
+        help="first compare the registries with the outbox and queue the repairs",
+    )
+    work.add_argument(
+        "--remove-unknown",
+        action="store_true",
+        help="with --reconcile: also remove "
+        "addresses registered on chain that the outbox never intended",
+    )
     status = sub.add_parser("status", help="what a token's registry knows about an address")
     status.add_argument("--rpc-url", required=True)
     status.add_argument("--deployment", type=Path, required=True)
@@ -86,11 +105,11 @@ def _countries(text: str) -> list[int]:
     return codes
 
 
-def _key(path: Path) -> LocalAccount:
+def _key(path: Path, *, create: bool = True) -> LocalAccount:
     """The key in ``path``, or a new one written there (mode 0600)."""
     from eth_account import Account
 
-    if path.exists():
+    if path.exists() or not create:
         account: LocalAccount = Account.from_key(path.read_text(encoding="utf-8").strip())
         return account
     account = Account.create()
@@ -137,6 +156,36 @@ def _deploy(args: argparse.Namespace) -> int:
     return 0
 
 
+def _work(args: argparse.Namespace) -> int:
+    from chain.backend import connect
+    from chain.deploy import check_deployment
+    from chain.deployment import Deployment
+    from chain.erc3643 import ERC3643Client
+    from chain.outbox import Outbox
+    from chain.reconcile import Reconciler
+    from chain.transactions import Sender
+    from chain.worker import Worker
+
+    w3 = connect(args.rpc_url)
+    deployment = Deployment.load(args.deployment)
+    check_deployment(w3, deployment)
+    client = ERC3643Client(w3, deployment, _key(args.claim_key_file, create=False))
+    outbox = Outbox(args.outbox)
+    if args.reconcile:
+        drift = Reconciler(outbox, client).repair(remove_unknown=args.remove_unknown)
+        print(
+            f"reconciler: {len(drift.missing)} missing, {len(drift.extra)} to remove, "
+            f"{len(drift.unknown)} unknown"
+        )
+    agent = Sender(w3, _key(args.key_file, create=False))
+    report = Worker(outbox, client, agent).run_once()
+    print(
+        f"worker: {len(report.done)} done, {len(report.failed)} failed, "
+        f"{report.transactions} transactions, {report.gas_used} gas"
+    )
+    return 1 if report.failed else 0
+
+
 def _status(args: argparse.Namespace) -> int:
     from chain.backend import connect
     from chain.deploy import check_deployment
@@ -161,6 +210,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.chain_command == "deploy":
             return _deploy(args)
+        if args.chain_command == "work":
+            return _work(args)
         return _status(args)
     except (SSIError, ValueError, OSError) as exc:
         print(f"kyc-wallet chain {args.chain_command}: {exc}", file=sys.stderr)

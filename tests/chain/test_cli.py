@@ -12,10 +12,7 @@ from eth_account import Account
 from chain.backend import connect
 from chain.deploy import check_deployment, contract
 from chain.deployment import Deployment
-from chain.erc3643 import ERC3643Client
 from chain.outbox import Outbox
-from chain.transactions import Sender
-from chain.worker import Worker
 from kyc_wallet.cli import main
 
 
@@ -52,15 +49,17 @@ def test_deploy_writes_a_deployment_file_the_verifier_can_use(
     check_deployment(w3, deployment)
     assert contract(w3, "Token", deployment.token("BOND").token).functions.symbol().call() == "BOND"
 
-    # the verifier's side: read the file and the keys, whitelist, inspect with `status`
-    owner = Account.from_key(key.read_text().strip())
-    claim_signer = Account.from_key((tmp_path / "claim-signer.key").read_text().strip())
+    # the verifier's side: commit an intent; `work` sends it; `status` shows the result
     outbox = Outbox(tmp_path / "outbox.sqlite")
     investor = Account.create().address
     registry = deployment.token("SOLAR").identity_registry
     outbox.whitelist(deployment.caip2, registry, investor, 276, hashlib.sha256(b"r").digest())
-    Worker(outbox, ERC3643Client(w3, deployment, claim_signer), Sender(w3, owner)).run_once()
+    work = ["chain", "work", "--rpc-url", hardhat_url, "--deployment", str(out)]
+    work += ["--outbox", str(tmp_path / "outbox.sqlite"), "--key-file", str(key)]
+    work += ["--claim-key-file", str(tmp_path / "claim-signer.key"), "--reconcile"]
     capsys.readouterr()
+    assert main(work) == 0
+    assert "worker: 1 done, 0 failed, 3 transactions" in capsys.readouterr().out
     status = ["chain", "status", "--rpc-url", hardhat_url, "--deployment", str(out)]
     assert main([*status, "--token", "SOLAR", "--address", investor]) == 0
     printed = capsys.readouterr().out
