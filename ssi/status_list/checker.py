@@ -105,7 +105,8 @@ class StatusChecker:
     """Resolve and check status references, failing closed.
 
     ``fetch``: ``Fetcher.get``-like callable; ``key_resolver``: ``(header,
-    claims) -> Key`` for the Status List Token; ``clock``: ``() -> seconds``.
+    claims) -> Key`` for the Status List Token; ``clock``: ``() -> seconds``;
+    ``allow_header_keys``: ``{"x5c"}`` when the resolver validates ``x5c`` chains.
     """
 
     def __init__(
@@ -118,6 +119,7 @@ class StatusChecker:
         max_bytes: int = MAX_DECOMPRESSED_BYTES,
         min_cache: float = MIN_CACHE_SECONDS,
         max_cache: float = MAX_CACHE_SECONDS,
+        allow_header_keys: frozenset[str] = frozenset(),
     ) -> None:
         self._fetch = fetch
         self._key_resolver = key_resolver
@@ -126,6 +128,7 @@ class StatusChecker:
         self._max_bytes = max_bytes
         self._min_cache = min_cache
         self._max_cache = max_cache
+        self._allow_header_keys = allow_header_keys
         self._cache: dict[str, _Cached] = {}
         self._lock = threading.Lock()
 
@@ -212,6 +215,7 @@ class StatusChecker:
             now=now,
             skew=self._skew,
             max_bytes=self._max_bytes,
+            allow_header_keys=self._allow_header_keys,
         )
 
 

@@ -121,12 +121,17 @@ def verify_status_list_token(
     now: float,
     skew: float = DEFAULT_SKEW,
     max_bytes: int = MAX_DECOMPRESSED_BYTES,
+    allow_header_keys: frozenset[str] = frozenset(),
 ) -> StatusListToken:
     """§8.3 steps 3-5: verify ``token`` as the Status List Token published at ``uri``.
 
     Raises :class:`~ssi.errors.WrongType` (``typ``), ``AlgorithmNotAllowed``,
     ``InvalidSignature``, :class:`~ssi.errors.ClaimMismatch` (``sub`` ≠ ``uri``),
     :class:`~ssi.errors.TimeInvalid` (``iat`` missing, expired), ``MalformedInput``.
+
+    ``allow_header_keys``: header parameters the resolver validates itself
+    (``{"x5c"}`` when it checks chains against configured roots, as
+    ``IssuerTrust.header_keys``); any other header key is refused.
     """
     parsed = jws.parse(token)
     # typ first, so a token of another kind is named as such before any key lookup
@@ -134,7 +139,7 @@ def verify_status_list_token(
         raise WrongType(f"typ must be {STATUS_LIST_TYP!r}, got {parsed.header.get('typ')!r}")
     unverified = parsed.claims()
     key = key_resolver(parsed.header, unverified)
-    jws.verify(parsed, key, STATUS_LIST_TYP)
+    jws.verify(parsed, key, STATUS_LIST_TYP, allow_header_keys=allow_header_keys)
     claims = unverified
     sub = claims.get("sub")
     if not isinstance(sub, str):

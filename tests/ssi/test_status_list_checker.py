@@ -19,6 +19,7 @@ from ssi.errors import (
     FetchError,
     FetchHTTPStatus,
     FetchTimeout,
+    HeaderKeyRefused,
     InvalidSignature,
     TimeInvalid,
     UntrustedIssuer,
@@ -321,3 +322,18 @@ def test_key_resolver_error_propagates() -> None:
     check = StatusChecker(FakeFetch([ok(list_token(STATUSES))]), no_key, Clock())
     with pytest.raises(UntrustedIssuer):
         check.status(StatusReference(0, URI))
+
+
+def test_x5c_header_passed_through_when_allowed() -> None:
+    status_list = StatusList.from_statuses([INVALID], 2)
+    token = build_status_list_token(
+        status_list, URI, ISSUER_KEY, now=int(T0), exp=None, ttl=None, header={"x5c": ["MIIB"]}
+    )
+    fetch = FakeFetch([ok(token.encode())])
+    refusing = StatusChecker(fetch, lambda header, claims: ISSUER_KEY, Clock())
+    with pytest.raises(HeaderKeyRefused):
+        refusing.status(StatusReference(0, URI))
+    allowing = StatusChecker(
+        fetch, lambda header, claims: ISSUER_KEY, Clock(), allow_header_keys=frozenset({"x5c"})
+    )
+    assert allowing.status(StatusReference(0, URI)) == INVALID

@@ -290,3 +290,15 @@ def test_malformed_reference_refused(status: object, message: str) -> None:
     claims = {} if status is None else {"status": status}
     with pytest.raises(MalformedInput, match=message):
         parse_status_reference(claims)
+
+
+def test_header_x5c_refused_unless_the_resolver_validates_chains(key: Key) -> None:
+    """SECURITY.md: an ``x5c`` is trusted only through a configured root, i.e. a resolver
+    that checks it (``IssuerTrust.header_keys``); by default the header key is refused."""
+    signed = forge(key, {"alg": "ES256", "typ": "statuslist+jwt", "x5c": ["MIIB"]}, good_claims())
+    with pytest.raises(HeaderKeyRefused, match="'x5c'"):
+        verify_status_list_token(signed, resolver_for(key), uri=URI, now=NOW)
+    verified = verify_status_list_token(
+        signed, resolver_for(key), uri=URI, now=NOW, allow_header_keys=frozenset({"x5c"})
+    )
+    assert verified.sub == URI
