@@ -1,6 +1,7 @@
 """Benchmark: SD-JWT+KB presentations verified per second on one core.
 
-Run: ``.venv/bin/python -m bench.sdjwt_verify [seconds-per-case]``
+Run: ``.venv/bin/python -m bench.sdjwt_verify [seconds-per-case]`` (default 5 s, in
+5 interleaved rounds; the best round of each case is reported).
 
 A presentation with 5 disclosures and a KB-JWT, ES256 for the Issuer and the
 Holder, verified by
@@ -34,6 +35,7 @@ from ssi.encoding import b64url_decode
 from ssi.jose import Key
 from ssi.sdjwt import KeyBinding, verify
 
+ROUNDS = 5
 NONCE = "n-0S6_WzA2Mj"
 AUDIENCE = "https://verifier.example.org"
 CLAIMS: dict[Any, Any] = {
@@ -86,7 +88,7 @@ def _rate(fn: Callable[[], object], seconds: float) -> float:
 
 
 def main() -> None:
-    seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 3.0
+    seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 5.0
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     issuer, holder = Key.generate("ES256"), Key.generate("ES256")
@@ -127,11 +129,15 @@ def main() -> None:
 
     assert ours().claims["kyc_level"] == 2  # type: ignore[attr-defined]
     assert reference()["kyc_level"] == 2  # type: ignore[index]
-    rates = {
-        "ours (ssi.sdjwt.verify)": _rate(ours, seconds),
-        "reference sd-jwt 0.10.4": _rate(reference, seconds),
-        "bound: 2 x ES256 verify": _rate(bound, seconds),
+    cases = {
+        "ours (ssi.sdjwt.verify)": ours,
+        "reference sd-jwt 0.10.4": reference,
+        "bound: 2 x ES256 verify": bound,
     }
+    rates = dict.fromkeys(cases, 0.0)
+    for _ in range(ROUNDS):  # interleaved rounds, best of each: robust to a busy machine
+        for name, fn in cases.items():
+            rates[name] = max(rates[name], _rate(fn, seconds / ROUNDS))
     base = rates["reference sd-jwt 0.10.4"]
     top = rates["bound: 2 x ES256 verify"]
     print("SD-JWT+KB verification, 5 disclosures, ES256, one core")

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..encoding import json_dumps
-from ..errors import MalformedInput, SSIError
+from ..errors import MalformedInput, SSIError, library_errors
 from ..jose import Key, jws
 from .disclosure import Disclosure
 from .randomness import RandomSource, SecureRandom
@@ -149,11 +149,13 @@ def issue(
     if cnf is not None and any((k.value if isinstance(k, SD) else k) == "cnf" for k in claims):
         raise MalformedInput("'cnf' is given both in the claims and as a parameter")
     builder = _Builder(random or SecureRandom(), decoys, serialize)
-    payload = builder.obj(claims)
-    payload[SD_ALG_KEY] = DEFAULT_SD_ALG
-    if cnf is not None:
-        payload["cnf"] = cnf
-    jwt = jws.sign(serialize(payload).encode("utf-8"), issuer_key, typ=typ, header=header)
+    with library_errors("claims are not JSON", MalformedInput):  # e.g. a datetime value
+        payload = builder.obj(claims)
+        payload[SD_ALG_KEY] = DEFAULT_SD_ALG
+        if cnf is not None:
+            payload["cnf"] = cnf
+        body = serialize(payload).encode("utf-8")
+    jwt = jws.sign(body, issuer_key, typ=typ, header=header)
     return IssuedSDJWT(jwt, tuple(builder.disclosures), payload)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 import pytest
@@ -600,3 +601,8 @@ def test_holder_refuses_a_foreign_disclosure() -> None:
     other = credential().disclosures[0].disclosure
     with pytest.raises(InvalidRequest, match="not part of this SD-JWT"):
         credential().present(disclosures=[other])
+
+
+def test_issuer_refuses_claims_that_are_not_json() -> None:
+    with pytest.raises(MalformedInput, match="not JSON"):
+        issue({SD("when"): datetime.date(2025, 1, 1)}, ISSUER, typ=TYP)
