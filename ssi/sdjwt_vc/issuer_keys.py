@@ -3,6 +3,7 @@
 :class:`IssuerTrust` is the Verifier's configuration: which ``iss`` values are
 trusted at all (the trust list), and the mechanisms it may use, each injected:
 
+* keys pinned in the trust list itself (``jwks``: ``iss`` -> JWK Set);
 * JWT VC Issuer Metadata (§4): ``https://host/.well-known/jwt-vc-issuer/path``
   fetched with the caller's ``fetch_json(url)`` (the guarded fetcher);
   ``issuer`` must equal ``iss``; ``jwks`` or ``jwks_uri``, not both; the key
@@ -17,7 +18,7 @@ Nothing here fetches or reads the clock by itself.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -99,6 +100,8 @@ class IssuerTrust:
     """The Verifier's trust in Issuers: a trust list plus the permitted mechanisms."""
 
     trusted_issuers: frozenset[str]
+    jwks: Mapping[str, dict[str, Any]] = field(default_factory=dict)
+    """Keys pinned per Issuer (a JWK Set each); used before any other mechanism but x5c."""
     fetch_json: FetchJSON | None = None
     resolve_did_key: ResolveDIDKey | None = None
     x5c_roots: tuple[x509.Certificate, ...] = field(default=())
@@ -131,6 +134,8 @@ class IssuerTrust:
             if not _x5c_names_issuer(iss, chain.dns_names, chain.uris):
                 raise UntrustedIssuer("the x5c leaf certificate does not name 'iss'")
             return chain.key
+        if iss in self.jwks:
+            return _select_key(self.jwks[iss], kid)
         if iss.startswith("did:"):
             resolve_did_key = self.resolve_did_key
             if resolve_did_key is None:

@@ -447,3 +447,23 @@ def test_holder_refuses_a_registered_claim_it_would_never_present() -> None:
 def test_holder_refuses_an_expired_credential() -> None:
     with pytest.raises(TimeInvalid, match="expired"):
         receive_credential(credential(exp=NOW - 3600), TRUST.resolver(NOW), now=NOW)
+
+
+def test_keys_pinned_in_the_trust_list() -> None:
+    trust = IssuerTrust(
+        frozenset({ISS}), jwks={ISS: {"keys": [{**ISSUER.public_jwk(), "kid": "k1"}]}}
+    )
+    assert check(present(credential()), trust).iss == ISS
+
+
+def test_refuses_a_kid_absent_from_the_pinned_keys() -> None:
+    trust = IssuerTrust(
+        frozenset({ISS}), jwks={ISS: {"keys": [{**ISSUER.public_jwk(), "kid": "k1"}]}}
+    )
+    with pytest.raises(UntrustedIssuer, match="kid"):
+        check(present(credential(header={"kid": "old"})), trust)
+
+
+def test_pinned_key_set_with_one_key_needs_no_kid() -> None:
+    trust = IssuerTrust(frozenset({ISS}), jwks={ISS: {"keys": [ISSUER.public_jwk()]}})
+    assert check(present(credential(header={})), trust).iss == ISS
