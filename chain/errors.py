@@ -97,17 +97,19 @@ def chain_errors(context: str) -> Iterator[None]:
     import requests
     from eth_tester.exceptions import TransactionFailed
     from web3.exceptions import (
+        BadFunctionCallOutput,
         ContractLogicError,
         ProviderConnectionError,
         RequestTimedOut,
         TimeExhausted,
+        TransactionNotFound,
         Web3RPCError,
     )
 
     try:
         yield
-    except SSIError:
-        raise
+    except (SSIError, TransactionNotFound):
+        raise  # "not found" is an answer, not an error: the caller handles it
     except (ContractLogicError, TransactionFailed) as exc:
         reason = _reason(exc)
         raise TransactionReverted(f"{context}: reverted: {reason}", reason=reason) from exc
@@ -121,6 +123,8 @@ def chain_errors(context: str) -> Iterator[None]:
         raise ChainUnavailable(
             f"{context}: the node is unreachable ({exc.__class__.__name__})"
         ) from exc
+    except BadFunctionCallOutput as exc:
+        raise ChainError(f"{context}: no contract answered at that address") from exc
     except TimeExhausted as exc:
         raise ChainUnavailable(f"{context}: no receipt in time ({exc})") from exc
     except Web3RPCError as exc:

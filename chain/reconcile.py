@@ -21,7 +21,9 @@ from chain.erc3643 import ERC3643Client
 from chain.errors import chain_errors
 from chain.outbox import REGISTERED, REMOVED, Intent, Outbox
 
-__all__ = ["Drift", "Reconciler"]
+__all__ = ["Drift", "Reconciler", "LOG_CHUNK"]
+
+LOG_CHUNK = 5_000  # blocks per eth_getLogs request
 
 
 @dataclass

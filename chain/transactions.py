@@ -128,10 +128,6 @@ class Sender:
         try:
             with chain_errors(f"reading the receipt of {tx_hash}"):
                 return self.w3.eth.get_transaction_receipt(HexBytes(tx_hash))
-        except ChainError as exc:
-            if isinstance(exc.__cause__, TransactionNotFound):
-                return None
-            raise
         except TransactionNotFound:
             return None
 
@@ -142,10 +138,6 @@ class Sender:
                 self.w3.eth.get_transaction(HexBytes(tx_hash))
         except TransactionNotFound:
             return False
-        except ChainError as exc:
-            if isinstance(exc.__cause__, TransactionNotFound):
-                return False
-            raise
         return True
 
     def wait(self, tx_hash: str) -> TxReceipt:

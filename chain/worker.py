@@ -28,6 +28,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from web3 import Web3
+
 from chain.erc3643 import GAS_BATCH_BASE, GAS_BATCH_PER_ENTRY, Call, ERC3643Client
 from chain.errors import ChainUnavailable, OutboxError, TransactionReverted, chain_errors
 from chain.outbox import (
@@ -99,6 +101,10 @@ class Worker:
         self.client = client
         self.agent = agent
         self.chain = client.deployment.caip2
+        # intents for registries of other deployments are left to their own worker
+        self.registries = {
+            Web3.to_checksum_address(t.identity_registry) for t in client.deployment.tokens
+        }
         self.batch_size = batch_size
         self.max_attempts = max_attempts
         self.hook = hook or (lambda event, kind, tx_hash: None)

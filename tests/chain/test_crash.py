@@ -61,13 +61,18 @@ def test_worker_killed_then_restarted_sends_each_transaction_once(
     nonce_before = dev.agent.next_nonce()
 
     command = worker_command(dev, tmp_path, crash_at)
-    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as process:
-        assert process.stdout is not None
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    try:
         line = process.stdout.readline()
         assert line.startswith(f"CRASHPOINT {crash_at}"), line
         process.send_signal(signal.SIGKILL)
-        process.wait(timeout=30)
-    assert process.returncode == -signal.SIGKILL
+        assert process.wait(timeout=30) == -signal.SIGKILL
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        process.stdout.close()
 
     kind, event = crash_at.split(":")
     (stored,) = outbox.transactions(chain, state=SIGNED)

@@ -123,3 +123,15 @@ def test_a_second_worker_for_the_same_key_is_refused(inproc_env: DevChain, outbo
         with pytest.raises(OutboxError, match="another worker"):
             second.run_once()
     assert second.run_once().transactions == 0  # released: it runs
+
+
+def test_intents_for_another_deployments_registry_are_left_alone(
+    inproc_env: DevChain, outbox: Outbox
+) -> None:
+    dev = inproc_env
+    wallet = dev.investor().address
+    outbox.whitelist(dev.deployment.caip2, REGISTRY, wallet, 276, DATA)
+    report = dev.worker(outbox).run_once()
+    assert report.transactions == 0 and report.done == []
+    intent = outbox.intent(dev.deployment.caip2, REGISTRY, wallet)
+    assert (intent.state, intent.attempts, intent.last_error) == (QUEUED, 0, None)
