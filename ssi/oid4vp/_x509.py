@@ -7,13 +7,13 @@ request MUST NOT be self-signed.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
+from cryptography import x509 as _crypto_x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
+from .. import x509
 from ..errors import CertificateError
 from ..jose import Key
 
@@ -29,13 +29,8 @@ class Leaf:
     der: bytes
 
 
-def _module() -> Any:
-    return importlib.import_module("ssi.x509")
-
-
-def verify_chain(x5c: list[str], roots: Sequence[Any], now: float) -> Leaf:
+def verify_chain(x5c: list[str], roots: Sequence[_crypto_x509.Certificate], now: float) -> Leaf:
     """The ``x5c`` chain verified to one of ``roots`` at ``now``; raises ``CertificateError``."""
-    x509 = _module()
     for certificate in x509.parse_x5c(x5c):
         if any(certificate == root for root in roots):
             raise CertificateError("the trust anchor must not be in the x5c header (HAIP 1.0 §5)")
@@ -48,5 +43,4 @@ def verify_chain(x5c: list[str], roots: Sequence[Any], now: float) -> Leaf:
 
 def x509_hash(leaf_der: bytes) -> str:
     """base64url(SHA-256(DER of the leaf)), the ``x509_hash`` client identifier value."""
-    value: str = _module().x509_hash(leaf_der)
-    return value
+    return x509.x509_hash(leaf_der)

@@ -24,6 +24,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from cryptography.x509 import Certificate
+
 from ..errors import InvalidClientIdentifier, InvalidRequestObject, WrongType
 from ..jose import Key, check_audience, check_times, jws
 from . import _x509, spec
@@ -49,7 +51,7 @@ _TRANSPORT_CLAIMS = ("iss", "aud", "iat", "exp", "nbf", "jti")
 class WalletTrust:
     """The wallet's trust anchors: X.509 roots, and a DID key resolver."""
 
-    x509_roots: Any = ()
+    x509_roots: Sequence[Certificate] = ()
     resolve_did_key: ResolveDidKey | None = None
 
 
