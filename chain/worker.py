@@ -139,7 +139,7 @@ class Worker:
                 queued = [
                     i
                     for i in self.outbox.intents(self.chain, state=QUEUED)
-                    if i.id not in run.blocked
+                    if i.id not in run.blocked and i.registry in self.registries
                 ]
                 steps = self._plan(queued, report, run)
                 if not steps:
