@@ -96,8 +96,11 @@ def start_dev_chain(
     return DevChain(w3, owner, claim_signer, agent, deployment, client)
 
 
-def redeploy(sender: Sender, deployment: Deployment) -> Deployment:
-    """Deploy ``deployment`` again on an empty chain; raise unless the addresses match."""
+def redeploy(sender: Sender, deployment: Deployment, *, agent: Sender | None = None) -> Deployment:
+    """Deploy ``deployment`` again on an empty chain; raise unless the addresses match.
+
+    ``sender`` holds the owner key; ``agent`` the agent key if it is another one.
+    """
     if sender.next_nonce() != 0:
         raise DeploymentMismatch("redeployment needs the owner key unused on this chain (nonce 0)")
     fresh = deploy_suite(
@@ -115,6 +118,7 @@ def redeploy(sender: Sender, deployment: Deployment) -> Deployment:
             decimals=token.decimals,
             allowed_countries=token.allowed_countries,
             restricted_countries=token.restricted_countries,
+            agent_sender=agent,
         )
     if (fresh.suite, fresh.tokens) != (deployment.suite, deployment.tokens):
         raise DeploymentMismatch("redeployment gave other addresses than the deployment file")
@@ -122,7 +126,12 @@ def redeploy(sender: Sender, deployment: Deployment) -> Deployment:
 
 
 def ensure_deployed(
-    w3: Web3, sender: Sender, deployment: Deployment, *, dev_fund: bool = True
+    w3: Web3,
+    sender: Sender,
+    deployment: Deployment,
+    *,
+    agent: Sender | None = None,
+    dev_fund: bool = True,
 ) -> bool:
     """Make sure the chain holds ``deployment``; redeploy on an empty chain.
 
@@ -136,5 +145,7 @@ def ensure_deployed(
             raise
     if dev_fund:
         fund(w3, sender.address)
-    redeploy(sender, deployment)
+        if agent is not None:
+            fund(w3, agent.address)
+    redeploy(sender, deployment, agent=agent)
     return True

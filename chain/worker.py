@@ -147,7 +147,8 @@ class Worker:
                 for step in steps:
                     self._execute(step, report, run)
         except ChainUnavailable as exc:
-            waiting = [i.id for i in self.outbox.intents(self.chain, state=QUEUED)]
+            queued = self.outbox.intents(self.chain, state=QUEUED)
+            waiting = [i.id for i in queued if i.registry in self.registries]
             self.outbox.set_state(waiting, QUEUED, f"{exc} (will retry)")
             raise
         return report
