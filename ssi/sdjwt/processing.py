@@ -33,6 +33,8 @@ ClaimPath = tuple[str | int, ...]
 MAX_DEPTH = 64
 """Nesting deeper than this (objects, arrays and recursive disclosures) is refused."""
 
+_RESERVED = frozenset({SD_KEY, ARRAY_DIGEST_KEY, SD_ALG_KEY})
+
 
 def index_disclosures(disclosures: Iterable[Disclosure]) -> dict[str, Disclosure]:
     """Map digest -> disclosure; the same disclosure twice is refused (RFC 9901 §4)."""
@@ -73,13 +75,16 @@ class _Processor:
         out: dict[str, Any] = {}
         track = self.paths is not None
         for name, value in node.items():
-            if name == SD_KEY:
-                continue
-            if name == ARRAY_DIGEST_KEY:
-                raise InvalidDisclosure("'...' may only stand alone in an array element")
-            if name == SD_ALG_KEY and depth > 0:
-                raise InvalidDisclosure("_sd_alg must appear only at the top level")
-            out[name] = self.value(value, path + (name,) if track else path, depth + 1)
+            if name in _RESERVED:
+                if name == SD_KEY:
+                    continue
+                if name == ARRAY_DIGEST_KEY:
+                    raise InvalidDisclosure("'...' may only stand alone in an array element")
+                if depth > 0:
+                    raise InvalidDisclosure("_sd_alg must appear only at the top level")
+            if isinstance(value, dict | list):
+                value = self.value(value, path + (name,) if track else path, depth + 1)
+            out[name] = value
         digests = node.get(SD_KEY)
         if digests is None:
             return out
@@ -92,10 +97,8 @@ class _Processor:
             claim = disclosure.name
             if claim is None:
                 raise InvalidDisclosure("an array-element disclosure is referenced from _sd")
-            if claim in (SD_KEY, ARRAY_DIGEST_KEY):
+            if claim in _RESERVED:
                 raise InvalidDisclosure(f"a disclosure must not be named {claim!r}")
-            if claim == SD_ALG_KEY:
-                raise InvalidDisclosure("a disclosure must not be named '_sd_alg'")
             if claim in out:
                 raise InvalidDisclosure(f"disclosed claim {claim!r} already exists at its level")
             child = path + (claim,) if track else path
@@ -120,9 +123,11 @@ class _Processor:
                 if self.paths is not None:
                     self.paths[disclosure.digest] = child
                 out.append(self.value(disclosure.value, child, depth + 1))
-            else:
+            elif isinstance(element, dict | list):
                 child = path + (len(out),) if track else path
                 out.append(self.value(element, child, depth + 1))
+            else:
+                out.append(element)
         return out
 
 
