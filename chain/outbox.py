@@ -67,13 +67,18 @@ def _now() -> datetime:
 
 
 class Outbox:
-    """The outbox database at ``path``; ``now`` is the injected clock."""
+    """The outbox database at ``path``; ``now`` is the injected clock.
+
+    One :class:`Outbox` per thread (one SQLite connection each); processes and
+    threads share the file, WAL lets readers run beside the one writer.
+    """
 
     def __init__(self, path: Path | str, *, now: Callable[[], datetime] = _now) -> None:
         self.path = Path(path)
         self.db = Database(path)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=FULL")
+        self.db.execute("PRAGMA busy_timeout=10000")  # the verifier and a worker may both write
         self.now = now
         migrations.apply(self.db)
 
