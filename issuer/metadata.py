@@ -19,6 +19,7 @@ from ssi.status_list import STATUS_LIST_MEDIA_TYPE
 
 from .keys import IssuerKeys
 from .kyc_claims import CREDENTIAL_CONFIGURATION_ID, VCT, type_metadata
+from .protocol import PROOF_ALGS
 from .service import NotFound, offer_document
 from .status import render_status_list
 
@@ -66,7 +67,7 @@ def credential_issuer_metadata() -> dict[str, Any]:
                 "cryptographic_binding_methods_supported": ["jwk"],
                 "credential_signing_alg_values_supported": [_keys().key.alg],
                 "proof_types_supported": {
-                    "jwt": {"proof_signing_alg_values_supported": ["ES256", "EdDSA"]}
+                    "jwt": {"proof_signing_alg_values_supported": list(PROOF_ALGS)}
                 },
                 "credential_metadata": {"display": meta["display"], "claims": claims},
             }

@@ -48,6 +48,9 @@ __all__ = ["bp"]
 
 bp = Blueprint("protocol", __name__)
 
+PROOF_ALGS = ("ES256", "EdDSA")
+"""``proof_signing_alg_values_supported`` of the metadata; proofs in another alg are refused."""
+
 
 def _store() -> Store:
     store: Store = current_app.extensions["store"]
@@ -199,6 +202,7 @@ def credential() -> Any:
             now=now,
             nonce=collect_nonce,
             max_age=int(config["PROOF_MAX_AGE"]),
+            allowed_algs=PROOF_ALGS,
         )
         for p in proofs
     ]

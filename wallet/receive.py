@@ -171,7 +171,7 @@ class Receiver:
         assert grant is not None
         if pending.needs_pin and not tx_code:
             raise InvalidRequest("enter the PIN your KYC provider gave you")
-        token_body = TokenRequest(grant.pre_authorized_code, tx_code or None).to_form_body()
+        token_body = TokenRequest.for_offer(grant, tx_code or None).to_form_body()
         token = TokenResponse.from_dict(
             _json_or_error(
                 self.fetcher.post(

@@ -61,7 +61,9 @@ class CredentialChecker:
         def resolve(header: dict[str, Any], claims: dict[str, Any]) -> Key:
             return trust.issuer_key(header, claims, self.clock())
 
-        return StatusChecker(self.fetcher.get, resolve, self.clock)
+        return StatusChecker(
+            self.fetcher.get, resolve, self.clock, allow_header_keys=trust.header_keys
+        )
 
     def check(self, compact: str, issuer: str, now: float) -> CheckedCredential:
         """Verify a freshly issued credential from ``issuer``; raise on any failure."""
