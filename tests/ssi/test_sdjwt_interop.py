@@ -17,6 +17,7 @@ from sd_jwt.verifier import SDJWTVerifier
 
 from ssi.jose import Key
 from ssi.sdjwt import SD, HeldSDJWT, KeyBinding, issue, verify
+from ssi.sdjwt_vc import IssuerTrust, verify_credential
 
 NOW = 1_750_000_000
 TYP = "example+sd-jwt"  # the reference's default header typ
@@ -121,3 +122,32 @@ def test_our_holder_receives_what_the_reference_issues() -> None:
     )
     verified = SDJWTVerifier(presentation, reference_issuer_key, AUD, NONCE).get_verified_payload()
     assert verified["nationalities"] == ["GB", "DE"] and "given_name" not in verified
+
+
+def test_we_verify_a_reference_issued_sd_jwt_vc() -> None:
+    """A ``dc+sd-jwt`` credential from the reference Issuer and Holder passes our VC rules."""
+    wall = time.time()
+    claims: dict[Any, Any] = {
+        "iss": "https://issuer.example.com",
+        "iat": int(wall) - 10,
+        "exp": int(wall) + 3600,
+        "vct": "https://credentials.example.com/kyc",
+        SDObj("kyc_level"): 2,
+        SDObj("given_name"): "Ada",
+    }
+    issued = SDJWTIssuer(
+        claims,
+        _jwk(ISSUER),
+        _jwk(HOLDER),
+        sign_alg="ES256",
+        extra_header_parameters={"typ": "dc+sd-jwt"},
+    )
+    wallet = SDJWTHolder(issued.sd_jwt_issuance)
+    wallet.create_presentation({"kyc_level": True}, NONCE, AUD, _jwk(HOLDER), "ES256")
+    trust = IssuerTrust(
+        frozenset({BASE["iss"]}), jwks={BASE["iss"]: {"keys": [ISSUER.public_jwk()]}}
+    )
+    result = verify_credential(
+        wallet.sd_jwt_presentation, trust, now=wall, key_binding=KeyBinding(AUD, NONCE)
+    )
+    assert result.claims["kyc_level"] == 2 and "given_name" not in result.claims
