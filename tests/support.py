@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,7 +37,7 @@ APPLICANT: dict[str, Any] = {
 
 class Clock:
     def __init__(self) -> None:
-        self.now = 1_795_000_000.0  # 2026-11-18
+        self.now = float(int(time.time()))
 
     def __call__(self) -> float:
         return self.now
