@@ -144,9 +144,8 @@ def test_we_verify_a_reference_issued_sd_jwt_vc() -> None:
     )
     wallet = SDJWTHolder(issued.sd_jwt_issuance)
     wallet.create_presentation({"kyc_level": True}, NONCE, AUD, _jwk(HOLDER), "ES256")
-    trust = IssuerTrust(
-        frozenset({BASE["iss"]}), jwks={BASE["iss"]: {"keys": [ISSUER.public_jwk()]}}
-    )
+    iss = "https://issuer.example.com"
+    trust = IssuerTrust(frozenset({iss}), jwks={iss: {"keys": [ISSUER.public_jwk()]}})
     result = verify_credential(
         wallet.sd_jwt_presentation, trust, now=wall, key_binding=KeyBinding(AUD, NONCE)
     )
