@@ -10,7 +10,7 @@ language is :mod:`ssi.dcql`.
 
 from . import spec
 from .client_id import ClientIdentifier, check_response_uri
-from .client_metadata import ClientMetadata
+from .client_metadata import ClientMetadata, ephemeral_encryption_key
 from .encrypted_response import (
     DecryptionFailed,
     InvalidEncryptedResponse,
@@ -19,6 +19,7 @@ from .encrypted_response import (
     encrypt_response,
     parse_direct_post_jwt,
 )
+from .nonces import RandomBytes, new_nonce, new_state
 from .request import AuthorizationRequest
 from .request_object import (
     ResolveDidKey,
@@ -68,6 +69,7 @@ __all__ = [
     "InvalidEncryptedResponse",
     "InvalidRequestUri",
     "InvalidRequestUriMethod",
+    "RandomBytes",
     "RequestReference",
     "ResolveDidKey",
     "TransactionData",
@@ -88,7 +90,10 @@ __all__ = [
     "decrypt_response",
     "encode_transaction_data",
     "encrypt_response",
+    "ephemeral_encryption_key",
     "kb_jwt_transaction_claims",
+    "new_nonce",
+    "new_state",
     "parse_direct_post",
     "parse_direct_post_jwt",
     "parse_form",

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import InvalidRequest
+from ..jose import Key
 from . import spec
 
-__all__ = ["ClientMetadata"]
+__all__ = ["ClientMetadata", "ephemeral_encryption_key"]
 
 _PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
 
@@ -65,6 +66,19 @@ class ClientMetadata:
         raise InvalidRequest("client_metadata.jwks has no ECDH-ES P-256 encryption key")
 
     @classmethod
+    def for_encrypted_response(
+        cls, jwk: dict[str, Any], vp_formats_supported: dict[str, Any] | None = None
+    ) -> ClientMetadata:
+        """HAIP 1.0 §5: one ephemeral key, and both ``A128GCM`` and ``A256GCM`` offered."""
+        data: dict[str, Any] = {
+            "jwks": {"keys": [jwk]},
+            "encrypted_response_enc_values_supported": [spec.ENC_A128GCM, spec.ENC_A256GCM],
+        }
+        if vp_formats_supported is not None:
+            data["vp_formats_supported"] = vp_formats_supported
+        return cls.from_dict(data)
+
+    @classmethod
     def from_dict(cls, data: object) -> ClientMetadata:
         if not isinstance(data, dict):
             raise InvalidRequest("client_metadata must be a JSON object")
@@ -92,3 +106,11 @@ class ClientMetadata:
         if self.vp_formats_supported is not None:
             out["vp_formats_supported"] = self.vp_formats_supported
         return out
+
+
+def ephemeral_encryption_key(kid: str) -> tuple[Key, dict[str, Any]]:
+    """A fresh P-256 key for one request's encrypted response (HAIP 1.0 §5), and its
+    public JWK for ``client_metadata.jwks`` (``kid``, ``use: enc``, ``alg: ECDH-ES``)."""
+    key = Key.generate("ES256")
+    jwk = key.public_jwk() | {"kid": kid, "use": "enc", "alg": spec.JWE_ALG_ECDH_ES}
+    return key, jwk

@@ -23,6 +23,8 @@ from ssi.oid4vp import (
     build_request_link,
     check_response_uri,
     encode_transaction_data,
+    new_nonce,
+    new_state,
     parse_request_link,
     spec,
 )
@@ -342,3 +344,18 @@ def test_redirect_uri_prefix_may_omit_response_uri() -> None:
         claims(client_id="redirect_uri:" + RESPONSE_URI, response_uri=None)
     )
     assert request.response_uri == RESPONSE_URI
+
+
+def test_new_nonce_suits_openid4vp_and_eip_4361() -> None:
+    """128 bits, base62: URL-safe (§5.2) and alphanumeric >= 8 (EIP-4361)."""
+    nonce = new_nonce()
+    assert len(nonce) == 22 and nonce.isalnum() and nonce.isascii()
+    assert new_nonce() != nonce
+    assert new_state(random_bytes=lambda n: bytes(n)) == "0" * 22
+    # 2**128 - 1 in GMP's base62
+    assert new_nonce(random_bytes=lambda n: b"\xff" * n) == "7n42DGM5Tflk9n8mt7Fhc7"
+
+
+def test_new_nonce_refuses_less_than_128_bits() -> None:
+    with pytest.raises(ValueError, match="128 bits"):
+        new_nonce(64)

@@ -30,6 +30,7 @@ from ssi.oid4vp import (
     decrypt_response,
     encode_transaction_data,
     encrypt_response,
+    ephemeral_encryption_key,
     kb_jwt_transaction_claims,
     parse_direct_post,
     parse_direct_post_jwt,
@@ -369,3 +370,14 @@ def test_vp_token_sd_jwt_presentation_must_be_a_string() -> None:
     )
     with pytest.raises(InvalidRequest, match="string"):
         check_vp_token_ids({"kyc": [{"proof": "x"}]}, query)
+
+
+def test_ephemeral_key_metadata_offers_both_gcm_values() -> None:
+    """HAIP 1.0 §5: ephemeral per-request keys; verifiers list A128GCM and A256GCM."""
+    key, jwk = ephemeral_encryption_key("req-1")
+    metadata = ClientMetadata.for_encrypted_response(jwk, {"dc+sd-jwt": {}})
+    assert metadata.enc_values == ("A128GCM", "A256GCM")
+    assert metadata.encryption_jwk() == jwk
+    assert "d" not in jwk
+    token = encrypt_response(response(), metadata)
+    assert decrypt_response(token, key, kid="req-1", enc_values=metadata.enc_values) == response()
