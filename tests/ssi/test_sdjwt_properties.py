@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ssi.encoding import b64url_encode, json_dumps
 from ssi.errors import SSIError
-from ssi.jose import Key
-from ssi.sdjwt import SD, ClaimPath, HeldSDJWT, KeyBinding, issue, verify
+from ssi.jose import Key, jws
+from ssi.sdjwt import SD, ClaimPath, HeldSDJWT, KeyBinding, digest, from_json, issue, verify
+from ssi.sdjwt_vc import TypeMetadata
 
 NOW = 1_750_000_000
 TYP = "example+sd-jwt"
@@ -150,3 +153,54 @@ def test_any_single_byte_deletion_or_insertion_is_refused(index: int) -> None:
             continue
         with pytest.raises(SSIError):
             verify(tampered, issuer_key, typ=TYP, now=NOW, key_binding=BINDING)
+
+
+JSON = st.recursive(
+    LEAVES,
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=6), children, max_size=4)
+    ),
+    max_leaves=15,
+)
+
+
+@given(text=st.text(max_size=300))
+def test_arbitrary_text_is_refused_with_an_ssi_error(text: str) -> None:
+    with pytest.raises(SSIError):
+        verify(text, issuer_key, typ=TYP, now=NOW, key_binding=BINDING)
+
+
+@given(value=JSON, in_array=st.booleans())
+def test_arbitrary_signed_disclosures_raise_only_ssi_errors(value: Any, in_array: bool) -> None:
+    """Whatever a referenced disclosure decodes to, the answer is a result or an SSIError."""
+    raw = b64url_encode(json.dumps(value).encode())
+    reference = {"l": [{"...": digest(raw)}]} if in_array else {"_sd": [digest(raw)]}
+    payload = {"iss": "https://issuer.example.com", "exp": NOW + 60, **reference}
+    presentation = jws.sign(payload, ISSUER, typ=TYP) + "~" + raw + "~"
+    try:
+        result = verify(presentation, issuer_key, typ=TYP, now=NOW, key_binding=None)
+    except SSIError:
+        return
+    assert isinstance(value, list) and len(value) == (2 if in_array else 3)
+    assert (result.claims["l"] == [value[1]]) if in_array else (result.claims[value[1]] == value[2])
+
+
+@given(document=JSON)
+def test_arbitrary_json_serializations_raise_only_ssi_errors(document: Any) -> None:
+    try:
+        parts = (
+            from_json(document) if isinstance(document, dict) else from_json(json_dumps(document))
+        )
+        verify(parts, issuer_key, typ=TYP, now=NOW, key_binding=BINDING)
+    except SSIError:
+        pass
+
+
+@given(
+    document=JSON | st.dictionaries(st.sampled_from(["vct", "claims", "display", "extends"]), JSON)
+)
+def test_arbitrary_type_metadata_raises_only_ssi_errors(document: Any) -> None:
+    try:
+        TypeMetadata.parse(document)
+    except SSIError:
+        pass
