@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import InvalidRequest
-from ..jose import Key, check_times
+from ..jose import Key, check_times, jws
 from .disclosure import Disclosure
 from .errors import KeyBindingUnexpected
 from .kb_jwt import create_kb_jwt
 from .processing import ClaimPath
 from .serialization import SDJWTParts, split
-from .verifier import IssuerKeyResolver, OpenedSDJWT, open_sd_jwt
+from .verifier import IssuerKeyResolver, OpenedSDJWT, open_sd_jwt, process_parts
 
 __all__ = ["HeldDisclosure", "HeldSDJWT", "PathQuery"]
 
@@ -93,6 +93,21 @@ class HeldSDJWT:
             check_times(opened.claims, now)
         held = tuple(HeldDisclosure(d, opened.paths[d.digest]) for d in opened.disclosures)
         return cls(opened, held)
+
+    @classmethod
+    def from_storage(cls, issued: str | SDJWTParts) -> HeldSDJWT:
+        """Reload an SD-JWT that :meth:`receive` verified before, without its Issuer key.
+
+        Only for the Holder's own encrypted storage: the signature is NOT checked.
+        """
+        parts = split(issued) if isinstance(issued, str) else issued
+        if parts.kb_jwt is not None:
+            raise KeyBindingUnexpected("a stored SD-JWT has no KB-JWT")
+        token = jws.parse(parts.issuer_jwt)
+        opened = process_parts(parts, token.header, token.claims(), track_paths=True)
+        return cls(
+            opened, tuple(HeldDisclosure(d, opened.paths[d.digest]) for d in opened.disclosures)
+        )
 
     @property
     def claims(self) -> dict[str, Any]:

@@ -75,11 +75,22 @@ def open_sd_jwt(
     issuer_payload = token.claims()
     key = issuer_key(token.header, issuer_payload)
     jws.verify(token, key, typ, allow_header_keys=allow_header_keys)
+    return process_parts(parts, token.header, issuer_payload, track_paths=track_paths)
+
+
+def process_parts(
+    parts: SDJWTParts,
+    header: dict[str, Any],
+    issuer_payload: dict[str, Any],
+    *,
+    track_paths: bool = False,
+) -> OpenedSDJWT:
+    """RFC 9901 §7.1 steps 2.5-5, for an Issuer-signed JWT whose signature was checked."""
     sd_alg = issuer_payload.get(SD_ALG_KEY, DEFAULT_SD_ALG)
     hash_function(sd_alg)
     disclosures = tuple(Disclosure.parse(raw, sd_alg) for raw in parts.disclosures)
     claims, paths = process(issuer_payload, index_disclosures(disclosures), track_paths=track_paths)
-    return OpenedSDJWT(parts, token.header, issuer_payload, claims, disclosures, paths, sd_alg)
+    return OpenedSDJWT(parts, header, issuer_payload, claims, disclosures, paths, sd_alg)
 
 
 @lru_cache(maxsize=1024)

@@ -606,3 +606,10 @@ def test_holder_refuses_a_foreign_disclosure() -> None:
 def test_issuer_refuses_claims_that_are_not_json() -> None:
     with pytest.raises(MalformedInput, match="not JSON"):
         issue({SD("when"): datetime.date(2025, 1, 1)}, ISSUER, typ=TYP)
+
+
+def test_holder_reloads_a_stored_credential_with_the_same_disclosures() -> None:
+    held = credential()
+    again = HeldSDJWT.from_storage(held.opened.parts.compact())
+    assert again.claims == held.claims and again.disclosures == held.disclosures
+    assert check(present(again, [["kyc", "level"]])).claims["kyc"] == {"level": 2}
