@@ -18,7 +18,14 @@ if TYPE_CHECKING:
     from chain.backend import connect, fund, in_process
     from chain.deploy import check_deployment, deploy_suite, deploy_token
     from chain.deployment import Deployment, Suite, TokenDeployment
-    from chain.devchain import DevChain, TokenSpec, ensure_deployed, redeploy, start_dev_chain
+    from chain.devchain import (
+        DevChain,
+        TokenSpec,
+        ensure_deployed,
+        redeploy,
+        resume_dev_chain,
+        start_dev_chain,
+    )
     from chain.erc3643 import Call, ERC3643Client
     from chain.errors import (
         ArtifactsMissing,
@@ -53,6 +60,7 @@ _EXPORTS: dict[str, str] = {
     "ensure_deployed": "chain.devchain",
     "redeploy": "chain.devchain",
     "start_dev_chain": "chain.devchain",
+    "resume_dev_chain": "chain.devchain",
     "Call": "chain.erc3643",
     "ERC3643Client": "chain.erc3643",
     "ArtifactsMissing": "chain.errors",
@@ -107,6 +115,7 @@ __all__ = [
     "ensure_deployed",
     "redeploy",
     "start_dev_chain",
+    "resume_dev_chain",
     "Call",
     "ERC3643Client",
     "ChainError",

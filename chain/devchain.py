@@ -28,7 +28,14 @@ from chain.outbox import Outbox
 from chain.transactions import Sender
 from chain.worker import Hook, Worker
 
-__all__ = ["TokenSpec", "DevChain", "start_dev_chain", "ensure_deployed", "redeploy"]
+__all__ = [
+    "TokenSpec",
+    "DevChain",
+    "start_dev_chain",
+    "resume_dev_chain",
+    "ensure_deployed",
+    "redeploy",
+]
 
 
 @dataclass(frozen=True)
@@ -149,3 +156,21 @@ def ensure_deployed(
             fund(w3, agent.address)
     redeploy(sender, deployment, agent=agent)
     return True
+
+
+def resume_dev_chain(
+    deployment: Deployment,
+    owner: LocalAccount,
+    claim_signer: LocalAccount,
+    *,
+    w3: Web3 | None = None,
+) -> tuple[DevChain, bool]:
+    """The verifier's start with a saved deployment file and keys (default: a new
+    in-process chain): redeploy if the chain is empty. Returns the chain and
+    whether it redeployed; if so, run :meth:`chain.reconcile.Reconciler.repair`
+    and the worker to replay the whitelist."""
+    w3 = w3 or in_process()
+    agent = Sender(w3, owner)
+    redeployed = ensure_deployed(w3, agent, deployment)
+    client = ERC3643Client(w3, deployment, claim_signer)
+    return DevChain(w3, owner, claim_signer, agent, deployment, client), redeployed

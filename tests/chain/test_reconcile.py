@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import hashlib
 
-from chain.backend import in_process
-from chain.devchain import DevChain, TokenSpec, ensure_deployed, start_dev_chain
-from chain.erc3643 import ERC3643Client
+from chain.devchain import DevChain, TokenSpec, ensure_deployed, resume_dev_chain, start_dev_chain
 from chain.outbox import DONE, Outbox
 from chain.reconcile import Reconciler
-from chain.transactions import Sender
-from chain.worker import Worker
 
 GERMANY = 276
 
@@ -71,16 +67,17 @@ def test_chain_restart_redeploys_the_same_addresses_then_replays(outbox: Outbox)
     outbox.remove(dev.deployment.caip2, registry, bob)
     dev.worker(outbox).run_once()
 
-    w3 = in_process()  # the verifier restarted: a new, empty chain
-    agent = Sender(w3, dev.owner)
-    assert ensure_deployed(w3, agent, dev.deployment) is True
-    client = ERC3643Client(w3, dev.deployment, dev.claim_signer)
+    # the verifier restarted: a new, empty in-process chain, the same file and keys
+    restarted, redeployed = resume_dev_chain(dev.deployment, dev.owner, dev.claim_signer)
+    assert redeployed
+    w3, agent, client = restarted.w3, restarted.agent, restarted.client
+    assert w3 is not dev.w3
     assert client.identity_of(alice) is None and not client.contains(registry, alice)
 
     reconciler = Reconciler(outbox, client)
     drift = reconciler.repair()
     assert [i.address for i in drift.missing] == [alice] and not drift.extra
-    report = Worker(outbox, client, agent).run_once()
+    report = restarted.worker(outbox).run_once()
     assert report.transactions == 3
     assert client.is_verified(registry, alice)
     assert not client.contains(registry, bob)
