@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from ssi.encoding import b64url_decode, json_loads
-from ssi.errors import ClaimMismatch
+from ssi.errors import ClaimMismatch, InvalidRequest
 from ssi.jose import Key, jws
 from ssi.sdjwt import (
     SD,
@@ -268,3 +268,43 @@ def test_json_example_kb_jwt_hashes_the_json_not_the_compact_form(name: str) -> 
             now=kb_claims["iat"],
             key_binding=binding,
         )
+
+
+def _selected_paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """The example's ``holder_disclosed_claims`` tree as claim paths (its ``true`` leaves)."""
+    if node is True:
+        return [prefix]
+    items = node.items() if isinstance(node, dict) else enumerate(node or [])
+    return [p for key, value in items for p in _selected_paths(value, (*prefix, key))]
+
+
+# Where the reference Holder's selection rules differ from ours (OpenID4VP §7: a selected
+# object is disclosed with everything below it; a path to nothing is an error):
+SELECTION_DIFFERENCES = {
+    "complex_eidas": "ours adds the disclosures below a selected object",
+    "complex_eidas_proposal": "the reference also discloses for '{}' and non-empty lists",
+    "w3c-vc_for_slide_deck": "the example selects claims the credential does not have",
+}
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_holder_selects_the_example_disclosures(name: str) -> None:
+    """RFC 9901 §7.2: our Holder, given the example's selection, picks the same disclosures."""
+    issued = read_compact_or_json(name, "sd_jwt_issuance")
+    held = HeldSDJWT.receive(issued, _issuer_key, typ=jwt_part(issued.issuer_jwt, 0)["typ"])
+    queries = _selected_paths(specification(name)["holder_disclosed_claims"])
+    theirs = set(read_compact_or_json(name, "sd_jwt_presentation").disclosures)
+    if name == "w3c-vc_for_slide_deck":
+        with pytest.raises(InvalidRequest, match="no claim at path"):
+            held.select(queries)
+        return
+    ours = {d.raw for d in held.select(queries)}
+    if name == "complex_eidas":
+        paths = {h.disclosure.raw: h.path for h in held.disclosures}
+        assert ours > theirs
+        assert all(any(paths[raw][: len(q)] == q for q in queries) for raw in ours - theirs)
+    elif name == "complex_eidas_proposal":
+        assert ours < theirs
+    else:
+        assert name not in SELECTION_DIFFERENCES
+        assert ours == theirs
