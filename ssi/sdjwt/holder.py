@@ -91,8 +91,7 @@ class HeldSDJWT:
         )
         if now is not None:
             check_times(opened.claims, now)
-        held = tuple(HeldDisclosure(d, opened.paths[d.digest]) for d in opened.disclosures)
-        return cls(opened, held)
+        return cls._indexed(opened)
 
     @classmethod
     def from_storage(cls, issued: str | SDJWTParts) -> HeldSDJWT:
@@ -104,7 +103,10 @@ class HeldSDJWT:
         if parts.kb_jwt is not None:
             raise KeyBindingUnexpected("a stored SD-JWT has no KB-JWT")
         token = jws.parse(parts.issuer_jwt)
-        opened = process_parts(parts, token.header, token.claims(), track_paths=True)
+        return cls._indexed(process_parts(parts, token.header, token.claims(), track_paths=True))
+
+    @classmethod
+    def _indexed(cls, opened: OpenedSDJWT) -> HeldSDJWT:
         return cls(
             opened, tuple(HeldDisclosure(d, opened.paths[d.digest]) for d in opened.disclosures)
         )
