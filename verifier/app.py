@@ -1,0 +1,153 @@
+"""The verifier's app factory: ``create_app(config=None, *, clock=time.time)``.
+
+Configuration (docs/verifier.md): defaults below, then a TOML file, then
+``KYCW_VERIFIER_*`` environment variables, then ``config``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+
+from kyc_wallet.web import install_security, load_config, register_error_handlers
+from ssi.did import Resolver
+from ssi.fetch import Fetcher, FetchPolicy
+from ssi.status_list import StatusChecker
+
+from .identity import ClientIdentity
+from .policies import load_policies, read_file
+from .storage import open_store
+from .trust import TrustList, load_trust_list
+from .webhooks import Webhooks
+
+__all__ = ["create_app", "DEFAULTS"]
+
+ROOT = Path(__file__).resolve().parent.parent
+
+DEFAULTS: dict[str, Any] = {
+    "DATA_DIR": "verifier-data",
+    "VERIFIER_URL": "http://127.0.0.1:5003",
+    "VERIFIER_NAME": "Demo Token Platform",
+    "WALLET_URL": "http://127.0.0.1:5002",
+    "CLIENT_ID_PREFIX": None,  # x509_hash with a chain, else decentralized_identifier
+    "KEY_PATH": None,
+    "CERT_CHAIN_PATH": None,
+    "RESPONSE_MODE": "direct_post.jwt",
+    "TRUST_LIST_PATH": None,
+    "TRUST_LIST": None,  # the same content inline (a mapping)
+    "POLICIES_PATH": None,
+    "POLICIES": None,  # the same content inline (a mapping)
+    "API_KEYS": [],
+    "WEBHOOK_URL": None,
+    "WEBHOOK_SECRET": None,
+    "DEV_ALLOW_HTTP_LOOPBACK": False,
+    "REQUEST_TTL": 600,
+    "REQUEST_OBJECT_TTL": 300,
+    "KB_JWT_MAX_AGE": 300,
+    "RATE_LIMIT_RESPONSE": "60 per minute",
+    "RATE_LIMIT_REQUEST": "120 per minute",
+    "RATE_LIMIT_STORAGE": "memory://",
+    "MAX_CONTENT_LENGTH": 1_100_000,
+    "JSON_PATH_PREFIXES": ["/api/", "/oid4vp/", "/.well-known/"],
+}
+
+
+def _config_data(app: Flask, name: str) -> tuple[Any, Path]:
+    inline, path = app.config[name], app.config[f"{name}_PATH"]
+    if inline is not None:
+        return inline, Path(app.config["DATA_DIR"])
+    if path is None:
+        return None, Path(app.config["DATA_DIR"])
+    return read_file(path), Path(path).parent
+
+
+def _trust(app: Flask, fetcher: Fetcher) -> TrustList:
+    data, base = _config_data(app, "TRUST_LIST")
+    if data is None:
+        return TrustList({})
+    dev = bool(app.config["DEV_ALLOW_HTTP_LOOPBACK"])
+    resolver = Resolver(fetcher.get, allow_http_loopback=dev)
+    return load_trust_list(
+        data,
+        base,
+        fetch_json=lambda url: fetcher.get(url).json(),
+        resolve_did_key=resolver.resolve_key,
+        allow_http=dev,
+    )
+
+
+class _Identity:
+    """The client identity, rebuilt when ``VERIFIER_URL`` changes (tests set it late)."""
+
+    def __init__(self, app: Flask) -> None:
+        self._app = app
+        self._cached: tuple[str, ClientIdentity] | None = None
+
+    def get(self) -> ClientIdentity:
+        config = self._app.config
+        url = str(config["VERIFIER_URL"]).rstrip("/")
+        if self._cached is None or self._cached[0] != url:
+            key_path = Path(config["KEY_PATH"] or Path(config["DATA_DIR"]) / "verifier_key.pem")
+            identity = ClientIdentity.load(
+                config["CLIENT_ID_PREFIX"], key_path, config["CERT_CHAIN_PATH"], url
+            )
+            self._cached = (url, identity)
+        return self._cached[1]
+
+
+def create_app(config: Mapping[str, Any] | None = None, *, clock: Any = time.time) -> Flask:
+    """Build the verifier app; ``clock`` is injectable so tests can move time."""
+    app = Flask(
+        "verifier",
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "kyc_wallet" / "web" / "static"),
+    )
+    load_config(app, DEFAULTS, config, "KYCW_VERIFIER")
+    data_dir = Path(app.config["DATA_DIR"])
+    fetcher = Fetcher(FetchPolicy(allow_http_loopback=bool(app.config["DEV_ALLOW_HTTP_LOOPBACK"])))
+    trust = _trust(app, fetcher)
+    policies, _ = _config_data(app, "POLICIES")
+    store = open_store(str(data_dir / "verifier.sqlite"))
+    identity = _Identity(app)
+    identity.get()  # fail at start on a bad key, chain or prefix
+    app.extensions.update(
+        store=store,
+        clock=clock,
+        trust=trust,
+        fetcher=fetcher,
+        policies={} if policies is None else load_policies(policies),
+        status_checker=StatusChecker(fetcher.get, trust.status_key_resolver(clock), clock),
+        webhooks=Webhooks(store, fetcher.post, app.config["WEBHOOK_SECRET"] or "", clock),
+        identity_source=identity,
+        limiter=Limiter(get_remote_address, app=app, storage_uri=app.config["RATE_LIMIT_STORAGE"]),
+    )
+
+    @app.before_request
+    def _load_identity() -> None:
+        app.extensions["identity"] = identity.get()
+
+    app.jinja_env.globals.update(app_title=app.config["VERIFIER_NAME"], home_endpoint="pages.index")
+    install_security(app)
+    register_error_handlers(app)
+
+    from .api import bp as api_bp
+    from .pages import bp as pages_bp
+    from .protocol import bp as protocol_bp
+
+    for blueprint in (protocol_bp, pages_bp, api_bp):
+        app.register_blueprint(blueprint)
+    limiter = app.extensions["limiter"]
+    for endpoint, setting in (
+        ("protocol.response_endpoint", "RATE_LIMIT_RESPONSE"),
+        ("protocol.get_request", "RATE_LIMIT_REQUEST"),
+        ("protocol.post_request", "RATE_LIMIT_REQUEST"),
+    ):
+        view = app.view_functions[endpoint]
+        app.view_functions[endpoint] = limiter.limit(lambda s=setting: app.config[s])(view)
+    return app

@@ -1,0 +1,111 @@
+"""The verifier's own minimal pages: pick a policy, show the QR code and the
+same-device button, poll the result (a static script, no inline JavaScript).
+
+Results are released only to the browser session that created the request
+(OpenID4VP 1.0 §14 session binding): the session cookie holds the secret of
+each verification it started, and the status endpoint compares its hash. The
+same-device landing page (``/verifications/<id>/done``) also needs the
+``response_code`` the wallet was redirected with, so a relayed QR code or a
+fixed session cannot fetch someone else's result.
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+
+from kyc_wallet.web import Store, qr_svg
+from ssi.errors import AccessDenied, InvalidRequest
+
+from .service import create_verification, status_view
+from .storage import secret_hash
+
+__all__ = ["bp", "SESSION_HEADER"]
+
+bp = Blueprint("pages", __name__, static_folder="static", static_url_path="/verifier-static")
+SESSION_HEADER = "X-Session-Secret"
+_MAX_SESSION_VERIFICATIONS = 20
+
+
+def _row(tx_id: str) -> Any:
+    store: Store = current_app.extensions["store"]
+    row = store.one("SELECT * FROM verifications WHERE id = ?", (tx_id,))
+    if row is None:
+        abort(404)
+    return row
+
+
+def _session_row(tx_id: str) -> Any:
+    """The transaction, if this session (cookie or header secret) created it; else 403."""
+    row = _row(tx_id)
+    secret = request.headers.get(SESSION_HEADER) or session.get("verifications", {}).get(tx_id)
+    if not isinstance(secret, str) or not hmac.compare_digest(
+        secret_hash(secret), row["session_hash"]
+    ):
+        raise AccessDenied("this verification was started by another session")
+    return row
+
+
+@bp.get("/")
+def index() -> Any:
+    return render_template(
+        "verifier/index.html", policies=sorted(current_app.extensions["policies"])
+    )
+
+
+@bp.post("/start")
+def start() -> Any:
+    name = request.form.get("policy", "")
+    policies: dict[str, Any] = current_app.extensions["policies"]
+    if name not in policies:
+        raise InvalidRequest("unknown policy")
+    created = create_verification(policies[name], name, "page")
+    mine = dict(session.get("verifications", {}))
+    mine[created.id] = created.session_secret
+    session["verifications"] = dict(list(mine.items())[-_MAX_SESSION_VERIFICATIONS:])
+    session[f"links:{created.id}"] = [created.link, created.same_device_link]
+    return redirect(url_for("pages.verification", tx_id=created.id))
+
+
+@bp.get("/verifications/<tx_id>")
+def verification(tx_id: str) -> Any:
+    row = _session_row(tx_id)
+    link, same_device = session.get(f"links:{tx_id}", ["", ""])
+    return render_template(
+        "verifier/verification.html",
+        row=row,
+        link=link,
+        same_device_link=same_device,
+        qr=qr_svg(link) if link else "",
+    )
+
+
+@bp.get("/verifications/<tx_id>/status")
+def status(tx_id: str) -> Any:
+    row = _session_row(tx_id)
+    now = int(current_app.extensions["clock"]())
+    response = jsonify(status_view(row, now, with_claims=True))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/verifications/<tx_id>/done")
+def done(tx_id: str) -> Any:
+    row = _session_row(tx_id)
+    code = request.args.get("response_code", "")
+    if not hmac.compare_digest(secret_hash(code), row["response_code_hash"] or ""):
+        raise AccessDenied("this response_code is not the one of this verification")
+    now = int(current_app.extensions["clock"]())
+    return render_template("verifier/done.html", result=status_view(row, now, with_claims=True))

@@ -1,0 +1,209 @@
+"""Named verification policies: what to ask for, what to require, and for which token.
+
+A policies file (TOML or JSON) maps names to policies::
+
+    [policies.solar7]
+    vct = "urn:kyc-wallet:vct:kyc:1"
+    rules = ["age_equal_or_over.18 == true", "kyc_level >= 2"]
+    claims = [["given_name"]]            # optional: more claims to disclose
+    max_credential_age_days = 365        # optional
+    address_proof = true
+    [policies.solar7.token]
+    chain_id = "eip155:31337"
+    identity_registry = "0x…"
+    token = "0x…"
+    name = "Solar Plant 7"
+
+The DCQL query (OpenID4VP 1.0 §6) asks for the paths the rules read plus
+``claims``, so the wallet discloses exactly what the policy needs, and the
+verdict stores exactly that (:meth:`Policy.retained_claims`). A policy may
+instead carry a full ``dcql`` query; its claims must still cover the rules.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ssi.address_binding import Erc3643Whitelist
+from ssi.dcql import DcqlQuery
+from ssi.errors import MalformedInput, PolicyViolation
+from ssi.oid4vp import spec as vp
+
+from .rules import InvalidRule, Rule
+
+__all__ = [
+    "CREDENTIAL_QUERY_ID",
+    "Policy",
+    "TokenTarget",
+    "CredentialTooOld",
+    "load_policies",
+    "read_file",
+]
+
+CREDENTIAL_QUERY_ID = "kyc"
+_KEEP = ("iss", "vct", "iat")
+
+
+class CredentialTooOld(PolicyViolation):
+    """The credential was issued longer ago than the policy allows."""
+
+
+@dataclass(frozen=True, slots=True)
+class TokenTarget:
+    """The ERC-3643 token a verification is for (the ``erc3643_whitelist`` fields)."""
+
+    chain_id: str
+    identity_registry: str
+    token: str
+    name: str
+
+    @classmethod
+    def from_dict(cls, data: object) -> TokenTarget:
+        if not isinstance(data, Mapping):
+            raise MalformedInput("'token' must be an object")
+        values = [data.get(k) for k in ("chain_id", "identity_registry", "token", "name")]
+        if not all(isinstance(v, str) for v in values):
+            raise MalformedInput("'token' needs chain_id, identity_registry, token and name")
+        chain_id, registry, token, name = (str(v) for v in values)
+        target = cls(chain_id, registry, token, name)
+        target.whitelist()  # strict checks (CAIP-2, EIP-55, name) from ssi.address_binding
+        return target
+
+    def whitelist(self) -> Erc3643Whitelist:
+        return Erc3643Whitelist(
+            (CREDENTIAL_QUERY_ID,), self.chain_id, self.identity_registry, self.token, self.name
+        )
+
+    def to_dict(self) -> dict[str, str]:
+        return {
+            "chain_id": self.chain_id,
+            "identity_registry": self.identity_registry,
+            "token": self.token,
+            "name": self.name,
+        }
+
+
+@dataclass(frozen=True)
+class Policy:
+    """One named policy."""
+
+    name: str
+    vct: str
+    rules: tuple[Rule, ...] = ()
+    claims: tuple[tuple[str, ...], ...] = ()
+    max_credential_age_days: int | None = None
+    address_proof: bool = False
+    token: TokenTarget | None = None
+    dcql: dict[str, Any] | None = field(default=None)
+
+    def __post_init__(self) -> None:
+        if self.address_proof and self.token is None:
+            raise MalformedInput(f"policy {self.name!r}: an address proof needs a 'token'")
+        self.dcql_query()
+
+    @property
+    def disclosed_paths(self) -> tuple[tuple[str, ...], ...]:
+        paths = [rule.path for rule in self.rules] + list(self.claims)
+        return tuple(dict.fromkeys(paths))
+
+    def dcql_query(self) -> DcqlQuery:
+        """The DCQL query of the request (§6.1, §6.3), one credential query ``kyc``."""
+        if self.dcql is not None:
+            return DcqlQuery.from_dict(self.dcql)
+        query = {
+            "id": CREDENTIAL_QUERY_ID,
+            "format": vp.FORMAT_SD_JWT_VC,
+            "meta": {"vct_values": [self.vct]},
+            "claims": [{"path": list(path)} for path in self.disclosed_paths],
+        }
+        return DcqlQuery.from_dict({"credentials": [query]})
+
+    def transaction_data(self, token: TokenTarget | None = None) -> tuple[str, ...] | None:
+        """The ``erc3643_whitelist`` entry, only when the policy asks for an address proof."""
+        target = token or self.token
+        if not self.address_proof or target is None:
+            return None
+        return (target.whitelist().encode(),)
+
+    def check(self, claims: Mapping[str, Any], now: float) -> None:
+        """Every rule, then the credential's age; raise a :class:`PolicyViolation`."""
+        for rule in self.rules:
+            rule.check(claims)
+        if self.max_credential_age_days is not None:
+            iat = claims.get("iat")
+            if not isinstance(iat, int | float) or isinstance(iat, bool):
+                raise CredentialTooOld("the credential has no 'iat' to check its age against")
+            if now - iat > self.max_credential_age_days * 86400:
+                raise CredentialTooOld(
+                    f"the credential is older than {self.max_credential_age_days} days"
+                )
+
+    def retained_claims(self, claims: Mapping[str, Any]) -> dict[str, Any]:
+        """What the verdict stores: the claims the policy reads, and iss/vct/iat."""
+        out: dict[str, Any] = {k: claims[k] for k in _KEEP if k in claims}
+        for path in self.disclosed_paths:
+            node: Any = claims
+            for name in path:
+                node = node.get(name) if isinstance(node, Mapping) else None
+            if node is not None:
+                out[".".join(path)] = node
+        return out
+
+    @classmethod
+    def from_dict(cls, name: str, data: object) -> Policy:
+        if not isinstance(data, Mapping):
+            raise MalformedInput(f"policy {name!r} must be an object")
+        vct, rules, claims = data.get("vct"), data.get("rules", []), data.get("claims", [])
+        if not isinstance(vct, str) or not vct:
+            raise MalformedInput(f"policy {name!r} needs a 'vct'")
+        if not isinstance(rules, list) or not isinstance(claims, list):
+            raise MalformedInput(f"policy {name!r}: 'rules' and 'claims' are arrays")
+        if not all(
+            isinstance(p, list) and p and all(isinstance(s, str) for s in p) for p in claims
+        ):
+            raise MalformedInput(f"policy {name!r}: 'claims' holds paths (arrays of names)")
+        age = data.get("max_credential_age_days")
+        if age is not None and (not isinstance(age, int) or isinstance(age, bool) or age < 0):
+            raise MalformedInput(f"policy {name!r}: max_credential_age_days is a whole number")
+        proof = data.get("address_proof", False)
+        if not isinstance(proof, bool):
+            raise MalformedInput(f"policy {name!r}: address_proof is true or false")
+        dcql = data.get("dcql")
+        if dcql is not None and not isinstance(dcql, dict):
+            raise MalformedInput(f"policy {name!r}: dcql is a DCQL query object")
+        token = data.get("token")
+        try:
+            parsed_rules = tuple(Rule.parse(r) for r in rules)
+        except InvalidRule as exc:
+            raise MalformedInput(f"policy {name!r}: {exc}") from exc
+        return cls(
+            name=name,
+            vct=vct,
+            rules=parsed_rules,
+            claims=tuple(tuple(p) for p in claims),
+            max_credential_age_days=age,
+            address_proof=proof,
+            token=None if token is None else TokenTarget.from_dict(token),
+            dcql=dcql,
+        )
+
+
+def read_file(path: str | Path) -> Any:
+    """A TOML (``.toml``) or JSON configuration file."""
+    raw = Path(path).read_bytes()
+    return tomllib.loads(raw.decode("utf-8")) if str(path).endswith(".toml") else json.loads(raw)
+
+
+def load_policies(data: object) -> dict[str, dict[str, Any]]:
+    """``{"policies": {name: {...}}}`` -> the policy bodies by name, each validated."""
+    policies = data.get("policies") if isinstance(data, dict) else None
+    if not isinstance(policies, dict):
+        raise MalformedInput("the policies file needs a 'policies' table")
+    for name, body in policies.items():
+        Policy.from_dict(name, body)
+    return dict(policies)

@@ -1,0 +1,112 @@
+"""The verifier's check of one Authorization Response (OpenID4VP 1.0 §8.6), no HTTP.
+
+Given the request it sent and the parsed response, in this order:
+
+1. ``vp_token`` holds only requested ids, one string per ``dc+sd-jwt`` query
+   (:func:`ssi.oid4vp.check_vp_token_ids`, §8.1);
+2. each presentation is an SD-JWT VC by a trusted issuer, ``typ``
+   ``dc+sd-jwt``, valid now, with a KB-JWT whose ``aud`` is the full client
+   id, whose ``nonce`` is this request's and whose ``iat`` is fresh
+   (:class:`~verifier.trust.TrustList` -> :func:`ssi.sdjwt_vc.verify_credential`;
+   RFC 9901 §7.3, §14.9);
+3. its status is VALID, failing closed (:class:`ssi.status_list.StatusChecker`);
+4. the disclosed claims satisfy the DCQL query (:func:`ssi.dcql.check_response`,
+   §8.6 step 2.2: never rely on the wallet) and the policy's rules;
+5. with ``transaction_data``: the KB-JWT hashes it and names the address, and
+   the EIP-4361 proof binds that address to this nonce, state, chain and
+   registry (:func:`ssi.address_binding.verify_address_binding`).
+
+Any failure raises the ``SSIError`` that says why; the caller records it as
+the refusal reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ssi.address_binding import VerifiedWhitelisting, verify_address_binding
+from ssi.dcql import CandidateCredential, check_response
+from ssi.errors import InvalidRequest, InvalidTransactionData
+from ssi.oid4vp import AuthorizationRequest, AuthorizationResponse, check_vp_token_ids
+from ssi.sdjwt import KeyBinding
+from ssi.sdjwt_vc import StatusReference, VerifiedCredential
+
+from .policies import Policy
+from .trust import TrustList
+
+__all__ = ["Accepted", "AddressProofMissing", "check_authorization_response"]
+
+AssertValid = Callable[[StatusReference], None]
+"""``StatusChecker.assert_valid``: raises unless the referenced status is VALID."""
+
+
+class AddressProofMissing(InvalidTransactionData):
+    """The request carried ``erc3643_whitelist`` transaction data; the response has no proof."""
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """A response that passed every check."""
+
+    credentials: tuple[VerifiedCredential, ...]
+    claims: dict[str, Any]
+    """The claims the policy reads (what the verdict stores)."""
+    whitelisting: VerifiedWhitelisting | None
+    kb_jwt_hashes: tuple[str, ...]
+
+
+def _kb_jwt_hash(presentation: str) -> str:
+    return hashlib.sha256(presentation.rsplit("~", 1)[-1].encode("ascii", "replace")).hexdigest()
+
+
+def check_authorization_response(
+    request: AuthorizationRequest,
+    response: AuthorizationResponse,
+    *,
+    policy: Policy,
+    trust: TrustList,
+    assert_valid: AssertValid,
+    now: float,
+    kb_max_age: float = 300.0,
+) -> Accepted:
+    """Every check of the module docstring; raise on the first failure."""
+    if response.state != request.state:
+        raise InvalidRequest("the response's state is not this transaction's")
+    query = request.dcql_query
+    check_vp_token_ids(response.vp_token, query)
+    binding = KeyBinding(audience=request.client_id, nonce=request.nonce, max_age=kb_max_age)
+    verified: dict[str, list[VerifiedCredential]] = {}
+    for query_id, presentations in response.vp_token.items():
+        verified[query_id] = [trust.verify(p, now=now, key_binding=binding) for p in presentations]
+    for credentials in verified.values():
+        for credential in credentials:
+            if credential.status is not None:
+                assert_valid(credential.status)
+    check_response(
+        query,
+        {
+            query_id: [
+                CandidateCredential(
+                    "dc+sd-jwt", c.vct, c.claims, holder_binding=c.kb_claims is not None
+                )
+                for c in credentials
+            ]
+            for query_id, credentials in verified.items()
+        },
+    )
+    all_credentials = tuple(c for cs in verified.values() for c in cs)
+    main = all_credentials[0]
+    policy.check(main.claims, now)
+    whitelisting = None
+    if request.transaction_data is not None:
+        if response.address_proof is None:
+            raise AddressProofMissing("the request asks for an address proof; none was sent")
+        assert main.kb_claims is not None  # KeyBinding.required
+        whitelisting = verify_address_binding(
+            request, main.kb_claims, response.address_proof, now=now
+        )
+    hashes = tuple(_kb_jwt_hash(p) for ps in response.vp_token.values() for p in ps)
+    return Accepted(all_credentials, policy.retained_claims(main.claims), whitelisting, hashes)

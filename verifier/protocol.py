@@ -1,0 +1,70 @@
+"""The OpenID4VP endpoints wallets call (no CSRF: they are protocol endpoints).
+
+* ``GET /oid4vp/request/<id>``: the signed Request Object (§5.10, RFC 9101);
+* ``POST /oid4vp/request/<id>``: the same for ``request_uri_method=post``, echoing
+  the wallet's ``wallet_nonce`` (§5.10.1);
+* ``POST /oid4vp/response``: ``direct_post`` / ``direct_post.jwt`` (§8.2, §8.3);
+  answers ``{"redirect_uri": …?response_code=…}`` (§8.2, §14 session binding);
+* ``GET /.well-known/did.json``: the did:web document for a
+  ``decentralized_identifier`` client id.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, jsonify, request
+
+from kyc_wallet.web import csrf_exempt
+from ssi.errors import InvalidRequest
+from ssi.oid4vp import WalletPost
+from ssi.oid4vp import spec as vp
+
+from .responses import receive_response
+from .service import request_object
+
+__all__ = ["bp"]
+
+bp = Blueprint("protocol", __name__)
+_FORM = "application/x-www-form-urlencoded"
+
+
+def _form_body() -> str:
+    if request.mimetype != _FORM:
+        raise InvalidRequest(f"the body must be {_FORM}")
+    return request.get_data(as_text=True)
+
+
+def _jwt_response(token: str) -> Any:
+    response = current_app.response_class(token, mimetype=vp.REQUEST_OBJECT_MEDIA_TYPE)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/oid4vp/request/<tx_id>")
+def get_request(tx_id: str) -> Any:
+    return _jwt_response(request_object(tx_id, None))
+
+
+@bp.post("/oid4vp/request/<tx_id>")
+@csrf_exempt
+def post_request(tx_id: str) -> Any:
+    body = _form_body() if request.content_length else ""
+    return _jwt_response(request_object(tx_id, WalletPost.from_form(body)))
+
+
+@bp.post("/oid4vp/response")
+@csrf_exempt
+def response_endpoint() -> Any:
+    result = receive_response(_form_body())
+    response = jsonify(result)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/.well-known/did.json")
+def did_document() -> Any:
+    identity = current_app.extensions["identity"]
+    if identity.prefix != vp.PREFIX_DECENTRALIZED_IDENTIFIER:
+        raise InvalidRequest("this verifier does not identify itself by did:web")
+    return jsonify(identity.did_document())

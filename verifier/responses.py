@@ -1,0 +1,222 @@
+"""The response endpoint's logic (OpenID4VP 1.0 §8.2, §8.3, §8.6, §14).
+
+Find the transaction (by the JWE ``kid`` of its ephemeral key for
+``direct_post.jwt``, by ``state`` for ``direct_post``), decrypt and parse with
+:mod:`ssi.oid4vp`, check everything with
+:func:`~verifier.presentation.check_authorization_response`, then record the
+verdict in one SQLite transaction: ``UPDATE … WHERE status = 'pending'``
+(the nonce and state are consumed atomically: a second answer, even a
+concurrent copy of the first, finds no pending row and is refused as a
+replay), the KB-JWT hashes (a presentation is accepted once, in any
+transaction), the whitelisting intent, the webhook and the audit line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from flask import current_app
+
+from kyc_wallet.web import Store
+from ssi.encoding import b64url_decode, json_loads_object
+from ssi.errors import InvalidRequest, ReplayDetected, SSIError, TimeInvalid
+from ssi.jose import Key
+from ssi.oid4vp import (
+    AuthorizationErrorResponse,
+    AuthorizationResponse,
+    parse_direct_post,
+    parse_direct_post_jwt,
+    parse_form,
+)
+from ssi.oid4vp import spec as vp
+
+from .policies import Policy
+from .presentation import Accepted, check_authorization_response
+from .service import ENC_VALUES, load_request
+from .storage import audit, secret_hash
+
+__all__ = ["Refused", "UnknownTransaction", "TransactionExpired", "WalletError", "receive_response"]
+
+
+class UnknownTransaction(InvalidRequest):
+    """No transaction has this ``state`` (or this encryption key id)."""
+
+
+class TransactionExpired(TimeInvalid):
+    """The transaction's lifetime ended before the response came."""
+
+
+class Refused(InvalidRequest):
+    """The presentation was refused; the description starts with the reason's name."""
+
+    @classmethod
+    def because(cls, error: SSIError) -> Refused:
+        refused = cls(f"{type(error).__name__}: {error.description}")
+        # the original's OAuth code when it is a client error; a fetch failure stays 400
+        refused.error = error.error if error.status < 500 else "invalid_request"  # type: ignore[misc]
+        return refused
+
+
+class WalletError(InvalidRequest):
+    """The wallet answered with an error response (§8.5)."""
+
+    error = "access_denied"
+
+
+def _store() -> Store:
+    store: Store = current_app.extensions["store"]
+    return store
+
+
+def _jwe_kid(token: str) -> str:
+    header = json_loads_object(b64url_decode(token.split(".", 1)[0], "JWE header"), "JWE header")
+    kid = header.get("kid")
+    if not isinstance(kid, str):
+        raise InvalidRequest("the JWE header names no key ('kid')")
+    return kid
+
+
+def _find(form: dict[str, str]) -> Any:
+    if vp.RESPONSE in form:
+        row = _store().one(
+            "SELECT * FROM verifications WHERE enc_kid = ?", (_jwe_kid(form[vp.RESPONSE]),)
+        )
+    else:
+        state = form.get(vp.STATE)
+        row = (
+            _store().one("SELECT * FROM verifications WHERE state = ?", (state,)) if state else None
+        )
+    if row is None:
+        raise UnknownTransaction("unknown state: no transaction awaits this response")
+    return row
+
+
+def _parse(row: Any, form: dict[str, str]) -> AuthorizationResponse | AuthorizationErrorResponse:
+    if row["enc_kid"] is None:
+        return parse_direct_post(form)
+    if row["enc_key_json"] is None:
+        raise ReplayDetected("this transaction was already answered")
+    key = Key.from_jwk(json.loads(row["enc_key_json"]), private=True)
+    return parse_direct_post_jwt(form, key, kid=row["enc_kid"], enc_values=ENC_VALUES)
+
+
+def _redirect(row: Any, code: str) -> str:
+    base = row["redirect_uri"] or (
+        f"{current_app.extensions['identity'].base_url}/verifications/{row['id']}/done"
+    )
+    joiner = "&" if urlsplit(base).query else "?"
+    return f"{base}{joiner}{urlencode({'response_code': code})}"
+
+
+def _verdict(
+    row: Any, now: int, accepted: Accepted | None, error: SSIError | None
+) -> dict[str, Any]:
+    """Commit the verdict once; raise :class:`ReplayDetected` if one was already given."""
+    code = secrets.token_urlsafe(24)
+    status = "verified" if accepted is not None else "refused"
+    claims = address = reason_code = reason = None
+    if accepted is not None:
+        claims = json.dumps(accepted.claims, sort_keys=True)
+        address = accepted.whitelisting.address if accepted.whitelisting else None
+    else:
+        assert error is not None
+        reason_code, reason = type(error).__name__, error.description
+    with _store().transaction() as conn:
+        changed = conn.execute(
+            "UPDATE verifications SET status = ?, reason_code = ?, reason = ?, claims_json = ?,"
+            " address = ?, response_code_hash = ?, completed_at = ?, enc_key_json = NULL"
+            " WHERE id = ? AND status = 'pending' AND expires_at > ?",
+            (status, reason_code, reason, claims, address, secret_hash(code), now, row["id"], now),
+        ).rowcount
+        if changed != 1:
+            raise ReplayDetected(
+                "this transaction was already answered (state and nonce are spent)"
+            )
+        if accepted is not None:
+            for digest in accepted.kb_jwt_hashes:
+                seen = conn.execute(
+                    "INSERT OR IGNORE INTO seen_presentations VALUES (?, ?, ?)",
+                    (digest, row["id"], now),
+                ).rowcount
+                if seen != 1:
+                    raise ReplayDetected("this presentation was already accepted")
+            if accepted.whitelisting is not None:
+                _record_intent(conn, row, accepted, claims or "", now)
+        _queue_webhook(conn, row["id"], status, now)
+        audit(conn, now, "wallet", f"verification.{status}", row["id"], reason=reason_code)
+    return {"redirect_uri": _redirect(row, code)}
+
+
+def _record_intent(conn: Any, row: Any, accepted: Accepted, claims: str, now: int) -> None:
+    """One intent per (chain, registry, address), committed with the verdict (SECURITY.md)."""
+    assert accepted.whitelisting is not None
+    entry = accepted.whitelisting.whitelist
+    country = accepted.claims.get("address.country")
+    conn.execute(
+        "INSERT INTO intents (chain, registry, token, address, country, verification_id,"
+        " record_sha256, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (chain, registry, address) DO UPDATE SET"
+        " verification_id = excluded.verification_id, record_sha256 = excluded.record_sha256,"
+        " country = excluded.country, updated_at = excluded.updated_at",
+        (
+            entry.chain_id,
+            entry.identity_registry,
+            entry.token,
+            accepted.whitelisting.address,
+            country if isinstance(country, str) else None,
+            row["id"],
+            hashlib.sha256(claims.encode()).hexdigest(),
+            now,
+            now,
+        ),
+    )
+
+
+def _queue_webhook(conn: Any, tx_id: str, status: str, now: int) -> None:
+    url = current_app.config.get("WEBHOOK_URL")
+    if url:
+        body = json.dumps({"id": tx_id, "status": status, "at": now}, sort_keys=True)
+        conn.execute(
+            "INSERT INTO webhooks (verification_id, url, body) VALUES (?, ?, ?)", (tx_id, url, body)
+        )
+
+
+def receive_response(raw_form: Any) -> dict[str, Any]:
+    """Handle one POST to the response endpoint; return the JSON body (§8.2)."""
+    form = parse_form(raw_form)
+    row = _find(form)
+    now = int(current_app.extensions["clock"]())
+    if row["status"] != "pending":
+        raise ReplayDetected("this transaction was already answered (state and nonce are spent)")
+    if now >= row["expires_at"]:
+        raise TransactionExpired("the verification expired before the response came")
+    response = _parse(row, form)
+    if response.state != row["state"]:
+        raise InvalidRequest("the response's state is not this transaction's")
+    accepted: Accepted | None = None
+    error: SSIError
+    if isinstance(response, AuthorizationErrorResponse):
+        error = WalletError(f"the wallet answered {response.error!r}")
+    else:
+        policy_json = json.loads(row["policy"])
+        try:
+            accepted = check_authorization_response(
+                load_request(row),
+                response,
+                policy=Policy.from_dict(policy_json["name"], policy_json["body"]),
+                trust=current_app.extensions["trust"],
+                assert_valid=current_app.extensions["status_checker"].assert_valid,
+                now=now,
+                kb_max_age=float(current_app.config["KB_JWT_MAX_AGE"]),
+            )
+        except SSIError as exc:
+            error = exc
+    result = _verdict(row, now, accepted, None if accepted else error)
+    current_app.extensions["webhooks"].kick()
+    if accepted is None:
+        raise Refused.because(error)
+    return result

@@ -1,0 +1,205 @@
+"""Creating verifications and serving their Request Objects (OpenID4VP 1.0 §5, §5.10).
+
+A verification is one OpenID4VP transaction: a fresh alphanumeric ``nonce``
+(it is also the EIP-4361 nonce, ARCHITECTURE.md "Binding the address"), a
+fresh ``state``, and for ``direct_post.jwt`` an ephemeral P-256 key whose
+public half goes in ``client_metadata.jwks`` (§8.3, HAIP 1.0 §5). The
+caller gets a session secret (§14 session binding: only its hash is stored)
+with which its front end polls the result.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import string
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app
+
+from kyc_wallet.web import Store, qr_svg
+from ssi.errors import InvalidRequest, MalformedInput
+from ssi.jose import Key
+from ssi.oid4vp import (
+    AuthorizationRequest,
+    RequestReference,
+    WalletPost,
+    answer_wallet_post,
+    build_request_link,
+)
+from ssi.oid4vp import spec as vp
+
+from .identity import ClientIdentity
+from .policies import Policy, TokenTarget
+from .storage import audit, secret_hash
+
+__all__ = ["Created", "create_verification", "request_object", "load_request", "status_view"]
+
+_ALNUM = string.ascii_letters + string.digits
+ENC_VALUES = [vp.ENC_A128GCM, vp.ENC_A256GCM]
+VP_FORMATS = {
+    vp.FORMAT_SD_JWT_VC: {
+        "sd-jwt_alg_values": ["ES256", "EdDSA"],
+        "kb-jwt_alg_values": ["ES256", "EdDSA"],
+    }
+}
+
+
+def _nonce() -> str:
+    """Alphanumeric, so that it suits OpenID4VP §5.2 and EIP-4361's nonce alike."""
+    return "".join(secrets.choice(_ALNUM) for _ in range(32))
+
+
+@dataclass(frozen=True)
+class Created:
+    id: str
+    request_uri: str
+    link: str
+    same_device_link: str
+    session_secret: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "request_uri": self.request_uri,
+            "link": self.link,
+            "same_device_link": self.same_device_link,
+            "qr_svg": qr_svg(self.link),
+            "session_secret": self.session_secret,
+            "status": "pending",
+        }
+
+
+def _identity() -> ClientIdentity:
+    identity: ClientIdentity = current_app.extensions["identity"]
+    return identity
+
+
+def _store() -> Store:
+    store: Store = current_app.extensions["store"]
+    return store
+
+
+def _now() -> int:
+    return int(current_app.extensions["clock"]())
+
+
+def create_verification(
+    policy_body: dict[str, Any],
+    policy_name: str,
+    actor: str,
+    *,
+    token: TokenTarget | None = None,
+    redirect_uri: str | None = None,
+) -> Created:
+    """Record a new transaction and return its links (the caller checked the policy)."""
+    policy = Policy.from_dict(policy_name, policy_body)
+    if token is not None:
+        policy_body = {**policy_body, "token": token.to_dict()}
+        policy = Policy.from_dict(policy_name, policy_body)
+    if policy.address_proof and policy.token is None:
+        raise MalformedInput("this policy asks for an address proof: give the 'token'")
+    identity = _identity()
+    config = current_app.config
+    tx_id, state, nonce = secrets.token_urlsafe(16), secrets.token_urlsafe(24), _nonce()
+    session_secret = secrets.token_urlsafe(32)
+    claims: dict[str, Any] = {
+        "client_id": identity.client_id,
+        "response_type": vp.RESPONSE_TYPE_VP_TOKEN,
+        "response_mode": config["RESPONSE_MODE"],
+        "response_uri": identity.response_uri,
+        "nonce": nonce,
+        "state": state,
+        "dcql_query": policy.dcql_query().to_dict(),
+    }
+    metadata: dict[str, Any] = {"vp_formats_supported": VP_FORMATS}
+    enc_kid = enc_key_json = None
+    if config["RESPONSE_MODE"] == vp.RESPONSE_MODE_DIRECT_POST_JWT:
+        key = Key.generate("ES256")
+        enc_kid = secrets.token_urlsafe(16)
+        jwk = key.public_jwk() | {"kid": enc_kid, "use": "enc", "alg": vp.JWE_ALG_ECDH_ES}
+        metadata |= {"jwks": {"keys": [jwk]}, "encrypted_response_enc_values_supported": ENC_VALUES}
+        enc_key_json = json.dumps(key.private_jwk())
+    claims["client_metadata"] = metadata
+    transaction_data = policy.transaction_data()
+    if transaction_data is not None:
+        claims["transaction_data"] = list(transaction_data)
+    request = AuthorizationRequest.from_dict(claims)
+    now = _now()
+    with _store().transaction() as conn:
+        conn.execute(
+            "INSERT INTO verifications (id, policy, created_by, request_json, enc_kid,"
+            " enc_key_json, state, nonce, session_hash, redirect_uri, status, created_at,"
+            " expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
+            (
+                tx_id,
+                json.dumps({"name": policy_name, "body": policy_body}),
+                actor,
+                json.dumps(request.to_dict()),
+                enc_kid,
+                enc_key_json,
+                state,
+                nonce,
+                secret_hash(session_secret),
+                redirect_uri,
+                now,
+                now + int(config["REQUEST_TTL"]),
+            ),
+        )
+        audit(conn, now, actor, "verification.created", tx_id, policy=policy_name)
+    request_uri = f"{identity.base_url}/oid4vp/request/{tx_id}"
+    reference: RequestReference | AuthorizationRequest = request
+    if identity.signs_requests:
+        reference = RequestReference(identity.client_id, request_uri, vp.REQUEST_URI_METHOD_POST)
+    wallet_base = config["WALLET_URL"].rstrip("/") + "/authorize"
+    return Created(
+        tx_id,
+        request_uri,
+        build_request_link(reference),
+        build_request_link(reference, wallet_base),
+        session_secret,
+    )
+
+
+def load_request(row: Any) -> AuthorizationRequest:
+    return AuthorizationRequest.from_dict(json.loads(row["request_json"]))
+
+
+def request_object(tx_id: str, post: WalletPost | None) -> str:
+    """The signed Request Object of a pending transaction (§5.10: echo ``wallet_nonce``)."""
+    identity = _identity()
+    if not identity.signs_requests:
+        raise InvalidRequest("this verifier sends its requests by value (redirect_uri client id)")
+    now = _now()
+    row = _store().one("SELECT * FROM verifications WHERE id = ?", (tx_id,))
+    if row is None or row["status"] != "pending" or now >= row["expires_at"]:
+        raise InvalidRequest("no pending verification with this request_uri")
+    request = load_request(row)
+    if post is not None:
+        request = answer_wallet_post(request, post)
+    _store().execute(
+        "UPDATE verifications SET request_fetched_at = ?"
+        " WHERE id = ? AND request_fetched_at IS NULL",
+        (now, tx_id),
+    )
+    lifetime = max(1, min(int(current_app.config["REQUEST_OBJECT_TTL"]), row["expires_at"] - now))
+    return identity.sign(request, now, lifetime)
+
+
+def status_view(row: Any, now: int, *, with_claims: bool) -> dict[str, Any]:
+    """The JSON a result endpoint returns for one transaction."""
+    status = row["status"]
+    if status == "pending" and now >= row["expires_at"]:
+        status = "expired"
+    out: dict[str, Any] = {"id": row["id"], "status": status}
+    if status == "refused":
+        out["reason"] = {"code": row["reason_code"], "description": row["reason"]}
+    if status == "verified":
+        out["address"] = row["address"]
+        if with_claims:
+            out["claims"] = json.loads(row["claims_json"])
+    out["policy"] = json.loads(row["policy"])["name"]
+    out["created_at"], out["expires_at"] = row["created_at"], row["expires_at"]
+    out["completed_at"] = row["completed_at"]
+    return out

@@ -1,0 +1,113 @@
+"""The verifier's SQLite database: verification transactions, whitelisting
+intents, seen presentations, and the append-only audit log.
+
+One row per verification (OpenID4VP 1.0 transaction): the request it sent,
+its single-use ``nonce`` and ``state``, the ephemeral response-encryption
+key, the hash of the browser session secret and of the ``response_code``
+(§14 session binding: only hashes are stored), and the verdict. A verdict is
+written with ``UPDATE … WHERE status = 'pending'`` inside ``BEGIN IMMEDIATE``
+(ARCHITECTURE.md "Storage and state"), so one transaction gets one verdict
+even under concurrent submissions, and the whitelisting intent is committed
+in the same SQLite transaction. The audit log refuses ``UPDATE`` and
+``DELETE`` by trigger.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from sqlite_migrate import Migrations
+
+from kyc_wallet.web import Store
+
+__all__ = ["migrations", "open_store", "secret_hash", "audit"]
+
+migrations = Migrations("kyc-wallet-verifier")
+
+
+@migrations()
+def m001_initial(db: Any) -> None:
+    db.executescript(
+        """
+        CREATE TABLE verifications (
+            id TEXT PRIMARY KEY,
+            policy TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            request_json TEXT NOT NULL,        -- the AuthorizationRequest claims
+            enc_kid TEXT UNIQUE,               -- direct_post.jwt: the ephemeral key's kid
+            enc_key_json TEXT,                 -- the ephemeral private JWK; erased at the verdict
+            state TEXT NOT NULL UNIQUE,
+            nonce TEXT NOT NULL UNIQUE,
+            session_hash TEXT NOT NULL,
+            response_code_hash TEXT,
+            redirect_uri TEXT,
+            status TEXT NOT NULL,              -- pending, verified, refused
+            reason_code TEXT,
+            reason TEXT,
+            claims_json TEXT,                  -- only the claims the policy reads
+            address TEXT,
+            created_at INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL,
+            request_fetched_at INTEGER,
+            completed_at INTEGER
+        );
+        CREATE TABLE seen_presentations (
+            kb_jwt_sha256 TEXT PRIMARY KEY,
+            verification_id TEXT NOT NULL REFERENCES verifications(id),
+            at INTEGER NOT NULL
+        );
+        CREATE TABLE intents (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            chain TEXT NOT NULL,
+            registry TEXT NOT NULL,
+            token TEXT NOT NULL,
+            address TEXT NOT NULL,
+            country TEXT,
+            verification_id TEXT NOT NULL REFERENCES verifications(id),
+            record_sha256 TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL,
+            UNIQUE (chain, registry, address)
+        );
+        CREATE TABLE webhooks (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            verification_id TEXT NOT NULL REFERENCES verifications(id),
+            url TEXT NOT NULL,
+            body TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            delivered_at INTEGER,
+            last_error TEXT
+        );
+        CREATE TABLE audit_log (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            at INTEGER NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            detail TEXT NOT NULL
+        );
+        CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+            BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+        CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+            BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+        CREATE INDEX verifications_status ON verifications(status, expires_at);
+        """
+    )
+
+
+def open_store(path: str) -> Store:
+    return Store(path, migrations)
+
+
+def secret_hash(value: str) -> str:
+    return hashlib.sha256(value.encode("utf-8")).hexdigest()
+
+
+def audit(conn: Any, at: int, actor: str, action: str, subject: str, **detail: Any) -> None:
+    """Append one line to the audit log (inside the caller's transaction)."""
+    conn.execute(
+        "INSERT INTO audit_log (at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)",
+        (at, actor, action, subject, json.dumps(detail, sort_keys=True)),
+    )

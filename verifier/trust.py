@@ -1,0 +1,101 @@
+"""The verifier's trust list of issuers (ARCHITECTURE.md "How the roles reach and trust").
+
+A TOML or JSON file maps each trusted issuer identifier (``iss``) to the
+mechanisms by which its keys may be found (SD-JWT VC §2.5)::
+
+    [issuers."https://kyc.example"]
+    mechanisms = ["metadata"]          # JWT VC Issuer Metadata (§4)
+    [issuers."did:web:kyc.example"]
+    mechanisms = ["did"]
+    [issuers."https://bank.example"]
+    mechanisms = ["x509"]
+    x509_roots = ["bank-root.pem"]     # relative to the trust list file
+
+Each issuer gets its own :class:`ssi.sdjwt_vc.IssuerTrust` with only its
+mechanisms, so a key found by a mechanism another issuer is allowed cannot
+vouch for this one. The same trust verifies Status List Tokens, whose ``iss``
+must be a trusted issuer too. Every check is :func:`ssi.sdjwt_vc.verify_credential`'s.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cryptography import x509
+
+from ssi.errors import MalformedInput, UntrustedIssuer
+from ssi.jose import Key, jws
+from ssi.sdjwt import KeyBinding
+from ssi.sdjwt_vc import FetchJSON, IssuerTrust, ResolveDIDKey, VerifiedCredential
+from ssi.sdjwt_vc import verify_credential as _verify_credential
+
+__all__ = ["MECHANISMS", "TrustList", "load_trust_list"]
+
+MECHANISMS = ("metadata", "did", "x509")
+
+
+@dataclass(frozen=True)
+class TrustList:
+    """``iss`` -> the :class:`IssuerTrust` of that issuer alone."""
+
+    issuers: Mapping[str, IssuerTrust]
+
+    def trust_for(self, iss: object) -> IssuerTrust:
+        trust = self.issuers.get(iss) if isinstance(iss, str) else None
+        if trust is None:
+            raise UntrustedIssuer(f"issuer {iss!r} is not on the trust list")
+        return trust
+
+    def verify(
+        self, presentation: str, *, now: float, key_binding: KeyBinding
+    ) -> VerifiedCredential:
+        """Pick the issuer's trust by the (unverified) ``iss``, then verify everything."""
+        if not isinstance(presentation, str) or "~" not in presentation:
+            raise MalformedInput("a dc+sd-jwt presentation is an SD-JWT string")
+        iss = jws.parse(presentation.split("~", 1)[0]).claims().get("iss")
+        trust = self.trust_for(iss)
+        return _verify_credential(presentation, trust, now=now, key_binding=key_binding)
+
+    def status_key_resolver(self, clock: Callable[[], float]) -> Callable[..., Key]:
+        """``(header, claims) -> Key`` for Status List Tokens of trusted issuers."""
+
+        def resolve(header: dict[str, Any], claims: dict[str, Any]) -> Key:
+            return self.trust_for(claims.get("iss")).issuer_key(header, claims, clock())
+
+        return resolve
+
+
+def _roots(base: Path, names: object, iss: str) -> tuple[x509.Certificate, ...]:
+    if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
+        raise MalformedInput(f"trust list: {iss!r} uses x509 but lists no x509_roots")
+    return tuple(x509.load_pem_x509_certificate((base / n).read_bytes()) for n in names)
+
+
+def load_trust_list(
+    data: object,
+    base: Path,
+    *,
+    fetch_json: FetchJSON | None,
+    resolve_did_key: ResolveDIDKey | None,
+    allow_http: bool = False,
+) -> TrustList:
+    """The trust list from its parsed file; ``base`` is the folder of relative PEM paths."""
+    issuers = data.get("issuers") if isinstance(data, dict) else None
+    if not isinstance(issuers, dict):
+        raise MalformedInput("the trust list needs an 'issuers' table")
+    out: dict[str, IssuerTrust] = {}
+    for iss, entry in issuers.items():
+        mechanisms = entry.get("mechanisms") if isinstance(entry, dict) else None
+        if not isinstance(mechanisms, list) or not set(mechanisms) <= set(MECHANISMS):
+            raise MalformedInput(f"trust list: {iss!r} needs mechanisms among {MECHANISMS}")
+        out[iss] = IssuerTrust(
+            frozenset({iss}),
+            fetch_json=fetch_json if "metadata" in mechanisms else None,
+            resolve_did_key=resolve_did_key if "did" in mechanisms else None,
+            x5c_roots=_roots(base, entry.get("x509_roots"), iss) if "x509" in mechanisms else (),
+            allow_http=allow_http,
+        )
+    return TrustList(out)
