@@ -88,11 +88,14 @@ def key_from_metadata(
     return _select_key(fetch_json(uri), kid)
 
 
-def _x5c_names_issuer(iss: str, dns_names: Sequence[str], uris: Sequence[str]) -> bool:
+def _x5c_names_issuer(
+    iss: str, dns_names: Sequence[str], uris: Sequence[str], allow_http: bool
+) -> bool:
     if iss in uris:
         return True
     parts = urlsplit(iss)
-    return parts.scheme == "https" and parts.hostname is not None and parts.hostname in dns_names
+    schemes = ("https", "http") if allow_http else ("https",)
+    return parts.scheme in schemes and parts.hostname is not None and parts.hostname in dns_names
 
 
 @dataclass(frozen=True)
@@ -131,7 +134,7 @@ class IssuerTrust:
             if not self.x5c_roots:
                 raise UntrustedIssuer("x5c is not a permitted mechanism: no roots configured")
             chain = verify_x5c(header["x5c"], self.x5c_roots, now)
-            if not _x5c_names_issuer(iss, chain.dns_names, chain.uris):
+            if not _x5c_names_issuer(iss, chain.dns_names, chain.uris, self.allow_http):
                 raise UntrustedIssuer("the x5c leaf certificate does not name 'iss'")
             return chain.key
         if iss in self.jwks:
