@@ -467,3 +467,8 @@ def test_refuses_a_kid_absent_from_the_pinned_keys() -> None:
 def test_pinned_key_set_with_one_key_needs_no_kid() -> None:
     trust = IssuerTrust(frozenset({ISS}), jwks={ISS: {"keys": [ISSUER.public_jwk()]}})
     assert check(present(credential(header={})), trust).iss == ISS
+
+
+def test_x5c_leaf_naming_iss_as_a_uri() -> None:
+    leaf = issue_leaf(CA_KEY, CA, ISSUER, uris=[ISS], now=NOW - 86_400)
+    assert check(x5c_presentation(leaf), X5C_TRUST).iss == ISS
