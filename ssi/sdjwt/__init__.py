@@ -10,12 +10,13 @@ from .holder import HeldDisclosure, HeldSDJWT, PathQuery
 from .issuer import SD, IssuedSDJWT, issue, mark
 from .kb_jwt import KeyBinding, create_kb_jwt, verify_kb_jwt
 from .processing import ClaimPath, process
-from .randomness import RandomSource, SecureRandom
+from .randomness import BatchRandom, RandomSource, SecureRandom
 from .serialization import SDJWTParts, from_json, split, to_json
 from .verifier import IssuerKeyResolver, OpenedSDJWT, VerifiedSDJWT, open_sd_jwt, verify
 
 __all__ = [
     "SD",
+    "BatchRandom",
     "ClaimPath",
     "Disclosure",
     "HeldDisclosure",

@@ -12,10 +12,11 @@ import secrets
 from typing import Protocol
 
 from ..encoding import b64url_encode
+from ..errors import SSIError
 from .disclosure import digest
 from .spec import SALT_BYTES
 
-__all__ = ["RandomSource", "SecureRandom"]
+__all__ = ["BatchRandom", "RandomSource", "SecureRandom"]
 
 
 class RandomSource(Protocol):
@@ -45,3 +46,28 @@ class SecureRandom:
 
     def decoy_count(self, low: int, high: int) -> int:
         return low + secrets.randbelow(high - low + 1)
+
+
+class BatchRandom:
+    """One source for a batch of credentials: refuses a salt it already handed out.
+
+    SECURITY.md: salts distinct across a batch (OpenID4VCI batch issuance).
+    Create one per batch; it remembers every salt of the batch.
+    """
+
+    def __init__(self, source: RandomSource | None = None) -> None:
+        self._source = source or SecureRandom()
+        self._seen: set[str] = set()
+
+    def salt(self) -> str:
+        salt = self._source.salt()
+        if salt in self._seen:
+            raise SSIError("the random source repeated a salt within the batch")
+        self._seen.add(salt)
+        return salt
+
+    def decoy_digest(self, sd_alg: str) -> str:
+        return self._source.decoy_digest(sd_alg)
+
+    def decoy_count(self, low: int, high: int) -> int:
+        return self._source.decoy_count(low, high)

@@ -23,6 +23,7 @@ from ssi.errors import (
 from ssi.jose import Key, jws
 from ssi.sdjwt import (
     SD,
+    BatchRandom,
     Disclosure,
     HeldSDJWT,
     KeyBinding,
@@ -613,3 +614,31 @@ def test_holder_reloads_a_stored_credential_with_the_same_disclosures() -> None:
     again = HeldSDJWT.from_storage(held.opened.parts.compact())
     assert again.claims == held.claims and again.disclosures == held.disclosures
     assert check(present(again, [["kyc", "level"]])).claims["kyc"] == {"level": 2}
+
+
+def test_batch_salts_are_distinct_across_credentials() -> None:
+    """SECURITY.md: salts distinct across a batch."""
+    batch = BatchRandom()
+    issued = [issue({SD("a"): i, SD("b"): i}, ISSUER, typ=TYP, random=batch) for i in range(10)]
+    salts = [d.salt for credential_ in issued for d in credential_.disclosures]
+    assert len(salts) == len(set(salts)) == 20
+
+
+def test_batch_refuses_a_salt_repeated_in_another_credential() -> None:
+    class Replaying:
+        def __init__(self) -> None:
+            self.salts = iter(["salt-one-0123456789abc", "salt-two-0123456789abc"] * 2)
+
+        def salt(self) -> str:
+            return next(self.salts)
+
+        def decoy_digest(self, sd_alg: str) -> str:
+            raise AssertionError
+
+        def decoy_count(self, low: int, high: int) -> int:
+            return 0
+
+    batch = BatchRandom(Replaying())
+    issue({SD("a"): 1, SD("b"): 2}, ISSUER, typ=TYP, random=batch)
+    with pytest.raises(SSIError, match="within the batch"):
+        issue({SD("a"): 1}, ISSUER, typ=TYP, random=batch)
