@@ -13,7 +13,7 @@ from chain.backend import connect
 from chain.devchain import DevChain
 from chain.erc3643 import ERC3643Client
 from chain.errors import ArtifactsMissing, ChainUnavailable, OutboxError
-from chain.outbox import DONE, FAILED, QUEUED, REGISTERED, REMOVED, Outbox
+from chain.outbox import DONE, DROPPED, FAILED, QUEUED, REGISTERED, REMOVED, Outbox
 from chain.transactions import Sender
 from chain.worker import Worker
 
@@ -135,3 +135,26 @@ def test_intents_for_another_deployments_registry_are_left_alone(
     assert report.transactions == 0 and report.done == []
     intent = outbox.intent(dev.deployment.caip2, REGISTRY, wallet)
     assert (intent.state, intent.attempts, intent.last_error) == (QUEUED, 0, None)
+
+
+def test_a_stored_transaction_whose_nonce_was_used_elsewhere_is_dropped(
+    inproc_env: DevChain, outbox: Outbox
+) -> None:
+    """Settling after a crash: the stored hash is unknown and its nonce is taken, so it
+    can never be mined; the worker records it as dropped and plans from the chain."""
+    dev = inproc_env
+    registry = dev.deployment.token("SOLAR").identity_registry
+    wallet = dev.investor().address
+    intent = outbox.whitelist(dev.deployment.caip2, registry, wallet, 276, DATA)
+    call = dev.client.create_identity_call(wallet)
+    nonce = dev.agent.next_nonce()
+    stored = dev.agent.sign(call.function, call.gas, nonce)
+    outbox.record_signed(dev.deployment.caip2, stored, "create_identity", [intent.id])
+    other = dev.client.create_identity_call(dev.investor().address)  # takes the same nonce
+    dev.agent.transact(other.function, other.gas, other.what)
+
+    report = dev.worker(outbox).run_once()
+    records = outbox.transactions(dev.deployment.caip2)
+    assert [(r.kind, r.state) for r in records][0] == ("create_identity", DROPPED)
+    assert not dev.agent.is_known(stored.tx_hash)
+    assert report.done == [intent.id] and dev.client.is_verified(registry, wallet)
