@@ -47,6 +47,8 @@ __all__ = [
     "san_dns_names",
     "san_uris",
     "to_x5c",
+    "load_pem_certificates",
+    "to_pem",
     "make_ca",
     "issue_leaf",
 ]
@@ -168,6 +170,19 @@ def to_x5c(chain: Sequence[x509.Certificate]) -> list[str]:
         base64.b64encode(cert.public_bytes(serialization.Encoding.DER)).decode("ascii")
         for cert in chain
     ]
+
+
+def load_pem_certificates(pem: bytes) -> list[x509.Certificate]:
+    """Certificates from PEM (e.g. the configured roots); none or garbage is refused."""
+    try:
+        certificates = x509.load_pem_x509_certificates(pem)
+    except ValueError as exc:
+        raise CertificateError("not a PEM certificate bundle") from exc
+    return certificates
+
+
+def to_pem(cert: x509.Certificate) -> bytes:
+    return cert.public_bytes(serialization.Encoding.PEM)
 
 
 # --- a local CA for the demo and the tests ----------------------------------------------------

@@ -17,10 +17,12 @@ from ssi.errors import CertificateError
 from ssi.jose import Key
 from ssi.x509 import (
     issue_leaf,
+    load_pem_certificates,
     make_ca,
     parse_x5c,
     san_dns_names,
     san_uris,
+    to_pem,
     to_x5c,
     verify_x5c,
     x509_hash,
@@ -165,3 +167,18 @@ def test_san_helpers() -> None:
     assert san_dns_names(LEAF) == ("issuer.example.com",)
     assert san_uris(LEAF) == ("https://issuer.example.com",)
     assert san_dns_names(CA) == ()
+
+
+def test_pem_round_trip_of_a_root_bundle() -> None:
+    _, other = make_ca("Other Root", now=NOW)
+    roots = load_pem_certificates(to_pem(CA) + to_pem(other))
+    assert roots == [CA, other]
+    assert verify_x5c(to_x5c([LEAF]), roots, NOW + DAY).key == LEAF_KEY.public()
+
+
+@pytest.mark.parametrize(
+    "pem", [b"", b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"]
+)
+def test_bad_pem_is_refused(pem: bytes) -> None:
+    with pytest.raises(CertificateError, match="PEM"):
+        load_pem_certificates(pem)
