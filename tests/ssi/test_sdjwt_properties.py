@@ -204,3 +204,24 @@ def test_arbitrary_type_metadata_raises_only_ssi_errors(document: Any) -> None:
         TypeMetadata.parse(document)
     except SSIError:
         pass
+
+
+def _at(node: Any, path: ClaimPath) -> Any:
+    for part in path:
+        node = node[part]
+    return node
+
+
+@given(claims=CLAIMS, data=st.data())
+def test_selecting_claims_by_path_discloses_them_whole(claims: dict[Any, Any], data: Any) -> None:
+    """A selected claim (object keys only on its path) arrives exactly as the Holder sees it."""
+    issued = issue(claims, ISSUER, typ=TYP, cnf={"jwk": HOLDER.public_jwk()})
+    held = HeldSDJWT.receive(issued.compact(), issuer_key, typ=TYP)
+    keyed = [h.path for h in held.disclosures if all(isinstance(p, str) for p in h.path)]
+    if not keyed:
+        return
+    queries = data.draw(st.lists(st.sampled_from(keyed), min_size=1, max_size=3))
+    presentation = held.present(queries, holder_key=HOLDER, audience=AUD, nonce=NONCE, iat=NOW)
+    result = verify(presentation, issuer_key, typ=TYP, now=NOW, key_binding=BINDING)
+    for query in queries:
+        assert _at(result.claims, query) == _at(held.claims, query)
