@@ -8,8 +8,8 @@ free. Only then does it plan new transactions, from the chain's current state
 (so an intent already satisfied on chain costs nothing): create the investor's
 ONCHAINID if missing, add the KYC claim if missing (a valid claim of our
 ClaimIssuer already on the identity is kept: its data names the verification
-that created it), register (batched per
-registry), correct the country, or delete. Every transaction is signed, then
+that created it), register (batched per registry), correct the country, or
+delete. Every transaction is signed, then
 stored and committed with its hash and nonce, then broadcast, then its receipt
 is recorded; ``hook`` is called at each of those points (tests kill the
 process there). A node that is down raises :class:`ChainUnavailable` and leaves
