@@ -1,0 +1,139 @@
+"""The real issuer and the real verifier on 127.0.0.1, sharing a movable clock;
+a local CA gives the verifier an ``x509_hash`` client id (ARCHITECTURE.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives.serialization import Encoding
+from eth_account import Account
+from flask import Flask
+
+from ssi.fetch import Fetcher, FetchPolicy, FetchResponse
+from ssi.jose import Key
+from ssi.x509 import issue_leaf, make_ca
+from tests.servers import serve
+from tests.support import Clock, RunningIssuer, start_issuer
+from tests.verifier.foreign_wallet import ForeignWallet, issue_credential
+from verifier.app import create_app
+
+API_KEY = "verifier-api-key-0123456789"
+VCT = "urn:kyc-wallet:vct:kyc:1"
+REGISTRY = Account.from_key(bytes.fromhex("88" * 32)).address
+TOKEN = Account.from_key(bytes.fromhex("99" * 32)).address
+TOKEN_TARGET = {
+    "chain_id": "eip155:31337",
+    "identity_registry": REGISTRY,
+    "token": TOKEN,
+    "name": "Solar Plant 7",
+}
+RULES = [
+    "age_equal_or_over.18 == true",
+    "kyc_level >= 2",
+    'sanctions_screening_result == "clear"',
+    'address.country not in ["KP", "IR"]',
+    'investor_classification in ["professional", "eligible_counterparty"]',
+]
+POLICIES = {
+    "policies": {
+        "kyc": {"vct": VCT, "rules": RULES, "max_credential_age_days": 365},
+        "solar7": {"vct": VCT, "rules": RULES, "address_proof": True, "token": TOKEN_TARGET},
+    }
+}
+
+
+@pytest.fixture
+def fetcher() -> Fetcher:
+    return Fetcher(FetchPolicy(allow_http_loopback=True))
+
+
+@pytest.fixture
+def issuer(tmp_path: Path, fetcher: Fetcher) -> Iterator[RunningIssuer]:
+    yield from start_issuer(tmp_path / "issuer", fetcher)
+
+
+@dataclass
+class RunningVerifier:
+    app: Flask
+    url: str
+    clock: Clock
+    fetch: Fetcher
+    ca: Any
+
+    def api(self, method: str, path: str, body: Any = None) -> FetchResponse:
+        headers = {"Authorization": f"Bearer {API_KEY}"}
+        if method == "GET":
+            return self.fetch.get(self.url + path, headers=headers, raise_for_status=False)
+        return self.fetch.post(self.url + path, json=body, headers=headers, raise_for_status=False)
+
+    def create(self, policy: str = "kyc", **body: Any) -> dict[str, Any]:
+        response = self.api("POST", "/api/v1/verifications", {"policy": policy, **body})
+        assert response.status == 201, response.text()
+        created: dict[str, Any] = response.json()
+        return created
+
+    def result(self, tx_id: str) -> dict[str, Any]:
+        response = self.api("GET", f"/api/v1/verifications/{tx_id}")
+        assert response.status == 200, response.text()
+        result: dict[str, Any] = response.json()
+        return result
+
+
+StartVerifier = Callable[..., RunningVerifier]
+
+
+@pytest.fixture
+def start_verifier(
+    tmp_path: Path, issuer: RunningIssuer, fetcher: Fetcher
+) -> Iterator[StartVerifier]:
+    """Start verifiers (config overrides as keywords); all stop at the test's end."""
+    stops: list[Any] = []
+
+    def start(**config: Any) -> RunningVerifier:
+        data_dir = tmp_path / f"verifier{len(stops)}"
+        data_dir.mkdir()
+        ca_key, ca = make_ca("Test Root", now=issuer.clock.now)
+        key = Key.generate("ES256")
+        (data_dir / "key.pem").write_bytes(key.private_pem())
+        leaf = issue_leaf(ca_key, ca, key, ["127.0.0.1"], now=issuer.clock.now)
+        (data_dir / "chain.pem").write_bytes(leaf.public_bytes(Encoding.PEM))
+        settings = {
+            "DATA_DIR": str(data_dir),
+            "KEY_PATH": str(data_dir / "key.pem"),
+            "CERT_CHAIN_PATH": str(data_dir / "chain.pem"),
+            "API_KEYS": [f"platform:{API_KEY}"],
+            "DEV_ALLOW_HTTP_LOOPBACK": True,
+            "POLICIES": POLICIES,
+            "TRUST_LIST": {"issuers": {issuer.url: {"mechanisms": ["metadata"]}}},
+            "TESTING": True,
+            **config,
+        }
+        app = create_app(settings, clock=issuer.clock)
+        server = serve(app, lambda url: app.config.update(VERIFIER_URL=url))
+        url = server.__enter__()
+        stops.append(server)
+        return RunningVerifier(app, url, issuer.clock, fetcher, ca)
+
+    yield start
+    for server in stops:
+        server.__exit__(None, None, None)
+
+
+@pytest.fixture
+def verifier(start_verifier: StartVerifier) -> RunningVerifier:
+    return start_verifier()
+
+
+@pytest.fixture
+def holder() -> Key:
+    return Key.generate("ES256")
+
+
+@pytest.fixture
+def wallet(issuer: RunningIssuer, verifier: RunningVerifier, holder: Key) -> ForeignWallet:
+    credential = issue_credential(issuer, holder)
+    return ForeignWallet(verifier.fetch, issuer.clock, credential, holder, [verifier.ca])
