@@ -1,6 +1,23 @@
 """SD-JWT-based Verifiable Digital Credentials (SD-JWT VC), on top of :mod:`ssi.sdjwt`.
 
 https://datatracker.ietf.org/doc/draft-ietf-oauth-sd-jwt-vc/
+
+Issuer app::
+
+    issued = issue_credential(mark(claims, disclosable_paths), issuer_key, vct=VCT, iss=ISS,
+                              iat=now, exp=now + ttl, status=StatusReference(idx, uri),
+                              holder_key=holder_public_key, header={"x5c": to_x5c(chain)})
+
+Wallet::
+
+    held = receive_credential(issued_text, trust.resolver(now), now=now)
+
+Verifier::
+
+    trust = IssuerTrust(frozenset({ISS}), jwks={...} | fetch_json=... | x5c_roots=(root,))
+    result = verify_credential(presentation, trust, now=now,
+                               key_binding=KeyBinding(audience=client_id, nonce=nonce))
+    result.claims, result.kb_claims, result.status   # then check the status list
 """
 
 from . import spec
