@@ -81,7 +81,9 @@ def detail(item_id: str) -> Any:
         status = str(exc.description)
     except SSIError as exc:
         status = f"unknown: {exc.description}"
-    rows = [(label_for(item, path), value) for path, value in flatten_claims(claims)]
+    order = {tuple(path): i for i, (path, _label) in enumerate(item.data.get("claim_labels", []))}
+    leaves = sorted(flatten_claims(claims), key=lambda row: order.get(row[0], len(order)))
+    rows = [(label_for(item, path), value) for path, value in leaves]
     return render_template(
         "wallet/credential.html",
         item=item,

@@ -4,6 +4,7 @@ cookies; a Content-Security-Policy without inline scripts)."""
 
 from __future__ import annotations
 
+import datetime
 import hmac
 import secrets
 from collections.abc import Callable
@@ -33,6 +34,14 @@ def csrf_exempt(view: F) -> F:
     return view
 
 
+def utc_time(timestamp: Any) -> str:
+    """A Unix time as ``YYYY-MM-DD HH:MM UTC`` for pages."""
+    if not isinstance(timestamp, int | float):
+        return "—"
+    moment = datetime.datetime.fromtimestamp(timestamp, datetime.UTC)
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
 def csrf_token() -> str:
     token = session.get("csrf")
     if not isinstance(token, str):
@@ -45,6 +54,7 @@ def install_security(app: Flask) -> None:
     app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
     app.jinja_env.globals["csrf_token"] = csrf_token
+    app.jinja_env.filters["utc"] = utc_time
 
     @app.before_request
     def _check_csrf() -> None:
