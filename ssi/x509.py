@@ -202,14 +202,17 @@ def make_ca(
     *,
     key: Key | None = None,
     parent: tuple[Key, x509.Certificate] | None = None,
-    now: float | datetime.datetime | None = None,
+    now: float | datetime.datetime,
     days: int = 3650,
 ) -> tuple[Key, x509.Certificate]:
-    """A root CA certificate (ES256 by default), or an intermediate signed by ``parent``."""
+    """A root CA certificate (ES256 by default), or an intermediate signed by ``parent``.
+
+    ``now`` (the injected clock) starts the validity, backdated 5 minutes.
+    """
     key = key or Key.generate("ES256")
     signer, issuer = parent if parent else (key, None)
     _require_ec(signer)
-    start = _utc(now) if now is not None else datetime.datetime.now(datetime.UTC)
+    start = _utc(now)
     public = key.public_key
     builder = (
         x509.CertificateBuilder()
@@ -241,12 +244,12 @@ def issue_leaf(
     uris: Sequence[str] = (),
     *,
     common_name: str | None = None,
-    now: float | datetime.datetime | None = None,
+    now: float | datetime.datetime,
     days: int = 365,
 ) -> x509.Certificate:
     """An end-entity certificate for ``subject_key``, signed by the CA, with SAN names."""
     _require_ec(ca_key)
-    start = _utc(now) if now is not None else datetime.datetime.now(datetime.UTC)
+    start = _utc(now)
     names: list[x509.GeneralName] = [x509.DNSName(n) for n in dns_names]
     names += [x509.UniformResourceIdentifier(u) for u in uris]
     cn = common_name or (dns_names[0] if dns_names else uris[0] if uris else "leaf")
