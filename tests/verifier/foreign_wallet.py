@@ -6,6 +6,7 @@ negative tests."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from eth_account import Account
@@ -82,6 +83,7 @@ class ForeignWallet:
     x509_roots: list[Any] = field(default_factory=list)
     wallet_nonce: str = "wAlLeTn0nce42"
 
+    @cached_property
     def held(self) -> HeldSDJWT:
         return HeldSDJWT.receive(
             self.credential,
@@ -138,7 +140,7 @@ class ForeignWallet:
             extra |= kb_jwt_transaction_claims(request.transaction_data)
             extra[WHITELIST_ADDRESS_CLAIM] = address or INVESTOR.address
         extra |= kb_extra or {}
-        return self.held().present(
+        return self.held.present(
             paths,
             holder_key=self.holder,
             audience=audience or request.client_id,
