@@ -122,7 +122,12 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Any = time.tim
         trust=trust,
         fetcher=fetcher,
         policies={} if policies is None else load_policies(policies),
-        status_checker=StatusChecker(fetcher.get, trust.status_key_resolver(clock), clock),
+        status_checker=StatusChecker(
+            fetcher.get,
+            trust.status_key_resolver(clock),
+            clock,
+            allow_header_keys=trust.header_keys,
+        ),
         webhooks=Webhooks(store, fetcher.post, app.config["WEBHOOK_SECRET"] or "", clock),
         identity_source=identity,
         limiter=Limiter(get_remote_address, app=app, storage_uri=app.config["RATE_LIMIT_STORAGE"]),

@@ -59,6 +59,11 @@ class TrustList:
         trust = self.trust_for(iss)
         return _verify_credential(presentation, trust, now=now, key_binding=key_binding)
 
+    @property
+    def header_keys(self) -> frozenset[str]:
+        """``{"x5c"}`` when some issuer's keys may come from a chain (Status List Tokens)."""
+        return frozenset().union(*(t.header_keys for t in self.issuers.values()))
+
     def status_key_resolver(self, clock: Callable[[], float]) -> Callable[..., Key]:
         """``(header, claims) -> Key`` for Status List Tokens of trusted issuers."""
 

@@ -116,5 +116,6 @@ def test_x5c_issuer_through_the_trust_list_file_is_accepted(
         verifier = start_verifier(TRUST_LIST=None, TRUST_LIST_PATH=str(trust_file))
         wallet = ForeignWallet(fetcher, issuer.clock, credential, holder, [verifier.ca])
         created = verifier.create()
-        assert submit(wallet, created["link"]).status == 200
+        answer = submit(wallet, created["link"])
+        assert answer.status == 200, answer.text()
         assert verifier.result(created["id"])["status"] == "verified"
