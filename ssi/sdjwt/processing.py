@@ -85,9 +85,9 @@ class _Processor:
             if isinstance(value, dict | list):
                 value = self.value(value, path + (name,) if track else path, depth + 1)
             out[name] = value
-        digests = node.get(SD_KEY)
-        if digests is None:
+        if SD_KEY not in node:
             return out
+        digests = node[SD_KEY]
         if not isinstance(digests, list):
             raise InvalidDisclosure("_sd must be an array of digests")
         for digest in digests:

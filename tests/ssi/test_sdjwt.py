@@ -445,7 +445,7 @@ def test_refuses_an_empty_disclosure() -> None:
         check(presentation, binding=None)
 
 
-@pytest.mark.parametrize("sd", ["digest", [1], {"d": "x"}])
+@pytest.mark.parametrize("sd", ["digest", [1], {"d": "x"}, None])
 def test_refuses_sd_that_is_not_an_array_of_strings(sd: Any) -> None:
     with pytest.raises(InvalidDisclosure):
         check(forge({"_sd": sd}, [], kb=False), binding=None)
