@@ -13,6 +13,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 from ssi.jose import Key
 from tests.hardening.client import Answer, IssuerClient
@@ -41,7 +42,7 @@ def test_one_pre_authorized_code_used_by_100_at_once_yields_one_token(
     client: IssuerClient,
 ) -> None:
     offer = client.create_offer()
-    answers = _race([lambda: client.token(offer.code, offer.tx_code)] * RACERS)
+    answers = _race([partial(client.token, offer.code, offer.tx_code)] * RACERS)
     assert _outcomes(answers) == {(200, None): 1, (400, "invalid_grant"): RACERS - 1}
     (winner,) = [a for a in answers if a.status == 200]
     assert winner.json()["token_type"] == "Bearer"
@@ -54,9 +55,7 @@ def test_one_c_nonce_in_100_concurrent_credential_requests_issues_once(
     c_nonce = client.nonce()
     now = int(issuer.clock.now)
     bodies = [client.credential_body([Key.generate("ES256")], c_nonce, now) for _ in tokens]
-    answers = _race(
-        [lambda t=t, b=b: client.credential(t, b) for t, b in zip(tokens, bodies, strict=True)]
-    )
+    answers = _race([partial(client.credential, t, b) for t, b in zip(tokens, bodies, strict=True)])
     assert _outcomes(answers) == {(200, None): 1, (400, "invalid_nonce"): RACERS - 1}
     issued = issuer.app.extensions["store"].one("SELECT COUNT(*) AS n FROM credentials")
     assert issued is not None and issued["n"] == 1
@@ -71,7 +70,7 @@ def test_one_access_token_in_100_concurrent_credential_requests_issues_once(
         client.credential_body([Key.generate("ES256"), Key.generate("ES256")], client.nonce(), now)
         for _ in range(RACERS)
     ]
-    answers = _race([lambda b=b: client.credential(token, b) for b in bodies])
+    answers = _race([partial(client.credential, token, b) for b in bodies])
     assert _outcomes(answers) == {(200, None): 1, (401, "invalid_token"): RACERS - 1}
     issued = issuer.app.extensions["store"].one("SELECT COUNT(*) AS n FROM credentials")
     assert issued is not None and issued["n"] == 2
