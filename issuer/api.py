@@ -8,45 +8,20 @@ The OpenAPI 3.1 document is served at ``/api/v1/openapi.json``.
 
 from __future__ import annotations
 
-import hmac
-from collections.abc import Callable
-from functools import wraps
-from typing import Any, TypeVar
+from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request
 
-from kyc_wallet.web import Store, csrf_exempt
-from ssi.errors import InvalidClient, InvalidRequest
+from kyc_wallet.web import Store
+from kyc_wallet.web.auth import api_key_required
+from ssi.errors import InvalidRequest
 
 from .openapi import openapi_document
 from .service import STATUS_NAMES, create_offer, record_applicant, set_credential_status
-from .storage import secret_hash
 
 __all__ = ["bp"]
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _api_key_name() -> str:
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token:
-        raise InvalidClient("send the API key as 'Authorization: Bearer <key>'")
-    digest = secret_hash(token)
-    for entry in current_app.config["API_KEYS"]:
-        name, _, key = str(entry).rpartition(":")
-        if hmac.compare_digest(secret_hash(key), digest):
-            return f"api:{name or 'key'}"
-    raise InvalidClient("unknown API key")
-
-
-def api_key_required(view: F) -> F:
-    @wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        return view(_api_key_name(), *args, **kwargs)
-
-    return csrf_exempt(wrapper)  # type: ignore[return-value]
 
 
 def _json_body() -> dict[str, Any]:

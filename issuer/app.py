@@ -12,17 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 
-from kyc_wallet.web import install_security, load_config, register_error_handlers
+from kyc_wallet.web.factory import new_app, rate_limit
 
 from .keys import IssuerKeys
 from .storage import open_store
 
 __all__ = ["create_app", "DEFAULTS"]
-
-ROOT = Path(__file__).resolve().parent.parent
 
 DEFAULTS: dict[str, Any] = {
     "DATA_DIR": "issuer-data",
@@ -64,12 +60,15 @@ DEFAULTS: dict[str, Any] = {
 
 def create_app(config: Mapping[str, Any] | None = None, *, clock: Any = time.time) -> Flask:
     """Build the issuer app; ``clock`` is injectable so tests can move time."""
-    app = Flask(
+    app = new_app(
         "issuer",
-        template_folder=str(ROOT / "templates"),
-        static_folder=str(ROOT / "kyc_wallet" / "web" / "static"),
+        DEFAULTS,
+        config,
+        "KYCW_ISSUER",
+        clock,
+        title_setting="ISSUER_NAME",
+        home_endpoint="operator.index",
     )
-    load_config(app, DEFAULTS, config, "KYCW_ISSUER")
     data_dir = Path(app.config["DATA_DIR"])
     app.config["ISSUER_URL"] = app.config["ISSUER_URL"].rstrip("/")
     key_path = Path(app.config["KEY_PATH"] or data_dir / "issuer_key.pem")
@@ -78,15 +77,6 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Any = time.tim
         key_path, app.config["SIGNING_ALG"], Path(chain) if chain else None
     )
     app.extensions["store"] = open_store(str(data_dir / "issuer.sqlite"))
-    app.extensions["clock"] = clock
-    app.extensions["limiter"] = Limiter(
-        get_remote_address, app=app, storage_uri=app.config["RATE_LIMIT_STORAGE"]
-    )
-    app.jinja_env.globals.update(
-        app_title=app.config["ISSUER_NAME"], home_endpoint="operator.index"
-    )
-    install_security(app)
-    register_error_handlers(app)
 
     from .api import bp as api_bp
     from .metadata import bp as metadata_bp
@@ -95,11 +85,6 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Any = time.tim
 
     for blueprint in (metadata_bp, protocol_bp, operator_bp, api_bp):
         app.register_blueprint(blueprint)
-    limiter = app.extensions["limiter"]
-    for endpoint, setting in (
-        ("protocol.token", "RATE_LIMIT_TOKEN"),
-        ("protocol.nonce", "RATE_LIMIT_NONCE"),
-    ):
-        view = app.view_functions[endpoint]
-        app.view_functions[endpoint] = limiter.limit(lambda s=setting: app.config[s])(view)
+    rate_limit(app, "protocol.token", "RATE_LIMIT_TOKEN")
+    rate_limit(app, "protocol.nonce", "RATE_LIMIT_NONCE")
     return app

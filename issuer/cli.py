@@ -4,33 +4,21 @@ from __future__ import annotations
 
 import argparse
 
+from kyc_wallet.web.cli import add_server_arguments, server_config
+
 from .app import create_app
 
 __all__ = ["add_arguments", "run"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=5001, help="port (default 5001)")
-    parser.add_argument("--data-dir", default="issuer-data", help="keys, database, secrets")
+    add_server_arguments(parser, port=5001, data_dir="issuer-data")
     parser.add_argument("--url", help="public base URL (default http://HOST:PORT)")
-    parser.add_argument("--config", help="a TOML configuration file")
-    parser.add_argument(
-        "--dev-http-loopback",
-        action="store_true",
-        help="development: allow plain HTTP to 127.0.0.1 (never in production)",
-    )
 
 
 def run(args: argparse.Namespace) -> int:
-    config = {
-        "DATA_DIR": args.data_dir,
-        "ISSUER_URL": args.url or f"http://{args.host}:{args.port}",
-    }
-    if args.config:
-        config["CONFIG_FILE"] = args.config
-    if args.dev_http_loopback:
-        config["DEV_ALLOW_HTTP_LOOPBACK"] = True
+    config = server_config(args)
+    config["ISSUER_URL"] = args.url or f"http://{args.host}:{args.port}"
     app = create_app(config)
     from .operator import operator_password
 

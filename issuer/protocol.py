@@ -17,6 +17,8 @@ from typing import Any
 from flask import Blueprint, current_app, jsonify, request
 
 from kyc_wallet.web import Store, csrf_exempt
+from kyc_wallet.web.audit import audit
+from kyc_wallet.web.auth import secret_hash
 from ssi.errors import (
     InvalidCredentialRequest,
     InvalidGrant,
@@ -42,7 +44,6 @@ from ssi.oid4vci.errors import (
 from .credential import issue_kyc_credential
 from .kyc_claims import CREDENTIAL_CONFIGURATION_ID, KycRecord
 from .status import allocate_index
-from .storage import audit, secret_hash
 
 __all__ = ["bp"]
 

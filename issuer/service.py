@@ -18,12 +18,13 @@ from typing import Any
 from flask import current_app
 
 from kyc_wallet.web import Store, qr_svg
+from kyc_wallet.web.audit import audit
+from kyc_wallet.web.auth import secret_hash
 from ssi.errors import InvalidRequest
 from ssi.oid4vci import CredentialOffer, PreAuthorizedCodeGrant, TxCode, build_offer_link
 from ssi.oid4vci.spec import GRANT_PRE_AUTHORIZED_CODE
 
 from .kyc_claims import CREDENTIAL_CONFIGURATION_ID, KycRecord
-from .storage import audit, secret_hash
 
 __all__ = [
     "CreatedOffer",

@@ -14,14 +14,12 @@ from typing import Any
 
 from flask import Flask, redirect, request, url_for
 
-from kyc_wallet.web import install_security, load_config, register_error_handlers
+from kyc_wallet.web.factory import new_app
 from ssi.fetch import Fetcher, FetchPolicy
 
 from .vault import KdfParams, Vault
 
 __all__ = ["create_app", "DEFAULTS"]
-
-ROOT = Path(__file__).resolve().parent.parent
 
 DEFAULTS: dict[str, Any] = {
     "DATA_DIR": "wallet-data",
@@ -44,12 +42,15 @@ _OPEN_ENDPOINTS = {"static", "vault.setup", "vault.unlock", "vault.index"}
 def create_app(
     config: Mapping[str, Any] | None = None, *, clock: Callable[[], float] = time.time
 ) -> Flask:
-    app = Flask(
+    app = new_app(
         "wallet",
-        template_folder=str(ROOT / "templates"),
-        static_folder=str(ROOT / "kyc_wallet" / "web" / "static"),
+        DEFAULTS,
+        config,
+        "KYCW_WALLET",
+        clock,
+        title_setting="WALLET_NAME",
+        home_endpoint="vault.index",
     )
-    load_config(app, DEFAULTS, config, "KYCW_WALLET")
     kdf = KdfParams()
     if app.config["KDF_OPSLIMIT"] and app.config["KDF_MEMLIMIT"]:
         kdf = KdfParams(int(app.config["KDF_OPSLIMIT"]), int(app.config["KDF_MEMLIMIT"]))
@@ -59,7 +60,6 @@ def create_app(
         idle_timeout=float(app.config["IDLE_TIMEOUT"]),
         clock=clock,
     )
-    app.extensions["clock"] = clock
     app.extensions["fetcher"] = Fetcher(
         FetchPolicy(
             allow_http_loopback=bool(app.config["DEV_ALLOW_HTTP_LOOPBACK"]),
@@ -67,9 +67,6 @@ def create_app(
         )
     )
     app.extensions["pending"] = {}
-    app.jinja_env.globals.update(app_title=app.config["WALLET_NAME"], home_endpoint="vault.index")
-    install_security(app)
-    register_error_handlers(app)
 
     @app.before_request
     def _require_unlocked() -> Any:

@@ -6,25 +6,19 @@ import argparse
 import ipaddress
 import sys
 
+from kyc_wallet.web.cli import add_server_arguments, server_config
+
 from .app import create_app
 
 __all__ = ["add_arguments", "run", "check_bind_address"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=5002, help="port (default 5002)")
-    parser.add_argument("--data-dir", default="wallet-data", help="the encrypted vault")
-    parser.add_argument("--config", help="a TOML configuration file")
+    add_server_arguments(parser, port=5002, data_dir="wallet-data")
     parser.add_argument(
         "--allow-remote",
         action="store_true",
         help="bind to a non-loopback address (the wallet then serves your keys to the network)",
-    )
-    parser.add_argument(
-        "--dev-http-loopback",
-        action="store_true",
-        help="development: allow plain HTTP to issuers and verifiers on 127.0.0.1",
     )
 
 
@@ -44,12 +38,7 @@ def check_bind_address(host: str, allow_remote: bool) -> None:
 
 def run(args: argparse.Namespace) -> int:
     check_bind_address(args.host, args.allow_remote)
-    config: dict[str, object] = {"DATA_DIR": args.data_dir}
-    if args.config:
-        config["CONFIG_FILE"] = args.config
-    if args.dev_http_loopback:
-        config["DEV_ALLOW_HTTP_LOOPBACK"] = True
-    app = create_app(config)
+    app = create_app(server_config(args))
     print(f"wallet: http://{args.host}:{args.port}", file=sys.stderr)
     app.run(host=args.host, port=args.port, threaded=True, use_reloader=False)
     return 0

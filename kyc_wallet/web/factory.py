@@ -1,0 +1,54 @@
+"""What every app factory does first: the Flask object with the shared
+templates and static files, its configuration, the error handler, CSRF and
+security headers, and a rate limiter."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+
+from .config import load_config
+from .errors import register_error_handlers
+from .security import install_security
+
+__all__ = ["new_app", "rate_limit", "ROOT"]
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def new_app(
+    name: str,
+    defaults: Mapping[str, Any],
+    config: Mapping[str, Any] | None,
+    prefix: str,
+    clock: Callable[[], float],
+    *,
+    title_setting: str,
+    home_endpoint: str,
+) -> Flask:
+    app = Flask(
+        name,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "kyc_wallet" / "web" / "static"),
+    )
+    load_config(app, defaults, config, prefix)
+    app.extensions["clock"] = clock
+    app.extensions["limiter"] = Limiter(
+        get_remote_address, app=app, storage_uri=app.config.get("RATE_LIMIT_STORAGE", "memory://")
+    )
+    app.jinja_env.globals.update(app_title=app.config[title_setting], home_endpoint=home_endpoint)
+    install_security(app)
+    register_error_handlers(app)
+    return app
+
+
+def rate_limit(app: Flask, endpoint: str, setting: str) -> None:
+    """Limit ``endpoint`` per client address to the ``setting`` (e.g. ``60 per minute``)."""
+    limiter: Limiter = app.extensions["limiter"]
+    view: Any = app.view_functions[endpoint]
+    app.view_functions[endpoint] = limiter.limit(lambda: app.config[setting])(view)
