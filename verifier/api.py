@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, jsonify, request
+from werkzeug.exceptions import NotFound
 
 from kyc_wallet.web import Store, csrf_exempt
 from ssi.errors import AccessDenied, InvalidClient, InvalidRequest, MalformedInput
@@ -116,7 +117,7 @@ def get_verification(actor: str, tx_id: str) -> Any:
     store: Store = current_app.extensions["store"]
     row = store.one("SELECT * FROM verifications WHERE id = ?", (tx_id,))
     if row is None:
-        raise InvalidRequest("no such verification")
+        raise NotFound("no such verification")
     code = request.args.get("response_code")
     if code is not None and not hmac.compare_digest(
         secret_hash(code), row["response_code_hash"] or ""
