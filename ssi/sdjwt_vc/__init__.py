@@ -28,6 +28,7 @@ from .errors import (
     TypeMetadataMismatch,
     UnboundedCredential,
 )
+from .integrity import FetchBytes, IntegrityMismatch, check_integrity, resolve_type_metadata
 from .issuer_keys import FetchJSON, IssuerTrust, ResolveDIDKey, key_from_metadata, metadata_url
 from .type_metadata import (
     ClaimDisplay,
@@ -44,7 +45,9 @@ __all__ = [
     "ClaimDisplay",
     "ClaimMetadata",
     "DisclosedRegisteredClaim",
+    "FetchBytes",
     "FetchJSON",
+    "IntegrityMismatch",
     "InvalidTypeMetadata",
     "IssuerTrust",
     "NotAnSDJWTVC",
@@ -56,12 +59,14 @@ __all__ = [
     "UnboundedCredential",
     "VerifiedCredential",
     "check_claims",
+    "check_integrity",
     "check_credential_claims",
     "issue_credential",
     "key_from_metadata",
     "metadata_url",
     "parse_status",
     "receive_credential",
+    "resolve_type_metadata",
     "select_claims",
     "spec",
     "verify_credential",

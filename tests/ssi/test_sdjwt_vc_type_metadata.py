@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import copy
+import hashlib
+import json
 from typing import Any
 
 import pytest
@@ -10,12 +13,15 @@ import pytest
 from ssi.jose import Key
 from ssi.sdjwt import HeldSDJWT, IssuedSDJWT, mark
 from ssi.sdjwt_vc import (
+    IntegrityMismatch,
     InvalidTypeMetadata,
     StatusReference,
     TypeMetadata,
     TypeMetadataMismatch,
     check_claims,
+    check_integrity,
     issue_credential,
+    resolve_type_metadata,
     select_claims,
 )
 from ssi.sdjwt_vc.spec import SD_JWT_VC_TYP
@@ -275,3 +281,92 @@ def test_extends_refuses_dropping_mandatory() -> None:
 def test_extends_refuses_another_base_type() -> None:
     with pytest.raises(InvalidTypeMetadata, match="extends"):
         child([]).extend(METADATA)
+
+
+# --- §6 integrity, §5.3 retrieval, §7.4 circular extends ------------------------------------
+
+
+def sri(document: bytes, alg: str = "sha256") -> str:
+    return f"{alg}-" + base64.b64encode(hashlib.new(alg, document).digest()).decode()
+
+
+def test_integrity_of_a_matching_document() -> None:
+    document = b'{"vct": "https://example.com/t"}'
+    check_integrity(document, sri(document))
+    check_integrity(document, sri(document, "sha384") + " " + sri(b"other", "sha256"))
+
+
+def test_integrity_uses_the_strongest_algorithm() -> None:
+    """§6: with several expressions, the strongest supported algorithm decides."""
+    document = b"doc"
+    with pytest.raises(IntegrityMismatch):
+        check_integrity(document, sri(document, "sha256") + " " + sri(b"other", "sha512"))
+
+
+@pytest.mark.parametrize(
+    "integrity", ["sha256-AAAA", "md5-AAAA", "", "sha256-!!notbase64", "sha1-" + "A" * 28]
+)
+def test_integrity_mismatch_or_unsupported_is_refused(integrity: str) -> None:
+    with pytest.raises(IntegrityMismatch):
+        check_integrity(b"doc", integrity)
+
+
+BASE_URL = "https://example.com/base-type-metadata"
+CHILD_URL = "https://example.com/custom-type-metadata"
+
+
+def documents(**changes: Any) -> dict[str, bytes]:
+    base = {"vct": BASE_URL, "claims": [{"path": ["kyc_level"], "sd": "never"}]}
+    child = {"vct": CHILD_URL, "extends": BASE_URL, "claims": [{"path": ["name"]}]}
+    child.update(changes)
+    base_bytes = json.dumps(base).encode()
+    if "extends#integrity" not in changes:
+        child["extends#integrity"] = sri(base_bytes)
+    return {BASE_URL: base_bytes, CHILD_URL: json.dumps(child).encode()}
+
+
+def test_type_metadata_is_retrieved_with_its_extends_chain() -> None:
+    docs = documents()
+    metadata = resolve_type_metadata(CHILD_URL, docs.__getitem__, integrity=sri(docs[CHILD_URL]))
+    assert metadata.vct == CHILD_URL
+    assert {c.path for c in metadata.claims} == {("kyc_level",), ("name",)}
+
+
+def test_refuses_type_metadata_not_matching_vct_integrity() -> None:
+    docs = documents()
+    with pytest.raises(IntegrityMismatch):
+        resolve_type_metadata(CHILD_URL, docs.__getitem__, integrity=sri(b"something else"))
+
+
+def test_refuses_an_extended_type_not_matching_extends_integrity() -> None:
+    docs = documents(**{"extends#integrity": sri(b"not the base")})
+    with pytest.raises(IntegrityMismatch):
+        resolve_type_metadata(CHILD_URL, docs.__getitem__)
+
+
+def test_refuses_circular_extends() -> None:
+    """§7.4: Consumers MUST detect circular dependencies and reject."""
+    docs = {
+        BASE_URL: json.dumps({"vct": BASE_URL, "extends": CHILD_URL}).encode(),
+        CHILD_URL: json.dumps({"vct": CHILD_URL, "extends": BASE_URL}).encode(),
+    }
+    with pytest.raises(InvalidTypeMetadata, match="circular"):
+        resolve_type_metadata(CHILD_URL, docs.__getitem__)
+
+
+def test_refuses_metadata_for_another_vct() -> None:
+    """§5.3: the document's ``vct`` must be the type that was referenced."""
+    docs = {CHILD_URL: json.dumps({"vct": BASE_URL}).encode()}
+    with pytest.raises(InvalidTypeMetadata, match="not the type"):
+        resolve_type_metadata(CHILD_URL, docs.__getitem__)
+
+
+@pytest.mark.parametrize("vct", ["http://example.com/t", "urn:eudi:pid:1"])
+def test_refuses_retrieval_from_a_non_https_vct(vct: str) -> None:
+    with pytest.raises(InvalidTypeMetadata, match="https"):
+        resolve_type_metadata(vct, lambda url: b"{}")
+
+
+def test_refuses_type_metadata_that_is_not_json() -> None:
+    with pytest.raises(InvalidTypeMetadata, match="JSON"):
+        resolve_type_metadata(CHILD_URL, lambda url: b'{"vct": 1, "vct": 2}')
