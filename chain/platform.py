@@ -1,0 +1,215 @@
+"""The token platform's handle on the chain: one object for the verifier.
+
+It owns the development chain (or a JSON-RPC node), the platform's keys and
+deployment file in its data folder, the whitelist outbox, and a background
+worker thread. At start on the in-process chain it redeploys the suite with
+the same keys (so the same addresses) and replays the whitelist through the
+reconciler (ARCHITECTURE.md "The chain in each setting"), and says so.
+
+The platform's *treasury* is an account of its own (not the agent: ONCHAINID
+refuses an identity whose wallet is also its management key), registered as
+an investor at first start and funded with gas, so that the demo token can be
+minted to it and transferred from it to whitelisted investors.
+
+All chain access goes through one lock: the in-process EVM is not
+thread-safe, and one agent key must not sign two nonces at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+
+from chain.backend import fund
+from chain.deployment import Deployment, TokenDeployment
+from chain.devchain import DevChain, TokenSpec, resume_dev_chain, start_dev_chain
+from chain.errors import ChainError
+from chain.outbox import Intent, Outbox, TxRecord
+from chain.reconcile import Reconciler
+from chain.transactions import Sender
+from chain.worker import WorkReport
+
+__all__ = ["PlatformChain", "Holder", "TREASURY_COUNTRY"]
+
+TREASURY_COUNTRY = 276  # the demo platform's own country (Germany)
+
+
+@dataclass(frozen=True)
+class Holder:
+    address: str
+    balance: int
+    verified: bool
+
+
+def _key(path: Path) -> LocalAccount:
+    """The private key in ``path`` (hex), created with mode 0600 when missing."""
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(bytes(Account.create().key).hex())
+    account: LocalAccount = Account.from_key(bytes.fromhex(path.read_text().strip()))
+    return account
+
+
+class PlatformChain:
+    """The chain as the verifier uses it (in-process development chain)."""
+
+    def __init__(
+        self, dev: DevChain, folder: Path, treasury: LocalAccount, *, redeployed: bool
+    ) -> None:
+        self.dev = dev
+        self._treasury = treasury
+        self.folder = folder
+        self.redeployed = redeployed
+        self.outbox_path = folder / "outbox.sqlite"
+        self._lock = threading.RLock()
+        self._local = threading.local()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.last_error: str | None = None
+
+    # --- start ----------------------------------------------------------------------
+
+    @classmethod
+    def start_dev(cls, folder: Path, tokens: Sequence[TokenSpec]) -> PlatformChain:
+        """Deploy (first start) or redeploy and replay (later starts) on a new in-process chain."""
+        folder.mkdir(parents=True, exist_ok=True)
+        owner = _key(folder / "owner.key")
+        claim_signer = _key(folder / "claim-signer.key")
+        treasury = _key(folder / "treasury.key")
+        deployment_file = folder / "deployment.json"
+        if deployment_file.exists():
+            dev, redeployed = resume_dev_chain(
+                Deployment.load(deployment_file), owner, claim_signer
+            )
+        else:
+            dev = start_dev_chain(tokens, owner=owner, claim_signer=claim_signer)
+            dev.deployment.save(deployment_file)
+            redeployed = False
+        fund(dev.w3, treasury.address)
+        platform = cls(dev, folder, treasury, redeployed=redeployed)
+        if redeployed:
+            Reconciler(platform.outbox, dev.client).repair()
+        else:
+            for token in dev.deployment.tokens:
+                platform.whitelist(treasury.address, token, TREASURY_COUNTRY, b"treasury")
+        platform.process()
+        return platform
+
+    @property
+    def deployment(self) -> Deployment:
+        return self.dev.deployment
+
+    @property
+    def outbox(self) -> Outbox:
+        """This thread's outbox connection (one SQLite connection per thread)."""
+        outbox: Outbox | None = getattr(self._local, "outbox", None)
+        if outbox is None:
+            outbox = Outbox(self.outbox_path)
+            self._local.outbox = outbox
+        return outbox
+
+    def token(self, symbol_or_address: str) -> TokenDeployment:
+        return self.deployment.token(symbol_or_address)
+
+    # --- intents ----------------------------------------------------------------------
+
+    def whitelist(
+        self, address: str, token: TokenDeployment, country: int, record: bytes
+    ) -> Intent:
+        """Commit the intent to register ``address`` (claim data: SHA-256 of ``record``)."""
+        return self.outbox.whitelist(
+            self.deployment.caip2,
+            token.identity_registry,
+            address,
+            country,
+            hashlib.sha256(record).digest(),
+        )
+
+    def remove(self, address: str, token: TokenDeployment) -> Intent:
+        return self.outbox.remove(self.deployment.caip2, token.identity_registry, address)
+
+    def intent(self, address: str, token: TokenDeployment) -> Intent:
+        return self.outbox.intent(self.deployment.caip2, token.identity_registry, address)
+
+    def transactions_of(self, intent: Intent) -> list[TxRecord]:
+        return [
+            t for t in self.outbox.transactions(self.deployment.caip2) if intent.id in t.intent_ids
+        ]
+
+    # --- the worker ---------------------------------------------------------------------
+
+    def process(self) -> WorkReport:
+        """Send what is queued now (in the caller's thread)."""
+        with self._lock:
+            return self.dev.worker(self.outbox).run_once()
+
+    def start_worker(
+        self, interval: float = 0.5, on_report: Callable[[WorkReport], None] | None = None
+    ) -> None:
+        """Process the outbox every ``interval`` seconds in a background thread."""
+
+        def loop() -> None:
+            while not self._stop.wait(interval):
+                try:
+                    report = self.process()
+                    self.last_error = None
+                    if on_report is not None:
+                        on_report(report)
+                except ChainError as exc:  # queued work stays queued; say why
+                    self.last_error = str(exc)
+
+        self._thread = threading.Thread(target=loop, name="chain-worker", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    # --- reading and the demo token's operations -----------------------------------------
+
+    def is_verified(self, address: str, token: TokenDeployment) -> bool:
+        with self._lock:
+            return self.dev.client.is_verified(token.identity_registry, address)
+
+    def holders(self, token: TokenDeployment, addresses: Sequence[str]) -> list[Holder]:
+        with self._lock:
+            return [
+                Holder(
+                    a,
+                    self.dev.client.balance_of(token.token, a),
+                    self.dev.client.is_verified(token.identity_registry, a),
+                )
+                for a in addresses
+            ]
+
+    def mint_to_treasury(self, token: TokenDeployment, amount: int) -> str:
+        with self._lock:
+            receipt = self.dev.client.mint(self.dev.agent, token.token, self.treasury, amount)
+        return _hash(receipt)
+
+    def transfer_from_treasury(self, token: TokenDeployment, to: str, amount: int) -> str:
+        """``Token.transfer`` from the treasury; refused (reverted) unless ``to`` is verified."""
+        with self._lock:
+            sender = Sender(self.dev.w3, self._treasury)
+            receipt = self.dev.client.transfer(sender, token.token, to, amount)
+        return _hash(receipt)
+
+    @property
+    def treasury(self) -> str:
+        return str(self._treasury.address)
+
+
+def _hash(receipt: Any) -> str:
+    tx_hash = receipt["transactionHash"]
+    text = tx_hash.hex() if isinstance(tx_hash, bytes | bytearray) else str(tx_hash)
+    return text if text.startswith("0x") else "0x" + text
