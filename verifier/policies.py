@@ -115,12 +115,13 @@ class Policy:
         """The DCQL query of the request (§6.1, §6.3), one credential query ``kyc``."""
         if self.dcql is not None:
             return DcqlQuery.from_dict(self.dcql)
-        query = {
+        query: dict[str, Any] = {
             "id": CREDENTIAL_QUERY_ID,
             "format": vp.FORMAT_SD_JWT_VC,
             "meta": {"vct_values": [self.vct]},
-            "claims": [{"path": list(path)} for path in self.disclosed_paths],
         }
+        if self.disclosed_paths:  # §6.1: no claims asks for no selectively disclosed claim
+            query["claims"] = [{"path": list(path)} for path in self.disclosed_paths]
         return DcqlQuery.from_dict({"credentials": [query]})
 
     def transaction_data(self, token: TokenTarget | None = None) -> tuple[str, ...] | None:
