@@ -111,8 +111,8 @@ class KycRecord:
         if not isinstance(nationalities, list) or not nationalities or len(nationalities) > 10:
             raise InvalidKycRecord("'nationalities' must list 1 to 10 country codes")
         level = data.get("kyc_level")
-        if isinstance(level, str) and level.isdigit():
-            level = int(level)
+        if isinstance(level, str):  # a form's "2"; never int() of any Unicode digit
+            level = {str(n): n for n in KYC_LEVELS}.get(level, level)
         pep = data.get("pep", False)
         if isinstance(pep, str):
             pep = pep.lower() in ("1", "true", "yes", "on")
