@@ -8,6 +8,7 @@ The OpenAPI 3.1 document is served at ``/api/v1/openapi.json``.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request
@@ -28,6 +29,10 @@ def _json_body() -> dict[str, Any]:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise InvalidRequest("the request body must be a JSON object")
+    try:  # JSON can escape a lone surrogate, which no UTF-8 text (nor SQLite) holds
+        json.dumps(body, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InvalidRequest("the request body has text that is not valid Unicode") from exc
     return body
 
 
