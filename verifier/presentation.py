@@ -32,7 +32,8 @@ from ssi.dcql import CandidateCredential, check_response
 from ssi.errors import InvalidRequest, InvalidTransactionData
 from ssi.oid4vp import AuthorizationRequest, AuthorizationResponse, check_vp_token_ids
 from ssi.sdjwt import KeyBinding
-from ssi.sdjwt_vc import StatusReference, VerifiedCredential
+from ssi.sdjwt_vc import VerifiedCredential
+from ssi.status_list import StatusReference
 
 from .policies import Policy
 from .trust import TrustList
@@ -84,7 +85,7 @@ def check_authorization_response(
     for credentials in verified.values():
         for credential in credentials:
             if credential.status is not None:
-                assert_valid(credential.status)
+                assert_valid(StatusReference(credential.status.idx, credential.status.uri))
     check_response(
         query,
         {
