@@ -38,7 +38,8 @@ KYC_LEVELS = (1, 2, 3)
 KYC_METHODS = ("video_ident", "eid", "in_person", "document_check", "bank_ident")
 INVESTOR_CATEGORIES = ("retail", "professional", "accredited")
 SCREENING_RESULTS = ("clear", "hit")
-_COUNTRY = re.compile(r"[A-Z]{2}")
+_COUNTRY = re.compile(r"[A-Za-z]{2}")  # before upper(): 'ß'.upper() is 'SS'
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # fromisoformat also takes 20261123
 
 
 class InvalidKycRecord(InvalidRequest):
@@ -60,7 +61,7 @@ def _date(data: dict[str, Any], name: str) -> dt.date:
     value = data.get(name)
     if isinstance(value, dt.date):
         return value
-    if isinstance(value, str):
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
         try:
             return dt.date.fromisoformat(value)
         except ValueError:
@@ -69,7 +70,7 @@ def _date(data: dict[str, Any], name: str) -> dt.date:
 
 
 def _country(value: object, name: str) -> str:
-    if not isinstance(value, str) or _COUNTRY.fullmatch(value.upper()) is None:
+    if not isinstance(value, str) or _COUNTRY.fullmatch(value) is None:
         raise InvalidKycRecord(f"{name!r} must be an ISO 3166-1 alpha-2 country code")
     return value.upper()
 
@@ -113,10 +114,10 @@ class KycRecord:
         level = data.get("kyc_level")
         if isinstance(level, str):  # a form's "2"; never int() of any Unicode digit
             level = {str(n): n for n in KYC_LEVELS}.get(level, level)
+        if isinstance(level, bool):  # True == 1 in Python, not a level
+            raise InvalidKycRecord("'kyc_level' must be one of 1, 2, 3")
         pep = data.get("pep", False)
-        if isinstance(pep, str):
-            pep = pep.lower() in ("1", "true", "yes", "on")
-        if not isinstance(pep, bool):
+        if not isinstance(pep, bool):  # a form's checkbox is turned into a bool by its view
             raise InvalidKycRecord("'pep' must be true or false")
         birthdate = _date(data, "birthdate")
         if not dt.date(1900, 1, 1) <= birthdate <= dt.date.today():
@@ -130,7 +131,7 @@ class KycRecord:
             locality=_text(data, "locality", required=False),
             postal_code=_text(data, "postal_code", 20, required=False),
             country=_country(data.get("country"), "country"),
-            kyc_level=_choice({"kyc_level": level}, "kyc_level", KYC_LEVELS),
+            kyc_level=int(_choice({"kyc_level": level}, "kyc_level", KYC_LEVELS)),
             kyc_method=_choice(data, "kyc_method", KYC_METHODS),
             sanctions_screening_result=_choice(
                 data, "sanctions_screening_result", SCREENING_RESULTS
@@ -139,7 +140,10 @@ class KycRecord:
             pep=pep,
             investor_classification=_choice(data, "investor_classification", INVESTOR_CATEGORIES),
             investor_jurisdiction=_country(
-                data.get("investor_jurisdiction") or data.get("country"), "investor_jurisdiction"
+                data["investor_jurisdiction"]
+                if data.get("investor_jurisdiction") not in (None, "")
+                else data.get("country"),
+                "investor_jurisdiction",
             ),
         )
 

@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 from tests.hardening.client import Answer, IssuerClient
-from tests.support import API_KEY, APPLICANT
+from tests.support import API_KEY, APPLICANT, RunningIssuer
 
 AUTH = {"Authorization": f"Bearer {API_KEY}"}
 
@@ -39,3 +39,51 @@ def test_lone_surrogate_in_the_json_body_is_refused_not_a_500(client: IssuerClie
 
 def test_lone_surrogate_in_a_claim_is_refused_not_a_500(client: IssuerClient) -> None:
     _assert_refused(_offer(client, given_name="Erika\udfff"), "not valid Unicode")
+
+
+def test_kyc_level_true_is_refused_though_true_equals_1_in_python(client: IssuerClient) -> None:
+    _assert_refused(_offer(client, kyc_level=True), "'kyc_level' must be one of")
+
+
+def test_country_that_upper_cases_to_two_letters_is_refused(client: IssuerClient) -> None:
+    """'ß'.upper() == 'SS': it was recorded as country SS."""
+    _assert_refused(_offer(client, country="ß"), "'country' must be an ISO 3166-1 alpha-2")
+
+
+def test_nationality_that_upper_cases_to_two_letters_is_refused(client: IssuerClient) -> None:
+    _assert_refused(_offer(client, nationalities=["ﬀ"]), "'nationalities' must be an ISO")
+
+
+def test_birthdate_in_iso_basic_format_is_refused(client: IssuerClient) -> None:
+    """The API documents YYYY-MM-DD; date.fromisoformat also took '19900812'."""
+    _assert_refused(_offer(client, birthdate="19900812"), "'birthdate' must be a date YYYY-MM-DD")
+
+
+def test_screening_date_as_an_iso_week_date_is_refused(client: IssuerClient) -> None:
+    answer = _offer(client, sanctions_screening_date="2026-W01-1")
+    _assert_refused(answer, "'sanctions_screening_date' must be a date YYYY-MM-DD")
+
+
+def test_pep_as_an_arbitrary_text_is_refused_not_read_as_false(client: IssuerClient) -> None:
+    """A PEP flag of 'maybe' was silently recorded as not politically exposed."""
+    _assert_refused(_offer(client, pep="maybe"), "'pep' must be true or false")
+
+
+def test_investor_jurisdiction_false_is_refused_not_replaced_by_country(
+    client: IssuerClient,
+) -> None:
+    answer = _offer(client, investor_jurisdiction=False)
+    _assert_refused(answer, "'investor_jurisdiction' must be an ISO 3166-1 alpha-2")
+
+
+def test_kyc_level_2_0_is_recorded_as_the_integer_2(
+    issuer: RunningIssuer, client: IssuerClient
+) -> None:
+    """JSON numbers 2 and 2.0 are the same level; the record keeps the integer."""
+    answer = _offer(client, kyc_level=2.0)
+    assert answer.status == 201, answer.body
+    row = issuer.app.extensions["store"].one(
+        "SELECT record FROM applicants WHERE id = ?", (answer.json()["applicant_id"],)
+    )
+    assert row is not None
+    assert '"kyc_level": 2,' in row["record"]
