@@ -70,6 +70,9 @@ def _credential_json(row: Any) -> dict[str, Any]:
 @api_key_required
 def list_credentials(actor: str) -> Any:
     store: Store = current_app.extensions["store"]
+    for name in request.args:  # a misspelt filter must not list every credential
+        if name != "applicant_id":
+            raise InvalidRequest(f"unknown query parameter {name!r}")
     applicant = request.args.get("applicant_id")
     if applicant:
         rows = store.all(

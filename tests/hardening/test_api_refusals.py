@@ -87,3 +87,11 @@ def test_kyc_level_2_0_is_recorded_as_the_integer_2(
     )
     assert row is not None
     assert '"kyc_level": 2,' in row["record"]
+
+
+def test_listing_with_a_misspelt_filter_is_refused_not_a_list_of_everyone(
+    client: IssuerClient,
+) -> None:
+    """``?applicant=…`` (for ``applicant_id``) answered with every credential."""
+    answer = client.request("GET", "/api/v1/credentials?applicant=0123456789abcdef", headers=AUTH)
+    _assert_refused(answer, "unknown query parameter 'applicant'")
