@@ -1,0 +1,140 @@
+"""The JSON-LD context of our W3C credentials, and ``type`` expansion for DCQL.
+
+didkit 0.3.3 expands every document offline before signing or verifying a
+Data Integrity proof, and fails on a term no context defines. Our credentials
+therefore carry :data:`KYC_CONTEXT` inline, after the VC DM 1.1 context
+(VC DM 1.1 §4.1): a protected context (JSON-LD 1.1 §4.1.11) that defines
+each credential type, each ``credentialSubject`` term and the
+``TokenStatusListEntry`` of ``credentialStatus``. Any other term fails
+expansion, so a credential cannot carry a claim the context does not name.
+
+OpenID4VP 1.0 Appendix B.1.1: ``meta.type_values`` holds *fully expanded*
+type IRIs. :func:`expanded_types` computes them for the contexts we can read
+without fetching anything: the VC DM 1.1 context and inline context objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..errors import MalformedInput
+from . import spec
+
+__all__ = ["CONTEXT", "KYC_CONTEXT", "TERMS", "expanded_types", "kyc_iri"]
+
+
+def kyc_iri(term: str) -> str:
+    """The IRI of one of our terms (``urn:kyc-wallet:vocab#over18``)."""
+    return spec.KYC_VOCAB + term
+
+
+TERMS: dict[str, str | None] = {
+    # credential types (predicates.py)
+    "KycAgeCredential": None,
+    "KycLevelCredential": None,
+    "KycSanctionsCredential": None,
+    "KycInvestorCredential": None,
+    "KycResidenceCredential": None,
+    # credentialSubject members: name -> XSD datatype (None: JSON's own type)
+    "over18": None,
+    "over21": None,
+    "kycLevel": None,
+    "kycMethod": None,
+    "sanctionsClear": None,
+    "sanctionsScreeningDate": "xsd:date",
+    "investorClassification": None,
+    "investorJurisdiction": None,
+    "residenceCountry": None,
+}
+"""Every term of our vocabulary with its datatype coercion."""
+
+
+def _definition(term: str, datatype: str | None) -> str | dict[str, str]:
+    if datatype is None:
+        return f"kyc:{term}"
+    return {"@id": f"kyc:{term}", "@type": datatype}
+
+
+KYC_CONTEXT: dict[str, Any] = {
+    "@version": 1.1,
+    "@protected": True,
+    "kyc": spec.KYC_VOCAB,
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    **{term: _definition(term, datatype) for term, datatype in TERMS.items()},
+    spec.STATUS_ENTRY_TYPE: {
+        "@id": f"kyc:{spec.STATUS_ENTRY_TYPE}",
+        "@context": {
+            "@protected": True,
+            "idx": {"@id": "kyc:statusListIndex", "@type": "xsd:nonNegativeInteger"},
+            "uri": {"@id": "kyc:statusListUri", "@type": "@id"},
+        },
+    },
+}
+"""The inline context object (docs/specs/w3c-vc.md, "The context")."""
+
+CONTEXT: list[Any] = [spec.VC_CONTEXT_V1, KYC_CONTEXT]
+"""The ``@context`` of every credential we issue."""
+
+_VC_V1_TYPES = {
+    spec.TYPE_VERIFIABLE_CREDENTIAL: spec.VC_VOCAB + spec.TYPE_VERIFIABLE_CREDENTIAL,
+    spec.TYPE_VERIFIABLE_PRESENTATION: spec.VC_VOCAB + spec.TYPE_VERIFIABLE_PRESENTATION,
+}
+"""The types the VC DM 1.1 context defines that a credential names in ``type``."""
+
+
+def _expand_iri(value: str, terms: Mapping[str, str], vocab: str | None) -> str:
+    if value in terms:
+        return terms[value]
+    prefix, colon, suffix = value.partition(":")
+    if colon and not suffix.startswith("//"):
+        if prefix in terms:
+            return terms[prefix] + suffix
+        return value  # already an absolute IRI (urn:…, https:…)
+    if vocab is not None:
+        return vocab + value
+    return value  # OpenID4VP B.1.1: an undefined type stays a relative IRI
+
+
+def _read_inline(context: Mapping[str, Any], terms: dict[str, str]) -> str | None:
+    vocab = context.get("@vocab")
+    if vocab is not None and not isinstance(vocab, str):
+        raise MalformedInput("'@vocab' must be a string")
+    definitions: dict[str, str] = {}
+    for name, definition in context.items():
+        if name.startswith("@"):
+            continue
+        iri = definition.get("@id") if isinstance(definition, Mapping) else definition
+        if isinstance(iri, str):
+            definitions[name] = iri
+    for name, iri in definitions.items():  # compact IRIs may use prefixes defined alongside
+        terms[name] = _expand_iri(iri, {**terms, **definitions}, None)
+    return vocab
+
+
+def expanded_types(document: Mapping[str, Any]) -> tuple[str, ...]:
+    """The fully expanded ``type`` IRIs of a credential (OpenID4VP 1.0 Appendix B.1.1).
+
+    Reads the VC DM 1.1 context and inline context objects; any other remote
+    context raises :class:`~ssi.errors.MalformedInput` (it would have to be
+    fetched, and a guess could match the wrong type).
+    """
+    contexts = document.get("@context")
+    if isinstance(contexts, str | Mapping):
+        contexts = [contexts]
+    if not isinstance(contexts, list) or not contexts or contexts[0] != spec.VC_CONTEXT_V1:
+        raise MalformedInput(f"'@context' must start with {spec.VC_CONTEXT_V1!r} (VC DM 1.1 §4.1)")
+    terms: dict[str, str] = {}
+    vocab: str | None = None
+    for context in contexts:
+        if context == spec.VC_CONTEXT_V1:
+            terms.update(_VC_V1_TYPES)
+        elif isinstance(context, Mapping):
+            vocab = _read_inline(context, terms) or vocab
+        else:
+            raise MalformedInput(f"cannot expand types offline with the context {context!r}")
+    types = document.get("type")
+    names = [types] if isinstance(types, str) else types
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise MalformedInput("'type' must be a string or an array of strings")
+    return tuple(_expand_iri(name, terms, vocab) for name in names)

@@ -1,0 +1,207 @@
+"""Issuing and verifying W3C VC Data Model 1.1 credentials (``jwt_vc_json``, ``ldp_vc``).
+
+Issuer::
+
+    signer = DidSigner.from_key(issuer_key)                      # did:key (or "jwk")
+    for vc_type, members in predicate_subjects(kyc_claims).items():
+        doc = build_credential(vc_type, members, issuer=signer.did, holder=holder_did,
+                               issued=now, expires=now + ttl, status=StatusReference(idx, uri))
+        vc = issue_credential(doc, signer, FORMAT_JWT_VC_JSON)   # str; LDP: dict
+
+Verifier (a credential alone; in a presentation see :mod:`.presentation`)::
+
+    verified = verify_credential(vc, FORMAT_LDP_VC, trusted_issuers={ISSUER_DID}, now=now)
+    verified.claims, verified.subject, verified.status   # then check the status list
+
+:func:`verify_credential`: structure, issuer trust and dates are checked
+here (didkit ignores LDP dates); the proof by didkit. A VC-JWT is decoded per
+VC DM 1.1 §6.3.1: ``iss``/``sub``/``jti``/``nbf``/``exp`` must agree with
+``issuer``/``credentialSubject.id``/``id``/``issuanceDate``/``expirationDate``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from ..errors import ClaimMismatch, MalformedInput, UntrustedIssuer
+from ..jose import DEFAULT_SKEW, check_times, jws
+from ..status_list import StatusReference
+from . import spec
+from .checks import check_dates, check_jws_header, check_proof_method, parse_datetime
+from .context import CONTEXT
+from .proofs import sign_credential, verify_credential_proof
+from .signer import DidSigner, require_supported_did
+from .status import parse_status_entry, status_entry
+
+__all__ = ["VerifiedCredential", "build_credential", "issue_credential", "verify_credential"]
+
+
+def _date(seconds: int) -> str:
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def build_credential(
+    vc_type: str,
+    members: dict[str, Any],
+    *,
+    issuer: str,
+    holder: str,
+    issued: int,
+    expires: int,
+    status: StatusReference | None,
+    credential_id: str | None = None,
+) -> dict[str, Any]:
+    """An unsigned VC DM 1.1 credential of ``vc_type`` about ``holder`` (docs/specs/w3c-vc.md)."""
+    require_supported_did(issuer, "issuer")
+    require_supported_did(holder, "holder")
+    if expires <= issued:
+        raise MalformedInput("'expirationDate' must come after 'issuanceDate'")
+    document: dict[str, Any] = {"@context": CONTEXT}
+    if credential_id is not None:
+        document["id"] = credential_id
+    document |= {
+        "type": [spec.TYPE_VERIFIABLE_CREDENTIAL, vc_type],
+        "issuer": issuer,
+        "issuanceDate": _date(issued),
+        "expirationDate": _date(expires),
+        "credentialSubject": {"id": holder, **members},
+    }
+    if status is not None:
+        document["credentialStatus"] = status_entry(status)
+    return document
+
+
+def issue_credential(document: dict[str, Any], signer: DidSigner, fmt: str) -> str | dict[str, Any]:
+    """Sign ``document`` as a VC-JWT (a compact string) or an LDP VC (a JSON object)."""
+    if fmt not in spec.FORMATS:
+        raise MalformedInput(f"{fmt!r} is not a W3C credential format")
+    if document.get("issuer") != signer.did:
+        raise MalformedInput("the credential's 'issuer' is not the signer's DID")
+    return sign_credential(document, signer, fmt)
+
+
+@dataclass(frozen=True)
+class VerifiedCredential:
+    """A credential whose proof, issuer, dates and shape were checked."""
+
+    format: str
+    issuer: str
+    subject: str
+    document: dict[str, Any]
+    """The credential's root (for a VC-JWT the ``vc`` claim), where DCQL paths start."""
+    claims: dict[str, Any]
+    """``credentialSubject`` without ``id``."""
+    issued: float
+    expires: float | None
+    status: StatusReference | None
+    raw: str | dict[str, Any]
+
+
+def _issuer_id(credential: dict[str, Any]) -> str:
+    issuer = credential.get("issuer")
+    if isinstance(issuer, dict):
+        issuer = issuer.get("id")
+    if not isinstance(issuer, str):
+        raise MalformedInput("the credential has no 'issuer' (VC DM 1.1 §4.5)")
+    return require_supported_did(issuer, "issuer")
+
+
+def _subject(credential: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    subject = credential.get("credentialSubject")
+    if not isinstance(subject, dict):
+        raise MalformedInput("'credentialSubject' must be one object")
+    holder = subject.get("id")
+    if not isinstance(holder, str):
+        raise MalformedInput("'credentialSubject.id' (the holder's DID) is required")
+    claims = {k: v for k, v in subject.items() if k != "id"}
+    return require_supported_did(holder, "holder"), claims
+
+
+def _agree(claims: dict[str, Any], name: str, value: Any, what: str) -> None:
+    if name in claims and claims[name] != value:
+        raise ClaimMismatch(f"the VC-JWT's {name!r} is not the credential's {what}")
+
+
+def _decode_jwt(token: str, now: float, skew: float) -> dict[str, Any]:
+    """VC DM 1.1 §6.3.1: the ``vc`` of a VC-JWT, its registered claims checked."""
+    parsed = jws.parse(token)
+    claims = parsed.claims()
+    credential = claims.get("vc")
+    if not isinstance(credential, dict):
+        raise MalformedInput("the VC-JWT has no 'vc' object")
+    issuer = _issuer_id(credential)
+    if claims.get("iss") != issuer:
+        raise ClaimMismatch("the VC-JWT's 'iss' is not the credential's issuer")
+    _agree(claims, "sub", _subject(credential)[0], "credentialSubject.id")
+    _agree(claims, "jti", credential.get("id"), "id")
+    if "nbf" in claims:
+        _agree(
+            claims,
+            "nbf",
+            parse_datetime(credential.get("issuanceDate"), "issuanceDate"),
+            "issuanceDate",
+        )
+    if "exp" in claims:
+        _agree(
+            claims,
+            "exp",
+            parse_datetime(credential.get("expirationDate"), "expirationDate"),
+            "expirationDate",
+        )
+    check_times(claims, now, skew=skew)
+    check_jws_header(parsed, issuer, spec.PURPOSE_ASSERTION)
+    return credential
+
+
+def verify_credential(
+    credential: str | dict[str, Any],
+    fmt: str,
+    *,
+    trusted_issuers: Collection[str],
+    now: float,
+    skew: float = DEFAULT_SKEW,
+    require_expiration: bool = True,
+) -> VerifiedCredential:
+    """Verify one credential; raise on any failure (never return ``False``).
+
+    Raises :class:`~ssi.errors.UntrustedIssuer` (issuer not in
+    ``trusted_issuers``), :class:`~ssi.errors.TimeInvalid` (expired, issued in
+    the future), ``InvalidSignature`` (didkit's ``errors``), ``AlgorithmNotAllowed``,
+    ``ClaimMismatch``, ``MalformedInput``, ``UnsupportedDIDMethod``.
+    """
+    if fmt == spec.FORMAT_JWT_VC_JSON:
+        if not isinstance(credential, str):
+            raise MalformedInput("a jwt_vc_json credential is a compact JWT string")
+        document = _decode_jwt(credential, now, skew)
+    elif fmt == spec.FORMAT_LDP_VC:
+        if not isinstance(credential, dict):
+            raise MalformedInput("an ldp_vc credential is a JSON object")
+        document = {k: v for k, v in credential.items() if k != "proof"}
+    else:
+        raise MalformedInput(f"{fmt!r} is not a W3C credential format")
+    contexts = document.get("@context")
+    if not isinstance(contexts, list) or not contexts or contexts[0] != spec.VC_CONTEXT_V1:
+        raise MalformedInput(f"'@context' must start with {spec.VC_CONTEXT_V1!r} (VC DM 1.1 §4.1)")
+    types = document.get("type")
+    if not isinstance(types, list) or spec.TYPE_VERIFIABLE_CREDENTIAL not in types:
+        raise MalformedInput("'type' must include 'VerifiableCredential' (VC DM 1.1 §4.3)")
+    issuer = _issuer_id(document)
+    if issuer not in trusted_issuers:
+        raise UntrustedIssuer(f"{issuer[:80]} is not a trusted issuer")
+    subject, claims = _subject(document)
+    issued, expires = check_dates(document, now, skew, require_expiration=require_expiration)
+    status = parse_status_entry(document)
+    if fmt == spec.FORMAT_LDP_VC:
+        check_proof_method(
+            credential.get("proof") if isinstance(credential, dict) else None,
+            issuer,
+            spec.PURPOSE_ASSERTION,
+            spec.PROOF_TYPES,
+        )
+    verify_credential_proof(credential, fmt)
+    return VerifiedCredential(
+        fmt, issuer, subject, document, claims, issued, expires, status, credential
+    )

@@ -1,0 +1,51 @@
+"""What :mod:`ssi.dcql` needs to match W3C credentials (OpenID4VP 1.0 §6, Appendix B.1).
+
+For ``jwt_vc_json`` and ``ldp_vc`` a Credential Query names the format,
+``meta.type_values`` (fully expanded type IRIs, B.1.1) and claims paths that
+start at the credential's root (B.1.2: "not the Verifiable Presentation"),
+e.g. ``["credentialSubject", "over18"]``. :func:`candidate` wraps a credential
+as a :class:`ssi.dcql.CandidateCredential`: its ``claims`` are the
+credential's root without ``proof``, with ``type`` replaced by the expanded
+IRIs, because :mod:`ssi.dcql` compares ``type`` with ``type_values`` as is.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..dcql import CandidateCredential
+from ..errors import MalformedInput
+from ..jose import jws
+from . import spec
+from .context import expanded_types
+
+__all__ = ["candidate", "credential_document"]
+
+
+def credential_document(credential: str | dict[str, Any], fmt: str) -> dict[str, Any]:
+    """The root DCQL paths apply to: the ``vc`` of a VC-JWT, an LDP VC without ``proof``.
+
+    Reads without verifying (a wallet matching what it holds).
+    """
+    if fmt == spec.FORMAT_JWT_VC_JSON and isinstance(credential, str):
+        document = jws.parse(credential).claims().get("vc")
+        if not isinstance(document, dict):
+            raise MalformedInput("the VC-JWT has no 'vc' object")
+        return document
+    if fmt == spec.FORMAT_LDP_VC and isinstance(credential, dict):
+        return {k: v for k, v in credential.items() if k != "proof"}
+    raise MalformedInput(f"not a {fmt} credential")
+
+
+def candidate(
+    document: dict[str, Any], fmt: str, *, holder_binding: bool, ref: Any = None
+) -> CandidateCredential:
+    """A DCQL candidate for a credential root (see :func:`credential_document`).
+
+    ``holder_binding``: a wallet says whether it holds the subject's key; a
+    verifier passes true once the presentation verified.
+    """
+    if fmt not in spec.FORMATS:
+        raise MalformedInput(f"{fmt!r} is not a W3C credential format")
+    claims = {**document, "type": list(expanded_types(document))}
+    return CandidateCredential(fmt, None, claims, holder_binding, ref)
