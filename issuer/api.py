@@ -74,7 +74,9 @@ def list_credentials(actor: str) -> Any:
         if name != "applicant_id":
             raise InvalidRequest(f"unknown query parameter {name!r}")
     applicant = request.args.get("applicant_id")
-    if applicant:
+    if applicant == "":
+        raise InvalidRequest("'applicant_id' must not be empty (leave it out to list all)")
+    if applicant is not None:
         rows = store.all(
             "SELECT * FROM credentials WHERE applicant_id = ? ORDER BY issued_at DESC", (applicant,)
         )

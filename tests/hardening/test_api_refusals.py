@@ -95,3 +95,11 @@ def test_listing_with_a_misspelt_filter_is_refused_not_a_list_of_everyone(
     """``?applicant=…`` (for ``applicant_id``) answered with every credential."""
     answer = client.request("GET", "/api/v1/credentials?applicant=0123456789abcdef", headers=AUTH)
     _assert_refused(answer, "unknown query parameter 'applicant'")
+
+
+def test_listing_with_an_empty_applicant_filter_is_refused_not_a_list_of_everyone(
+    client: IssuerClient,
+) -> None:
+    """``?applicant_id=`` (a caller's empty variable) answered with every credential."""
+    answer = client.request("GET", "/api/v1/credentials?applicant_id=", headers=AUTH)
+    _assert_refused(answer, "'applicant_id' must not be empty")
