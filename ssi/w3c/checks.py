@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from ..did import Resolver
-from ..errors import ClaimMismatch, MalformedInput, TimeInvalid
+from ..errors import AlgorithmNotAllowed, ClaimMismatch, MalformedInput, TimeInvalid
 from ..jose import jws
 from .signer import require_supported_did
 
@@ -57,7 +57,9 @@ def check_dates(
     return issued, expires
 
 
-def check_jws_header(token: jws.CompactJWS, did: str, relationship: str) -> None:
+def check_jws_header(
+    token: jws.CompactJWS, did: str, relationship: str, alg_values: frozenset[str]
+) -> None:
     """The VC-JWT / VP-JWT header: ``kid`` of ``did`` for ``relationship``, pinned ``alg``."""
     kid = token.header.get("kid")
     if not isinstance(kid, str):
@@ -65,6 +67,8 @@ def check_jws_header(token: jws.CompactJWS, did: str, relationship: str) -> None
     require_supported_did(kid, "signing")
     key = _RESOLVER.resolve_key(kid, did, relationship)
     jws.check_header(token.header, key.alg, None)
+    if key.alg not in alg_values:
+        raise AlgorithmNotAllowed(f"alg {key.alg!r} is not one of {sorted(alg_values)}")
 
 
 def check_proof_method(

@@ -125,7 +125,7 @@ def _agree(claims: dict[str, Any], name: str, value: Any, what: str) -> None:
         raise ClaimMismatch(f"the VC-JWT's {name!r} is not the credential's {what}")
 
 
-def _decode_jwt(token: str, now: float, skew: float) -> dict[str, Any]:
+def _decode_jwt(token: str, now: float, skew: float, alg_values: frozenset[str]) -> dict[str, Any]:
     """VC DM 1.1 §6.3.1: the ``vc`` of a VC-JWT, its registered claims checked."""
     parsed = jws.parse(token)
     claims = parsed.claims()
@@ -152,7 +152,7 @@ def _decode_jwt(token: str, now: float, skew: float) -> dict[str, Any]:
             "expirationDate",
         )
     check_times(claims, now, skew=skew)
-    check_jws_header(parsed, issuer, spec.PURPOSE_ASSERTION)
+    check_jws_header(parsed, issuer, spec.PURPOSE_ASSERTION, alg_values)
     return credential
 
 
@@ -164,6 +164,8 @@ def verify_credential(
     now: float,
     skew: float = DEFAULT_SKEW,
     require_expiration: bool = True,
+    proof_types: frozenset[str] = spec.ACCEPTED_PROOF_TYPES,
+    alg_values: frozenset[str] = spec.JWT_ALGS,
 ) -> VerifiedCredential:
     """Verify one credential; raise on any failure (never return ``False``).
 
@@ -171,11 +173,13 @@ def verify_credential(
     ``trusted_issuers``), :class:`~ssi.errors.TimeInvalid` (expired, issued in
     the future), ``InvalidSignature`` (didkit's ``errors``), ``AlgorithmNotAllowed``,
     ``ClaimMismatch``, ``MalformedInput``, ``UnsupportedDIDMethod``.
+    ``proof_types`` / ``alg_values``: the verifier's ``vp_formats`` values
+    (OpenID4VP 1.0 Appendix B.1.3.2.3 ``proof_type_values``, B.1.3.1.3 ``alg_values``).
     """
     if fmt == spec.FORMAT_JWT_VC_JSON:
         if not isinstance(credential, str):
             raise MalformedInput("a jwt_vc_json credential is a compact JWT string")
-        document = _decode_jwt(credential, now, skew)
+        document = _decode_jwt(credential, now, skew, alg_values)
     elif fmt == spec.FORMAT_LDP_VC:
         if not isinstance(credential, dict):
             raise MalformedInput("an ldp_vc credential is a JSON object")
@@ -199,7 +203,7 @@ def verify_credential(
             credential.get("proof") if isinstance(credential, dict) else None,
             issuer,
             spec.PURPOSE_ASSERTION,
-            spec.PROOF_TYPES,
+            proof_types,
         )
     verify_credential_proof(credential, fmt)
     return VerifiedCredential(

@@ -82,35 +82,40 @@ class VerifiedPresentation:
         return candidate(self.credential.document, self.format, holder_binding=True)
 
 
-def _presentation_document(
-    presentation: str | dict[str, Any],
-    fmt: str,
-    nonce: str,
-    client_id: str,
-    now: float,
-    skew: float,
-) -> tuple[dict[str, Any], str]:
-    """The presentation's ``vp`` object and holder, its binding to the request checked."""
-    if fmt == spec.FORMAT_JWT_VC_JSON:
-        if not isinstance(presentation, str):
-            raise MalformedInput("a jwt_vc_json presentation is a VP-JWT string")
-        parsed = jws.parse(presentation)
-        claims = parsed.claims()
-        document = claims.get("vp")
-        holder = claims.get("iss")
-        if not isinstance(document, dict) or not isinstance(holder, str):
-            raise MalformedInput("the VP-JWT needs 'iss' and a 'vp' object")
-        holder = require_supported_did(holder, "holder")
-        check_jws_header(parsed, holder, spec.PURPOSE_AUTHENTICATION)
-        if claims.get("nonce") != nonce:
-            raise ClaimMismatch("the VP-JWT's 'nonce' is not the request's nonce")
-        check_audience(claims, client_id)
-        check_times(claims, now, skew=skew)
-        if document.get("holder", holder) != holder:
-            raise ClaimMismatch("'vp.holder' is not the VP-JWT's 'iss'")
-        return document, holder
-    if fmt != spec.FORMAT_LDP_VC:
-        raise MalformedInput(f"{fmt!r} is not a W3C credential format")
+@dataclass(frozen=True)
+class _Expected:
+    """What the verifier's request fixes: the binding and what it accepts."""
+
+    nonce: str
+    client_id: str
+    now: float
+    skew: float
+    proof_types: frozenset[str]
+    alg_values: frozenset[str]
+
+
+def _jwt_presentation(presentation: Any, expected: _Expected) -> tuple[dict[str, Any], str]:
+    """B.1.3.1.5: the VP-JWT's ``vp`` and holder (``iss``); ``nonce`` and ``aud`` checked."""
+    if not isinstance(presentation, str):
+        raise MalformedInput("a jwt_vc_json presentation is a VP-JWT string")
+    parsed = jws.parse(presentation)
+    claims = parsed.claims()
+    document, holder = claims.get("vp"), claims.get("iss")
+    if not isinstance(document, dict) or not isinstance(holder, str):
+        raise MalformedInput("the VP-JWT needs 'iss' and a 'vp' object")
+    holder = require_supported_did(holder, "holder")
+    check_jws_header(parsed, holder, spec.PURPOSE_AUTHENTICATION, expected.alg_values)
+    if claims.get("nonce") != expected.nonce:
+        raise ClaimMismatch("the VP-JWT's 'nonce' is not the request's nonce")
+    check_audience(claims, expected.client_id)
+    check_times(claims, expected.now, skew=expected.skew)
+    if document.get("holder", holder) != holder:
+        raise ClaimMismatch("'vp.holder' is not the VP-JWT's 'iss'")
+    return document, holder
+
+
+def _ldp_presentation(presentation: Any, expected: _Expected) -> tuple[dict[str, Any], str]:
+    """B.1.3.2.5: the VP and its holder; the proof's ``challenge`` and ``domain`` checked."""
     if not isinstance(presentation, dict):
         raise MalformedInput("an ldp_vc presentation is a JSON object")
     holder = presentation.get("holder")
@@ -118,13 +123,14 @@ def _presentation_document(
         raise MalformedInput("the presentation has no 'holder'")
     holder = require_supported_did(holder, "holder")
     proof = check_proof_method(
-        presentation.get("proof"), holder, spec.PURPOSE_AUTHENTICATION, spec.PROOF_TYPES
+        presentation.get("proof"), holder, spec.PURPOSE_AUTHENTICATION, expected.proof_types
     )
-    if proof.get("challenge") != nonce:
+    if proof.get("challenge") != expected.nonce:
         raise ClaimMismatch("the proof's 'challenge' is not the request's nonce")
-    if proof.get("domain") != client_id:
+    if proof.get("domain") != expected.client_id:
         raise ClaimMismatch("the proof's 'domain' is not the Client Identifier")
-    if "created" in proof and parse_datetime(proof["created"], "created") > now + skew:
+    created = proof.get("created")
+    if created is not None and parse_datetime(created, "created") > expected.now + expected.skew:
         raise ClaimMismatch("the proof was created in the future")
     return presentation, holder
 
@@ -138,6 +144,8 @@ def verify_presentation(
     trusted_issuers: Collection[str],
     now: float,
     skew: float = DEFAULT_SKEW,
+    proof_types: frozenset[str] = spec.ACCEPTED_PROOF_TYPES,
+    alg_values: frozenset[str] = spec.JWT_ALGS,
 ) -> VerifiedPresentation:
     """Verify a presentation and its one credential; raise on any failure.
 
@@ -145,10 +153,17 @@ def verify_presentation(
     the signer is the ``holder``, header algorithms), the credential (as
     :func:`~.credential.verify_credential`: issuer trust, dates, proof), that
     the holder is the credential's subject, then the presentation's proof
-    with didkit. Raises ``ClaimMismatch``, ``AlgorithmNotAllowed``,
-    ``UntrustedIssuer``, ``TimeInvalid``, ``InvalidSignature``, ``MalformedInput``.
+    with didkit. ``proof_types`` / ``alg_values`` apply to both. Raises
+    ``ClaimMismatch``, ``AlgorithmNotAllowed``, ``UntrustedIssuer``,
+    ``TimeInvalid``, ``InvalidSignature``, ``MalformedInput``.
     """
-    document, holder = _presentation_document(presentation, fmt, nonce, client_id, now, skew)
+    expected = _Expected(nonce, client_id, now, skew, proof_types, alg_values)
+    if fmt == spec.FORMAT_JWT_VC_JSON:
+        document, holder = _jwt_presentation(presentation, expected)
+    elif fmt == spec.FORMAT_LDP_VC:
+        document, holder = _ldp_presentation(presentation, expected)
+    else:
+        raise MalformedInput(f"{fmt!r} is not a W3C credential format")
     types = document.get("type")
     if not isinstance(types, list) or spec.TYPE_VERIFIABLE_PRESENTATION not in types:
         raise MalformedInput("'type' must include 'VerifiablePresentation'")
@@ -157,7 +172,13 @@ def verify_presentation(
         raise MalformedInput("a presentation carries exactly one credential")
     _credential_kind(credentials[0], fmt)
     verified = verify_credential(
-        credentials[0], fmt, trusted_issuers=trusted_issuers, now=now, skew=skew
+        credentials[0],
+        fmt,
+        trusted_issuers=trusted_issuers,
+        now=now,
+        skew=skew,
+        proof_types=proof_types,
+        alg_values=alg_values,
     )
     if verified.subject != holder:
         raise ClaimMismatch("the presentation's holder is not the credential's subject")

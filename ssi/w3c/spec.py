@@ -23,7 +23,10 @@ __all__ = [
     "STATUS_ENTRY_TYPE",
     "PROOF_ED25519_2020",
     "PROOF_P256_2019",
+    "PROOF_ED25519_2018",
+    "PROOF_JWS_2020",
     "PROOF_TYPES",
+    "ACCEPTED_PROOF_TYPES",
     "JWT_ALGS",
     "SUPPORTED_DID_METHODS",
     "PURPOSE_ASSERTION",
@@ -54,7 +57,13 @@ PROOF_ED25519_2020: Final = "Ed25519Signature2020"
 """The Data Integrity suite for Ed25519 keys (didkit's default would be the 2018 one)."""
 PROOF_P256_2019: Final = "EcdsaSecp256r1Signature2019"
 """The only LDP suite didkit 0.3.3 offers for P-256 keys."""
+PROOF_ED25519_2018: Final = "Ed25519Signature2018"
+"""didkit's default suite for Ed25519 keys: accepted from other issuers and wallets."""
+PROOF_JWS_2020: Final = "JsonWebSignature2020"
 PROOF_TYPES: Final = frozenset({PROOF_ED25519_2020, PROOF_P256_2019})
+"""The suites we sign with."""
+ACCEPTED_PROOF_TYPES: Final = PROOF_TYPES | {PROOF_ED25519_2018, PROOF_JWS_2020}
+"""The suites we verify (all verified by didkit 0.3.3); narrow with ``proof_type_values``."""
 JWT_ALGS: Final = frozenset({"EdDSA", "ES256"})
 """VC-JWT / VP-JWT algorithms issued and accepted (both verify in didkit 0.3.3)."""
 SUPPORTED_DID_METHODS: Final = frozenset({"key", "jwk"})
