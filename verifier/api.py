@@ -14,16 +14,15 @@
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable
-from functools import wraps
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, jsonify, request
 from werkzeug.exceptions import NotFound
 
-from kyc_wallet.web import Store, csrf_exempt
-from ssi.errors import AccessDenied, InvalidClient, InvalidRequest, MalformedInput
+from kyc_wallet.web import Store
+from kyc_wallet.web.auth import api_key_required
+from ssi.errors import AccessDenied, InvalidRequest, MalformedInput
 from ssi.fetch import is_loopback_host
 
 from .openapi import openapi_document
@@ -34,27 +33,6 @@ from .storage import secret_hash
 __all__ = ["bp"]
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _api_key_name() -> str:
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token:
-        raise InvalidClient("send the API key as 'Authorization: Bearer <key>'")
-    digest = secret_hash(token)
-    for entry in current_app.config["API_KEYS"]:
-        name, _, key = str(entry).rpartition(":")
-        if hmac.compare_digest(secret_hash(key), digest):
-            return f"api:{name or 'key'}"
-    raise InvalidClient("unknown API key")
-
-
-def api_key_required(view: F) -> F:
-    @wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        return view(_api_key_name(), *args, **kwargs)
-
-    return csrf_exempt(wrapper)  # type: ignore[return-value]
 
 
 def _redirect_uri(value: object) -> str | None:

@@ -12,10 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 
-from kyc_wallet.web import install_security, load_config, register_error_handlers
+from kyc_wallet.web.factory import new_app, rate_limit
 from ssi.did import Resolver
 from ssi.fetch import Fetcher, FetchPolicy
 from ssi.status_list import StatusChecker
@@ -27,8 +25,6 @@ from .trust import TrustList, load_trust_list
 from .webhooks import Webhooks
 
 __all__ = ["create_app", "DEFAULTS"]
-
-ROOT = Path(__file__).resolve().parent.parent
 
 DEFAULTS: dict[str, Any] = {
     "DATA_DIR": "verifier-data",
@@ -103,12 +99,15 @@ class _Identity:
 
 def create_app(config: Mapping[str, Any] | None = None, *, clock: Any = time.time) -> Flask:
     """Build the verifier app; ``clock`` is injectable so tests can move time."""
-    app = Flask(
+    app = new_app(
         "verifier",
-        template_folder=str(ROOT / "templates"),
-        static_folder=str(ROOT / "kyc_wallet" / "web" / "static"),
+        DEFAULTS,
+        config,
+        "KYCW_VERIFIER",
+        clock,
+        title_setting="VERIFIER_NAME",
+        home_endpoint="pages.index",
     )
-    load_config(app, DEFAULTS, config, "KYCW_VERIFIER")
     data_dir = Path(app.config["DATA_DIR"])
     fetcher = Fetcher(FetchPolicy(allow_http_loopback=bool(app.config["DEV_ALLOW_HTTP_LOOPBACK"])))
     trust = _trust(app, fetcher)
@@ -118,7 +117,6 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Any = time.tim
     identity.get()  # fail at start on a bad key, chain or prefix
     app.extensions.update(
         store=store,
-        clock=clock,
         trust=trust,
         fetcher=fetcher,
         policies={} if policies is None else load_policies(policies),
@@ -130,16 +128,11 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Any = time.tim
         ),
         webhooks=Webhooks(store, fetcher.post, app.config["WEBHOOK_SECRET"] or "", clock),
         identity_source=identity,
-        limiter=Limiter(get_remote_address, app=app, storage_uri=app.config["RATE_LIMIT_STORAGE"]),
     )
 
     @app.before_request
     def _load_identity() -> None:
         app.extensions["identity"] = identity.get()
-
-    app.jinja_env.globals.update(app_title=app.config["VERIFIER_NAME"], home_endpoint="pages.index")
-    install_security(app)
-    register_error_handlers(app)
 
     from .api import bp as api_bp
     from .pages import bp as pages_bp
@@ -147,12 +140,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Any = time.tim
 
     for blueprint in (protocol_bp, pages_bp, api_bp):
         app.register_blueprint(blueprint)
-    limiter = app.extensions["limiter"]
-    for endpoint, setting in (
-        ("protocol.response_endpoint", "RATE_LIMIT_RESPONSE"),
-        ("protocol.get_request", "RATE_LIMIT_REQUEST"),
-        ("protocol.post_request", "RATE_LIMIT_REQUEST"),
-    ):
-        view = app.view_functions[endpoint]
-        app.view_functions[endpoint] = limiter.limit(lambda s=setting: app.config[s])(view)
+    rate_limit(app, "protocol.response_endpoint", "RATE_LIMIT_RESPONSE")
+    rate_limit(app, "protocol.get_request", "RATE_LIMIT_REQUEST")
+    rate_limit(app, "protocol.post_request", "RATE_LIMIT_REQUEST")
     return app

@@ -14,13 +14,13 @@ in the same SQLite transaction. The audit log refuses ``UPDATE`` and
 
 from __future__ import annotations
 
-import hashlib
-import json
 from typing import Any
 
 from sqlite_migrate import Migrations
 
 from kyc_wallet.web import Store
+from kyc_wallet.web.audit import AUDIT_LOG_SQL, audit
+from kyc_wallet.web.auth import secret_hash
 
 __all__ = ["migrations", "open_store", "secret_hash", "audit"]
 
@@ -80,34 +80,11 @@ def m001_initial(db: Any) -> None:
             delivered_at INTEGER,
             last_error TEXT
         );
-        CREATE TABLE audit_log (
-            seq INTEGER PRIMARY KEY AUTOINCREMENT,
-            at INTEGER NOT NULL,
-            actor TEXT NOT NULL,
-            action TEXT NOT NULL,
-            subject TEXT NOT NULL,
-            detail TEXT NOT NULL
-        );
-        CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
-            BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-        CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
-            BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
         CREATE INDEX verifications_status ON verifications(status, expires_at);
         """
+        + AUDIT_LOG_SQL
     )
 
 
 def open_store(path: str) -> Store:
     return Store(path, migrations)
-
-
-def secret_hash(value: str) -> str:
-    return hashlib.sha256(value.encode("utf-8")).hexdigest()
-
-
-def audit(conn: Any, at: int, actor: str, action: str, subject: str, **detail: Any) -> None:
-    """Append one line to the audit log (inside the caller's transaction)."""
-    conn.execute(
-        "INSERT INTO audit_log (at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)",
-        (at, actor, action, subject, json.dumps(detail, sort_keys=True)),
-    )
