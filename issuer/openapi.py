@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from .kyc_claims import INVESTOR_CATEGORIES, KYC_LEVELS, KYC_METHODS, SCREENING_RESULTS
@@ -14,7 +15,32 @@ _ERROR = {
     "properties": {"error": {"type": "string"}, "error_description": {"type": "string"}},
 }
 _COUNTRY = {"type": "string", "pattern": "^[A-Za-z]{2}$"}
-_DATE = {"type": "string", "format": "date"}
+_MONTH_DAY = "(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+_DATE = {
+    "type": "string",
+    "format": "date",
+    "pattern": f"^(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{{2}}|[1-9][0-9]{{3}})-{_MONTH_DAY}$",
+}
+
+
+def _text(max_length: int = 200, required: bool = True) -> dict[str, Any]:
+    """A text that is not blank (KycRecord strips it); optional ones may be empty or null."""
+    if required:
+        return {"type": "string", "maxLength": max_length, "pattern": "\\S"}
+    return {"type": ["string", "null"], "maxLength": max_length, "pattern": "^$|\\S"}
+
+
+def _birthdate(today: dt.date) -> dict[str, Any]:
+    """YYYY-MM-DD from 1900-01-01 to ``today`` (KycRecord's plausibility check)."""
+    years = "|".join(["19[0-9]{2}", *(str(y) for y in range(2000, today.year))])
+    branches = [f"({years})-{_MONTH_DAY}"]
+    if today.month > 1:
+        months = "|".join(f"{m:02d}" for m in range(1, today.month))
+        branches.append(f"{today.year}-({months})-(0[1-9]|[12][0-9]|3[01])")
+    days = "|".join(f"{d:02d}" for d in range(1, today.day + 1))
+    branches.append(f"{today.year}-{today.month:02d}-({days})")
+    pattern = "^(" + "|".join(branches) + ")$"
+    return {"type": "string", "format": "date", "pattern": pattern}
 
 
 def _errors(*codes: int) -> dict[str, Any]:
@@ -27,7 +53,10 @@ def _errors(*codes: int) -> dict[str, Any]:
     }
 
 
-def openapi_document(server_url: str) -> dict[str, Any]:
+def openapi_document(server_url: str, today: dt.date | None = None) -> dict[str, Any]:
+    """The document; ``today`` bounds the birthdate (default: the local date, as
+    KycRecord's check uses)."""
+    today = today or dt.date.today()
     applicant = {
         "type": "object",
         "required": [
@@ -43,21 +72,34 @@ def openapi_document(server_url: str) -> dict[str, Any]:
             "investor_classification",
         ],
         "properties": {
-            "given_name": {"type": "string", "maxLength": 200},
-            "family_name": {"type": "string", "maxLength": 200},
-            "birthdate": _DATE,
-            "nationalities": {"type": "array", "items": _COUNTRY, "minItems": 1, "maxItems": 10},
-            "street_address": {"type": "string"},
-            "locality": {"type": "string"},
-            "postal_code": {"type": "string"},
+            "given_name": _text(),
+            "family_name": _text(),
+            "birthdate": _birthdate(today),
+            "nationalities": {
+                "oneOf": [
+                    {"type": "array", "items": _COUNTRY, "minItems": 1, "maxItems": 10},
+                    {
+                        "type": "string",
+                        "description": "codes separated by commas or spaces (a form's field)",
+                        "pattern": "^[\\s,]*[A-Za-z]{2}([\\s,]+[A-Za-z]{2}){0,9}[\\s,]*$",
+                    },
+                ]
+            },
+            "street_address": _text(required=False),
+            "locality": _text(required=False),
+            "postal_code": _text(20, required=False),
             "country": _COUNTRY,
-            "kyc_level": {"type": "integer", "enum": list(KYC_LEVELS)},
+            "kyc_level": {"enum": [*KYC_LEVELS, *(str(n) for n in KYC_LEVELS)]},
             "kyc_method": {"type": "string", "enum": list(KYC_METHODS)},
             "sanctions_screening_result": {"type": "string", "enum": list(SCREENING_RESULTS)},
             "sanctions_screening_date": _DATE,
             "pep": {"type": "boolean"},
             "investor_classification": {"type": "string", "enum": list(INVESTOR_CATEGORIES)},
-            "investor_jurisdiction": _COUNTRY,
+            "investor_jurisdiction": {
+                "type": ["string", "null"],
+                "description": "defaults to country",
+                "pattern": "^([A-Za-z]{2})?$",
+            },
         },
     }
     credential = {
@@ -118,7 +160,11 @@ def openapi_document(server_url: str) -> dict[str, Any]:
                     "summary": "List issued credentials",
                     "security": security,
                     "parameters": [
-                        {"name": "applicant_id", "in": "query", "schema": {"type": "string"}}
+                        {
+                            "name": "applicant_id",
+                            "in": "query",
+                            "schema": {"type": "string", "minLength": 1},
+                        }
                     ],
                     "responses": {
                         "200": {
@@ -139,7 +185,7 @@ def openapi_document(server_url: str) -> dict[str, Any]:
                                 }
                             },
                         },
-                        **_errors(401),
+                        **_errors(400, 401),
                     },
                 }
             },
