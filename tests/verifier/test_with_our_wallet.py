@@ -1,0 +1,76 @@
+"""The project's own web wallet (wallet/) presents to the verifier over real HTTP,
+by the verifier's ``openid4vp://`` link pasted into it: without and with the address proof (the
+investor picks an account on the consent page), and lands on the verifier's
+``redirect_uri``. Each side only speaks OpenID4VP 1.0 to the other."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.serialization import Encoding
+from flask.testing import FlaskClient
+
+from tests.support import RunningIssuer
+from tests.verifier.conftest import RunningVerifier
+from tests.wallet.test_receive_e2e import create_wallet, make_wallet, receive
+
+IMPORTED_KEY = "0x" + "77" * 32
+
+
+@pytest.fixture
+def investor(
+    tmp_path: Path, issuer: RunningIssuer, verifier: RunningVerifier
+) -> tuple[FlaskClient, str]:
+    roots = tmp_path / "verifier-roots.pem"
+    roots.write_bytes(verifier.ca.public_bytes(Encoding.PEM))
+    app = make_wallet(tmp_path / "wallet", issuer.clock, TRUSTED_X509_ROOTS=str(roots))
+    client = app.test_client()
+    token = create_wallet(client)
+    offer = issuer.create_offer()
+    assert receive(client, token, offer["link"], offer["tx_code"]).status_code == 302
+    added = client.post(
+        "/accounts",
+        data={
+            "action": "import",
+            "private_key": IMPORTED_KEY,
+            "label": "main",
+            "csrf_token": token,
+        },
+    )
+    assert added.status_code == 302
+    return client, token
+
+
+def present(client: FlaskClient, token: str, link: str) -> str:
+    page = client.post("/present", data={"link": link, "csrf_token": token})
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200, text
+    request_id = re.search(r"/present/([^/]+)/consent", text)
+    assert request_id
+    choice = dict(re.findall(r'name="(credential_[^"]+)" value="([^"]+)"', text)[:1])
+    address = re.search(r'<option value="(0x[0-9a-fA-F]{40})"', text)
+    data = {"csrf_token": token, **choice}
+    if address:
+        data["address"] = address.group(1)
+    response = client.post(f"/present/{request_id.group(1)}/consent", data=data)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return response.headers["Location"]
+
+
+@pytest.mark.parametrize("policy", ["kyc", "solar7"])
+def test_our_wallet_presents_to_the_verifier(
+    verifier: RunningVerifier, investor: tuple[FlaskClient, str], policy: str
+) -> None:
+    client, token = investor
+    created = verifier.create(policy)
+    landing = present(client, token, created["link"])
+    assert landing.startswith(f"{verifier.url}/verifications/{created['id']}/done?response_code=")
+    result = verifier.result(created["id"])
+    assert result["status"] == "verified", result
+    assert result["claims"]["kyc_level"] == 2
+    if policy == "solar7":
+        assert result["address"] == "0xAe72A48c1a36bd18Af168541c53037965d26e4A8"  # key 0x77…
+        rows = verifier.app.extensions["store"].all("SELECT address FROM intents")
+        assert [r["address"] for r in rows] == [result["address"]]
