@@ -70,7 +70,7 @@ class RunningVerifier:
             return self.fetch.get(self.url + path, headers=headers, raise_for_status=False)
         return self.fetch.post(self.url + path, json=body, headers=headers, raise_for_status=False)
 
-    def create(self, policy: str = "kyc", **body: Any) -> dict[str, Any]:
+    def create(self, policy: str | None = "kyc", **body: Any) -> dict[str, Any]:
         response = self.api("POST", "/api/v1/verifications", {"policy": policy, **body})
         assert response.status == 201, response.text()
         created: dict[str, Any] = response.json()

@@ -124,7 +124,7 @@ class ForeignWallet:
         self,
         request: AuthorizationRequest,
         *,
-        paths: list[tuple[str, ...]] | None = None,
+        paths: list[tuple[Any, ...]] | None = None,
         audience: str | None = None,
         nonce: str | None = None,
         iat: float | None = None,
