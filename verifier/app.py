@@ -91,7 +91,11 @@ class _Identity:
         if self._cached is None or self._cached[0] != url:
             key_path = Path(config["KEY_PATH"] or Path(config["DATA_DIR"]) / "verifier_key.pem")
             identity = ClientIdentity.load(
-                config["CLIENT_ID_PREFIX"], key_path, config["CERT_CHAIN_PATH"], url
+                config["CLIENT_ID_PREFIX"],
+                key_path,
+                config["CERT_CHAIN_PATH"],
+                url,
+                development=bool(config["DEV_ALLOW_HTTP_LOOPBACK"]),
             )
             self._cached = (url, identity)
         return self._cached[1]

@@ -96,7 +96,13 @@ class ClientIdentity:
 
     @classmethod
     def load(
-        cls, prefix: str | None, key_path: Path, chain_path: str | None, base_url: str
+        cls,
+        prefix: str | None,
+        key_path: Path,
+        chain_path: str | None,
+        base_url: str,
+        *,
+        development: bool = False,
     ) -> ClientIdentity:
         key = load_or_create_key(key_path)
         response_uri = base_url + "/oid4vp/response"
@@ -115,6 +121,8 @@ class ClientIdentity:
         prefix = prefix or (vp.PREFIX_X509_HASH if x5c else vp.PREFIX_DECENTRALIZED_IDENTIFIER)
         if prefix not in PREFIXES:
             raise MalformedInput(f"CLIENT_ID_PREFIX must be one of {PREFIXES}")
+        if prefix == vp.PREFIX_REDIRECT_URI and not development:
+            raise MalformedInput("the redirect_uri client id is for development only (unsigned)")
         if prefix in (vp.PREFIX_X509_HASH, vp.PREFIX_X509_SAN_DNS) and not names:
             raise MalformedInput(f"{prefix} needs CERT_CHAIN_PATH with a dNSName in the leaf")
         return cls(prefix, key, base_url, response_uri, x5c, names)

@@ -99,7 +99,7 @@ def start_verifier(
         ca_key, ca = make_ca("Test Root", now=issuer.clock.now)
         key = Key.generate("ES256")
         (data_dir / "key.pem").write_bytes(key.private_pem())
-        leaf = issue_leaf(ca_key, ca, key, ["127.0.0.1"], now=issuer.clock.now)
+        leaf = issue_leaf(ca_key, ca, key, ["127.0.0.1"], now=issuer.clock.now, days=800)
         (data_dir / "chain.pem").write_bytes(leaf.public_bytes(Encoding.PEM))
         settings = {
             "DATA_DIR": str(data_dir),

@@ -6,15 +6,18 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask, request
 
+from ssi.errors import MalformedInput
 from tests.servers import serve
 from tests.verifier.conftest import VCT, RunningVerifier, StartVerifier
 from tests.verifier.foreign_wallet import ForeignWallet
 from tests.verifier.test_refusals_oid4vp import assert_refused, submit
+from verifier.app import create_app
 from verifier.webhooks import SIGNATURE_HEADER, verify_webhook
 
 
@@ -114,3 +117,20 @@ def test_signed_webhook_on_completion(
     }
     assert verify_webhook("whsec-test", delivery["sig"], delivery["body"], now=verifier.clock.now)
     assert not verify_webhook("other", delivery["sig"], delivery["body"], now=verifier.clock.now)
+
+
+def test_redirect_uri_client_id_needs_the_development_setting(tmp_path: Path) -> None:
+    with pytest.raises(MalformedInput, match="development only"):
+        create_app({"DATA_DIR": str(tmp_path), "CLIENT_ID_PREFIX": "redirect_uri"})
+
+
+def test_x509_client_id_needs_a_certificate_chain(tmp_path: Path) -> None:
+    with pytest.raises(MalformedInput, match="CERT_CHAIN_PATH"):
+        create_app({"DATA_DIR": str(tmp_path), "CLIENT_ID_PREFIX": "x509_hash"})
+
+
+def test_a_bad_policies_file_stops_the_start(tmp_path: Path) -> None:
+    policies = tmp_path / "policies.toml"
+    policies.write_text('[policies.p]\nvct = "v"\nrules = ["kyc_level >>= 2"]\n')
+    with pytest.raises(MalformedInput, match="cannot parse the rule"):
+        create_app({"DATA_DIR": str(tmp_path), "POLICIES_PATH": str(policies)})

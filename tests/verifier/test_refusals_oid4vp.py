@@ -3,10 +3,14 @@ its reason recorded and returned (``reason.code`` names the error class)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from ssi.fetch import FetchResponse
-from tests.verifier.conftest import RunningVerifier, StartVerifier
+from ssi.jose import Key
+from ssi.sdjwt import SD, HeldSDJWT, issue
+from tests.support import RunningIssuer
+from tests.verifier.conftest import VCT, RunningVerifier, StartVerifier
 from tests.verifier.foreign_wallet import ForeignWallet
 
 
@@ -150,3 +154,67 @@ def test_unencrypted_vp_token_where_encryption_was_asked_is_refused(
     assert response.status == 400
     assert "has no 'response'" in response.json()["error_description"]
     assert verifier.result(created["id"])["status"] == "pending"
+
+
+def test_disclosure_dropped_after_key_binding_breaks_sd_hash(
+    verifier: RunningVerifier, wallet: ForeignWallet
+) -> None:
+    created = verifier.create()
+    request = wallet.fetch_request(created["link"]).request
+    parts = wallet.present(request).split("~")
+    tampered = "~".join([parts[0], *parts[2:]])  # one disclosure fewer, same KB-JWT
+    response = wallet.post(request, wallet.form(request, wallet.response(request, tampered)))
+    result = assert_refused(verifier, created, response, "ClaimMismatch")
+    assert "sd_hash" in result["reason"]["description"]
+
+
+def test_issuer_signature_tampered(verifier: RunningVerifier, wallet: ForeignWallet) -> None:
+    created = verifier.create()
+    request = wallet.fetch_request(created["link"]).request
+    presentation = wallet.present(request)
+    issuer_jwt, rest = presentation.split("~", 1)
+    head, payload, signature = issuer_jwt.split(".")
+    flipped = signature[:10] + ("A" if signature[10] != "A" else "B") + signature[11:]
+    tampered = f"{head}.{payload}.{flipped}~{rest}"
+    response = wallet.post(request, wallet.form(request, wallet.response(request, tampered)))
+    assert_refused(verifier, created, response, "InvalidSignature")
+
+
+def test_expired_credential_is_refused(verifier: RunningVerifier, wallet: ForeignWallet) -> None:
+    verifier.clock.now += 366 * 86400  # the issuer's credentials live 365 days
+    created = verifier.create()
+    result = assert_refused(verifier, created, submit(wallet, created["link"]), "TimeInvalid")
+    assert "exp" in result["reason"]["description"]
+
+
+def test_credential_with_another_typ_is_refused(
+    issuer: RunningIssuer, verifier: RunningVerifier, wallet: ForeignWallet
+) -> None:
+    """Signed by the real issuer's key, but typed ``vc+sd-jwt`` (SD-JWT VC §3.2.1)."""
+    key = Key.from_pem((Path(issuer.app.config["DATA_DIR"]) / "issuer_key.pem").read_bytes())
+    claims = {
+        "iss": issuer.url,
+        "vct": VCT,
+        "iat": int(issuer.clock.now),
+        "exp": int(issuer.clock.now) + 86400,
+        SD("kyc_level"): 2,
+    }
+    wallet.credential = issue(
+        claims,
+        key,
+        typ="vc+sd-jwt",
+        cnf={"jwk": wallet.holder.public_jwk()},
+        header={"kid": key.thumbprint()},
+    ).compact()
+    created = verifier.create(policy=None, policy_body={"vct": VCT, "rules": ["kyc_level >= 2"]})
+    request = wallet.fetch_request(created["link"]).request
+    held = HeldSDJWT.receive(wallet.credential, lambda h, p: key.public(), typ="vc+sd-jwt")
+    presentation = held.present(
+        [("kyc_level",)],
+        holder_key=wallet.holder,
+        audience=request.client_id,
+        nonce=request.nonce,
+        iat=int(issuer.clock.now),
+    )
+    response = wallet.post(request, wallet.form(request, wallet.response(request, presentation)))
+    assert_refused(verifier, created, response, "WrongType")
