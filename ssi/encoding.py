@@ -41,8 +41,19 @@ def b64url_encode(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
+_STANDARD = bytes.maketrans(b"-_", b"+/")
+_UNUSED_BITS = {2: 0x0F, 3: 0x03}  # low bits of the last character that must be zero
+_B64_VALUES = {
+    c: i for i, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+}
+
+
 def b64url_decode(text: str | bytes, what: str = "base64url value") -> bytes:
-    """Decode canonical unpadded base64url; refuse anything else."""
+    """Decode canonical unpadded base64url; refuse anything else.
+
+    Canonical: the unused low bits of the last character are zero (RFC 4648
+    §3.5), so a byte string has exactly one accepted encoding.
+    """
     if isinstance(text, bytes):
         try:
             text = text.decode("ascii")
@@ -52,15 +63,16 @@ def b64url_decode(text: str | bytes, what: str = "base64url value") -> bytes:
         raise MalformedInput(f"{what} must be a string")
     if _B64URL.fullmatch(text) is None:
         raise MalformedInput(f"{what} is not unpadded base64url")
-    if len(text) % 4 == 1:
+    rest = len(text) % 4
+    if rest == 1:
         raise MalformedInput(f"{what} has an impossible length")
-    try:
-        data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-    except (binascii.Error, ValueError) as exc:  # pragma: no cover - regex guards
-        raise MalformedInput(f"{what} is not base64url") from exc
-    if b64url_encode(data) != text:
+    if rest and _B64_VALUES[text[-1]] & _UNUSED_BITS[rest]:
         raise MalformedInput(f"{what} is not canonically encoded")
-    return data
+    raw = text.encode("ascii").translate(_STANDARD) + b"=" * (-len(text) % 4)
+    try:
+        return binascii.a2b_base64(raw, strict_mode=True)
+    except binascii.Error as exc:  # pragma: no cover - the checks above guard
+        raise MalformedInput(f"{what} is not base64url") from exc
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -76,6 +88,9 @@ def _no_constant(name: str) -> Any:
     raise MalformedInput(f"JSON constant {name} is not allowed")
 
 
+_DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+
+
 def json_loads(
     data: str | bytes, what: str = "JSON document", max_bytes: int = MAX_JSON_BYTES
 ) -> Any:
@@ -88,11 +103,13 @@ def json_loads(
         except UnicodeDecodeError as exc:
             raise MalformedInput(f"{what} is not UTF-8") from exc
     try:
-        return json.loads(data, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+        return _DECODER.decode(data)
     except RecursionError as exc:
         raise MalformedInput(f"{what} is nested too deeply") from exc
     except json.JSONDecodeError as exc:
         raise MalformedInput(f"{what} is not valid JSON: {exc.msg}") from exc
+    except TypeError as exc:  # pragma: no cover - data is str here
+        raise MalformedInput(f"{what} is not text") from exc
 
 
 def json_loads_object(

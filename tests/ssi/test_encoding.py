@@ -1,0 +1,61 @@
+"""Strict base64url and JSON (``ssi.encoding``): canonical decoding agrees with
+the definition "re-encoding gives the same text", for any input."""
+
+from __future__ import annotations
+
+import base64
+import re
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ssi.encoding import b64url_decode, b64url_encode, json_loads
+from ssi.errors import MalformedInput
+
+ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_=+/ \n"
+
+
+def _by_definition(text: str) -> bytes | None:
+    if re.fullmatch(r"[A-Za-z0-9_-]*", text) is None or len(text) % 4 == 1:
+        return None
+    data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    return data if b64url_encode(data) == text else None
+
+
+@given(st.text(alphabet=ALPHABET, max_size=12))
+def test_decode_accepts_exactly_the_canonical_encodings(text: str) -> None:
+    expected = _by_definition(text)
+    try:
+        got: bytes | None = b64url_decode(text)
+    except MalformedInput:
+        got = None
+    assert got == expected
+
+
+@given(st.binary(max_size=64))
+def test_round_trip(data: bytes) -> None:
+    assert b64url_decode(b64url_encode(data)) == data
+
+
+def test_non_ascii_refused() -> None:
+    try:
+        b64url_decode("QQ\u00e9")
+    except MalformedInput as exc:
+        assert "base64url" in str(exc)
+    else:  # pragma: no cover
+        raise AssertionError("accepted")
+
+
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+        lambda inner: (
+            st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3)
+        ),
+        max_leaves=10,
+    )
+)
+def test_json_round_trip(value: object) -> None:
+    import json
+
+    assert json_loads(json.dumps(value)) == value
