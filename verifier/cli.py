@@ -7,6 +7,7 @@ import argparse
 from kyc_wallet.web.cli import add_server_arguments, server_config
 
 from .app import create_app
+from .maintenance import run_maintenance
 
 __all__ = ["add_arguments", "run"]
 
@@ -16,6 +17,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--url", help="public base URL (default http://HOST:PORT)")
     parser.add_argument("--policies", help="the policies file (TOML or JSON)")
     parser.add_argument("--trust-list", help="the issuers trust list (TOML or JSON)")
+    parser.add_argument(
+        "--maintenance",
+        action="store_true",
+        help="re-check the status behind whitelisting intents, purge expired keys, and exit",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -26,6 +32,15 @@ def run(args: argparse.Namespace) -> int:
     if args.trust_list:
         config["TRUST_LIST_PATH"] = args.trust_list
     app = create_app(config)
+    if args.maintenance:
+        report = run_maintenance(app)
+        print(
+            f"checked {report.checked}, removed {len(report.removed)}, "
+            f"unreachable {len(report.failed)}, purged {report.purged}"
+        )
+        for line in [*report.removed, *report.failed]:
+            print(f"  {line}")
+        return 1 if report.failed else 0
     print(f"verifier: {app.config['VERIFIER_URL']}")
     app.run(host=args.host, port=args.port, threaded=True, use_reloader=False)
     return 0

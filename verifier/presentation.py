@@ -58,6 +58,12 @@ class Accepted:
     whitelisting: VerifiedWhitelisting | None
     kb_jwt_hashes: tuple[str, ...]
 
+    @property
+    def status(self) -> StatusReference | None:
+        """The status reference of the credential the policy was checked on."""
+        status = self.credentials[0].status
+        return None if status is None else StatusReference(status.idx, status.uri)
+
 
 def _kb_jwt_hash(presentation: str) -> str:
     return hashlib.sha256(presentation.rsplit("~", 1)[-1].encode("ascii", "replace")).hexdigest()

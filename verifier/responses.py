@@ -156,12 +156,16 @@ def _record_intent(conn: Any, row: Any, accepted: Accepted, claims: str, now: in
     assert accepted.whitelisting is not None
     entry = accepted.whitelisting.whitelist
     country = accepted.claims.get("address.country")
+    status = accepted.status
     conn.execute(
         "INSERT INTO intents (chain, registry, token, address, country, verification_id,"
-        " record_sha256, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " record_sha256, created_at, updated_at, status_uri, status_idx)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         " ON CONFLICT (chain, registry, address) DO UPDATE SET"
         " verification_id = excluded.verification_id, record_sha256 = excluded.record_sha256,"
-        " country = excluded.country, updated_at = excluded.updated_at",
+        " country = excluded.country, updated_at = excluded.updated_at,"
+        " status_uri = excluded.status_uri, status_idx = excluded.status_idx,"
+        " desired = 'registered', removal_reason = NULL",
         (
             entry.chain_id,
             entry.identity_registry,
@@ -172,6 +176,8 @@ def _record_intent(conn: Any, row: Any, accepted: Accepted, claims: str, now: in
             hashlib.sha256(claims.encode()).hexdigest(),
             now,
             now,
+            None if status is None else status.uri,
+            None if status is None else status.idx,
         ),
     )
 

@@ -86,5 +86,19 @@ def m001_initial(db: Any) -> None:
     )
 
 
+@migrations()
+def m002_intent_status(db: Any) -> None:
+    """The credential's status reference kept with the intent, so that a later
+    revocation turns the intent into a removal (SECURITY.md "Revocation")."""
+    db.executescript(
+        """
+        ALTER TABLE intents ADD COLUMN desired TEXT NOT NULL DEFAULT 'registered';
+        ALTER TABLE intents ADD COLUMN status_uri TEXT;
+        ALTER TABLE intents ADD COLUMN status_idx INTEGER;
+        ALTER TABLE intents ADD COLUMN removal_reason TEXT;
+        """
+    )
+
+
 def open_store(path: str) -> Store:
     return Store(path, migrations)

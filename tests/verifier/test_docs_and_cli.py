@@ -49,6 +49,8 @@ def test_the_cli_is_wired() -> None:
     assert "verifier" in runners
     args = parser.parse_args(["verifier", "--port", "5999", "--policies", "p.toml"])
     assert (args.port, args.policies, args.host) == (5999, "p.toml", "127.0.0.1")
+    for option in ("--policies", "--trust-list", "--maintenance", "--url", "--dev-http-loopback"):
+        assert f"{option}" in DOC, option
 
 
 def test_the_response_endpoint_is_rate_limited(start_verifier: StartVerifier) -> None:
