@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from kyc_wallet.web import Store
 from tests.support import RunningIssuer
 from tests.verifier.conftest import RunningVerifier
 from tests.verifier.foreign_wallet import INVESTOR, ForeignWallet
@@ -17,7 +18,8 @@ from verifier.maintenance import run_maintenance
 
 
 def _intents(verifier: RunningVerifier) -> list[Any]:
-    return verifier.app.extensions["store"].all("SELECT * FROM intents")
+    store: Store = verifier.app.extensions["store"]
+    return store.all("SELECT * FROM intents")
 
 
 def _whitelisted(verifier: RunningVerifier, wallet: ForeignWallet) -> None:
