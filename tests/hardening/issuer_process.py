@@ -1,0 +1,95 @@
+"""The issuer as a real operating-system process (``python -m kyc_wallet.cli
+issuer``) on 127.0.0.1, for the crash-consistency test: started from a TOML
+configuration, SIGKILLed, restarted on the same data folder and port."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tests.hardening.client import IssuerClient
+from tests.support import API_KEY
+
+__all__ = ["IssuerProcess", "free_port", "write_config"]
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def write_config(path: Path) -> Path:
+    """An API key, HTTP on loopback, and rate limits no test reaches."""
+    path.write_text(
+        f'API_KEYS = ["vendor:{API_KEY}"]\n'
+        "DEV_ALLOW_HTTP_LOOPBACK = true\n"
+        'OPERATOR_PASSWORD = "operator-password"\n'
+        'RATE_LIMIT_TOKEN = "100000 per minute"\n'
+        'RATE_LIMIT_NONCE = "100000 per minute"\n'
+    )
+    return path
+
+
+@dataclass
+class IssuerProcess:
+    data_dir: Path
+    config: Path
+    port: int
+    log: Path
+    process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 30.0) -> None:
+        """Start and wait until the metadata answers (bounded by ``timeout``)."""
+        command = [
+            sys.executable,
+            "-m",
+            "kyc_wallet.cli",
+            "issuer",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--data-dir",
+            str(self.data_dir),
+            "--config",
+            str(self.config),
+            "--dev-http-loopback",
+        ]
+        env = {k: v for k, v in os.environ.items() if not k.startswith("KYCW_")}
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+            )
+        client = IssuerClient(self.url, timeout=2.0)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the issuer exited: see {self.log}")
+            try:
+                if client.request("GET", "/.well-known/openid-credential-issuer").status == 200:
+                    return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError(f"the issuer did not answer within {timeout} s: see {self.log}")
+
+    def kill(self) -> None:
+        """SIGKILL: no handler, no flush, no clean shutdown."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+        if self.process is not None:
+            self.process.wait(timeout=10)
+        self.process = None
