@@ -147,4 +147,5 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Any = time.tim
     rate_limit(app, "protocol.response_endpoint", "RATE_LIMIT_RESPONSE")
     rate_limit(app, "protocol.get_request", "RATE_LIMIT_REQUEST")
     rate_limit(app, "protocol.post_request", "RATE_LIMIT_REQUEST")
+    rate_limit(app, "pages.start", "RATE_LIMIT_REQUEST")
     return app

@@ -29,14 +29,14 @@ from flask import (
 from kyc_wallet.web import Store, qr_svg
 from ssi.errors import AccessDenied, InvalidRequest
 
-from .service import create_verification, status_view
+from .service import create_verification, links, load_request, status_view
 from .storage import secret_hash
 
 __all__ = ["bp", "SESSION_HEADER"]
 
 bp = Blueprint("pages", __name__, static_folder="static", static_url_path="/verifier-static")
 SESSION_HEADER = "X-Session-Secret"
-_MAX_SESSION_VERIFICATIONS = 20
+_MAX_SESSION_VERIFICATIONS = 10
 
 
 def _row(tx_id: str) -> Any:
@@ -75,20 +75,19 @@ def start() -> Any:
     mine = dict(session.get("verifications", {}))
     mine[created.id] = created.session_secret
     session["verifications"] = dict(list(mine.items())[-_MAX_SESSION_VERIFICATIONS:])
-    session[f"links:{created.id}"] = [created.link, created.same_device_link]
     return redirect(url_for("pages.verification", tx_id=created.id))
 
 
 @bp.get("/verifications/<tx_id>")
 def verification(tx_id: str) -> Any:
     row = _session_row(tx_id)
-    link, same_device = session.get(f"links:{tx_id}", ["", ""])
+    _, link, same_device = links(tx_id, load_request(row))
     return render_template(
         "verifier/verification.html",
         row=row,
         link=link,
         same_device_link=same_device,
-        qr=qr_svg(link) if link else "",
+        qr=qr_svg(link),
     )
 
 

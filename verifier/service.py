@@ -148,17 +148,23 @@ def create_verification(
             ),
         )
         audit(conn, now, actor, "verification.created", tx_id, policy=policy_name)
+    request_uri, link, same_device_link = links(tx_id, request)
+    return Created(tx_id, request_uri, link, same_device_link, session_secret)
+
+
+def links(tx_id: str, request: AuthorizationRequest) -> tuple[str, str, str]:
+    """``request_uri``, the ``openid4vp://`` link and the same-device wallet link (§5.10);
+    with a ``redirect_uri`` client id the links carry the unsigned request itself."""
+    identity = _identity()
     request_uri = f"{identity.base_url}/oid4vp/request/{tx_id}"
     reference: RequestReference | AuthorizationRequest = request
     if identity.signs_requests:
         reference = RequestReference(identity.client_id, request_uri, vp.REQUEST_URI_METHOD_POST)
-    wallet_base = config["WALLET_URL"].rstrip("/") + "/authorize"
-    return Created(
-        tx_id,
+    wallet_base = current_app.config["WALLET_URL"].rstrip("/") + "/authorize"
+    return (
         request_uri,
         build_request_link(reference),
         build_request_link(reference, wallet_base),
-        session_secret,
     )
 
 
