@@ -96,7 +96,7 @@ def authorize() -> Any:
     """The same-device route: a verifier's button opens this with its request's query."""
     if not request.args:
         return redirect(url_for("present.present_form"))
-    return _consent(request.full_path)
+    return _consent(request.url)
 
 
 @bp.get("/present")

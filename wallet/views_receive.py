@@ -45,7 +45,7 @@ def offer_route() -> Any:
     """The same-device route: the issuer's button opens this with the offer's query."""
     if not request.args:
         return render_template("wallet/receive.html")
-    return _show(request.full_path)
+    return _show(request.url)
 
 
 @bp.get("/receive")

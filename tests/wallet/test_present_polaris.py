@@ -170,6 +170,17 @@ def _choices(page: str) -> dict[str, str]:
     return dict(re.findall(r'name="(credential_[^"]+)" value="([^"]+)"', page)[:1])
 
 
+def test_the_same_device_authorize_route_opens_the_consent_screen(
+    polaris: Polaris, holder: tuple[Flask, FlaskClient, str]
+) -> None:
+    """ARCHITECTURE.md "Links": ``/authorize`` takes the request link's query."""
+    _, client, _ = holder
+    query = polaris.link().split("?", 1)[1]
+    page = client.get(f"/authorize?{query}")
+    assert page.status_code == 200, page.get_data(as_text=True)
+    assert "asks for your KYC credential" in page.get_data(as_text=True)
+
+
 def test_a_second_presentation_uses_a_copy_not_yet_shown(
     polaris: Polaris, holder: tuple[Flask, FlaskClient, str]
 ) -> None:
