@@ -16,13 +16,30 @@ from datetime import datetime
 from typing import Any
 
 from ..did import Resolver
+from ..encoding import json_dumps
 from ..errors import AlgorithmNotAllowed, ClaimMismatch, MalformedInput, TimeInvalid
 from ..jose import jws
 from .signer import require_supported_did
 
-__all__ = ["check_dates", "check_jws_header", "check_proof_method", "parse_datetime"]
+__all__ = [
+    "MAX_LDP_BYTES",
+    "check_ldp_size",
+    "check_dates",
+    "check_jws_header",
+    "check_proof_method",
+    "parse_datetime",
+]
+
+MAX_LDP_BYTES = 64_000
+"""An LDP credential or presentation larger than this never reaches didkit's URDNA2015."""
 
 _RESOLVER = Resolver()  # no fetcher: did:key and did:jwk only, computed offline
+
+
+def check_ldp_size(document: dict[str, Any], what: str) -> None:
+    """Bound the JSON-LD canonicalization didkit will run (its cost grows with the graph)."""
+    if len(json_dumps(document)) > MAX_LDP_BYTES:
+        raise MalformedInput(f"the {what} is larger than {MAX_LDP_BYTES} bytes")
 
 
 def parse_datetime(value: Any, name: str) -> float:

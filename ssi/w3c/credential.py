@@ -30,7 +30,13 @@ from ..errors import ClaimMismatch, MalformedInput, UntrustedIssuer
 from ..jose import DEFAULT_SKEW, check_times, jws
 from ..status_list import StatusReference
 from . import spec
-from .checks import check_dates, check_jws_header, check_proof_method, parse_datetime
+from .checks import (
+    check_dates,
+    check_jws_header,
+    check_ldp_size,
+    check_proof_method,
+    parse_datetime,
+)
 from .context import CONTEXT
 from .proofs import sign_credential, verify_credential_proof
 from .signer import DidSigner, require_supported_did
@@ -183,6 +189,7 @@ def verify_credential(
     elif fmt == spec.FORMAT_LDP_VC:
         if not isinstance(credential, dict):
             raise MalformedInput("an ldp_vc credential is a JSON object")
+        check_ldp_size(credential, "credential")
         document = {k: v for k, v in credential.items() if k != "proof"}
     else:
         raise MalformedInput(f"{fmt!r} is not a W3C credential format")

@@ -31,7 +31,7 @@ from ..dcql import CandidateCredential
 from ..errors import ClaimMismatch, MalformedInput
 from ..jose import DEFAULT_SKEW, check_audience, check_times, jws
 from . import spec
-from .checks import check_jws_header, check_proof_method, parse_datetime
+from .checks import check_jws_header, check_ldp_size, check_proof_method, parse_datetime
 from .credential import VerifiedCredential, verify_credential
 from .dcql_support import candidate
 from .proofs import sign_presentation, verify_presentation_proof
@@ -118,6 +118,7 @@ def _ldp_presentation(presentation: Any, expected: _Expected) -> tuple[dict[str,
     """B.1.3.2.5: the VP and its holder; the proof's ``challenge`` and ``domain`` checked."""
     if not isinstance(presentation, dict):
         raise MalformedInput("an ldp_vc presentation is a JSON object")
+    check_ldp_size(presentation, "presentation")
     holder = presentation.get("holder")
     if not isinstance(holder, str):
         raise MalformedInput("the presentation has no 'holder'")
