@@ -123,16 +123,29 @@ class DidkitRunner:
             raise DidkitTimeout(f"didkit gave no answer within {timeout:g} s") from None
 
     def close(self) -> None:
-        """Stop the loop and its thread (registered with ``atexit``)."""
+        """Cancel what is still running, stop the loop and its thread (also at exit)."""
         with self._lock:
             loop, thread, used = self._loop, self._thread, self._used
             self._loop = self._thread = None
         if loop is not None and thread is not None and self._pid == os.getpid():
+            try:
+                asyncio.run_coroutine_threadsafe(_cancel_pending(), loop).result(1.0)
+            except (FutureTimeout, RuntimeError):
+                pass  # a stuck didkit call: stop the loop anyway
             loop.call_soon_threadsafe(loop.stop)
             thread.join(1.0)
-            loop.close()
+            if not thread.is_alive():
+                loop.close()
         if used:
             time.sleep(_EXIT_GRACE)  # let didkit's tokio threads drop their Python references
+
+
+async def _cancel_pending() -> None:
+    current = asyncio.current_task()
+    pending = [task for task in asyncio.all_tasks() if task is not current]
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)
 
 
 _RUNNER = DidkitRunner()
