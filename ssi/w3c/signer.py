@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ..did import did_jwk_from_key, did_key_from_key, parse_did_url
 from ..errors import UnsupportedDIDMethod
@@ -27,6 +28,7 @@ def did_method(did: str) -> str:
     return bare.split(":", 2)[1]
 
 
+@lru_cache(maxsize=4096)
 def require_supported_did(did: str, role: str) -> str:
     """``did`` (without fragment) if its method is did:key or did:jwk, else raise."""
     method = did_method(did)
