@@ -91,8 +91,10 @@ class Outbox:
         self, chain: str, registry: str, address: str, country: int, claim_data: bytes
     ) -> Intent:
         """Commit the intent that ``address`` be registered (idempotent per address)."""
-        if not 0 < country < 1000:
-            raise OutboxError(f"country {country} is not an ISO 3166-1 numeric code")
+        if not 0 <= country < 1000:
+            raise OutboxError(
+                f"country {country} is not an ISO 3166-1 numeric code (or 0 for none)"
+            )
         if len(claim_data) != 32:
             raise OutboxError("claim data must be a 32-byte hash of the verification record")
         return self._upsert(chain, registry, address, REGISTERED, country, claim_data.hex())
@@ -225,6 +227,10 @@ class Outbox:
             where, args = where + " AND state = ?", [*args, state]
         rows = self.db["transactions"].rows_where(where, args, order_by="nonce, id")
         return [_tx(r) for r in rows]
+
+    def transactions_of(self, intent: Intent) -> list[TxRecord]:
+        """The transactions sent for ``intent``, oldest first."""
+        return [t for t in self.transactions(intent.chain) if intent.id in t.intent_ids]
 
 
 def _checksum(address: str) -> str:

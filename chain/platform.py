@@ -141,9 +141,7 @@ class PlatformChain:
         return self.outbox.intent(self.deployment.caip2, token.identity_registry, address)
 
     def transactions_of(self, intent: Intent) -> list[TxRecord]:
-        return [
-            t for t in self.outbox.transactions(self.deployment.caip2) if intent.id in t.intent_ids
-        ]
+        return self.outbox.transactions_of(intent)
 
     # --- the worker ---------------------------------------------------------------------
 

@@ -18,11 +18,13 @@ from ssi.did import Resolver
 from ssi.fetch import Fetcher, FetchPolicy
 from ssi.status_list import StatusChecker
 
+from .background import Background
 from .identity import ClientIdentity
 from .policies import load_policies, read_file
 from .storage import open_store
 from .trust import TrustList, load_trust_list
 from .webhooks import Webhooks
+from .whitelisting import forward_intents, resolve_token_refs, start_chain
 
 __all__ = ["create_app", "DEFAULTS"]
 
@@ -49,6 +51,12 @@ DEFAULTS: dict[str, Any] = {
     "RATE_LIMIT_RESPONSE": "60 per minute",
     "RATE_LIMIT_REQUEST": "120 per minute",
     "RATE_LIMIT_STORAGE": "memory://",
+    "CHAIN": None,  # "dev": in-process EVM with T-REX; "outbox": forward to OUTBOX_PATH
+    "DEV_TOKENS": [],
+    "OUTBOX_PATH": None,
+    "CHAIN_WORKER_INTERVAL": 1.0,
+    "MONITOR_INTERVAL": 60.0,
+    "OPERATOR_PASSWORD": None,
     "MAX_CONTENT_LENGTH": 1_100_000,
     "JSON_PATH_PREFIXES": ["/api/", "/oid4vp/", "/.well-known/"],
 }
@@ -115,7 +123,9 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Any = time.tim
     data_dir = Path(app.config["DATA_DIR"])
     fetcher = Fetcher(FetchPolicy(allow_http_loopback=bool(app.config["DEV_ALLOW_HTTP_LOOPBACK"])))
     trust = _trust(app, fetcher)
+    platform = start_chain(app)
     policies, _ = _config_data(app, "POLICIES")
+    policies = resolve_token_refs(policies, platform)
     store = open_store(str(data_dir / "verifier.sqlite"))
     identity = _Identity(app)
     identity.get()  # fail at start on a bad key, chain or prefix
@@ -132,7 +142,13 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Any = time.tim
         ),
         webhooks=Webhooks(store, fetcher.post, app.config["WEBHOOK_SECRET"] or "", clock),
         identity_source=identity,
+        chain=platform,
     )
+    background = Background(app)
+    app.extensions["background"] = background
+    with app.app_context():
+        forward_intents()  # what a crash left between the two commits
+    background.start()
 
     @app.before_request
     def _load_identity() -> None:

@@ -38,6 +38,7 @@ from .policies import Policy
 from .presentation import Accepted, check_authorization_response
 from .service import ENC_VALUES, load_request
 from .storage import audit, secret_hash
+from .whitelisting import forward_intents
 
 __all__ = ["Refused", "UnknownTransaction", "TransactionExpired", "WalletError", "receive_response"]
 
@@ -148,7 +149,17 @@ def _verdict(
                 _record_intent(conn, row, accepted, claims or "", now)
         _queue_webhook(conn, row["id"], status, now)
         audit(conn, now, "wallet", f"verification.{status}", row["id"], reason=reason_code)
+    if accepted is not None and accepted.whitelisting is not None:
+        _forward()
     return {"redirect_uri": _redirect(row, code)}
+
+
+def _forward() -> None:
+    """Queue the new intent on the chain outbox now (the worker also retries it)."""
+    try:
+        forward_intents()
+    except SSIError as exc:
+        current_app.logger.warning("intent not forwarded yet: %s", exc.description)
 
 
 def _record_intent(conn: Any, row: Any, accepted: Accepted, claims: str, now: int) -> None:
@@ -157,14 +168,16 @@ def _record_intent(conn: Any, row: Any, accepted: Accepted, claims: str, now: in
     entry = accepted.whitelisting.whitelist
     country = accepted.claims.get("address.country")
     status = accepted.status
+    exp = accepted.credentials[0].claims.get("exp")
     conn.execute(
         "INSERT INTO intents (chain, registry, token, address, country, verification_id,"
-        " record_sha256, created_at, updated_at, status_uri, status_idx)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " record_sha256, created_at, updated_at, status_uri, status_idx, credential_exp)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         " ON CONFLICT (chain, registry, address) DO UPDATE SET"
         " verification_id = excluded.verification_id, record_sha256 = excluded.record_sha256,"
         " country = excluded.country, updated_at = excluded.updated_at,"
         " status_uri = excluded.status_uri, status_idx = excluded.status_idx,"
+        " credential_exp = excluded.credential_exp, version = intents.version + 1,"
         " desired = 'registered', removal_reason = NULL",
         (
             entry.chain_id,
@@ -178,6 +191,7 @@ def _record_intent(conn: Any, row: Any, accepted: Accepted, claims: str, now: in
             now,
             None if status is None else status.uri,
             None if status is None else status.idx,
+            int(exp) if isinstance(exp, int | float) and not isinstance(exp, bool) else None,
         ),
     )
 

@@ -33,6 +33,7 @@ from ssi.oid4vp import spec as vp
 from .identity import ClientIdentity
 from .policies import Policy, TokenTarget
 from .storage import audit, secret_hash
+from .whitelisting import whitelisting_view
 
 __all__ = ["Created", "create_verification", "request_object", "load_request", "status_view"]
 
@@ -205,6 +206,9 @@ def status_view(row: Any, now: int, *, with_claims: bool) -> dict[str, Any]:
         out["address"] = row["address"]
         if with_claims:
             out["claims"] = json.loads(row["claims_json"])
+        whitelisting = whitelisting_view(row["id"])
+        if whitelisting is not None:
+            out["whitelisting"] = whitelisting
     out["policy"] = json.loads(row["policy"])["name"]
     out["created_at"], out["expires_at"] = row["created_at"], row["expires_at"]
     out["completed_at"] = row["completed_at"]

@@ -100,5 +100,19 @@ def m002_intent_status(db: Any) -> None:
     )
 
 
+@migrations()
+def m003_intent_forwarding(db: Any) -> None:
+    """A version per intent, bumped by every change, and the version last
+    forwarded to the chain outbox; and the expiry of the credential behind the
+    intent (the monitor removes the address once it passes)."""
+    db.executescript(
+        """
+        ALTER TABLE intents ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+        ALTER TABLE intents ADD COLUMN forwarded_version INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE intents ADD COLUMN credential_exp INTEGER;
+        """
+    )
+
+
 def open_store(path: str) -> Store:
     return Store(path, migrations)

@@ -20,6 +20,7 @@ entry encrypted, and returns the verifier's ``redirect_uri`` if any.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,7 +32,7 @@ from ssi.address_binding import (
     whitelist_entry,
 )
 from ssi.dcql import CandidateCredential, CredentialMatch, match
-from ssi.errors import AccessDenied, InvalidRequest, SSIError
+from ssi.errors import AccessDenied, CredentialStatusError, InvalidRequest, SSIError
 from ssi.fetch import Fetcher
 from ssi.jose import Key
 from ssi.oid4vp import (
@@ -105,9 +106,30 @@ def _item(found: CredentialMatch) -> VaultItem:
 
 
 class Presenter:
-    def __init__(self, fetcher: Fetcher, trust: WalletTrust) -> None:
+    def __init__(
+        self,
+        fetcher: Fetcher,
+        trust: WalletTrust,
+        status_check: Callable[[dict[str, Any]], None] | None = None,
+    ) -> None:
         self.fetcher = fetcher
         self.trust = trust
+        self.status_check = status_check
+
+    def _usable(self, claims: dict[str, Any], now: float) -> bool:
+        """Not expired, and not known to be revoked or suspended (an unknown
+        status is left to the verifier, which fails closed)."""
+        exp = claims.get("exp")
+        if isinstance(exp, int | float) and exp <= now:
+            return False
+        if self.status_check is not None and "status" in claims:
+            try:
+                self.status_check(claims)
+            except CredentialStatusError:
+                return False
+            except SSIError:
+                return True
+        return True
 
     def _fetch_request_object(self, reference: RequestReference, now: float) -> VerifiedRequest:
         headers = {"Accept": "application/oauth-authz-req+jwt"}
@@ -147,6 +169,8 @@ class Presenter:
         candidates = []
         for item in vault.items(CREDENTIAL_KIND):
             held = _held(item)
+            if not self._usable(held.claims, now):
+                continue
             candidates.append(
                 CandidateCredential(
                     "dc+sd-jwt",
@@ -158,7 +182,13 @@ class Presenter:
             )
         # copies not yet shown to this verifier first (unlinkability), then the newest
         client = verified.client.raw
-        candidates.sort(key=lambda c: (client in c.ref.data.get("shown_to", []), -c.ref.created_at))
+        candidates.sort(
+            key=lambda c: (
+                client in c.ref.data.get("shown_to", []),
+                -float(c.claims.get("iat", 0)),
+                -c.ref.created_at,
+            )
+        )
         result = match(request.dcql_query, candidates)
         if not result.satisfied:
             raise AccessDenied("this wallet holds no credential with what the verifier asks for")

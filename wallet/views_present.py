@@ -18,6 +18,7 @@ from ssi.oid4vp import WalletTrust
 from .accounts import list_accounts
 from .present import HISTORY_KIND, PendingRequest, Presenter
 from .qr_decode import decode_qr
+from .trust import credential_checker
 from .views_credentials import flatten_claims, label_for
 from .views_vault import vault
 
@@ -40,7 +41,11 @@ def _presenter() -> Presenter:
         resolver = Resolver(
             fetcher, allow_http_loopback=bool(app.config["DEV_ALLOW_HTTP_LOOPBACK"])
         )
-        presenter = Presenter(fetcher, WalletTrust(roots, resolver.resolve_key))
+        presenter = Presenter(
+            fetcher,
+            WalletTrust(roots, resolver.resolve_key),
+            status_check=credential_checker().check_status,
+        )
         app.extensions["presenter"] = presenter
     return presenter
 

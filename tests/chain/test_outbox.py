@@ -52,9 +52,16 @@ def test_one_intent_per_chain_registry_address(outbox: Outbox) -> None:
 
 def test_country_outside_iso_numeric_is_refused(outbox: Outbox) -> None:
     with pytest.raises(OutboxError, match="ISO 3166-1"):
-        outbox.whitelist(CHAIN, REGISTRY, Account.create().address, 0, DATA)
+        outbox.whitelist(CHAIN, REGISTRY, Account.create().address, -1, DATA)
     with pytest.raises(OutboxError, match="ISO 3166-1"):
         outbox.whitelist(CHAIN, REGISTRY, Account.create().address, 1000, DATA)
+
+
+def test_country_zero_is_kept_for_a_token_without_country_rules(outbox: Outbox) -> None:
+    """Issue 9: the country code comes from the disclosed address.country; 0 only
+    where the token has no country rules (T-REX stores 0 as "no country")."""
+    intent = outbox.whitelist(CHAIN, REGISTRY, Account.create().address, 0, DATA)
+    assert intent.country == 0
 
 
 def test_claim_data_must_be_a_32_byte_hash(outbox: Outbox) -> None:

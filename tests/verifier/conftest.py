@@ -110,6 +110,9 @@ def start_verifier(
             "POLICIES": POLICIES,
             "TRUST_LIST": {"issuers": {issuer.url: {"mechanisms": ["metadata"]}}},
             "TESTING": True,
+            # the tests tick the chain worker and the monitor by hand (no sleeps)
+            "CHAIN_WORKER_INTERVAL": 0,
+            "MONITOR_INTERVAL": 0,
             **config,
         }
         app = create_app(settings, clock=issuer.clock)

@@ -1,0 +1,196 @@
+"""Whitelisting on chain: the verifier's intents go to the chain outbox; the
+in-process development chain and its worker live in the verifier's process.
+
+The verdict and its intent are committed together in the verifier's
+database; a forwarder then writes each new or changed intent to the chain
+outbox (``chain.Outbox``, its own SQLite file: idempotent per chain, registry
+and address) and marks it forwarded. Forwarding runs after each verdict, on
+every worker tick and at start, so a crash between the two commits only
+delays it. Each change of an intent bumps its version; the forwarder
+records the version it wrote, so no change is lost to a race. The country
+code is the disclosed ``address.country`` as ISO 3166-1 numeric; 0 only for
+a token without country rules (issue 9).
+
+``CHAIN`` selects the setting:
+
+* ``"dev"``: the in-process EVM (py-evm) with T-REX deployed, the demo tokens
+  of ``DEV_TOKENS``, and a worker thread (ARCHITECTURE.md "The chain in each
+  setting"); policies may name their token by symbol (``token = "SP7"``);
+* ``"outbox"``: intents are only forwarded to ``OUTBOX_PATH``, which
+  ``kyc-wallet chain work`` sends to a real node;
+* unset: intents stay in the verifier's database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, current_app
+from iso3166 import countries
+
+from chain.devchain import TokenSpec
+from chain.errors import ChainError
+from chain.outbox import Outbox
+from chain.platform import PlatformChain
+from kyc_wallet.web import Store
+from ssi.errors import MalformedInput
+
+__all__ = [
+    "country_numeric",
+    "forward_intents",
+    "resolve_token_refs",
+    "start_chain",
+    "whitelisting_view",
+]
+
+log = logging.getLogger(__name__)
+
+
+def country_numeric(alpha2: str | None) -> int:
+    """ISO 3166-1 alpha-2 -> numeric; ``None`` -> 0 (no country)."""
+    if alpha2 is None:
+        return 0
+    try:
+        return int(countries.get(alpha2).numeric)
+    except KeyError as exc:
+        raise MalformedInput(f"{alpha2!r} is not an ISO 3166-1 alpha-2 country code") from exc
+
+
+def _token_specs(app: Flask) -> list[TokenSpec]:
+    specs = []
+    for entry in app.config["DEV_TOKENS"]:
+        specs.append(
+            TokenSpec(
+                entry["name"],
+                entry["symbol"],
+                decimals=int(entry.get("decimals", 0)),
+                allowed_countries=[country_numeric(c) for c in entry.get("allowed_countries", [])],
+                restricted_countries=[
+                    country_numeric(c) for c in entry.get("restricted_countries", [])
+                ],
+            )
+        )
+    return specs
+
+
+def start_chain(app: Flask) -> PlatformChain | None:
+    """The development chain for ``CHAIN = "dev"`` (deployed, or redeployed and replayed)."""
+    if app.config["CHAIN"] != "dev":
+        return None
+    platform = PlatformChain.start_dev(Path(app.config["DATA_DIR"]) / "chain", _token_specs(app))
+    if platform.redeployed:
+        log.warning(
+            "the in-process chain started empty: T-REX redeployed at the same addresses "
+            "and the whitelist replayed from the outbox"
+        )
+    return platform
+
+
+def resolve_token_refs(policies: Any, platform: PlatformChain | None) -> Any:
+    """Policies naming their token by symbol get the deployed token's addresses."""
+    if not isinstance(policies, dict) or not isinstance(policies.get("policies"), dict):
+        return policies
+    resolved = {}
+    for name, body in policies["policies"].items():
+        token = body.get("token") if isinstance(body, dict) else None
+        if isinstance(token, str):
+            if platform is None:
+                raise MalformedInput(f"policy {name!r} names token {token!r}: no chain configured")
+            deployed = platform.token(token)
+            body = {
+                **body,
+                "token": {
+                    "chain_id": platform.deployment.caip2,
+                    "identity_registry": deployed.identity_registry,
+                    "token": deployed.token,
+                    "name": deployed.name,
+                },
+            }
+            if deployed.allowed_countries or deployed.restricted_countries:
+                paths = [tuple(p) for p in body.get("claims", [])]
+                rules = " ".join(body.get("rules", []))
+                if ("address", "country") not in paths and "address.country" not in rules:
+                    raise MalformedInput(
+                        f"policy {name!r}: token {token!r} has country rules, so the policy "
+                        "must ask for address.country"
+                    )
+        resolved[name] = body
+    return {**policies, "policies": resolved}
+
+
+def outbox_for() -> Outbox | None:
+    """This thread's outbox connection, or ``None`` when intents stay local."""
+    app = current_app
+    platform: PlatformChain | None = app.extensions.get("chain")
+    if platform is not None:
+        return platform.outbox
+    path = app.config.get("OUTBOX_PATH")
+    if app.config["CHAIN"] != "outbox" or not path:
+        return None
+    local: threading.local = app.extensions.setdefault("outbox_local", threading.local())
+    outbox: Outbox | None = getattr(local, "outbox", None)
+    if outbox is None:
+        outbox = Outbox(path)
+        local.outbox = outbox
+    return outbox
+
+
+def forward_intents() -> int:
+    """Write the new or changed intents to the chain outbox; return how many."""
+    outbox = outbox_for()
+    if outbox is None:
+        return 0
+    store: Store = current_app.extensions["store"]
+    rows = store.all("SELECT * FROM intents WHERE forwarded_version < version")
+    for row in rows:
+        if row["desired"] == "removed":
+            outbox.remove(row["chain"], row["registry"], row["address"])
+        else:
+            outbox.whitelist(
+                row["chain"],
+                row["registry"],
+                row["address"],
+                country_numeric(row["country"]),
+                hashlib.sha256(str(row["record_sha256"]).encode()).digest(),
+            )
+        store.execute(
+            "UPDATE intents SET forwarded_version = ? WHERE id = ? AND forwarded_version < ?",
+            (row["version"], row["id"], row["version"]),
+        )
+    return len(rows)
+
+
+def whitelisting_view(verification_id: str) -> dict[str, Any] | None:
+    """What a verification shows of its whitelisting: the intent, and its transactions."""
+    store: Store = current_app.extensions["store"]
+    row = store.one("SELECT * FROM intents WHERE verification_id = ?", (verification_id,))
+    if row is None:
+        return None
+    view: dict[str, Any] = {
+        "chain": row["chain"],
+        "identity_registry": row["registry"],
+        "token": row["token"],
+        "address": row["address"],
+        "desired": row["desired"],
+        "removal_reason": row["removal_reason"],
+    }
+    outbox = outbox_for()
+    if outbox is None:
+        view["state"] = "recorded"
+        return view
+    try:
+        intent = outbox.intent(row["chain"], row["registry"], row["address"])
+    except ChainError:
+        view["state"] = "queued"
+        return view
+    view["state"] = intent.state
+    view["last_error"] = intent.last_error
+    view["transactions"] = [
+        {"kind": t.kind, "state": t.state, "hash": t.signed.tx_hash}
+        for t in outbox.transactions_of(intent)
+    ]
+    return view
