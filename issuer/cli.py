@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from kyc_wallet.web.cli import add_server_arguments, server_config
+from kyc_wallet.web.signin import operator_password
 
 from .app import create_app
 
@@ -20,8 +21,6 @@ def run(args: argparse.Namespace) -> int:
     config = server_config(args)
     config["ISSUER_URL"] = args.url or f"http://{args.host}:{args.port}"
     app = create_app(config)
-    from .operator import operator_password
-
     with app.app_context():
         print(f"issuer: {app.config['ISSUER_URL']}  (operator password: {operator_password()})")
     app.run(host=args.host, port=args.port, threaded=True, use_reloader=False)

@@ -4,12 +4,8 @@ revoke, suspend or reinstate them, read the audit log."""
 
 from __future__ import annotations
 
-import hmac
 import json
-from collections.abc import Callable
-from functools import wraps
-from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -22,34 +18,17 @@ from flask import (
     url_for,
 )
 
-from kyc_wallet.web import Store
-from kyc_wallet.web.config import persistent_secret
+from kyc_wallet.web import Store, signin
 
 from .kyc_claims import INVESTOR_CATEGORIES, KYC_LEVELS, KYC_METHODS, claim_label
 from .service import STATUS_NAMES, NotFound, create_offer, record_applicant, set_credential_status
 
-__all__ = ["bp", "operator_password"]
+__all__ = ["bp"]
 
 bp = Blueprint("operator", __name__)
-F = TypeVar("F", bound=Callable[..., Any])
 
 
-def operator_password() -> str:
-    """The configured password, or one generated into the data folder (0600)."""
-    configured = current_app.config.get("OPERATOR_PASSWORD")
-    if configured:
-        return str(configured)
-    return persistent_secret(Path(current_app.config["DATA_DIR"]) / "operator_password")
-
-
-def signed_in(view: F) -> F:
-    @wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if not session.get("operator"):
-            return redirect(url_for("operator.login", next=request.path))
-        return view(*args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
+signed_in = signin.signed_in("operator.login")
 
 
 def _store() -> Store:
@@ -65,12 +44,9 @@ def root() -> Any:
 @bp.route("/operator/login", methods=["GET", "POST"])
 def login() -> Any:
     if request.method == "POST":
-        given = request.form.get("password", "")
-        if hmac.compare_digest(given.encode(), operator_password().encode()):
-            session.clear()
-            session["operator"] = True
-            target = request.args.get("next", "")
-            return redirect(target if target.startswith("/operator") else url_for("operator.index"))
+        if signin.password_matches(request.form.get("password", "")):
+            signin.sign_in()
+            return redirect(signin.safe_next("/operator/", url_for("operator.index")))
         flash("Wrong password.", "error")
         return render_template("issuer/login.html"), 401
     return render_template("issuer/login.html")
