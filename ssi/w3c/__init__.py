@@ -4,6 +4,7 @@ https://www.w3.org/TR/vc-data-model/ ; OpenID4VP 1.0 Appendix B.1
 (``jwt_vc_json``, ``ldp_vc``); design in ``docs/specs/w3c-vc.md``.
 
 * :mod:`.predicates`: the KYC predicate credentials (one small VC per group);
+* :mod:`.issuance`: their OpenID4VCI configurations, holder DID, batch issuance;
 * :mod:`.credential`: build, issue (VC-JWT, Data Integrity) and verify;
 * :mod:`.presentation`: the holder's VP over the verifier's nonce and client
   id, and its verification;
@@ -19,6 +20,12 @@ from . import spec
 from .context import CONTEXT, KYC_CONTEXT, expanded_types, kyc_iri
 from .credential import VerifiedCredential, build_credential, issue_credential, verify_credential
 from .dcql_support import candidate, credential_document
+from .issuance import (
+    configuration_id,
+    credential_configurations,
+    holder_did,
+    issue_predicate_credentials,
+)
 from .predicates import PREDICATE_GROUPS, PredicateGroup, predicate_subjects, type_values
 from .presentation import VerifiedPresentation, build_presentation, verify_presentation
 from .runtime import DidkitRunner, DidkitTimeout
@@ -38,6 +45,10 @@ __all__ = [
     "build_credential",
     "build_presentation",
     "candidate",
+    "configuration_id",
+    "credential_configurations",
+    "holder_did",
+    "issue_predicate_credentials",
     "credential_document",
     "expanded_types",
     "issue_credential",
