@@ -155,13 +155,15 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Any = time.tim
         app.extensions["identity"] = identity.get()
 
     from .api import bp as api_bp
+    from .operator import bp as operator_bp
     from .pages import bp as pages_bp
     from .protocol import bp as protocol_bp
 
-    for blueprint in (protocol_bp, pages_bp, api_bp):
+    for blueprint in (protocol_bp, pages_bp, api_bp, operator_bp):
         app.register_blueprint(blueprint)
     rate_limit(app, "protocol.response_endpoint", "RATE_LIMIT_RESPONSE")
     rate_limit(app, "protocol.get_request", "RATE_LIMIT_REQUEST")
     rate_limit(app, "protocol.post_request", "RATE_LIMIT_REQUEST")
     rate_limit(app, "pages.start", "RATE_LIMIT_REQUEST")
+    rate_limit(app, "operator.token_verify", "RATE_LIMIT_REQUEST")
     return app

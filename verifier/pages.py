@@ -32,7 +32,7 @@ from ssi.errors import AccessDenied, InvalidRequest
 from .service import create_verification, links, load_request, status_view
 from .storage import secret_hash
 
-__all__ = ["bp", "SESSION_HEADER"]
+__all__ = ["bp", "SESSION_HEADER", "start_for_policy"]
 
 bp = Blueprint("pages", __name__, static_folder="static", static_url_path="/verifier-static")
 SESSION_HEADER = "X-Session-Secret"
@@ -67,7 +67,11 @@ def index() -> Any:
 
 @bp.post("/start")
 def start() -> Any:
-    name = request.form.get("policy", "")
+    return start_for_policy(request.form.get("policy", ""))
+
+
+def start_for_policy(name: str) -> Any:
+    """Start a verification for this browser session and show its request."""
     policies: dict[str, Any] = current_app.extensions["policies"]
     if name not in policies:
         raise InvalidRequest("unknown policy")

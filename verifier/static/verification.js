@@ -10,6 +10,16 @@
     if (result.reason) {
       document.getElementById("reason").textContent = result.reason.code + ": " + result.reason.description;
     }
+    if (result.whitelisting) {
+      var w = result.whitelisting;
+      var text = "Address " + w.address + " on the token's registry: " + w.state;
+      (w.transactions || []).forEach(function (t) {
+        text += "\n" + t.kind + " " + t.hash + " (" + t.state + ")";
+      });
+      var el = document.getElementById("whitelisting");
+      el.textContent = text;
+      el.setAttribute("data-state", w.state);
+    }
     if (result.claims) {
       document.getElementById("claims").textContent = JSON.stringify(result.claims, null, 2);
     }
@@ -19,7 +29,9 @@
       .then(function (r) { return r.json(); })
       .then(function (result) {
         show(result);
-        if (result.status === "pending") { setTimeout(poll, 1500); }
+        var w = result.whitelisting;
+        var chainPending = result.status === "verified" && w && w.state !== "done" && w.state !== "failed";
+        if (result.status === "pending" || chainPending) { setTimeout(poll, 1500); }
       })
       .catch(function () { setTimeout(poll, 5000); });
   }

@@ -1,0 +1,196 @@
+"""The platform operator's pages (templates/verifier/): verifications,
+whitelisted investors, token holders and balances, mint and transfer of the
+demo token (the in-process chain), and the append-only audit log. And the
+public token page an investor sees: "Verify with your KYC wallet"."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+
+from chain.errors import ChainError
+from chain.platform import PlatformChain
+from kyc_wallet.web import Store, signin
+from ssi.address_binding import checksum_address
+from ssi.errors import InvalidRequest, MalformedInput
+
+from .pages import start_for_policy
+
+__all__ = ["bp"]
+
+bp = Blueprint("operator", __name__)
+
+
+class UnknownToken(InvalidRequest):
+    error = "not_found"
+    status = 404
+
+
+signed_in = signin.signed_in("operator.login")
+
+
+def _store() -> Store:
+    store: Store = current_app.extensions["store"]
+    return store
+
+
+def _chain() -> PlatformChain:
+    platform: PlatformChain | None = current_app.extensions.get("chain")
+    if platform is None:
+        raise InvalidRequest("no chain is configured for this platform (CHAIN)")
+    return platform
+
+
+def _token_policies() -> dict[str, str]:
+    """token address -> the policy that verifies investors for it."""
+    out: dict[str, str] = {}
+    for name, body in current_app.extensions["policies"].items():
+        token = body.get("token")
+        if isinstance(token, dict) and body.get("address_proof"):
+            out.setdefault(str(token["token"]), name)
+    return out
+
+
+# --- the investor's token page ------------------------------------------------------
+
+
+@bp.get("/tokens/<symbol>")
+def token_page(symbol: str) -> Any:
+    platform = _chain()
+    try:
+        token = platform.token(symbol)
+    except ChainError as exc:
+        raise UnknownToken(f"no token {symbol} on this platform") from exc
+    policy_name = _token_policies().get(token.token)
+    policy = current_app.extensions["policies"].get(policy_name) if policy_name else None
+    return render_template(
+        "verifier/token.html",
+        token=token,
+        chain_id=platform.deployment.caip2,
+        policy_name=policy_name,
+        rules=(policy or {}).get("rules", []),
+    )
+
+
+@bp.post("/tokens/<symbol>/verify")
+def token_verify(symbol: str) -> Any:
+    platform = _chain()
+    token = platform.token(symbol)
+    policy_name = _token_policies().get(token.token)
+    if policy_name is None:
+        raise InvalidRequest(f"no policy whitelists investors for {symbol}")
+    return start_for_policy(policy_name)
+
+
+# --- operator sign-in -------------------------------------------------------------------
+
+
+@bp.route("/operator/login", methods=["GET", "POST"])
+def login() -> Any:
+    if request.method == "POST":
+        if signin.password_matches(request.form.get("password", "")):
+            signin.sign_in()
+            return redirect(signin.safe_next("/operator/", url_for("operator.index")))
+        flash("Wrong password.", "error")
+        return render_template("verifier/login.html"), 401
+    return render_template("verifier/login.html")
+
+
+@bp.post("/operator/logout")
+def logout() -> Any:
+    session.clear()
+    return redirect(url_for("operator.login"))
+
+
+# --- operator pages -----------------------------------------------------------------
+
+
+@bp.get("/operator/")
+@signed_in
+def index() -> Any:
+    rows = _store().all(
+        "SELECT id, status, reason_code, address, created_at, completed_at, policy"
+        " FROM verifications ORDER BY created_at DESC, rowid DESC LIMIT 200"
+    )
+    verifications = [{**dict(r), "policy": json.loads(r["policy"])["name"]} for r in rows]
+    return render_template("verifier/operator.html", verifications=verifications)
+
+
+@bp.get("/operator/investors")
+@signed_in
+def investors() -> Any:
+    intents = _store().all("SELECT * FROM intents ORDER BY updated_at DESC")
+    platform: PlatformChain | None = current_app.extensions.get("chain")
+    tokens = []
+    if platform is not None:
+        for token in platform.deployment.tokens:
+            addresses = [platform.treasury] + [
+                r["address"] for r in intents if r["registry"] == token.identity_registry
+            ]
+            tokens.append({"token": token, "holders": platform.holders(token, addresses)})
+    return render_template(
+        "verifier/investors.html",
+        intents=intents,
+        tokens=tokens,
+        treasury=platform.treasury if platform else None,
+        chain_error=platform.last_error if platform else None,
+    )
+
+
+def _amount() -> int:
+    try:
+        amount = int(request.form.get("amount", ""))
+    except ValueError as exc:
+        raise MalformedInput("the amount is a whole number of tokens") from exc
+    if not 0 < amount <= 10**12:
+        raise MalformedInput("the amount must be between 1 and 10^12")
+    return amount
+
+
+@bp.post("/operator/tokens/<symbol>/mint")
+@signed_in
+def mint(symbol: str) -> Any:
+    platform = _chain()
+    token = platform.token(symbol)
+    amount = _amount()
+    try:
+        tx = platform.mint_to_treasury(token, amount)
+    except ChainError as exc:
+        flash(f"Mint refused: {exc.description}", "error")
+    else:
+        flash(f"Minted {amount} {symbol} to the treasury (transaction {tx}).", "success")
+    return redirect(url_for("operator.investors"))
+
+
+@bp.post("/operator/tokens/<symbol>/transfer")
+@signed_in
+def transfer(symbol: str) -> Any:
+    platform = _chain()
+    token = platform.token(symbol)
+    amount = _amount()
+    to = checksum_address(request.form.get("to", ""), "the recipient")
+    try:
+        tx = platform.transfer_from_treasury(token, to, amount)
+    except ChainError as exc:
+        flash(f"Transfer refused by the token: {exc.description}", "error")
+    else:
+        flash(f"Transferred {amount} {symbol} to {to} (transaction {tx}).", "success")
+    return redirect(url_for("operator.investors"))
+
+
+@bp.get("/operator/audit")
+@signed_in
+def audit_log() -> Any:
+    rows = _store().all("SELECT * FROM audit_log ORDER BY seq DESC LIMIT 500")
+    return render_template("verifier/audit.html", rows=rows)
