@@ -115,7 +115,10 @@ class DidkitRunner:
         async def call() -> T:
             return await function(*args)
 
-        future = asyncio.run_coroutine_threadsafe(call(), self._ensure_loop())
+        loop = self._ensure_loop()
+        if threading.current_thread() is self._thread:
+            raise RuntimeError("a didkit call from the runner's own thread would wait forever")
+        future = asyncio.run_coroutine_threadsafe(call(), loop)
         try:
             return future.result(timeout)
         except FutureTimeout:

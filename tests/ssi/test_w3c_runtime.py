@@ -89,6 +89,20 @@ def test_runner_restarts_after_close() -> None:
     runner.close()
 
 
+def test_call_from_the_runner_thread_refused_instead_of_deadlock() -> None:
+    runner = DidkitRunner()
+    jwk = didkit.generate_ed25519_key()
+
+    async def nested() -> str:
+        return runner.run(didkit.key_to_verification_method, "key", jwk)
+
+    try:
+        with pytest.raises(RuntimeError, match="wait forever"):
+            runner.run(nested, timeout=5)
+    finally:
+        runner.close()
+
+
 def test_non_empty_errors_list_raises_invalid_signature() -> None:
     with pytest.raises(InvalidSignature, match="bad: signature error"):
         check_result('{"checks":[],"warnings":[],"errors":["signature error"]}', "bad")
