@@ -103,3 +103,13 @@ def get_verification(actor: str, tx_id: str) -> Any:
         raise AccessDenied("this response_code is not the one of this verification")
     now = int(current_app.extensions["clock"]())
     return jsonify(status_view(row, now, with_claims=True))
+
+
+@bp.post("/monitor")
+@api_key_required
+def run_monitor(actor: str) -> Any:
+    """Continuous compliance on demand: expiry and fresh status of every whitelisted
+    investor; removals are queued on chain (the background monitor does the same
+    every ``MONITOR_INTERVAL``, honouring each list's ``ttl``)."""
+    report = current_app.extensions["background"].tick_monitor(force_refresh=True)
+    return jsonify({"checked": report.checked, "removed": report.removed, "failed": report.failed})

@@ -73,6 +73,41 @@ _STATUS = {
         "created_at": {"type": "integer"},
         "expires_at": {"type": "integer"},
         "completed_at": {"type": ["integer", "null"]},
+        "whitelisting": {
+            "type": "object",
+            "description": "the on-chain whitelisting of the proven address",
+            "properties": {
+                "chain": {"type": "string"},
+                "identity_registry": {"type": "string"},
+                "token": {"type": "string"},
+                "address": {"type": "string"},
+                "desired": {"enum": ["registered", "removed"]},
+                "removal_reason": {"type": ["string", "null"]},
+                "state": {"type": "string"},
+                "last_error": {"type": ["string", "null"]},
+                "transactions": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "kind": {"type": "string"},
+                            "state": {"type": "string"},
+                            "hash": {"type": "string"},
+                        },
+                    },
+                },
+            },
+        },
+    },
+}
+
+_MONITOR = {
+    "type": "object",
+    "required": ["checked", "removed", "failed"],
+    "properties": {
+        "checked": {"type": "integer"},
+        "removed": {"type": "array", "items": {"type": "string"}},
+        "failed": {"type": "array", "items": {"type": "string"}},
     },
 }
 
@@ -99,6 +134,7 @@ def openapi_document(server_url: str) -> dict[str, Any]:
                 "CreateVerification": _CREATE,
                 "Created": _CREATED,
                 "Verification": _STATUS,
+                "MonitorReport": _MONITOR,
             },
         },
         "security": [{"apiKey": []}],
@@ -136,6 +172,18 @@ def openapi_document(server_url: str) -> dict[str, Any]:
                             "content": _json("Verification"),
                         },
                         **_errors(401, 403, 404),
+                    },
+                }
+            },
+            "/api/v1/monitor": {
+                "post": {
+                    "summary": "Re-check every whitelisted investor now (fresh status lists)",
+                    "responses": {
+                        "200": {
+                            "description": "what was checked",
+                            "content": _json("MonitorReport"),
+                        },
+                        **_errors(401),
                     },
                 }
             },

@@ -111,8 +111,8 @@ def test_whitelist_receive_revoke_remove_rewhitelist(
     credential = issuer.api("GET", "/api/v1/credentials").json()["credentials"]
     for entry in credential:
         issuer.api("POST", f"/api/v1/credentials/{entry['id']}/revoke")
-    report = verifier.app.extensions["background"].tick_monitor(force_refresh=True)
-    assert report.removed == [ADDRESS] and report.failed == []
+    report = verifier.api("POST", "/api/v1/monitor").json()
+    assert report["removed"] == [ADDRESS] and report["failed"] == []
     verifier.app.extensions["background"].tick_chain()
     assert not platform.is_verified(ADDRESS, sp7)
     with pytest.raises(TransactionReverted):
