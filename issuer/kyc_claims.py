@@ -39,6 +39,7 @@ KYC_METHODS = ("video_ident", "eid", "in_person", "document_check", "bank_ident"
 INVESTOR_CATEGORIES = ("retail", "professional", "accredited")
 SCREENING_RESULTS = ("clear", "hit")
 _COUNTRY = re.compile(r"[A-Za-z]{2}")  # before upper(): 'ß'.upper() is 'SS'
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # Unicode category Cc
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # fromisoformat also takes 20261123
 
 
@@ -54,6 +55,8 @@ def _text(data: dict[str, Any], name: str, max_len: int = 200, required: bool = 
         return ""
     if not isinstance(value, str) or len(value) > max_len or not value.strip():
         raise InvalidKycRecord(f"{name!r} must be a non-empty text of at most {max_len} characters")
+    if _CONTROL.search(value):
+        raise InvalidKycRecord(f"{name!r} must not hold control characters")
     return value.strip()
 
 

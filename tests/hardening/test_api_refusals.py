@@ -103,3 +103,10 @@ def test_listing_with_an_empty_applicant_filter_is_refused_not_a_list_of_everyon
     """``?applicant_id=`` (a caller's empty variable) answered with every credential."""
     answer = client.request("GET", "/api/v1/credentials?applicant_id=", headers=AUTH)
     _assert_refused(answer, "'applicant_id' must not be empty")
+
+
+def test_name_made_of_control_characters_is_refused(client: IssuerClient) -> None:
+    """'\\x1c' is whitespace to str.strip() but not to JSON Schema's \\S; a name
+    holding control characters is refused outright."""
+    _assert_refused(_offer(client, given_name="\x1c"), "'given_name' must be")
+    _assert_refused(_offer(client, family_name="Muster\x07mann"), "control characters")
