@@ -1,33 +1,37 @@
-"""``kyc-wallet demo``: the issuer and the wallet on 127.0.0.1, with a seeded
-KYC applicant, under one data folder.
+"""``kyc-wallet demo``: the issuer, the wallet and the verifier (with the
+in-process chain and the demo token) on 127.0.0.1, under one data folder.
 
-Each app runs as its own process (they talk only over HTTP, as in
-production). The demo writes each app's configuration into its data folder,
-turns on the development setting for plain HTTP on 127.0.0.1, seeds an
-applicant through the issuer's REST API and prints what to do first. Ctrl-C
-stops everything; a second start resumes with the same data.
-
-The verifier and the on-chain whitelisting join the demo when they are built
-(see the open issues); the demo says so.
+Each app runs as its own process, and they talk only over HTTP, as in
+production. The demo creates its local CA, the issuer's ``x5c`` chain, the
+verifier's ``x509_hash`` client id, trust list and policies, and the wallet's
+trust anchors (``kyc_wallet.demo_setup``), turns on the development setting
+for plain HTTP on 127.0.0.1, seeds a KYC applicant through the issuer's API,
+and prints what to do first. Ctrl-C stops everything; a second start resumes
+with the same data (the in-process chain is redeployed and the whitelist
+replayed, and it says so). ``--walkthrough`` runs the whole journey without a
+browser and exits (``kyc_wallet.walkthrough``).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import secrets
 import signal
+import socket
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from ssi.errors import FetchError
 from ssi.fetch import Fetcher, FetchPolicy
 
-__all__ = ["add_arguments", "run", "DEMO_APPLICANT"]
+from .demo_setup import DemoLayout, prepare
+
+__all__ = ["add_arguments", "run", "DEMO_APPLICANT", "running_demo"]
 
 DEMO_APPLICANT: dict[str, Any] = {
     "given_name": "Erika",
@@ -49,29 +53,30 @@ DEMO_APPLICANT: dict[str, Any] = {
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data-dir", default="demo-data", help="where the demo keeps everything")
+    parser.add_argument("--data-dir", help="where the demo keeps everything (default demo-data)")
     parser.add_argument("--issuer-port", type=int, default=5001)
     parser.add_argument("--wallet-port", type=int, default=5002)
+    parser.add_argument("--verifier-port", type=int, default=5003)
+    parser.add_argument(
+        "--walkthrough",
+        action="store_true",
+        help="run the whole journey without a browser, print each step, and exit "
+        "(in a fresh temporary folder, on free ports, unless told otherwise)",
+    )
     parser.add_argument(
         "--check", action="store_true", help="start, seed, print, then stop (used by the tests)"
     )
 
 
-def _write_toml(path: Path, values: dict[str, Any]) -> None:
-    lines = [f"{key} = {json.dumps(value)}" for key, value in values.items()]
-    path.write_text("\n".join(lines) + "\n")
-
-
-def _secret(path: Path) -> str:
-    if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_urlsafe(24))
-    return path.read_text().strip()
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
 
 
 def _wait(fetcher: Fetcher, url: str, process: subprocess.Popen[bytes], name: str) -> None:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise SystemExit(f"the {name} stopped while starting (exit {process.returncode})")
@@ -80,100 +85,50 @@ def _wait(fetcher: Fetcher, url: str, process: subprocess.Popen[bytes], name: st
             return
         except FetchError:
             time.sleep(0.2)
-    raise SystemExit(f"the {name} did not answer at {url} within 30 s")
+    raise SystemExit(f"the {name} did not answer at {url} within 90 s")
 
 
-def run(args: argparse.Namespace) -> int:
-    data = Path(args.data_dir).resolve()
-    resumed = data.exists()
-    issuer_dir, wallet_dir = data / "issuer", data / "wallet"
-    for folder in (issuer_dir, wallet_dir):
-        folder.mkdir(parents=True, exist_ok=True)
-    issuer_url = f"http://127.0.0.1:{args.issuer_port}"
-    wallet_url = f"http://127.0.0.1:{args.wallet_port}"
-    api_key = _secret(data / "issuer-api-key")
-    _write_toml(
-        issuer_dir / "config.toml",
-        {
-            "ISSUER_URL": issuer_url,
-            "WALLET_URL": wallet_url,
-            "ISSUER_NAME": "Demo KYC Provider",
-            "API_KEYS": [f"demo:{api_key}"],
-            "DEV_ALLOW_HTTP_LOOPBACK": True,
-        },
-    )
-    _write_toml(wallet_dir / "config.toml", {"DEV_ALLOW_HTTP_LOOPBACK": True})
+@contextmanager
+def running_demo(layout: DemoLayout, *, quiet: bool = False) -> Iterator[dict[str, str]]:
+    """Prepare the data folder, start the three apps, yield the API keys, stop them."""
+    keys = prepare(layout)
     command = [sys.executable, "-m", "kyc_wallet.cli"]
-    print(f"kyc-wallet demo: {'resuming with' if resumed else 'creating'} data in {data}")
-    processes = {
-        "issuer": subprocess.Popen(
-            [
-                *command,
-                "issuer",
-                "--port",
-                str(args.issuer_port),
-                "--data-dir",
-                str(issuer_dir),
-                "--config",
-                str(issuer_dir / "config.toml"),
-            ],
-        ),
-        "wallet": subprocess.Popen(
-            [
-                *command,
-                "wallet",
-                "--port",
-                str(args.wallet_port),
-                "--data-dir",
-                str(wallet_dir),
-                "--config",
-                str(wallet_dir / "config.toml"),
-            ],
-        ),
-    }
+    output = subprocess.DEVNULL if quiet else None
+    specs = [
+        ("issuer", layout.issuer_dir, layout.issuer_url, "/.well-known/openid-credential-issuer"),
+        ("wallet", layout.wallet_dir, layout.wallet_url, "/setup"),
+        ("verifier", layout.verifier_dir, layout.verifier_url, "/api/v1/openapi.json"),
+    ]
+    processes: dict[str, subprocess.Popen[bytes]] = {}
     try:
+        for name, folder, url, _probe in specs:
+            port = url.rsplit(":", 1)[1]
+            processes[name] = subprocess.Popen(
+                [
+                    *command,
+                    name,
+                    "--port",
+                    port,
+                    "--data-dir",
+                    str(folder),
+                    "--config",
+                    str(folder / "config.toml"),
+                ],
+                stdout=output,
+                stderr=output,
+            )
         fetcher = Fetcher(FetchPolicy(allow_http_loopback=True, timeout=10))
-        _wait(
-            fetcher,
-            f"{issuer_url}/.well-known/openid-credential-issuer",
-            processes["issuer"],
-            "issuer",
-        )
-        _wait(fetcher, f"{wallet_url}/setup", processes["wallet"], "wallet")
-        offer = fetcher.post(
-            f"{issuer_url}/api/v1/offers",
-            json={"applicant": DEMO_APPLICANT, "reference": "demo-applicant"},
-            headers={"Authorization": f"Bearer {api_key}"},
-        ).json()
-        password = (issuer_dir / "operator_password").read_text().strip()
-        print(
-            f"""
-  Issuer (KYC provider):  {issuer_url}/operator/   password: {password}
-  Wallet (investor):      {wallet_url}/
-
-  First steps:
-   1. Open the wallet and choose a passphrase.
-   2. A KYC applicant (Erika Mustermann) is recorded and approved. Open this link
-      to receive her credential in the wallet:
-        {offer["same_device_link"]}
-      and enter the PIN {offer["tx_code"]}
-   3. In the issuer's operator pages, see the credential and revoke it.
-
-  Coming next: the token platform (verifier) and ERC-3643 whitelisting on a
-  development chain. Ctrl-C stops everything; data stays in {data}.
-""",
-            flush=True,
-        )
-        if args.check:
-            return 0
-        while all(p.poll() is None for p in processes.values()):
+        if not quiet:
+            print(
+                "  starting the issuer, the wallet and the verifier (first start deploys "
+                "T-REX on the in-process chain: a few seconds) …",
+                flush=True,
+            )
+        for name, _folder, url, probe in specs:
+            _wait(fetcher, url + probe, processes[name], name)
+        yield keys
+        while not quiet and all(p.poll() is None for p in processes.values()):
             time.sleep(0.5)
-        stopped = [name for name, p in processes.items() if p.poll() is not None]
-        print(f"kyc-wallet demo: the {', '.join(stopped)} stopped; stopping the rest")
-        return 1
-    except KeyboardInterrupt:
-        print("\nkyc-wallet demo: stopping")
-        return 0
     finally:
         for process in processes.values():
             if process.poll() is None:
@@ -183,3 +138,71 @@ def run(args: argparse.Namespace) -> int:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+def _layout(args: argparse.Namespace, data: Path) -> DemoLayout:
+    ports: list[int] = [args.issuer_port, args.wallet_port, args.verifier_port]
+    if args.walkthrough:
+        ports = [_free_port() for _ in range(3)]
+    return DemoLayout(
+        data,
+        f"http://127.0.0.1:{ports[0]}",
+        f"http://127.0.0.1:{ports[1]}",
+        f"http://127.0.0.1:{ports[2]}",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.walkthrough:
+        from .walkthrough import walkthrough
+
+        with tempfile.TemporaryDirectory(prefix="kyc-wallet-walkthrough-") as tmp:
+            layout = _layout(args, Path(args.data_dir or tmp).resolve())
+            with running_demo(layout, quiet=True) as keys:
+                return walkthrough(layout, keys)
+    data = Path(args.data_dir or "demo-data").resolve()
+    resumed = (data / "verifier" / "chain" / "deployment.json").exists()
+    layout = _layout(args, data)
+    print(f"kyc-wallet demo: {'resuming with' if resumed else 'creating'} data in {data}")
+    if resumed:
+        print(
+            "  the in-process chain starts empty: T-REX is redeployed at the same addresses "
+            "and the whitelist replayed from the outbox"
+        )
+    try:
+        with running_demo(layout, quiet=args.check) as keys:
+            fetcher = Fetcher(FetchPolicy(allow_http_loopback=True, timeout=10))
+            offer = fetcher.post(
+                f"{layout.issuer_url}/api/v1/offers",
+                json={"applicant": DEMO_APPLICANT, "reference": "demo-applicant"},
+                headers={"Authorization": f"Bearer {keys['issuer']}"},
+            ).json()
+            issuer_password = (layout.issuer_dir / "operator_password").read_text().strip()
+            verifier_password = layout.verifier_dir / "operator_password"
+            print(
+                f"""
+  Wallet (investor):        {layout.wallet_url}/
+  Issuer (KYC provider):    {layout.issuer_url}/operator/   password: {issuer_password}
+  Token platform:           {layout.verifier_url}/tokens/SP7
+  Platform operator:        {layout.verifier_url}/operator/   password in {verifier_password}
+
+  First steps:
+   1. Open the wallet and choose a passphrase; under Addresses, create an address.
+   2. A KYC applicant (Erika Mustermann) is recorded and approved. Open this link to
+      receive her credential in the wallet, and enter the PIN {offer["tx_code"]}:
+        {offer["same_device_link"]}
+   3. Open the token page, click "Verify with your KYC wallet", then the same-device
+      button: the wallet shows exactly what it will share and which address will be
+      whitelisted. Approve; the page shows the whitelisting transactions.
+   4. As the platform operator, mint SP7 and transfer some to the investor's address.
+   5. As the KYC provider, revoke the credential: the platform's monitor removes the
+      address (within 30 s plus the status list's ttl, or at once with
+      POST /api/v1/monitor), and a transfer to it fails.
+
+  Ctrl-C stops everything; the data stays in {layout.data}.
+""",
+                flush=True,
+            )
+    except KeyboardInterrupt:
+        print("\nkyc-wallet demo: stopped; the data stays in", layout.data)
+    return 0

@@ -1,6 +1,7 @@
-"""``kyc-wallet demo`` starts the apps as separate processes on 127.0.0.1,
-seeds an applicant, prints what to do, stops cleanly, and resumes with the
-same data on a second start."""
+"""``kyc-wallet demo`` starts the three apps as separate processes on 127.0.0.1
+(the verifier with T-REX on its in-process chain), seeds an applicant,
+prints what to do, stops cleanly, and resumes with the same data (the chain
+redeployed); ``--walkthrough`` runs the whole journey and exits 0."""
 
 from __future__ import annotations
 
@@ -17,40 +18,68 @@ def _free_port() -> int:
         return port
 
 
-def _demo(data: Path, issuer: int, wallet: int) -> subprocess.CompletedProcess[str]:
+def _demo(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "kyc_wallet.cli",
-            "demo",
-            "--check",
-            "--data-dir",
-            str(data),
-            "--issuer-port",
-            str(issuer),
-            "--wallet-port",
-            str(wallet),
-        ],
+        [sys.executable, "-m", "kyc_wallet.cli", "demo", *args],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=240,
     )
 
 
 def test_demo_starts_seeds_prints_and_resumes(tmp_path: Path) -> None:
     data = tmp_path / "demo"
-    issuer, wallet = _free_port(), _free_port()
-    first = _demo(data, issuer, wallet)
-    assert first.returncode == 0, first.stderr
+    ports = [str(_free_port()) for _ in range(3)]
+    args = [
+        "--check",
+        "--data-dir",
+        str(data),
+        "--issuer-port",
+        ports[0],
+        "--wallet-port",
+        ports[1],
+        "--verifier-port",
+        ports[2],
+    ]
+    first = _demo(*args)
+    assert first.returncode == 0, first.stdout + first.stderr
     assert f"creating data in {data}" in first.stdout
-    assert f"http://127.0.0.1:{issuer}/operator/" in first.stdout
-    assert f"http://127.0.0.1:{wallet}/offer?credential_offer_uri=" in first.stdout
-    assert "enter the PIN" in first.stdout
-    for path in ("issuer/issuer.sqlite", "issuer/issuer_key.pem", "wallet/wallet.sqlite"):
+    assert f"http://127.0.0.1:{ports[0]}/operator/" in first.stdout
+    assert f"http://127.0.0.1:{ports[1]}/offer?credential_offer_uri=" in first.stdout
+    assert f"http://127.0.0.1:{ports[2]}/tokens/SP7" in first.stdout
+    for path in (
+        "issuer/issuer.sqlite",
+        "issuer/chain.pem",
+        "wallet/wallet.sqlite",
+        "verifier/verifier.sqlite",
+        "verifier/chain/deployment.json",
+        "ca/ca.pem",
+    ):
         assert (data / path).exists(), path
     key = (data / "issuer/issuer_key.pem").read_bytes()
-    second = _demo(data, issuer, wallet)
-    assert second.returncode == 0, second.stderr
+    deployment = (data / "verifier/chain/deployment.json").read_text()
+    second = _demo(*args)
+    assert second.returncode == 0, second.stdout + second.stderr
     assert f"resuming with data in {data}" in second.stdout
+    assert "T-REX is redeployed at the same addresses" in second.stdout
     assert (data / "issuer/issuer_key.pem").read_bytes() == key
+    assert (data / "verifier/chain/deployment.json").read_text() == deployment
+
+
+def test_walkthrough_runs_the_whole_journey() -> None:
+    result = _demo("--walkthrough")
+    assert result.returncode == 0, result.stdout + result.stderr
+    for step in (
+        "offer created",
+        "credential received",
+        "refused by the token",
+        "request shown in the wallet",
+        "claims disclosed",
+        "presentation verified",
+        "address whitelisted on the token's identity registry: create_identity 0x",
+        "now succeeds (transaction 0x",
+        "revokes the credential",
+        "address removed from the registry",
+        "walkthrough complete",
+    ):
+        assert step in result.stdout, step

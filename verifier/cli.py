@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from kyc_wallet.web.cli import add_server_arguments, server_config
+from kyc_wallet.web.signin import operator_password
 
 from .app import create_app
 from .maintenance import run_maintenance
@@ -41,6 +42,8 @@ def run(args: argparse.Namespace) -> int:
         for line in [*report.removed, *report.failed]:
             print(f"  {line}")
         return 1 if report.failed else 0
-    print(f"verifier: {app.config['VERIFIER_URL']}")
+    with app.app_context():
+        password = operator_password()
+    print(f"verifier: {app.config['VERIFIER_URL']}  (operator password: {password})")
     app.run(host=args.host, port=args.port, threaded=True, use_reloader=False)
     return 0

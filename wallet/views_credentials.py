@@ -17,7 +17,7 @@ from .trust import credential_checker
 from .vault import VaultItem
 from .views_vault import vault
 
-__all__ = ["bp", "flatten_claims"]
+__all__ = ["bp", "flatten_claims", "label_for", "ordered_claims"]
 
 bp = Blueprint("credentials", __name__)
 
@@ -38,6 +38,13 @@ def flatten_claims(
         else:
             rows.append((path, value))
     return rows
+
+
+def ordered_claims(item: VaultItem) -> list[tuple[tuple[str, ...], Any]]:
+    """The credential's leaf claims in the order of its type's claim descriptions."""
+    order = {tuple(path): i for i, (path, _label) in enumerate(item.data.get("claim_labels", []))}
+    leaves = flatten_claims(item.data.get("claims", {}))
+    return sorted(leaves, key=lambda row: order.get(row[0], len(order)))
 
 
 def label_for(item: VaultItem, path: tuple[str, ...]) -> str:
@@ -81,9 +88,7 @@ def detail(item_id: str) -> Any:
         status = str(exc.description)
     except SSIError as exc:
         status = f"unknown: {exc.description}"
-    order = {tuple(path): i for i, (path, _label) in enumerate(item.data.get("claim_labels", []))}
-    leaves = sorted(flatten_claims(claims), key=lambda row: order.get(row[0], len(order)))
-    rows = [(label_for(item, path), value) for path, value in leaves]
+    rows = [(label_for(item, path), value) for path, value in ordered_claims(item)]
     return render_template(
         "wallet/credential.html",
         item=item,

@@ -19,7 +19,7 @@ from .accounts import list_accounts
 from .present import HISTORY_KIND, PendingRequest, Presenter
 from .qr_decode import decode_qr
 from .trust import credential_checker
-from .views_credentials import flatten_claims, label_for
+from .views_credentials import label_for, ordered_claims
 from .views_vault import vault
 
 __all__ = ["bp"]
@@ -65,10 +65,15 @@ def _consent(link: str) -> Any:
     queries = []
     for query_id, matches in pending.matches.items():
         options = []
+        groups: set[str] = set()
         for found in matches:
             item = found.candidate.ref  # type: ignore[attr-defined]
+            group = item.data.get("group", item.id)
+            if group in groups:  # one choice per credential: its best copy comes first
+                continue
+            groups.add(group)
             wanted = {tuple(str(p) for p in path) for path in found.disclose}
-            claims = flatten_claims(item.data.get("claims", {}))
+            claims = ordered_claims(item)
             shown = [
                 (label_for(item, path), value)
                 for path, value in claims
