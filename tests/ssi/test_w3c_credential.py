@@ -20,10 +20,12 @@ from ssi.encoding import b64url_decode, b64url_encode, json_dumps
 from ssi.errors import (
     AlgorithmNotAllowed,
     ClaimMismatch,
+    DuplicateMember,
     HeaderKeyRefused,
     InvalidSignature,
     MalformedInput,
     TimeInvalid,
+    UnsupportedCritical,
     UnsupportedDIDMethod,
     UntrustedIssuer,
 )
@@ -424,3 +426,63 @@ def test_wrong_format_shape_refused(issuer: DidSigner, holder: DidSigner) -> Non
     credential = issue_credential(age_document(issuer, holder), issuer, FORMAT_LDP_VC)
     with pytest.raises(MalformedInput, match="compact JWT"):
         verify(credential, FORMAT_JWT_VC_JSON, issuer)
+
+
+# --- SECURITY.md, JOSE ----------------------------------------------------------------
+
+
+def p256_token(holder: DidSigner) -> tuple[DidSigner, str]:
+    issuer = DidSigner.from_key(Key.generate("ES256"), "jwk")
+    token = issue_credential(age_document(issuer, holder), issuer, FORMAT_JWT_VC_JSON)
+    assert isinstance(token, str)
+    return issuer, token
+
+
+def test_es256_zero_signature_refused(holder: DidSigner) -> None:
+    """r = s = 0 (CVE-2022-21449 class): didkit must not accept it."""
+    issuer, token = p256_token(holder)
+    header, payload, _signature = token.split(".")
+    forged = f"{header}.{payload}.{b64url_encode(bytes(64))}"
+    with pytest.raises(InvalidSignature, match="does not verify"):
+        verify(forged, FORMAT_JWT_VC_JSON, issuer)
+
+
+def test_es256_truncated_signature_refused(holder: DidSigner) -> None:
+    issuer, token = p256_token(holder)
+    header, payload, signature = token.split(".")
+    forged = f"{header}.{payload}.{b64url_encode(b64url_decode(signature)[:63])}"
+    with pytest.raises(InvalidSignature, match="does not verify"):
+        verify(forged, FORMAT_JWT_VC_JSON, issuer)
+
+
+def test_jwt_credential_duplicate_member_refused(issuer: DidSigner, holder: DidSigner) -> None:
+    """A duplicate member name is refused by our parser before didkit reads the payload."""
+    token = issue_credential(age_document(issuer, holder), issuer, FORMAT_JWT_VC_JSON)
+    assert isinstance(token, str)
+    header, payload, signature = token.split(".")
+    text = b64url_decode(payload).decode()
+    doubled = text.replace('"iss":', f'"iss":"{holder.did}","iss":', 1)
+    forged = f"{header}.{b64url_encode(doubled.encode())}.{signature}"
+    with pytest.raises(DuplicateMember):
+        verify(forged, FORMAT_JWT_VC_JSON, issuer)
+
+
+@pytest.mark.parametrize(
+    ("extra", "error"),
+    [
+        ({"jwk": {"kty": "OKP"}}, HeaderKeyRefused),
+        ({"jku": "https://a.example/k"}, HeaderKeyRefused),
+        ({"crit": ["b64"]}, UnsupportedCritical),
+    ],
+    ids=["jwk", "jku", "crit"],
+)
+def test_jwt_credential_header_keys_and_crit_refused(
+    extra: dict[str, Any], error: type[Exception], issuer: DidSigner, holder: DidSigner
+) -> None:
+    token = issue_credential(age_document(issuer, holder), issuer, FORMAT_JWT_VC_JSON)
+    assert isinstance(token, str)
+    header, payload, signature = token.split(".")
+    changed = json.loads(b64url_decode(header)) | extra
+    forged = f"{b64url_encode(json_dumps(changed).encode())}.{payload}.{signature}"
+    with pytest.raises(error):
+        verify(forged, FORMAT_JWT_VC_JSON, issuer)

@@ -19,6 +19,7 @@ from ssi.encoding import b64url_decode, b64url_encode, json_dumps
 from ssi.errors import (
     AlgorithmNotAllowed,
     ClaimMismatch,
+    HeaderKeyRefused,
     InvalidSignature,
     MalformedInput,
     TimeInvalid,
@@ -291,3 +292,29 @@ def test_ldp_credential_in_vp_jwt_refused(issuer: DidSigner, holder: DidSigner) 
     credential = credential_for(issuer, holder, FORMAT_LDP_VC)
     with pytest.raises(MalformedInput, match="carries str credentials"):
         build_presentation(credential, holder, FORMAT_JWT_VC_JSON, nonce=NONCE, client_id=CLIENT_ID)
+
+
+def test_vp_jwt_audience_array_with_extra_entry_refused(
+    issuer: DidSigner, holder: DidSigner
+) -> None:
+    """SECURITY.md: an 'aud' array with extra entries is not our audience."""
+    token = present(issuer, holder, FORMAT_JWT_VC_JSON)
+    header, payload, signature = token.split(".")
+    claims = json.loads(b64url_decode(payload))
+    claims["aud"] = [CLIENT_ID, "x509_san_dns:other.example"]
+    forged = f"{header}.{b64url_encode(json_dumps(claims).encode())}.{signature}"
+    with pytest.raises(ClaimMismatch, match="'aud'"):
+        verify(forged, FORMAT_JWT_VC_JSON, issuer)
+
+
+def test_vp_jwt_signed_with_a_key_of_another_did_refused(
+    issuer: DidSigner, holder: DidSigner
+) -> None:
+    """The VP-JWT's kid must name an authentication key of its 'iss' (the holder)."""
+    other = DidSigner.from_key(Key.generate("EdDSA"))
+    token = present(issuer, holder, FORMAT_JWT_VC_JSON)
+    header, payload, signature = token.split(".")
+    changed = json.loads(b64url_decode(header)) | {"kid": other.verification_method}
+    forged = f"{b64url_encode(json_dumps(changed).encode())}.{payload}.{signature}"
+    with pytest.raises(HeaderKeyRefused, match="kid names a key of"):
+        verify(forged, FORMAT_JWT_VC_JSON, issuer)
