@@ -19,7 +19,7 @@ goes through didkit, which would fetch it on its own.
 from . import spec
 from .context import CONTEXT, KYC_CONTEXT, expanded_types, kyc_iri
 from .credential import VerifiedCredential, build_credential, issue_credential, verify_credential
-from .dcql_support import candidate, credential_document
+from .dcql_support import candidate, credential_document, credential_query, vp_formats_supported
 from .issuance import (
     configuration_id,
     credential_configurations,
@@ -50,6 +50,7 @@ __all__ = [
     "holder_did",
     "issue_predicate_credentials",
     "credential_document",
+    "credential_query",
     "expanded_types",
     "issue_credential",
     "kyc_iri",
@@ -60,4 +61,5 @@ __all__ = [
     "type_values",
     "verify_credential",
     "verify_presentation",
+    "vp_formats_supported",
 ]

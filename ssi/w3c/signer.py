@@ -60,6 +60,14 @@ class DidSigner:
             return cls(key, did, f"{did}#0")
         raise UnsupportedDIDMethod(f"did:{method} is not a method for W3C signers here")
 
+    @classmethod
+    def for_did(cls, key: Key, did: str) -> DidSigner:
+        """The signer for a held credential's subject ``did`` (did:key or did:jwk of ``key``)."""
+        signer = cls.from_key(key, did_method(require_supported_did(did, "holder")))
+        if signer.did != did:
+            raise ValueError("the key is not the key of this DID")
+        return signer
+
     @property
     def proof_type(self) -> str:
         """The Data Integrity suite for ``ldp_vc``: Ed25519Signature2020 or the P-256 2019 one."""

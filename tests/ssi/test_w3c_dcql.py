@@ -22,11 +22,13 @@ from ssi.w3c import (
     build_presentation,
     candidate,
     credential_document,
+    credential_query,
     expanded_types,
     issue_credential,
     predicate_subjects,
     type_values,
     verify_presentation,
+    vp_formats_supported,
 )
 from ssi.w3c.spec import FORMAT_JWT_VC_JSON, FORMAT_LDP_VC, FORMATS
 
@@ -213,3 +215,44 @@ def test_expanded_types_refuses_a_context_it_would_have_to_fetch() -> None:
 def test_type_values_of_an_unknown_group_refused() -> None:
     with pytest.raises(KeyError):
         type_values("PassportCredential")
+
+
+def test_credential_query_helper_matches_and_constrains(
+    issuer: DidSigner, holder: DidSigner
+) -> None:
+    candidates = [
+        candidate(credential_document(c, FORMAT_LDP_VC), FORMAT_LDP_VC, holder_binding=True)
+        for c in held(issuer, holder, FORMAT_LDP_VC)
+    ]
+    data = credential_query("age", "KycAgeCredential", FORMAT_LDP_VC, values={"over18": [True]})
+    assert data["claims"] == [{"path": ["credentialSubject", "over18"], "values": [True]}]
+    assert match(DcqlQuery.from_dict({"credentials": [data]}), candidates).satisfied
+    older = credential_query("age", "KycAgeCredential", FORMAT_LDP_VC, values={"over21": [True]})
+    assert not match(DcqlQuery.from_dict({"credentials": [older]}), candidates).satisfied
+
+
+def test_credential_query_unknown_member_refused() -> None:
+    with pytest.raises(MalformedInput, match="no members"):
+        credential_query(
+            "age", "KycAgeCredential", FORMAT_LDP_VC, values={"birthdate": ["1990-01-01"]}
+        )
+
+
+def test_vp_formats_supported_names_what_we_verify() -> None:
+    assert vp_formats_supported() == {
+        "jwt_vc_json": {"alg_values": ["ES256", "EdDSA"]},
+        "ldp_vc": {
+            "proof_type_values": [
+                "EcdsaSecp256r1Signature2019",
+                "Ed25519Signature2018",
+                "Ed25519Signature2020",
+                "JsonWebSignature2020",
+            ]
+        },
+    }
+
+
+def test_signer_for_a_held_credential_subject(holder: DidSigner) -> None:
+    assert DidSigner.for_did(holder.key, holder.did) == holder
+    with pytest.raises(ValueError, match="not the key of this DID"):
+        DidSigner.for_did(Key.generate("ES256"), holder.did)
