@@ -36,6 +36,8 @@ def new_app(
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "kyc_wallet" / "web" / "static"),
     )
+    # cookies are per host, not per port: three apps on 127.0.0.1 need three names
+    app.config["SESSION_COOKIE_NAME"] = f"kycw_{name}_session"
     load_config(app, defaults, config, prefix)
     app.extensions["clock"] = clock
     app.extensions["limiter"] = Limiter(

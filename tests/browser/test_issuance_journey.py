@@ -39,10 +39,13 @@ def apps(tmp_path: Path) -> Iterator[tuple[str, str]]:
         yield issuer_url_, wallet_url
 
 
-def operator_approves(page: Page, issuer: str, steps: Steps) -> dict[str, Any]:
+def operator_approves(
+    page: Page, issuer: str, steps: Steps, *, signed_in: bool = False
+) -> dict[str, Any]:
     page.goto(f"{issuer}/operator/")
-    page.fill("#password", "operator-password")
-    page.click("button[type=submit]")
+    if not signed_in:
+        page.fill("#password", "operator-password")
+        page.click("button[type=submit]")
     expect(page.locator("h1")).to_have_text("Applicants")
     page.click("text=Record a KYC result >> nth=1")
     values = {

@@ -1,0 +1,163 @@
+"""The whole journey in headless Chromium, as people would (issue 11): the
+operator approves the applicant at the issuer; the investor creates a wallet,
+receives the credential, creates an address; opens the platform's token page,
+follows the same-device link, sees the consent screen listing exactly the
+requested claims and the address to whitelist, approves; the platform page
+turns to verified with the whitelisting transactions; the KYC provider
+revokes; the platform removes the address. And the cross-device variant: the
+QR code on the platform page, decoded from a screenshot, handed to the wallet."""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from kyc_wallet.demo import running_demo
+from kyc_wallet.demo_setup import DemoLayout
+from tests.browser.conftest import Steps
+from tests.browser.test_issuance_journey import investor_creates_wallet, operator_approves
+from wallet.qr_decode import decode_qr
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Iterator[tuple[DemoLayout, dict[str, str]]]:
+    """The three apps as the demo runs them: separate processes, real HTTP."""
+    ports = [_free_port() for _ in range(3)]
+    layout = DemoLayout(tmp_path / "demo", *(f"http://127.0.0.1:{p}" for p in ports))
+    with running_demo(layout, quiet=True) as keys:
+        yield layout, keys
+
+
+def _signin(page: Page, url: str, password: str) -> None:
+    page.goto(url)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+
+
+def _receive_credential(operator: Page, investor: Page, layout: DemoLayout, steps: Steps) -> None:
+    password = (layout.issuer_dir / "operator_password").read_text().strip()
+    _signin(operator, f"{layout.issuer_url}/operator/login", password)
+    offer = _approve(operator, layout.issuer_url, steps)
+    investor_creates_wallet(investor, layout.wallet_url, steps)
+    investor.goto(offer["same_device"])
+    investor.fill("#pin", offer["pin"])
+    investor.click("text=Accept and store in my wallet")
+    expect(investor.locator("[data-testid=status]")).to_have_text("valid")
+    investor.click("text=Addresses")
+    investor.click("text=Create a new address")
+    expect(investor.locator("main")).to_contain_text("added")
+    steps.shot(investor, "wallet-address")
+
+
+def _approve(operator: Page, issuer_url: str, steps: Steps) -> dict[str, Any]:
+    return operator_approves(operator, issuer_url, steps, signed_in=True)
+
+
+def _consent_and_wait(investor: Page, platform: Page, steps: Steps) -> None:
+    expect(investor.locator("h1").first).to_contain_text("asks for your KYC credential")
+    disclosed = investor.locator("[data-testid=disclosed]").inner_text()
+    for claim in (
+        "18 or older",
+        "KYC level",
+        "Sanctions",
+        "Country of residence",
+        "Investor classification",
+    ):
+        assert claim in disclosed, claim
+    for hidden in ("Date of birth", "Given name", "Family name", "Street"):
+        assert hidden not in disclosed, hidden
+    expect(investor.locator("main")).to_contain_text("What happens on chain")
+    expect(investor.locator("main")).to_contain_text("Solar Plant 7 Revenue Token")
+    steps.shot(investor, "wallet-consent")
+    investor.click("button:has-text('Share')")
+    steps.shot(investor, "wallet-after-share")
+    expect(platform.locator("#status")).to_have_text("verified", timeout=20_000)
+    expect(platform.locator("#whitelisting")).to_have_attribute(
+        "data-state", "done", timeout=30_000
+    )
+    expect(platform.locator("#whitelisting")).to_contain_text("register 0x")
+    steps.shot(platform, "platform-verified")
+
+
+def _revoke_and_check_removed(
+    operator: Page, layout: DemoLayout, keys: dict[str, str], steps: Steps
+) -> None:
+    operator.goto(f"{layout.issuer_url}/operator/credentials")
+    while operator.locator("button:has-text('Revoke')").count():
+        operator.click("button:has-text('Revoke') >> nth=0")
+    steps.shot(operator, "issuer-revoked")
+    platform_operator = operator.context.browser.new_context().new_page()  # type: ignore[union-attr]
+    password = (layout.verifier_dir / "operator_password").read_text().strip()
+    _signin(platform_operator, f"{layout.verifier_url}/operator/login", password)
+    # the platform's monitor runs on demand through the API (in the background every 30 s)
+    response = platform_operator.request.post(
+        f"{layout.verifier_url}/api/v1/monitor",
+        headers={"Authorization": f"Bearer {keys['verifier']}"},
+    )
+    assert response.ok and len(response.json()["removed"]) == 1
+    deadline = time.monotonic() + 30
+    while True:
+        platform_operator.goto(f"{layout.verifier_url}/operator/investors")
+        page = platform_operator.locator("main").inner_text()
+        if "CredentialRevoked" in page and "\tno" in page.split("holders", 1)[1]:
+            break
+        assert time.monotonic() < deadline, page
+        time.sleep(0.5)
+    steps.shot(platform_operator, "platform-removed")
+
+
+def test_same_device_journey(
+    browser: Browser, demo: tuple[DemoLayout, dict[str, str]], steps: Steps
+) -> None:
+    layout, keys = demo
+    operator = browser.new_context().new_page()
+    investor_context = browser.new_context()
+    investor = investor_context.new_page()
+    _receive_credential(operator, investor, layout, steps)
+
+    # the investor opens the token page in the same browser and uses the same-device button
+    investor.goto(f"{layout.verifier_url}/tokens/SP7")
+    expect(investor.locator("h1")).to_contain_text("Solar Plant 7 Revenue Token")
+    steps.shot(investor, "token-page")
+    investor.click("[data-testid=verify]")
+    expect(investor.locator("h1")).to_have_text("Present your KYC credential")
+    platform_url = investor.url
+    investor.click("[data-testid=same-device]")
+    platform = investor_context.new_page()
+    platform.goto(platform_url)
+    _consent_and_wait(investor, platform, steps)
+    _revoke_and_check_removed(operator, layout, keys, steps)
+
+
+def test_cross_device_journey_with_the_qr_code(
+    browser: Browser, demo: tuple[DemoLayout, dict[str, str]], steps: Steps, tmp_path: Path
+) -> None:
+    layout, _keys = demo
+    operator = browser.new_context().new_page()
+    investor = browser.new_context().new_page()
+    _receive_credential(operator, investor, layout, steps)
+    # another device shows the platform page; its QR code is photographed
+    screen = browser.new_context().new_page()
+    screen.goto(f"{layout.verifier_url}/tokens/SP7")
+    screen.click("[data-testid=verify]")
+    shot = tmp_path / "qr.png"
+    screen.locator(".qr").screenshot(path=str(shot))
+    link = decode_qr(shot.read_bytes())
+    assert link.startswith("openid4vp://?client_id=x509_hash%3A")
+    investor.click("text=Share")
+    investor.fill("#link", link)
+    investor.click("text=Continue")
+    _consent_and_wait(investor, screen, steps)
