@@ -15,8 +15,7 @@ Verifier (a credential alone; in a presentation see :mod:`.presentation`)::
 
 :func:`verify_credential`: structure, issuer trust and dates are checked
 here (didkit ignores LDP dates); the proof by didkit. A VC-JWT is decoded per
-VC DM 1.1 §6.3.1: ``iss``/``sub``/``jti``/``nbf``/``exp`` must agree with
-``issuer``/``credentialSubject.id``/``id``/``issuanceDate``/``expirationDate``.
+VC DM 1.1 §6.3.1 (:func:`_decode_jwt`).
 """
 
 from __future__ import annotations
@@ -28,6 +27,7 @@ from typing import Any
 
 from ..errors import ClaimMismatch, MalformedInput, UntrustedIssuer
 from ..jose import DEFAULT_SKEW, check_times, jws
+from ..jose.jwt import numeric_date
 from ..status_list import StatusReference
 from . import spec
 from .checks import (
@@ -45,8 +45,12 @@ from .status import parse_status_entry, status_entry
 __all__ = ["VerifiedCredential", "build_credential", "issue_credential", "verify_credential"]
 
 
-def _date(seconds: int) -> str:
-    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+def _date(seconds: float) -> str:
+    """An XML Schema dateTime in UTC, with a fraction only when there is one."""
+    moment = datetime.fromtimestamp(seconds, UTC)
+    if seconds == int(seconds):
+        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.isoformat().replace("+00:00", "Z")
 
 
 def build_credential(
@@ -131,32 +135,45 @@ def _agree(claims: dict[str, Any], name: str, value: Any, what: str) -> None:
         raise ClaimMismatch(f"the VC-JWT's {name!r} is not the credential's {what}")
 
 
+def _from_jwt_claims(claims: dict[str, Any], vc: dict[str, Any]) -> dict[str, Any]:
+    """VC DM 1.1 §6.3.1 decoding: members left out of ``vc`` come from the JWT claims."""
+    credential = dict(vc)
+    if isinstance(claims.get("iss"), str):
+        credential.setdefault("issuer", claims["iss"])
+    if isinstance(claims.get("jti"), str):
+        credential.setdefault("id", claims["jti"])
+    subject = credential.get("credentialSubject")
+    if isinstance(subject, dict) and "id" not in subject and isinstance(claims.get("sub"), str):
+        credential["credentialSubject"] = {"id": claims["sub"], **subject}
+    for name, member in (("nbf", "issuanceDate"), ("exp", "expirationDate")):
+        seconds = numeric_date(claims, name, required=False)
+        if seconds is not None and member not in credential:
+            credential[member] = _date(seconds)
+    return credential
+
+
 def _decode_jwt(token: str, now: float, skew: float, alg_values: frozenset[str]) -> dict[str, Any]:
-    """VC DM 1.1 §6.3.1: the ``vc`` of a VC-JWT, its registered claims checked."""
+    """VC DM 1.1 §6.3.1: the credential of a VC-JWT, its registered claims checked.
+
+    ``iss``/``sub``/``jti``/``nbf``/``exp`` stand for ``issuer``,
+    ``credentialSubject.id``, ``id``, ``issuanceDate``, ``expirationDate``
+    where ``vc`` leaves those out (as other issuers do), and must agree with
+    them where it does not (as didkit writes both).
+    """
     parsed = jws.parse(token)
     claims = parsed.claims()
-    credential = claims.get("vc")
-    if not isinstance(credential, dict):
+    vc = claims.get("vc")
+    if not isinstance(vc, dict):
         raise MalformedInput("the VC-JWT has no 'vc' object")
+    credential = _from_jwt_claims(claims, vc)
     issuer = _issuer_id(credential)
     if claims.get("iss") != issuer:
         raise ClaimMismatch("the VC-JWT's 'iss' is not the credential's issuer")
     _agree(claims, "sub", _subject(credential)[0], "credentialSubject.id")
     _agree(claims, "jti", credential.get("id"), "id")
-    if "nbf" in claims:
-        _agree(
-            claims,
-            "nbf",
-            parse_datetime(credential.get("issuanceDate"), "issuanceDate"),
-            "issuanceDate",
-        )
-    if "exp" in claims:
-        _agree(
-            claims,
-            "exp",
-            parse_datetime(credential.get("expirationDate"), "expirationDate"),
-            "expirationDate",
-        )
+    for name, member in (("nbf", "issuanceDate"), ("exp", "expirationDate")):
+        if name in claims:
+            _agree(claims, name, parse_datetime(credential.get(member), member), member)
     check_times(claims, now, skew=skew)
     check_jws_header(parsed, issuer, spec.PURPOSE_ASSERTION, alg_values)
     return credential

@@ -29,7 +29,7 @@ from ssi.errors import (
     UnsupportedDIDMethod,
     UntrustedIssuer,
 )
-from ssi.jose import Key
+from ssi.jose import Key, jws
 from ssi.status_list import StatusReference
 from ssi.w3c import (
     CONTEXT,
@@ -486,3 +486,51 @@ def test_jwt_credential_header_keys_and_crit_refused(
     forged = f"{b64url_encode(json_dumps(changed).encode())}.{payload}.{signature}"
     with pytest.raises(error):
         verify(forged, FORMAT_JWT_VC_JSON, issuer)
+
+
+# --- VC DM 1.1 §6.3.1 decoding: members given only as JWT claims --------------------------
+
+
+def short_vc_jwt(issuer: DidSigner, holder: DidSigner, **claims: Any) -> str:
+    """A VC-JWT as other issuers write it: issuer, subject id, id and dates only as JWT claims."""
+    payload = {
+        "iss": issuer.did,
+        "sub": holder.did,
+        "jti": "urn:uuid:0b8e",
+        "nbf": NOW - 60,
+        "exp": NOW + DAY,
+        "vc": {
+            "@context": CONTEXT,
+            "type": ["VerifiableCredential", "KycAgeCredential"],
+            "credentialSubject": {"over18": True},
+        },
+    } | claims
+    return jws.sign(payload, issuer.key, typ="JWT", header={"kid": issuer.verification_method})
+
+
+def test_short_form_vc_jwt_is_decoded_and_verified(issuer: DidSigner, holder: DidSigner) -> None:
+    verified = verify(short_vc_jwt(issuer, holder), FORMAT_JWT_VC_JSON, issuer)
+    assert (verified.issuer, verified.subject) == (issuer.did, holder.did)
+    assert verified.document["issuanceDate"] == time.strftime(
+        "%Y-%m-%dT%H:%M:%SZ", time.gmtime(NOW - 60)
+    )
+    assert verified.document["id"] == "urn:uuid:0b8e"
+    assert verified.expires == NOW + DAY
+
+
+def test_short_form_vc_jwt_expired_refused(issuer: DidSigner, holder: DidSigner) -> None:
+    token = short_vc_jwt(issuer, holder)
+    with pytest.raises(TimeInvalid, match="expired"):
+        verify(token, FORMAT_JWT_VC_JSON, issuer, now=NOW + 2 * DAY)
+
+
+def test_vc_jwt_exp_disagreeing_with_expiration_date_refused(
+    issuer: DidSigner, holder: DidSigner
+) -> None:
+    """A signed VC-JWT whose 'exp' extends the credential's own expirationDate."""
+    token = short_vc_jwt(issuer, holder, exp=NOW + 10 * DAY)
+    payload = json.loads(b64url_decode(token.split(".")[1]))
+    payload["vc"]["expirationDate"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(NOW + DAY))
+    signed = jws.sign(payload, issuer.key, typ="JWT", header={"kid": issuer.verification_method})
+    with pytest.raises(ClaimMismatch, match="'exp'"):
+        verify(signed, FORMAT_JWT_VC_JSON, issuer)
