@@ -20,10 +20,12 @@ from ..did import Resolver
 from ..encoding import json_dumps
 from ..errors import AlgorithmNotAllowed, ClaimMismatch, MalformedInput, TimeInvalid
 from ..jose import Key, jws
+from . import spec
 from .signer import require_supported_did
 
 __all__ = [
     "MAX_LDP_BYTES",
+    "check_context",
     "check_ldp_size",
     "check_dates",
     "check_jws_header",
@@ -41,6 +43,16 @@ _RESOLVER = Resolver()  # no fetcher: did:key and did:jwk only, computed offline
 def _resolve_key(method: str, did: str, relationship: str) -> Key:
     """did:key / did:jwk resolution is a pure computation: cache it (half our check time)."""
     return _RESOLVER.resolve_key(method, did, relationship)
+
+
+def check_context(document: dict[str, Any], required_type: str) -> None:
+    """VC DM 1.1 §4.1, §4.3: ``@context`` starts with 1.1's, ``type`` has ``required_type``."""
+    contexts = document.get("@context")
+    if not isinstance(contexts, list) or not contexts or contexts[0] != spec.VC_CONTEXT_V1:
+        raise MalformedInput(f"'@context' must start with {spec.VC_CONTEXT_V1!r} (VC DM 1.1 §4.1)")
+    types = document.get("type")
+    if not (types == required_type or (isinstance(types, list) and required_type in types)):
+        raise MalformedInput(f"'type' must include {required_type!r} (VC DM 1.1 §4.3)")
 
 
 def check_ldp_size(document: dict[str, Any], what: str) -> None:

@@ -31,6 +31,7 @@ from ..jose.jwt import numeric_date
 from ..status_list import StatusReference
 from . import spec
 from .checks import (
+    check_context,
     check_dates,
     check_jws_header,
     check_ldp_size,
@@ -210,12 +211,7 @@ def verify_credential(
         document = {k: v for k, v in credential.items() if k != "proof"}
     else:
         raise MalformedInput(f"{fmt!r} is not a W3C credential format")
-    contexts = document.get("@context")
-    if not isinstance(contexts, list) or not contexts or contexts[0] != spec.VC_CONTEXT_V1:
-        raise MalformedInput(f"'@context' must start with {spec.VC_CONTEXT_V1!r} (VC DM 1.1 §4.1)")
-    types = document.get("type")
-    if not isinstance(types, list) or spec.TYPE_VERIFIABLE_CREDENTIAL not in types:
-        raise MalformedInput("'type' must include 'VerifiableCredential' (VC DM 1.1 §4.3)")
+    check_context(document, spec.TYPE_VERIFIABLE_CREDENTIAL)
     issuer = _issuer_id(document)
     if issuer not in trusted_issuers:
         raise UntrustedIssuer(f"{issuer[:80]} is not a trusted issuer")

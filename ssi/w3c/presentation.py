@@ -31,7 +31,13 @@ from ..dcql import CandidateCredential
 from ..errors import ClaimMismatch, MalformedInput
 from ..jose import DEFAULT_SKEW, check_audience, check_times, jws
 from . import spec
-from .checks import check_jws_header, check_ldp_size, check_proof_method, parse_datetime
+from .checks import (
+    check_context,
+    check_jws_header,
+    check_ldp_size,
+    check_proof_method,
+    parse_datetime,
+)
 from .credential import VerifiedCredential, verify_credential
 from .dcql_support import candidate
 from .proofs import sign_presentation, verify_presentation_proof
@@ -165,9 +171,7 @@ def verify_presentation(
         document, holder = _ldp_presentation(presentation, expected)
     else:
         raise MalformedInput(f"{fmt!r} is not a W3C credential format")
-    types = document.get("type")
-    if not isinstance(types, list) or spec.TYPE_VERIFIABLE_PRESENTATION not in types:
-        raise MalformedInput("'type' must include 'VerifiablePresentation'")
+    check_context(document, spec.TYPE_VERIFIABLE_PRESENTATION)
     credentials = document.get("verifiableCredential")
     if not isinstance(credentials, list) or len(credentials) != 1:
         raise MalformedInput("a presentation carries exactly one credential")
