@@ -318,3 +318,11 @@ def test_vp_jwt_signed_with_a_key_of_another_did_refused(
     forged = f"{b64url_encode(json_dumps(changed).encode())}.{payload}.{signature}"
     with pytest.raises(HeaderKeyRefused, match="kid names a key of"):
         verify(forged, FORMAT_JWT_VC_JSON, issuer)
+
+
+def test_ldp_vp_with_vc_2_0_context_refused(issuer: DidSigner, holder: DidSigner) -> None:
+    """VC DM 2.0 is out of didkit 0.3.3's reach: refused by name, before didkit."""
+    presentation = present(issuer, holder, FORMAT_LDP_VC)
+    presentation["@context"] = ["https://www.w3.org/ns/credentials/v2"]
+    with pytest.raises(MalformedInput, match="must start with"):
+        verify(presentation, FORMAT_LDP_VC, issuer)
