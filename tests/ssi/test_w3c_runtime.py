@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import subprocess
 import sys
 import time
+import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import didkit
 import pytest
+from flask import Flask
 
 from ssi.errors import InvalidSignature, MalformedInput, ResolutionError
 from ssi.jose import Key
@@ -26,6 +29,7 @@ from ssi.w3c import (
 from ssi.w3c.checks import MAX_LDP_BYTES
 from ssi.w3c.runtime import check_result, didkit_errors
 from ssi.w3c.spec import FORMAT_JWT_VC_JSON, FORMAT_LDP_VC
+from tests.servers import serve
 
 NOW = int(time.time())
 ROOT = Path(__file__).resolve().parents[2]
@@ -171,3 +175,23 @@ def test_process_exits_cleanly_after_a_failed_didkit_verification() -> None:
             timeout=60,
         )
         assert (done.returncode, done.stdout.strip()) == (0, "refused"), done.stderr[-300:]
+
+
+def test_flask_threaded_server_views_verify_concurrently(signer: DidSigner) -> None:
+    """The apps' case: sync Flask views on a threaded server (127.0.0.1) call the sync API."""
+    app = Flask(__name__)
+
+    @app.post("/verify/<fmt>")
+    def verify_view(fmt: str) -> dict[str, Any]:
+        return issue_and_verify(signer, fmt)
+
+    with serve(app) as base_url:
+
+        def post(fmt: str) -> Any:
+            request = urllib.request.Request(f"{base_url}/verify/{fmt}", method="POST", data=b"")
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return json.loads(response.read())
+
+        with ThreadPoolExecutor(6) as pool:
+            results = list(pool.map(post, [FORMAT_JWT_VC_JSON, FORMAT_LDP_VC] * 6))
+    assert results == [{"over18": True}] * 12
