@@ -31,8 +31,11 @@ ARGS = [
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """One Chromium per test module. Not per session: Playwright's sync API keeps
+    an asyncio loop running in the main thread while it is open, and later
+    tests that run their own loop (didkit through ssi.w3c) would fail."""
     if not Path(CHROMIUM).exists():
         pytest.fail(
             "Debian's chromium is missing: `make test` installs it (scripts/ensure-chromium.sh)"
