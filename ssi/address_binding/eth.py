@@ -11,8 +11,10 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from coincurve import PublicKey
 from eth_account import Account
 from eth_account.messages import encode_defunct
+from eth_hash.auto import keccak
 from eth_utils.address import to_checksum_address
 
 from ..errors import MalformedInput, SSIError, library_errors
@@ -73,15 +75,30 @@ def personal_sign(message: str, private_key: bytes | str) -> str:
     return "0x" + bytes(signed.signature).hex()
 
 
+_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+
+
 def recover_signer(message: str, signature: str) -> str:
-    """The EIP-55 address whose key made ``signature`` over ``message`` (EIP-191)."""
+    """The EIP-55 address whose key made ``signature`` over ``message`` (EIP-191
+    version 0x45: keccak256 of ``"\x19Ethereum Signed Message:\n" + len + message``).
+
+    Recovered with libsecp256k1 (coincurve) directly; ``r`` and ``s`` must lie in
+    [1, n-1] with ``s`` in the lower half (EIP-2: no malleable twin), ``v`` 27 or 28.
+    """
     if not isinstance(signature, str) or _SIGNATURE.fullmatch(signature) is None:
         raise SignerMismatch("an EIP-191 signature is 0x followed by 130 hexadecimal digits")
+    raw = bytes.fromhex(signature[2:])
+    r, s, v = int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:64], "big"), raw[64]
+    if not (0 < r < _N and 0 < s <= _N // 2) or v not in (27, 28):
+        raise SignerMismatch("the signature's r, s or v is out of range (EIP-2, EIP-191)")
+    body = message.encode("utf-8")
+    digest = keccak(b"\x19Ethereum Signed Message:\n" + str(len(body)).encode() + body)
     with library_errors("EIP-191 signature", SignerMismatch):
-        recovered: str = Account.recover_message(
-            encode_defunct(text=message), signature=bytes.fromhex(signature[2:])
+        public = PublicKey.from_signature_and_message(
+            raw[:64] + bytes([v - 27]), digest, hasher=None
         )
-    return recovered
+    address = "0x" + keccak(public.format(compressed=False)[1:])[-20:].hex()
+    return _eip55(address)
 
 
 def check_signer(message: str, signature: str, address: str) -> None:

@@ -374,3 +374,32 @@ def test_whitelist_parse_refuses_other_type() -> None:
     raw = encode_transaction_data({"type": "payment", "credential_ids": ["kyc"]})
     with pytest.raises(InvalidTransactionData, match="is not 'erc3643_whitelist'"):
         Erc3643Whitelist.parse(raw)
+
+
+def test_malleable_high_s_twin_of_a_valid_signature_refused() -> None:
+    """EIP-2: the (r, n - s) twin recovers the same key; we accept only low s."""
+    from eth_account import Account as _Account
+
+    from ssi.address_binding import SignerMismatch
+    from ssi.address_binding.eth import personal_sign, recover_signer
+
+    account = _Account.from_key(bytes.fromhex("55" * 32))
+    signature = bytes.fromhex(personal_sign("hello", account.key)[2:])
+    n = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+    s = int.from_bytes(signature[32:64], "big")
+    twin = signature[:32] + (n - s).to_bytes(32, "big") + bytes([55 - signature[64]])
+    assert recover_signer("hello", "0x" + signature.hex()) == account.address
+    with pytest.raises(SignerMismatch, match="out of range"):
+        recover_signer("hello", "0x" + twin.hex())
+
+
+def test_signature_with_v_other_than_27_or_28_refused() -> None:
+    from eth_account import Account as _Account
+
+    from ssi.address_binding import SignerMismatch
+    from ssi.address_binding.eth import personal_sign, recover_signer
+
+    account = _Account.from_key(bytes.fromhex("56" * 32))
+    signature = bytes.fromhex(personal_sign("hello", account.key)[2:])
+    with pytest.raises(SignerMismatch, match="out of range"):
+        recover_signer("hello", "0x" + (signature[:64] + bytes([signature[64] - 27])).hex())
