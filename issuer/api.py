@@ -60,6 +60,7 @@ def _credential_json(row: Any) -> dict[str, Any]:
         "applicant_id": row["applicant_id"],
         "status": STATUS_NAMES[row["status"]],
         "vct": row["vct"],
+        "format": row["format"],
         "issued_at": row["issued_at"],
         "expires_at": row["expires_at"],
         "status_list": {"id": row["status_list_id"], "idx": row["status_idx"]},

@@ -17,6 +17,7 @@ from kyc_wallet.web.factory import new_app, rate_limit
 
 from .keys import IssuerKeys
 from .storage import open_store
+from .w3c import load_w3c_issuer
 
 __all__ = ["create_app", "DEFAULTS"]
 
@@ -28,6 +29,8 @@ DEFAULTS: dict[str, Any] = {
     "SIGNING_ALG": "ES256",
     "KEY_PATH": None,
     "CERT_CHAIN_PATH": None,
+    "W3C_KEY_PATH": None,
+    "W3C_OFFER": [],
     "OPERATOR_PASSWORD": None,
     "API_KEYS": [],
     "DEV_ALLOW_HTTP_LOOPBACK": False,
@@ -76,6 +79,8 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Any = time.tim
     app.extensions["issuer_keys"] = IssuerKeys.load(
         key_path, app.config["SIGNING_ALG"], Path(chain) if chain else None
     )
+    w3c_key_path = Path(app.config["W3C_KEY_PATH"] or data_dir / "w3c_issuer_key.pem")
+    app.extensions["w3c_issuer"] = load_w3c_issuer(w3c_key_path, list(app.config["W3C_OFFER"]))
     app.extensions["store"] = open_store(str(data_dir / "issuer.sqlite"))
 
     from .api import bp as api_bp

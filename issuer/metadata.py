@@ -22,6 +22,7 @@ from .kyc_claims import CREDENTIAL_CONFIGURATION_ID, VCT, type_metadata
 from .protocol import PROOF_ALGS
 from .service import NotFound, offer_document
 from .status import render_status_list
+from .w3c import current_w3c_issuer
 
 __all__ = ["bp", "credential_issuer_metadata", "issuer_did"]
 
@@ -70,7 +71,11 @@ def credential_issuer_metadata() -> dict[str, Any]:
                     "jwt": {"proof_signing_alg_values_supported": list(PROOF_ALGS)}
                 },
                 "credential_metadata": {"display": meta["display"], "claims": claims},
-            }
+            },
+            **{
+                cid: configuration.to_dict()
+                for cid, configuration in current_w3c_issuer().configurations.items()
+            },
         },
     }
 

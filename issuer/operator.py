@@ -71,7 +71,8 @@ def index() -> Any:
         record = json.loads(row["record"]) if row["record"] else {}
         name = f"{record.get('given_name', '')} {record.get('family_name', '')}".strip()
         rows.append({**dict(row), "name": name or "(erased after issuance)"})
-    return render_template("issuer/index.html", applicants=rows)
+    w3c_did = current_app.extensions["w3c_issuer"].did
+    return render_template("issuer/index.html", applicants=rows, w3c_did=w3c_did)
 
 
 @bp.route("/operator/applicants/new", methods=["GET", "POST"])

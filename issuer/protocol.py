@@ -9,7 +9,6 @@ failed request changes nothing. Errors carry the spec's codes (§6.3, §8.3.1).
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import secrets
 from typing import Any
@@ -41,9 +40,9 @@ from ssi.oid4vci.errors import (
     UnknownCredentialIdentifier,
 )
 
-from .credential import issue_kyc_credential
+from .issuance import issue_one, offered_configurations, resolve_holder_kid, take_token
 from .kyc_claims import CREDENTIAL_CONFIGURATION_ID, KycRecord
-from .status import allocate_index
+from .w3c import current_w3c_issuer
 
 __all__ = ["bp"]
 
@@ -161,10 +160,9 @@ def _parse_request() -> CredentialRequest:
     req = CredentialRequest.from_dict(body)
     if req.credential_identifier is not None:
         raise UnknownCredentialIdentifier("this issuer issues no credential identifiers")
-    if req.credential_configuration_id != CREDENTIAL_CONFIGURATION_ID:
-        raise UnknownCredentialConfiguration(
-            f"unknown credential configuration {req.credential_configuration_id!r}"
-        )
+    cid = req.credential_configuration_id
+    if cid != CREDENTIAL_CONFIGURATION_ID and current_w3c_issuer().configuration(cid or "") is None:
+        raise UnknownCredentialConfiguration(f"unknown credential configuration {cid!r}")
     if req.credential_response_encryption is not None:
         raise InvalidEncryptionParameters("this issuer does not encrypt credential responses")
     return req
@@ -173,13 +171,18 @@ def _parse_request() -> CredentialRequest:
 @bp.post("/credential")
 @csrf_exempt
 def credential() -> Any:
-    """§8: one credential per proof key (batch), bound to that key."""
+    """§8: one credential per proof key (batch), bound to that key.
+
+    The access token allows one Credential Request per configuration id of
+    its offer (§3.3.1: the offer's ids are what the token authorizes); each
+    is consumed in the transaction that issues.
+    """
     config = current_app.config
     token_hash = secret_hash(_bearer())
     now = _now()
     store = _store()
     grant = store.one(
-        "SELECT t.offer_id, t.expires_at, t.used_at, o.batch_size, o.applicant_id"
+        "SELECT t.offer_id, t.expires_at, t.used_at, o.batch_size, o.applicant_id, o.offer_json"
         " FROM access_tokens t JOIN offers o ON o.id = t.offer_id WHERE t.token_hash = ?",
         (token_hash,),
     )
@@ -188,6 +191,15 @@ def credential() -> Any:
     if grant["used_at"] is not None:
         raise InvalidAccessToken("the access token was already used for a Credential Request")
     req = _parse_request()
+    cid = str(req.credential_configuration_id)
+    offered = offered_configurations(grant)
+    if cid not in offered:
+        raise UnknownCredentialConfiguration(f"the access token's offer does not include {cid!r}")
+    if store.one(
+        "SELECT 1 FROM access_token_uses WHERE token_hash = ? AND configuration_id = ?",
+        (token_hash, cid),
+    ):
+        raise InvalidAccessToken("the access token was already used for a Credential Request")
     proofs = req.jwt_proofs(grant["batch_size"])
     seen_nonces: list[str] = []
 
@@ -204,6 +216,7 @@ def credential() -> Any:
             nonce=collect_nonce,
             max_age=int(config["PROOF_MAX_AGE"]),
             allowed_algs=PROOF_ALGS,
+            key_resolver=None if cid == CREDENTIAL_CONFIGURATION_ID else resolve_holder_kid,
         )
         for p in proofs
     ]
@@ -215,7 +228,6 @@ def credential() -> Any:
     if applicant is None or applicant["record"] is None:
         raise InvalidCredentialRequest("the KYC record for this offer is no longer available")
     record = KycRecord.from_dict(json.loads(applicant["record"]))
-    today = dt.datetime.fromtimestamp(now, dt.UTC).date()
     lifetime = int(config["CREDENTIAL_TTL_DAYS"]) * 86400
     credentials: list[str | dict[str, Any]] = []
     with store.transaction() as conn:
@@ -227,47 +239,18 @@ def credential() -> Any:
         ).rowcount
         if consumed != len(nonces):
             raise InvalidNonce("the proof's c_nonce is unknown, used or expired: get a new one")
-        taken = conn.execute(
-            "UPDATE access_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL",
-            (now, token_hash),
-        ).rowcount
-        if taken != 1:
-            raise InvalidAccessToken("the access token was already used for a Credential Request")
-        for holder_key in keys:
-            list_id, idx = allocate_index(conn, int(config["STATUS_LIST_SIZE"]), now)
-            issued = issue_kyc_credential(
-                record,
-                holder_key,
-                list_id=list_id,
-                idx=idx,
-                now=now,
-                today=today,
-                lifetime=lifetime,
+        complete = take_token(conn, token_hash, cid, offered, now)
+        for proof, holder_key in zip(proofs, keys, strict=True):
+            credentials.append(
+                issue_one(conn, cid, record, proof, holder_key, grant, now=now, lifetime=lifetime)
             )
+        if complete:  # the record is kept until the offer's last credential is issued
+            keep = bool(config["RETAIN_PERSONAL_DATA"])
             conn.execute(
-                "INSERT INTO credentials (id, offer_id, applicant_id, status_list_id, status_idx,"
-                " holder_thumbprint, vct, issued_at, expires_at, sha256)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    secrets.token_hex(8),
-                    grant["offer_id"],
-                    grant["applicant_id"],
-                    list_id,
-                    idx,
-                    holder_key.thumbprint(),
-                    issued.vct,
-                    now,
-                    now + lifetime,
-                    secret_hash(issued.compact),
-                ),
+                "UPDATE applicants SET state = ?,"
+                " record = CASE WHEN ? THEN record ELSE NULL END WHERE id = ?",
+                ("issued" if keep else "erased", keep, grant["applicant_id"]),
             )
-            credentials.append(issued.compact)
-        keep = bool(config["RETAIN_PERSONAL_DATA"])
-        conn.execute(
-            "UPDATE applicants SET state = ?, record = CASE WHEN ? THEN record ELSE NULL END"
-            " WHERE id = ?",
-            ("issued" if keep else "erased", keep, grant["applicant_id"]),
-        )
         audit(
             conn,
             now,
@@ -275,6 +258,7 @@ def credential() -> Any:
             "credential.issued",
             grant["applicant_id"],
             offer_id=grant["offer_id"],
+            configuration_id=cid,
             count=len(credentials),
         )
     return _no_store(CredentialResponse.issued(credentials).to_dict())

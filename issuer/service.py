@@ -138,7 +138,7 @@ def create_offer(applicant_id: str, actor: str) -> CreatedOffer:
     tx_code = _tx_code(length)
     offer = CredentialOffer(
         credential_issuer=config["ISSUER_URL"],
-        credential_configuration_ids=(CREDENTIAL_CONFIGURATION_ID,),
+        credential_configuration_ids=(CREDENTIAL_CONFIGURATION_ID, *config["W3C_OFFER"]),
         pre_authorized_code=PreAuthorizedCodeGrant(
             code,
             TxCode("numeric", length, "Enter the PIN your KYC provider gave you"),

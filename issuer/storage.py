@@ -91,5 +91,23 @@ def m001_initial(db: Any) -> None:
     )
 
 
+@migrations()
+def m002_several_configurations(db: Any) -> None:
+    """An access token allows one Credential Request per configuration id of its
+    offer (the SD-JWT VC and the W3C predicate credentials); ``format`` tells
+    the credentials apart (``vct`` holds the W3C type for W3C ones)."""
+    db.executescript(
+        """
+        CREATE TABLE access_token_uses (
+            token_hash TEXT NOT NULL REFERENCES access_tokens(token_hash),
+            configuration_id TEXT NOT NULL,
+            used_at INTEGER NOT NULL,
+            PRIMARY KEY (token_hash, configuration_id)
+        );
+        ALTER TABLE credentials ADD COLUMN format TEXT NOT NULL DEFAULT 'dc+sd-jwt';
+        """
+    )
+
+
 def open_store(path: str) -> Store:
     return Store(path, migrations)
