@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 import time
 from typing import Any
 
@@ -43,6 +44,15 @@ from ssi.w3c import (
 from ssi.w3c.spec import FORMAT_JWT_VC_JSON, FORMAT_LDP_VC, FORMATS, PROOF_ED25519_2020
 
 NOW = int(time.time())
+
+
+@pytest.fixture(autouse=True)
+def _fresh_now(monkeypatch: pytest.MonkeyPatch) -> None:
+    """didkit stamps LDP proofs with the real time: keep NOW the time of the test,
+    not of the collection (a long suite would make proofs look "from the future")."""
+    monkeypatch.setattr(sys.modules[__name__], "NOW", int(time.time()))
+
+
 DAY = 86_400
 STATUS = StatusReference(7, "https://issuer.example/status/1")
 KYC_CLAIMS = {

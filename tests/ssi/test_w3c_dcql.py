@@ -8,6 +8,7 @@ paths start at the credential's root. The wallet matches what it holds with
 
 from __future__ import annotations
 
+import sys
 import time
 from typing import Any
 
@@ -33,6 +34,15 @@ from ssi.w3c import (
 from ssi.w3c.spec import FORMAT_JWT_VC_JSON, FORMAT_LDP_VC, FORMATS
 
 NOW = int(time.time())
+
+
+@pytest.fixture(autouse=True)
+def _fresh_now(monkeypatch: pytest.MonkeyPatch) -> None:
+    """didkit stamps LDP proofs with the real time: keep NOW the time of the test,
+    not of the collection (a long suite would make proofs look "from the future")."""
+    monkeypatch.setattr(sys.modules[__name__], "NOW", int(time.time()))
+
+
 NONCE = "n-dcql-1"
 CLIENT_ID = "redirect_uri:https://platform.example/cb"
 ALL_FORMATS = sorted(FORMATS)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 import time
 from typing import Any
 
@@ -37,6 +38,15 @@ from ssi.w3c import (
 from ssi.w3c.spec import FORMAT_JWT_VC_JSON, FORMAT_LDP_VC, FORMATS
 
 NOW = int(time.time())
+
+
+@pytest.fixture(autouse=True)
+def _fresh_now(monkeypatch: pytest.MonkeyPatch) -> None:
+    """didkit stamps LDP proofs with the real time: keep NOW the time of the test,
+    not of the collection (a long suite would make proofs look "from the future")."""
+    monkeypatch.setattr(sys.modules[__name__], "NOW", int(time.time()))
+
+
 DAY = 86_400
 NONCE = "n-0S6_WzA2Mj"
 CLIENT_ID = "x509_san_dns:verifier.example.org"

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import copy
+import sys
 import time
 from typing import Any
 
@@ -30,6 +31,15 @@ from ssi.w3c import (
 from ssi.w3c.spec import FORMAT_JWT_VC_JSON, FORMAT_LDP_VC
 
 NOW = int(time.time())
+
+
+@pytest.fixture(autouse=True)
+def _fresh_now(monkeypatch: pytest.MonkeyPatch) -> None:
+    """didkit stamps LDP proofs with the real time: keep NOW the time of the test,
+    not of the collection (a long suite would make proofs look "from the future")."""
+    monkeypatch.setattr(sys.modules[__name__], "NOW", int(time.time()))
+
+
 ISSUER = DidSigner.from_key(Key.generate("EdDSA"))
 HOLDER = DidSigner.from_key(Key.generate("EdDSA"))
 

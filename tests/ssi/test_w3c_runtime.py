@@ -32,6 +32,15 @@ from ssi.w3c.spec import FORMAT_JWT_VC_JSON, FORMAT_LDP_VC
 from tests.servers import serve
 
 NOW = int(time.time())
+
+
+@pytest.fixture(autouse=True)
+def _fresh_now(monkeypatch: pytest.MonkeyPatch) -> None:
+    """didkit stamps LDP proofs with the real time: keep NOW the time of the test,
+    not of the collection (a long suite would make proofs look "from the future")."""
+    monkeypatch.setattr(sys.modules[__name__], "NOW", int(time.time()))
+
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
