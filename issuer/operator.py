@@ -14,7 +14,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 
@@ -41,21 +40,7 @@ def root() -> Any:
     return redirect(url_for("operator.index"))
 
 
-@bp.route("/operator/login", methods=["GET", "POST"])
-def login() -> Any:
-    if request.method == "POST":
-        if signin.password_matches(request.form.get("password", "")):
-            signin.sign_in()
-            return redirect(signin.safe_next("/operator/", url_for("operator.index")))
-        flash("Wrong password.", "error")
-        return render_template("issuer/login.html"), 401
-    return render_template("issuer/login.html")
-
-
-@bp.post("/operator/logout")
-def logout() -> Any:
-    session.clear()
-    return redirect(url_for("operator.login"))
+signin.add_signin_routes(bp, "issuer/_base.html")
 
 
 @bp.get("/operator/")

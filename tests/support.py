@@ -11,28 +11,13 @@ from typing import Any
 from flask import Flask
 
 from issuer.app import create_app
+from kyc_wallet.demo import DEMO_APPLICANT
 from ssi.fetch import Fetcher
 from tests.servers import serve
 
 API_KEY = "test-api-key-0123456789"
 
-APPLICANT: dict[str, Any] = {
-    "given_name": "Erika",
-    "family_name": "Mustermann",
-    "birthdate": "1990-08-12",
-    "nationalities": ["DE"],
-    "street_address": "Heidestrasse 17",
-    "locality": "Koeln",
-    "postal_code": "51147",
-    "country": "DE",
-    "kyc_level": 2,
-    "kyc_method": "video_ident",
-    "sanctions_screening_result": "clear",
-    "sanctions_screening_date": "2026-11-01",
-    "pep": False,
-    "investor_classification": "professional",
-    "investor_jurisdiction": "DE",
-}
+APPLICANT: dict[str, Any] = dict(DEMO_APPLICANT)  # the demo's seeded applicant
 
 
 class Clock:

@@ -10,11 +10,27 @@ from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
 
-from flask import current_app, redirect, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 
 from .config import persistent_secret
 
-__all__ = ["operator_password", "password_matches", "sign_in", "signed_in", "safe_next"]
+__all__ = [
+    "add_signin_routes",
+    "operator_password",
+    "password_matches",
+    "sign_in",
+    "signed_in",
+    "safe_next",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -52,3 +68,23 @@ def signed_in(login_endpoint: str) -> Callable[[F], F]:
         return wrapper  # type: ignore[return-value]
 
     return decorate
+
+
+def add_signin_routes(bp: Blueprint, base_template: str) -> None:
+    """``/operator/login`` and ``/operator/logout`` on ``bp`` (its ``index`` is home)."""
+
+    def login() -> Any:
+        if request.method == "POST":
+            if password_matches(request.form.get("password", "")):
+                sign_in()
+                return redirect(safe_next("/operator/", url_for(f"{bp.name}.index")))
+            flash("Wrong password.", "error")
+            return render_template("common/login.html", base_template=base_template), 401
+        return render_template("common/login.html", base_template=base_template)
+
+    def logout() -> Any:
+        session.clear()
+        return redirect(url_for(f"{bp.name}.login"))
+
+    bp.add_url_rule("/operator/login", "login", login, methods=["GET", "POST"])
+    bp.add_url_rule("/operator/logout", "logout", logout, methods=["POST"])
