@@ -15,6 +15,10 @@ with a KB-JWT (nonce, the full client id as ``aud``, ``sd_hash``,
 proof (ARCHITECTURE.md "Binding the address to the presentation"), sends it
 by ``direct_post`` or ``direct_post.jwt`` (§8.2, §8.3), records the history
 entry encrypted, and returns the verifier's ``redirect_uri`` if any.
+
+W3C predicate credentials (``jwt_vc_json``, ``ldp_vc``; :mod:`wallet.w3c`)
+match through ``ssi.w3c.candidate`` and are presented whole, as a VP signed
+by the holder's DID key over the nonce and the full client id (Appendix B.1).
 """
 
 from __future__ import annotations
@@ -44,17 +48,20 @@ from ssi.oid4vp import (
     WalletTrust,
     accept_unsigned_request,
     check_transaction_data,
-    encrypt_response,
     kb_jwt_transaction_claims,
     parse_request_link,
-    spec,
     verify_request_object,
 )
 from ssi.sdjwt import HeldSDJWT
+from ssi.w3c import vp_formats_supported
 
 from .accounts import account_key
 from .receive import CREDENTIAL_KIND
+from .response_mode import send_response
 from .vault import Vault, VaultItem
+from .w3c import all_paths, is_w3c
+from .w3c import present as present_w3c
+from .w3c import to_candidate as w3c_candidate
 
 __all__ = ["HISTORY_KIND", "PendingRequest", "Presenter"]
 
@@ -136,7 +143,8 @@ class Presenter:
         wallet_nonce = None
         if reference.uses_post:
             wallet_nonce = secrets.token_urlsafe(16)
-            post = WalletPost({"vp_formats_supported": {"dc+sd-jwt": {}}}, wallet_nonce)
+            formats = {"dc+sd-jwt": {}, **vp_formats_supported()}
+            post = WalletPost({"vp_formats_supported": formats}, wallet_nonce)
             response = self.fetcher.post(
                 reference.request_uri, data=post.to_form(), headers=headers
             )
@@ -168,6 +176,10 @@ class Presenter:
                 whitelist = whitelist_entry(request)
         candidates = []
         for item in vault.items(CREDENTIAL_KIND):
+            if is_w3c(item):
+                if self._usable(item.data["claims"], now):
+                    candidates.append(w3c_candidate(item))
+                continue
             held = _held(item)
             if not self._usable(held.claims, now):
                 continue
@@ -185,7 +197,7 @@ class Presenter:
         candidates.sort(
             key=lambda c: (
                 client in c.ref.data.get("shown_to", []),
-                -float(c.claims.get("iat", 0)),
+                -float(c.ref.data.get("claims", {}).get("iat", 0)),
                 -c.ref.created_at,
             )
         )
@@ -215,7 +227,7 @@ class Presenter:
         extra = kb_jwt_transaction_claims(request.transaction_data or [])
         if pending.whitelist is not None:
             extra[WHITELIST_ADDRESS_CLAIM] = address
-        vp_token: dict[str, list[str]] = {}
+        vp_token: dict[str, list[Any]] = {}
         disclosed: list[dict[str, Any]] = []
         used: list[VaultItem] = []
         for query_id, item_id in chosen.items():
@@ -224,6 +236,13 @@ class Presenter:
             if found is None:
                 raise InvalidRequest(f"that credential does not answer the request {query_id!r}")
             item = _item(found)
+            if is_w3c(item):  # shown whole: every member, whatever the query names
+                vp_token[query_id] = [
+                    present_w3c(item, nonce=request.nonce, client_id=pending.client_id)
+                ]
+                disclosed.append({"query": query_id, "paths": all_paths(item)})
+                used.append(item)
+                continue
             held = _held(item)
             vp_token[query_id] = [
                 held.present(
@@ -242,7 +261,7 @@ class Presenter:
             assert address is not None
             proof = build_address_proof(request, address, account_key(vault, address), now=now)
         response = AuthorizationResponse(vp_token, request.state, proof)
-        answer = self._send(request, response)
+        answer = send_response(self.fetcher, request, response)
         for item in used:
             vault.put(
                 item.kind,
@@ -270,24 +289,3 @@ class Presenter:
         )
         redirect = answer.get("redirect_uri") if isinstance(answer, dict) else None
         return redirect if isinstance(redirect, str) else None
-
-    def _send(self, request: AuthorizationRequest, response: AuthorizationResponse) -> Any:
-        if request.response_uri is None:
-            raise InvalidRequest("the request names no response_uri")
-        if request.response_mode == spec.RESPONSE_MODE_DIRECT_POST_JWT:
-            if request.client_metadata is None:
-                raise InvalidRequest("direct_post.jwt needs the verifier's client_metadata")
-            form = {"response": encrypt_response(response, request.client_metadata)}
-        else:
-            form = response.to_form()
-        answer = self.fetcher.post(request.response_uri, data=form, raise_for_status=False)
-        try:
-            body = answer.json() if answer.body else {}
-        except SSIError:
-            body = {}
-        if not 200 <= answer.status < 300:
-            description = body.get("error_description") if isinstance(body, dict) else None
-            raise AccessDenied(
-                f"the verifier refused the presentation: {description or f'HTTP {answer.status}'}"
-            )
-        return body

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from ssi.errors import InvalidRequest, SSIError
@@ -37,6 +38,9 @@ from ssi.oid4vci import (
 
 from .trust import CredentialChecker
 from .vault import Vault
+from .w3c import FORMATS as W3C_FORMATS
+from .w3c import offered_names
+from .w3c import receive as receive_w3c
 
 __all__ = ["PendingOffer", "Receiver", "CREDENTIAL_KIND"]
 
@@ -53,7 +57,12 @@ class PendingOffer:
     token_endpoint: str
     configuration_id: str
     configuration: CredentialConfiguration
+    w3c_ids: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def w3c_names(self) -> list[str]:
+        """What each W3C predicate credential of the offer is (for the offer page)."""
+        return offered_names(self.metadata, self.w3c_ids)
 
     @property
     def issuer_name(self) -> str:
@@ -155,6 +164,12 @@ class Receiver:
         if not supported:
             raise InvalidRequest("this offer holds no SD-JWT VC credential this wallet can keep")
         config_id = supported[0]
+        w3c_ids = tuple(
+            cid
+            for cid in offer.credential_configuration_ids
+            if cid in metadata.credential_configurations_supported
+            and metadata.credential_configurations_supported[cid].format in W3C_FORMATS
+        )
         return PendingOffer(
             secrets.token_urlsafe(16),
             offer,
@@ -162,6 +177,7 @@ class Receiver:
             as_meta.token_endpoint,
             config_id,
             metadata.credential_configurations_supported[config_id],
+            w3c_ids,
         )
 
     def accept(
@@ -184,34 +200,16 @@ class Receiver:
             )
         )
         issuer = pending.offer.credential_issuer
-        c_nonce = None
-        if pending.metadata.nonce_endpoint:
-            nonce_body = _json_or_error(
-                self.fetcher.post(pending.metadata.nonce_endpoint, raise_for_status=False),
-                "nonce endpoint",
-            )
-            c_nonce = nonce_body.get("c_nonce") if isinstance(nonce_body, dict) else None
-            if not isinstance(c_nonce, str):
-                raise InvalidRequest("the issuer's nonce endpoint sent no c_nonce")
+        authorization = f"{token.token_type} {token.access_token}"
         batch = pending.metadata.batch_size or 1
         count = max(1, min(self.batch_size, batch))
         keys = [Key.generate("ES256") for _ in range(count)]
-        request = CredentialRequest(
-            credential_configuration_id=pending.configuration_id,
-            proofs={
-                spec.PROOF_TYPE_JWT: tuple(build_proof(k, issuer, c_nonce, now=now) for k in keys)
-            },
-        )
-        response = CredentialResponse.from_dict(
-            _json_or_error(
-                self.fetcher.post(
-                    pending.metadata.credential_endpoint,
-                    json=request.to_dict(),
-                    headers={"Authorization": f"{token.token_type} {token.access_token}"},
-                    raise_for_status=False,
-                ),
-                "credential endpoint",
-            )
+        c_nonce = self._nonce(pending)
+        response = self._request(
+            pending,
+            authorization,
+            pending.configuration_id,
+            *(build_proof(k, issuer, c_nonce, now=now) for k in keys),
         )
         values = response.credential_values
         if not values or len(values) > len(keys):
@@ -247,4 +245,54 @@ class Receiver:
                     },
                 )
             )
+        for cid in pending.w3c_ids:
+            data = receive_w3c(
+                pending.metadata.credential_configurations_supported[cid],
+                issuer,
+                lambda: self._nonce(pending),
+                partial(self._request, pending, authorization, cid),
+                now=now,
+            )
+            self.checker.check_status(data["claims"])
+            data.update(
+                issuer=issuer,
+                issuer_name=pending.issuer_name,
+                configuration_id=cid,
+                group=f"{group}-{cid}",
+                received_at=now,
+                shown_to=[],
+            )
+            items.append((CREDENTIAL_KIND, data))
         return vault.put_many(items)
+
+    def _nonce(self, pending: PendingOffer) -> str | None:
+        """§7: a fresh ``c_nonce`` when the issuer has a Nonce Endpoint."""
+        if not pending.metadata.nonce_endpoint:
+            return None
+        nonce_body = _json_or_error(
+            self.fetcher.post(pending.metadata.nonce_endpoint, raise_for_status=False),
+            "nonce endpoint",
+        )
+        c_nonce = nonce_body.get("c_nonce") if isinstance(nonce_body, dict) else None
+        if not isinstance(c_nonce, str):
+            raise InvalidRequest("the issuer's nonce endpoint sent no c_nonce")
+        return c_nonce
+
+    def _request(
+        self, pending: PendingOffer, authorization: str, cid: str, *proofs: str
+    ) -> CredentialResponse:
+        """§8.2: one Credential Request for configuration ``cid``."""
+        request = CredentialRequest(
+            credential_configuration_id=cid, proofs={spec.PROOF_TYPE_JWT: proofs}
+        )
+        return CredentialResponse.from_dict(
+            _json_or_error(
+                self.fetcher.post(
+                    pending.metadata.credential_endpoint,
+                    json=request.to_dict(),
+                    headers={"Authorization": authorization},
+                    raise_for_status=False,
+                ),
+                "credential endpoint",
+            )
+        )

@@ -21,6 +21,7 @@ from .qr_decode import decode_qr
 from .trust import credential_checker
 from .views_credentials import label_for, ordered_claims
 from .views_vault import vault
+from .w3c import disclosed_rows, is_w3c
 
 __all__ = ["bp"]
 
@@ -72,6 +73,17 @@ def _consent(link: str) -> Any:
             if group in groups:  # one choice per credential: its best copy comes first
                 continue
             groups.add(group)
+            if is_w3c(item):  # no selective disclosure: everything it holds leaves
+                options.append(
+                    {
+                        "item": item,
+                        "shown": disclosed_rows(item),
+                        "hidden": [],
+                        "whole": True,
+                        "seen_before": pending.client_id in item.data.get("shown_to", []),
+                    }
+                )
+                continue
             wanted = {tuple(str(p) for p in path) for path in found.disclose}
             claims = ordered_claims(item)
             shown = [

@@ -1,0 +1,148 @@
+"""The wallet receives the W3C predicate credentials of an offer with its
+SD-JWT VC over real HTTP (docs/wallet.md "W3C credentials"): each bound to
+its own did:key, stored encrypted, listed, with its status; and presents one
+as a VP signed by that DID over a verifier's nonce and client id."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from ssi import w3c
+from ssi.errors import ClaimMismatch
+from ssi.fetch import Fetcher, FetchPolicy
+from tests.support import RunningIssuer, start_issuer
+from tests.wallet.test_receive_e2e import create_wallet, make_wallet, receive
+from wallet.vault import Vault, VaultItem
+from wallet.w3c import present
+
+OFFERED = ["kyc_age_jwt_vc_json", "kyc_level_ldp_vc"]
+
+
+@pytest.fixture
+def issuer(tmp_path: Path) -> Iterator[RunningIssuer]:
+    fetcher = Fetcher(FetchPolicy(allow_http_loopback=True))
+    yield from start_issuer(tmp_path / "issuer", fetcher, W3C_OFFER=OFFERED)
+
+
+@pytest.fixture
+def wallet(tmp_path: Path, issuer: RunningIssuer) -> Flask:
+    return make_wallet(tmp_path / "wallet", issuer.clock)
+
+
+def _w3c_items(wallet: Flask) -> dict[str, VaultItem]:
+    vault: Vault = wallet.extensions["vault"]
+    return {
+        i.data["format"]: i
+        for i in vault.items("credential")
+        if i.data["format"] in ("jwt_vc_json", "ldp_vc")
+    }
+
+
+def _issuer_did(issuer: RunningIssuer) -> str:
+    did: str = issuer.app.extensions["w3c_issuer"].did
+    return did
+
+
+def test_offer_page_names_the_w3c_credentials(issuer: RunningIssuer, wallet: Flask) -> None:
+    client = wallet.test_client()
+    token = create_wallet(client)
+    offer = issuer.create_offer()
+    page = client.post("/receive", data={"link": offer["link"], "csrf_token": token})
+    text = page.get_data(as_text=True)
+    listed = re.search(r'data-testid="w3c-offered">(.*?)</ul>', text, re.S)
+    assert listed is not None
+    assert "Age (W3C), jwt_vc_json" in listed.group(1)
+    assert "KYC level (W3C), ldp_vc" in listed.group(1)
+
+
+def test_w3c_credentials_received_bound_to_their_own_did_key(
+    issuer: RunningIssuer, wallet: Flask
+) -> None:
+    client = wallet.test_client()
+    token = create_wallet(client)
+    offer = issuer.create_offer()
+    assert receive(client, token, offer["link"], offer["tx_code"]).status_code == 302
+    items = _w3c_items(wallet)
+    assert set(items) == {"jwt_vc_json", "ldp_vc"}
+    dids = {i.data["holder_did"] for i in items.values()}
+    assert len(dids) == 2 and all(d.startswith("did:key:z6Mk") for d in dids)
+    for fmt, item in items.items():
+        verified = w3c.verify_credential(
+            item.data["credential"],
+            fmt,
+            trusted_issuers={_issuer_did(issuer)},
+            now=issuer.clock.now,
+        )
+        assert verified.subject == item.data["holder_did"]
+    assert items["jwt_vc_json"].data["claims"]["over18"] is True
+    assert items["ldp_vc"].data["claims"]["kycLevel"] == 2
+    listing = client.get("/credentials").get_data(as_text=True)
+    assert "Age (W3C)" in listing and "KYC level (W3C)" in listing
+    detail = client.get(f"/credentials/{items['ldp_vc'].id}").get_data(as_text=True)
+    assert "KYC level" in detail and 'data-testid="status">valid<' in detail
+
+
+def test_database_holds_no_w3c_plaintext(
+    tmp_path: Path, issuer: RunningIssuer, wallet: Flask
+) -> None:
+    client = wallet.test_client()
+    token = create_wallet(client)
+    offer = issuer.create_offer()
+    assert receive(client, token, offer["link"], offer["tx_code"]).status_code == 302
+    item = _w3c_items(wallet)["ldp_vc"]
+    content = b"".join(
+        p.read_bytes()
+        for p in (tmp_path / "wallet").iterdir()
+        if p.name.startswith("wallet.sqlite")
+    )
+    for secret in (item.data["holder_key"]["d"], item.data["holder_did"], "KycLevelCredential"):
+        assert secret.encode() not in content, secret
+
+
+def test_revoked_w3c_credential_shows_its_status(issuer: RunningIssuer, wallet: Flask) -> None:
+    client = wallet.test_client()
+    token = create_wallet(client)
+    offer = issuer.create_offer()
+    assert receive(client, token, offer["link"], offer["tx_code"]).status_code == 302
+    listing = issuer.api("GET", "/api/v1/credentials").json()["credentials"]
+    (row,) = [c for c in listing if c["format"] == "jwt_vc_json"]
+    issuer.api("POST", f"/api/v1/credentials/{row['id']}/revoke")
+    wallet.extensions.pop("credential_checker", None)  # past the status list's ttl cache
+    detail = client.get(f"/credentials/{_w3c_items(wallet)['jwt_vc_json'].id}")
+    assert "revoked" in detail.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("fmt", ["jwt_vc_json", "ldp_vc"])
+def test_presentation_signed_by_the_holder_did_over_nonce_and_client_id(
+    issuer: RunningIssuer, wallet: Flask, fmt: str
+) -> None:
+    client = wallet.test_client()
+    token = create_wallet(client)
+    offer = issuer.create_offer()
+    assert receive(client, token, offer["link"], offer["tx_code"]).status_code == 302
+    item = _w3c_items(wallet)[fmt]
+    client_id = "x509_hash:abc"
+    vp = present(item, nonce="n-123", client_id=client_id)
+    checked = w3c.verify_presentation(
+        vp,
+        fmt,
+        nonce="n-123",
+        client_id=client_id,
+        trusted_issuers={_issuer_did(issuer)},
+        now=issuer.clock.now,
+    )
+    assert checked.holder == item.data["holder_did"]
+    with pytest.raises(ClaimMismatch):
+        w3c.verify_presentation(
+            vp,
+            fmt,
+            nonce="another nonce",
+            client_id=client_id,
+            trusted_issuers={_issuer_did(issuer)},
+            now=issuer.clock.now,
+        )
