@@ -309,6 +309,7 @@ def library_errors(context: str, kind: type[SSIError] = InvalidSignature) -> Ite
     """
     from cryptography.exceptions import InvalidSignature as CryptoInvalidSignature
     from cryptography.exceptions import UnsupportedAlgorithm
+    from didkit import DIDKitException
     from jwcrypto.common import JWException
     from nacl.exceptions import CryptoError
 
@@ -316,6 +317,8 @@ def library_errors(context: str, kind: type[SSIError] = InvalidSignature) -> Ite
         yield
     except SSIError:
         raise
+    except DIDKitException as exc:
+        raise kind(f"{context}: didkit: {exc}") from exc
     except (CryptoInvalidSignature, CryptoError) as exc:
         raise kind(f"{context}: signature or ciphertext does not verify") from exc
     except (JWException, UnsupportedAlgorithm) as exc:

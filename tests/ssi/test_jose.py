@@ -393,3 +393,14 @@ def test_standard_base64_signature_refused(es256: Key) -> None:
     assert std.endswith("==")  # 64 bytes: standard base64 is padded
     with pytest.raises(MalformedInput):
         jws.verify(f"{head}.{payload}.{std}", es256, None)
+
+
+def test_library_errors_maps_didkit_exceptions() -> None:
+    """ssi.errors is the one place library exceptions become ours (didkit included)."""
+    import didkit
+
+    from ssi.errors import library_errors
+
+    with pytest.raises(InvalidSignature, match="didkit: boom"):
+        with library_errors("proof"):
+            raise didkit.DIDKitException("boom")
