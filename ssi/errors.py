@@ -307,17 +307,18 @@ def library_errors(context: str, kind: type[SSIError] = InvalidSignature) -> Ite
     cryptography, eth-account and didkit (httpx ``map_httpcore_exceptions``).
     ``SSIError`` passes through unchanged.
     """
+    import didkit
     from cryptography.exceptions import InvalidSignature as CryptoInvalidSignature
     from cryptography.exceptions import UnsupportedAlgorithm
-    from didkit import DIDKitException
     from jwcrypto.common import JWException
     from nacl.exceptions import CryptoError
 
+    didkit_exception: type[Exception] = getattr(didkit, "DIDKitException")  # noqa: B009 (untyped)
     try:
         yield
     except SSIError:
         raise
-    except DIDKitException as exc:
+    except didkit_exception as exc:
         raise kind(f"{context}: didkit: {exc}") from exc
     except (CryptoInvalidSignature, CryptoError) as exc:
         raise kind(f"{context}: signature or ciphertext does not verify") from exc
