@@ -23,11 +23,21 @@ _DATE = {
 }
 
 
+# Python's str.isspace() beyond ASCII (what KycRecord strips; not ECMA-262's \s)
+_WIDE_SPACE = r"\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_SPACE = r"\t\n\v\f\r \x1c-\x1f\x85\xa0" + _WIDE_SPACE
+_SEP = f"[{_SPACE},]"  # KycRecord splits a form's nationalities on [,\s]+
+_NO_CONTROL = r"[^\x00-\x1f\x7f-\x9f]*"
+_VISIBLE = rf"[^\x00-\x20\x7f-\xa0{_WIDE_SPACE}]"
+_TEXT = f"^{_NO_CONTROL}{_VISIBLE}{_NO_CONTROL}$"
+
+
 def _text(max_length: int = 200, required: bool = True) -> dict[str, Any]:
-    """A text that is not blank (KycRecord strips it); optional ones may be empty or null."""
+    """A text with something visible and no control characters (KycRecord);
+    optional ones may be empty or null."""
     if required:
-        return {"type": "string", "maxLength": max_length, "pattern": "\\S"}
-    return {"type": ["string", "null"], "maxLength": max_length, "pattern": "^$|\\S"}
+        return {"type": "string", "maxLength": max_length, "pattern": _TEXT}
+    return {"type": ["string", "null"], "maxLength": max_length, "pattern": f"^$|{_TEXT}"}
 
 
 def _birthdate(today: dt.date) -> dict[str, Any]:
@@ -81,7 +91,7 @@ def openapi_document(server_url: str, today: dt.date | None = None) -> dict[str,
                     {
                         "type": "string",
                         "description": "codes separated by commas or spaces (a form's field)",
-                        "pattern": "^[\\s,]*[A-Za-z]{2}([\\s,]+[A-Za-z]{2}){0,9}[\\s,]*$",
+                        "pattern": f"^{_SEP}*[A-Za-z]{{2}}({_SEP}+[A-Za-z]{{2}}){{0,9}}{_SEP}*$",
                     },
                 ]
             },

@@ -50,6 +50,8 @@ def test_issuer_api_conforms_to_its_openapi_document(
         suppress_health_check=list(HealthCheck),
     )
     def check(case: schemathesis.Case[Any]) -> None:
-        case.call_and_validate(headers=AUTH)
+        # a case whose credential schemathesis negated is sent as generated
+        negated = schema.is_security_param_negated(case)
+        case.call_and_validate(headers=None if negated else AUTH)
 
     check()
