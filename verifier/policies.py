@@ -18,6 +18,17 @@ The DCQL query (OpenID4VP 1.0 §6) asks for the paths the rules read plus
 ``claims``, so the wallet discloses exactly what the policy needs, and the
 verdict stores exactly that (:meth:`Policy.retained_claims`). A policy may
 instead carry a full ``dcql`` query; its claims must still cover the rules.
+
+A policy may ask for a W3C predicate credential instead (docs/specs/w3c-vc.md)::
+
+    [policies.adults]
+    format = "jwt_vc_json"               # or "ldp_vc"
+    credential_type = "KycAgeCredential"
+    rules = ["over18 == true"]           # members of that credential's subject
+
+Its query is ``ssi.w3c.credential_query``. Such a policy cannot ask for an
+address proof: ``transaction_data`` is defined only for SD-JWT VC (OpenID4VP
+1.0 §8.4), so it is refused at load.
 """
 
 from __future__ import annotations
@@ -33,6 +44,8 @@ from ssi.address_binding import Erc3643Whitelist
 from ssi.dcql import DcqlQuery
 from ssi.errors import MalformedInput, PolicyViolation
 from ssi.oid4vp import spec as vp
+from ssi.w3c import PREDICATE_GROUPS, credential_query
+from ssi.w3c import spec as w3c_spec
 
 from .rules import InvalidRule, Rule
 
@@ -100,11 +113,45 @@ class Policy:
     address_proof: bool = False
     token: TokenTarget | None = None
     dcql: dict[str, Any] | None = field(default=None)
+    format: str = vp.FORMAT_SD_JWT_VC
+    credential_type: str | None = None
 
     def __post_init__(self) -> None:
         if self.address_proof and self.token is None:
             raise MalformedInput(f"policy {self.name!r}: an address proof needs a 'token'")
+        if self.is_w3c:
+            self._check_w3c()
+        elif self.format != vp.FORMAT_SD_JWT_VC:
+            raise MalformedInput(
+                f"policy {self.name!r}: format is 'dc+sd-jwt', 'jwt_vc_json' or 'ldp_vc'"
+            )
         self.dcql_query()
+
+    @property
+    def is_w3c(self) -> bool:
+        return self.format in w3c_spec.FORMATS
+
+    def _check_w3c(self) -> None:
+        name = repr(self.name)
+        if self.address_proof:
+            raise MalformedInput(
+                f"policy {name}: an address proof needs transaction_data, which OpenID4VP 1.0"
+                " §8.4 defines only for SD-JWT VC: use format 'dc+sd-jwt' for this policy"
+            )
+        group = next((g for g in PREDICATE_GROUPS if g.type == self.credential_type), None)
+        if group is None:
+            known = ", ".join(g.type for g in PREDICATE_GROUPS)
+            raise MalformedInput(f"policy {name}: 'credential_type' is one of {known}")
+        if self.dcql is not None or self.claims:
+            raise MalformedInput(
+                f"policy {name}: a W3C credential is disclosed whole: no 'claims' or 'dcql'"
+            )
+        for rule in self.rules:
+            if len(rule.path) != 1 or rule.path[0] not in group.members:
+                raise MalformedInput(
+                    f"policy {name}: rule {rule.text!r} reads no member of {group.type}"
+                    f" ({', '.join(group.members)})"
+                )
 
     @property
     def disclosed_paths(self) -> tuple[tuple[str, ...], ...]:
@@ -115,6 +162,10 @@ class Policy:
         """The DCQL query of the request (§6.1, §6.3), one credential query ``kyc``."""
         if self.dcql is not None:
             return DcqlQuery.from_dict(self.dcql)
+        if self.is_w3c:
+            assert self.credential_type is not None
+            w3c_query = credential_query(CREDENTIAL_QUERY_ID, self.credential_type, self.format)
+            return DcqlQuery.from_dict({"credentials": [w3c_query]})
         query: dict[str, Any] = {
             "id": CREDENTIAL_QUERY_ID,
             "format": vp.FORMAT_SD_JWT_VC,
@@ -160,8 +211,18 @@ class Policy:
         if not isinstance(data, Mapping):
             raise MalformedInput(f"policy {name!r} must be an object")
         vct, rules, claims = data.get("vct"), data.get("rules", []), data.get("claims", [])
-        if not isinstance(vct, str) or not vct:
+        fmt = data.get("format", vp.FORMAT_SD_JWT_VC)
+        credential_type = data.get("credential_type")
+        if not isinstance(fmt, str):
+            raise MalformedInput(f"policy {name!r}: 'format' is a string")
+        if fmt in w3c_spec.FORMATS and vct is None:
+            vct = ""
+        elif not isinstance(vct, str) or not vct:
             raise MalformedInput(f"policy {name!r} needs a 'vct'")
+        if not isinstance(vct, str) or not (
+            credential_type is None or isinstance(credential_type, str)
+        ):
+            raise MalformedInput(f"policy {name!r}: 'vct' and 'credential_type' are strings")
         if not isinstance(rules, list) or not isinstance(claims, list):
             raise MalformedInput(f"policy {name!r}: 'rules' and 'claims' are arrays")
         if not all(
@@ -191,6 +252,8 @@ class Policy:
             address_proof=proof,
             token=None if token is None else TokenTarget.from_dict(token),
             dcql=dcql,
+            format=fmt,
+            credential_type=credential_type,
         )
 
 

@@ -16,6 +16,9 @@ Given the request it sent and the parsed response, in this order:
    the EIP-4361 proof binds that address to this nonce, state, chain and
    registry (:func:`ssi.address_binding.verify_address_binding`).
 
+A policy that asks for a W3C predicate credential is checked by
+:func:`verifier.presentation_w3c.check_w3c_response` instead.
+
 Any failure raises the ``SSIError`` that says why; the caller records it as
 the refusal reason.
 """
@@ -34,8 +37,10 @@ from ssi.oid4vp import AuthorizationRequest, AuthorizationResponse, check_vp_tok
 from ssi.sdjwt import KeyBinding
 from ssi.sdjwt_vc import VerifiedCredential
 from ssi.status_list import StatusReference
+from ssi.w3c import VerifiedPresentation
 
 from .policies import Policy
+from .presentation_w3c import check_w3c_response
 from .trust import TrustList
 
 __all__ = ["Accepted", "AddressProofMissing", "check_authorization_response"]
@@ -57,10 +62,15 @@ class Accepted:
     """The claims the policy reads (what the verdict stores)."""
     whitelisting: VerifiedWhitelisting | None
     kb_jwt_hashes: tuple[str, ...]
+    """SHA-256 of each KB-JWT (of each whole VP for W3C): a presentation is accepted once."""
+    w3c_presentations: tuple[VerifiedPresentation, ...] = ()
+    """The W3C presentations, for a W3C policy (``credentials`` is then empty)."""
 
     @property
     def status(self) -> StatusReference | None:
         """The status reference of the credential the policy was checked on."""
+        if self.w3c_presentations:
+            return self.w3c_presentations[0].credential.status
         status = self.credentials[0].status
         return None if status is None else StatusReference(status.idx, status.uri)
 
@@ -82,6 +92,11 @@ def check_authorization_response(
     """Every check of the module docstring; raise on the first failure."""
     if response.state != request.state:
         raise InvalidRequest("the response's state is not this transaction's")
+    if policy.is_w3c:
+        checked, retained, digests = check_w3c_response(
+            request, response, policy=policy, trust=trust, assert_valid=assert_valid, now=now
+        )
+        return Accepted((), retained, None, digests, checked)
     query = request.dcql_query
     check_vp_token_ids(response.vp_token, query)
     binding = KeyBinding(audience=request.client_id, nonce=request.nonce, max_age=kb_max_age)

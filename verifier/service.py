@@ -29,6 +29,7 @@ from ssi.oid4vp import (
     build_request_link,
 )
 from ssi.oid4vp import spec as vp
+from ssi.w3c import vp_formats_supported
 
 from .identity import ClientIdentity
 from .policies import Policy, TokenTarget
@@ -43,7 +44,8 @@ VP_FORMATS = {
     vp.FORMAT_SD_JWT_VC: {
         "sd-jwt_alg_values": ["ES256", "EdDSA"],
         "kb-jwt_alg_values": ["ES256", "EdDSA"],
-    }
+    },
+    **vp_formats_supported(),  # jwt_vc_json, ldp_vc (Appendix B.1.3.1.3, B.1.3.2.3)
 }
 
 

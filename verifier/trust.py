@@ -15,12 +15,23 @@ Each issuer gets its own :class:`ssi.sdjwt_vc.IssuerTrust` with only its
 mechanisms, so a key found by a mechanism another issuer is allowed cannot
 vouch for this one. The same trust verifies Status List Tokens, whose ``iss``
 must be a trusted issuer too. Every check is :func:`ssi.sdjwt_vc.verify_credential`'s.
+
+An issuer that also signs W3C predicate credentials lists the DIDs it signs
+them with (did:key or did:jwk: didkit would fetch a did:web on its own)::
+
+    [issuers."https://kyc.example"]
+    mechanisms = ["metadata"]
+    w3c_dids = ["did:key:z6Mk…"]
+
+A W3C credential is trusted when its ``issuer`` is one of these DIDs
+(:attr:`TrustList.w3c_issuers`); its status list is that issuer's, verified
+like the SD-JWT VCs'.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +53,13 @@ class TrustList:
     """``iss`` -> the :class:`IssuerTrust` of that issuer alone."""
 
     issuers: Mapping[str, IssuerTrust]
+    w3c_dids: Mapping[str, str] = field(default_factory=dict)
+    """W3C issuer DID -> the trusted issuer (``iss``) that listed it."""
+
+    @property
+    def w3c_issuers(self) -> frozenset[str]:
+        """The DIDs trusted as issuers of W3C credentials."""
+        return frozenset(self.w3c_dids)
 
     def trust_for(self, iss: object) -> IssuerTrust:
         trust = self.issuers.get(iss) if isinstance(iss, str) else None
@@ -92,6 +110,7 @@ def load_trust_list(
     if not isinstance(issuers, dict):
         raise MalformedInput("the trust list needs an 'issuers' table")
     out: dict[str, IssuerTrust] = {}
+    dids: dict[str, str] = {}
     for iss, entry in issuers.items():
         mechanisms = entry.get("mechanisms") if isinstance(entry, dict) else None
         if not isinstance(mechanisms, list) or not set(mechanisms) <= set(MECHANISMS):
@@ -103,4 +122,16 @@ def load_trust_list(
             x5c_roots=_roots(base, entry.get("x509_roots"), iss) if "x509" in mechanisms else (),
             allow_http=allow_http,
         )
-    return TrustList(out)
+        for did in _w3c_dids(entry.get("w3c_dids", []), iss):
+            if did in dids:
+                raise MalformedInput(f"trust list: {did} is listed by two issuers")
+            dids[did] = iss
+    return TrustList(out, dids)
+
+
+def _w3c_dids(names: object, iss: str) -> list[str]:
+    if not isinstance(names, list) or not all(
+        isinstance(n, str) and n.startswith(("did:key:", "did:jwk:")) for n in names
+    ):
+        raise MalformedInput(f"trust list: {iss!r}: 'w3c_dids' lists did:key or did:jwk DIDs")
+    return list(names)

@@ -1,0 +1,227 @@
+"""W3C predicate credentials end to end over real HTTP (issue 12): the issuer
+offers them with the SD-JWT VC, our wallet receives them and presents one to
+the verifier, whose policy asks for it, once per format; and the refusals:
+a tampered credential, one by an issuer the trust list does not name, a
+presentation over another nonce."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives.serialization import Encoding
+from flask import Flask
+from flask.testing import FlaskClient
+
+from ssi import w3c
+from ssi.encoding import b64url_decode, b64url_encode
+from ssi.fetch import Fetcher
+from ssi.jose import Key
+from ssi.oid4vp import AuthorizationResponse
+from tests.support import RunningIssuer, start_issuer
+from tests.verifier.conftest import POLICIES, RunningVerifier, StartVerifier
+from tests.verifier.foreign_wallet import ForeignWallet
+from tests.verifier.test_refusals_oid4vp import assert_refused
+from tests.verifier.test_with_our_wallet import present
+from tests.wallet.test_receive_e2e import create_wallet, make_wallet, receive
+from wallet.vault import Vault, VaultItem
+from wallet.w3c import present as present_w3c
+
+OFFERED = ["kyc_age_jwt_vc_json", "kyc_level_ldp_vc"]
+W3C_POLICIES: dict[str, dict[str, Any]] = {
+    "adults": {
+        "format": "jwt_vc_json",
+        "credential_type": "KycAgeCredential",
+        "rules": ["over18 == true"],
+    },
+    "level2": {
+        "format": "ldp_vc",
+        "credential_type": "KycLevelCredential",
+        "rules": ["kycLevel >= 2"],
+        "max_credential_age_days": 365,
+    },
+}
+FORMAT_OF = {"adults": "jwt_vc_json", "level2": "ldp_vc"}
+
+
+@pytest.fixture
+def issuer(tmp_path: Path, fetcher: Fetcher) -> Iterator[RunningIssuer]:
+    yield from start_issuer(tmp_path / "issuer", fetcher, W3C_OFFER=OFFERED)
+
+
+def _did(issuer: RunningIssuer) -> str:
+    did: str = issuer.app.extensions["w3c_issuer"].did
+    return did
+
+
+@pytest.fixture
+def verifier(start_verifier: StartVerifier, issuer: RunningIssuer) -> RunningVerifier:
+    return start_verifier(
+        POLICIES={"policies": {**POLICIES["policies"], **W3C_POLICIES}},
+        TRUST_LIST={
+            "issuers": {issuer.url: {"mechanisms": ["metadata"], "w3c_dids": [_did(issuer)]}}
+        },
+    )
+
+
+@pytest.fixture
+def investor(
+    tmp_path: Path, issuer: RunningIssuer, verifier: RunningVerifier
+) -> tuple[Flask, FlaskClient, str]:
+    roots = tmp_path / "verifier-roots.pem"
+    roots.write_bytes(verifier.ca.public_bytes(Encoding.PEM))
+    app = make_wallet(tmp_path / "wallet", issuer.clock, TRUSTED_X509_ROOTS=str(roots))
+    client = app.test_client()
+    token = create_wallet(client)
+    offer = issuer.create_offer()
+    assert receive(client, token, offer["link"], offer["tx_code"]).status_code == 302
+    return app, client, token
+
+
+def _held(app: Flask, fmt: str) -> VaultItem:
+    vault: Vault = app.extensions["vault"]
+    (item,) = [i for i in vault.items("credential") if i.data["format"] == fmt]
+    return item
+
+
+@pytest.mark.parametrize("policy", ["adults", "level2"])
+def test_our_wallet_presents_a_w3c_credential(
+    verifier: RunningVerifier,
+    issuer: RunningIssuer,
+    investor: tuple[Flask, FlaskClient, str],
+    policy: str,
+) -> None:
+    app, client, token = investor
+    created = verifier.create(policy)
+    consent = client.post("/present", data={"link": created["link"], "csrf_token": token})
+    page = consent.get_data(as_text=True)
+    assert 'data-testid="whole-credential"' in page
+    item = _held(app, FORMAT_OF[policy])
+    assert item.data["holder_did"] in page and _did(issuer) in page  # all it discloses
+    landing = present(client, token, created["link"])
+    assert landing.startswith(f"{verifier.url}/verifications/{created['id']}/done?response_code=")
+    result = verifier.result(created["id"])
+    assert result["status"] == "verified", result
+    assert result["claims"]["iss"] == _did(issuer)
+    if policy == "adults":
+        assert result["claims"]["vct"] == "KycAgeCredential"
+        assert result["claims"]["over18"] is True
+    else:
+        assert result["claims"]["kycLevel"] == 2
+
+
+def _foreign(verifier: RunningVerifier) -> ForeignWallet:
+    return ForeignWallet(verifier.fetch, verifier.clock, "", Key.generate(), [verifier.ca])
+
+
+def _submit(verifier: RunningVerifier, created: dict[str, Any], vp: Any) -> Any:
+    wallet = _foreign(verifier)
+    request = wallet.fetch_request(created["link"]).request
+    response = AuthorizationResponse({"kyc": [vp]}, request.state)
+    return wallet.post(request, wallet.form(request, response))
+
+
+def _request(verifier: RunningVerifier, created: dict[str, Any]) -> Any:
+    return _foreign(verifier).fetch_request(created["link"]).request
+
+
+def _signer(item: VaultItem) -> w3c.DidSigner:
+    key = Key.from_jwk(item.data["holder_key"], private=True)
+    return w3c.DidSigner.for_did(key, item.data["holder_did"])
+
+
+@pytest.mark.parametrize("policy", ["adults", "level2"])
+def test_presentation_over_another_nonce_refused(
+    verifier: RunningVerifier, investor: tuple[Flask, FlaskClient, str], policy: str
+) -> None:
+    item = _held(investor[0], FORMAT_OF[policy])
+    created = verifier.create(policy)
+    wallet = _foreign(verifier)
+    request = wallet.fetch_request(created["link"]).request
+    vp = present_w3c(item, nonce="a-nonce-of-another-request", client_id=request.client_id)
+    form = wallet.form(request, AuthorizationResponse({"kyc": [vp]}, request.state))
+    result = assert_refused(verifier, created, wallet.post(request, form), "ClaimMismatch")
+    assert "nonce" in result["reason"]["description"]
+
+
+def _tampered(item: VaultItem) -> Any:
+    credential = item.data["credential"]
+    if isinstance(credential, str):  # VC-JWT: over18 true -> false in the signed payload
+        header, payload, signature = credential.split(".")
+        claims = json.loads(b64url_decode(payload, "payload"))
+        claims["vc"]["credentialSubject"]["over21"] = False
+        changed = b64url_encode(json.dumps(claims).encode())
+        return f"{header}.{changed}.{signature}"
+    changed = json.loads(json.dumps(credential))
+    changed["credentialSubject"]["kycLevel"] = 3
+    return changed
+
+
+@pytest.mark.parametrize("policy", ["adults", "level2"])
+def test_tampered_credential_refused(
+    verifier: RunningVerifier, investor: tuple[Flask, FlaskClient, str], policy: str
+) -> None:
+    fmt = FORMAT_OF[policy]
+    item = _held(investor[0], fmt)
+    created = verifier.create(policy)
+    request = _request(verifier, created)
+    vp = w3c.build_presentation(
+        _tampered(item), _signer(item), fmt, nonce=request.nonce, client_id=request.client_id
+    )
+    assert_refused(verifier, created, _submit(verifier, created, vp), "InvalidSignature")
+
+
+@pytest.mark.parametrize("policy", ["adults", "level2"])
+def test_credential_of_an_untrusted_issuer_refused(
+    verifier: RunningVerifier, investor: tuple[Flask, FlaskClient, str], policy: str
+) -> None:
+    fmt = FORMAT_OF[policy]
+    item = _held(investor[0], fmt)
+    forger = w3c.DidSigner.from_key(Key.generate("EdDSA"), "key")
+    members = {"over18": True} if policy == "adults" else {"kycLevel": 3}
+    now = int(verifier.clock.now)
+    document = w3c.build_credential(
+        "KycAgeCredential" if policy == "adults" else "KycLevelCredential",
+        members,
+        issuer=forger.did,
+        holder=item.data["holder_did"],
+        issued=now,
+        expires=now + 86400,
+        status=None,
+    )
+    credential = w3c.issue_credential(document, forger, fmt)
+    created = verifier.create(policy)
+    request = _request(verifier, created)
+    vp = w3c.build_presentation(
+        credential, _signer(item), fmt, nonce=request.nonce, client_id=request.client_id
+    )
+    result = assert_refused(verifier, created, _submit(verifier, created, vp), "UntrustedIssuer")
+    assert forger.did[:40] in result["reason"]["description"]
+
+
+def test_revoked_w3c_credential_refused(
+    verifier: RunningVerifier, issuer: RunningIssuer, investor: tuple[Flask, FlaskClient, str]
+) -> None:
+    item = _held(investor[0], "jwt_vc_json")
+    listing = issuer.api("GET", "/api/v1/credentials").json()["credentials"]
+    (row,) = [c for c in listing if c["format"] == "jwt_vc_json"]
+    assert issuer.api("POST", f"/api/v1/credentials/{row['id']}/revoke").status == 200
+    created = verifier.create("adults")
+    request = _request(verifier, created)
+    vp = present_w3c(item, nonce=request.nonce, client_id=request.client_id)
+    assert_refused(verifier, created, _submit(verifier, created, vp), "CredentialRevoked")
+
+
+def test_sd_jwt_policy_still_served_beside_w3c_ones(
+    verifier: RunningVerifier, investor: tuple[Flask, FlaskClient, str]
+) -> None:
+    _app, client, token = investor
+    created = verifier.create("kyc")
+    present(client, token, created["link"])
+    result = verifier.result(created["id"])
+    assert result["status"] == "verified" and result["claims"]["kyc_level"] == 2
+    assert re.fullmatch(r"https?://.+", result["claims"]["iss"])
