@@ -1,7 +1,7 @@
 """Benchmark: the issuer under gunicorn, loaded from loopback.
 
 Run: ``.venv/bin/python -m bench.issuer_load [--seconds 10] [--clients 8]
-[--workers 3] [--threads 2] [--flows 800]``.
+[--workers 3] [--threads 2] [--flows 1500]``.
 
 The issuer's data folder is initialised once in this process (database,
 signing key, secret), then served by ``gunicorn -w WORKERS --threads THREADS``
@@ -265,7 +265,9 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=8, help="client processes (default 8)")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (default 3)")
     parser.add_argument("--threads", type=int, default=2, help="threads per worker (default 2)")
-    parser.add_argument("--flows", type=int, default=800, help="most issuance flows (default 800)")
+    parser.add_argument(
+        "--flows", type=int, default=1500, help="most issuance flows (default 1500)"
+    )
     parser.add_argument("--requests", type=int, default=20_000, help="most requests per client")
     args = parser.parse_args()
     print("command: .venv/bin/python -m bench.issuer_load " + " ".join(sys.argv[1:]))
