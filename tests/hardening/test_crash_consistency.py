@@ -46,6 +46,7 @@ import threading
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -106,10 +107,15 @@ def issuer_process(tmp_path: Path) -> Iterator[IssuerProcess]:
         process.kill()
 
 
-def _db(process: IssuerProcess) -> sqlite3.Connection:
+@contextmanager
+def _db(process: IssuerProcess) -> Iterator[sqlite3.Connection]:
+    """The issuer's database file, opened directly (and closed)."""
     conn = sqlite3.connect(process.data_dir / "issuer.sqlite", isolation_level=None)
     conn.row_factory = sqlite3.Row
-    return conn
+    try:
+        yield conn
+    finally:
+        conn.close()
 
 
 def _check_database(conn: sqlite3.Connection, flows: list[Flow]) -> None:
@@ -150,6 +156,7 @@ def _check_database(conn: sqlite3.Connection, flows: list[Flow]) -> None:
             assert audits == [] and applicant["record"] is not None
     nonces_used = conn.execute("SELECT COUNT(*) FROM nonces WHERE used_at IS NOT NULL")
     assert nonces_used.fetchone()[0] == len(issued_per_offer)
+    stored = {r["sha256"] for r in rows}
     for flow in flows:
         if flow.access_token is not None:
             token = conn.execute(
@@ -167,7 +174,6 @@ def _check_database(conn: sqlite3.Connection, flows: list[Flow]) -> None:
                     "SELECT used_at FROM nonces WHERE nonce = ?", (flow.c_nonce,)
                 ).fetchone()
                 assert nonce is not None and nonce["used_at"] is not None
-        stored = {r["sha256"] for r in rows}
         assert all(_sha256(c) in stored for c in flow.credentials), "a received credential lost"
 
 
