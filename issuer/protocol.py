@@ -1,10 +1,13 @@
 """OpenID4VCI 1.0 endpoints: Token (§6, pre-authorized code grant with
 ``tx_code``), Nonce (§7) and Credential (§8, ``proofs`` with batch issuance).
 
-Every single-use value (pre-authorized code, access token, ``c_nonce``) is
-consumed with ``UPDATE … WHERE used_at IS NULL`` inside the transaction that
-issues, so a replay, a race or a crash never yields a second credential and a
-failed request changes nothing. Errors carry the spec's codes (§6.3, §8.3.1).
+Every single-use value (pre-authorized code, ``c_nonce``, and the access
+token once per configuration id of its offer: the SD-JWT VC and any W3C
+predicate credentials, :mod:`issuer.issuance`) is consumed inside the
+transaction that issues (``UPDATE … WHERE used_at IS NULL``, or an
+``INSERT OR IGNORE`` of the token's use for that configuration), so a
+replay, a race or a crash never yields a second credential and a failed
+request changes nothing. Errors carry the spec's codes (§6.3, §8.3.1).
 """
 
 from __future__ import annotations
@@ -224,10 +227,6 @@ def credential() -> Any:
     if len(set(thumbprints)) != len(thumbprints):
         raise InvalidProof("each proof must be made with a different key")
     nonces = sorted(set(seen_nonces))
-    applicant = store.one("SELECT record FROM applicants WHERE id = ?", (grant["applicant_id"],))
-    if applicant is None or applicant["record"] is None:
-        raise InvalidCredentialRequest("the KYC record for this offer is no longer available")
-    record = KycRecord.from_dict(json.loads(applicant["record"]))
     lifetime = int(config["CREDENTIAL_TTL_DAYS"]) * 86400
     credentials: list[str | dict[str, Any]] = []
     with store.transaction() as conn:
@@ -240,6 +239,14 @@ def credential() -> Any:
         if consumed != len(nonces):
             raise InvalidNonce("the proof's c_nonce is unknown, used or expired: get a new one")
         complete = take_token(conn, token_hash, cid, offered, now)
+        # read after the token is taken: a racer that lost finds the token used, not the
+        # record erased by the winner
+        applicant = conn.execute(
+            "SELECT record FROM applicants WHERE id = ?", (grant["applicant_id"],)
+        ).fetchone()
+        if applicant is None or applicant[0] is None:
+            raise InvalidCredentialRequest("the KYC record for this offer is no longer available")
+        record = KycRecord.from_dict(json.loads(applicant[0]))
         for proof, holder_key in zip(proofs, keys, strict=True):
             credentials.append(
                 issue_one(conn, cid, record, proof, holder_key, grant, now=now, lifetime=lifetime)
