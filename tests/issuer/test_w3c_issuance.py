@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -213,3 +214,23 @@ def test_unknown_w3c_offer_id_refused_at_start(tmp_path: Path, fetcher: Fetcher)
 
     with pytest.raises(MalformedInput, match="unknown configuration ids"):
         next(start_issuer(tmp_path / "issuer", fetcher, W3C_OFFER=["kyc_age_mdoc"]))
+
+
+def test_concurrent_requests_for_one_configuration_issue_once(w3c_issuer: RunningIssuer) -> None:
+    """The per-configuration use of the token is taken in the issuing transaction."""
+    token, _ = _token(w3c_issuer)
+    racers = 12
+    with ThreadPoolExecutor(racers) as pool:
+        answers = list(
+            pool.map(
+                lambda _: (
+                    _request(w3c_issuer, token, "kyc_age_jwt_vc_json", Key.generate("EdDSA")).status
+                ),
+                range(racers),
+            )
+        )
+    assert sorted(answers) == [200] + [401] * (racers - 1)
+    listing = w3c_issuer.api("GET", "/api/v1/credentials").json()["credentials"]
+    assert [c["format"] for c in listing] == ["jwt_vc_json"]
+    # the other configurations of the offer are still served
+    assert _request(w3c_issuer, token, "kyc_level_ldp_vc", Key.generate("EdDSA")).status == 200

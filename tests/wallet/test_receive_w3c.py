@@ -5,7 +5,9 @@ as a VP signed by that DID over a verifier's nonce and client id."""
 
 from __future__ import annotations
 
+import json
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,12 +15,14 @@ import pytest
 from flask import Flask
 
 from ssi import w3c
-from ssi.errors import ClaimMismatch
+from ssi.encoding import b64url_decode, b64url_encode
+from ssi.errors import ClaimMismatch, InvalidRequest, InvalidSignature
 from ssi.fetch import Fetcher, FetchPolicy
+from ssi.jose import Key
 from tests.support import RunningIssuer, start_issuer
 from tests.wallet.test_receive_e2e import create_wallet, make_wallet, receive
 from wallet.vault import Vault, VaultItem
-from wallet.w3c import present
+from wallet.w3c import holder_signer, present, stored_credential
 
 OFFERED = ["kyc_age_jwt_vc_json", "kyc_level_ldp_vc"]
 
@@ -145,4 +149,57 @@ def test_presentation_signed_by_the_holder_did_over_nonce_and_client_id(
             client_id=client_id,
             trusted_issuers={_issuer_did(issuer)},
             now=issuer.clock.now,
+        )
+
+
+def _issued_for(holder: str, issuer_signer: w3c.DidSigner, vc_type: str, now: int) -> str:
+    document = w3c.build_credential(
+        vc_type,
+        {"over18": True, "over21": False},
+        issuer=issuer_signer.did,
+        holder=holder,
+        issued=now,
+        expires=now + 3600,
+        status=None,
+    )
+    credential = w3c.issue_credential(document, issuer_signer, "jwt_vc_json")
+    assert isinstance(credential, str)
+    return credential
+
+
+def test_credential_bound_to_another_did_refused_on_receipt() -> None:
+    issuer_signer = w3c.DidSigner.from_key(Key.generate("EdDSA"), "key")
+    proved, other = holder_signer(), holder_signer()
+    now = int(time.time())
+    credential = _issued_for(other.did, issuer_signer, "KycAgeCredential", now)
+    with pytest.raises(InvalidRequest, match="not bound to the DID this wallet proved"):
+        stored_credential(
+            credential, "jwt_vc_json", "KycAgeCredential", proved, issuer_url="x", now=now
+        )
+
+
+def test_credential_of_another_type_refused_on_receipt() -> None:
+    issuer_signer = w3c.DidSigner.from_key(Key.generate("EdDSA"), "key")
+    proved = holder_signer()
+    now = int(time.time())
+    credential = _issued_for(proved.did, issuer_signer, "KycAgeCredential", now)
+    with pytest.raises(InvalidRequest, match="another credential than a KycLevelCredential"):
+        stored_credential(
+            credential, "jwt_vc_json", "KycLevelCredential", proved, issuer_url="x", now=now
+        )
+
+
+def test_tampered_credential_refused_on_receipt() -> None:
+    issuer_signer = w3c.DidSigner.from_key(Key.generate("EdDSA"), "key")
+    proved = holder_signer()
+    now = int(time.time())
+    header, payload, signature = _issued_for(
+        proved.did, issuer_signer, "KycAgeCredential", now
+    ).split(".")
+    claims = json.loads(b64url_decode(payload, "payload"))
+    claims["vc"]["credentialSubject"]["over21"] = True
+    tampered = f"{header}.{b64url_encode(json.dumps(claims).encode())}.{signature}"
+    with pytest.raises(InvalidSignature):
+        stored_credential(
+            tampered, "jwt_vc_json", "KycAgeCredential", proved, issuer_url="x", now=now
         )
