@@ -2,16 +2,20 @@
 offers them with the SD-JWT VC, our wallet receives them and presents one to
 the verifier, whose policy asks for it, once per format; and the refusals:
 a tampered credential, one by an issuer the trust list does not name, a
-presentation over another nonce."""
+presentation over another nonce, a revoked one. A credential made with
+didkit directly is accepted once the trust list names its DID."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import didkit
 import pytest
 from cryptography.hazmat.primitives.serialization import Encoding
 from flask import Flask
@@ -225,3 +229,53 @@ def test_sd_jwt_policy_still_served_beside_w3c_ones(
     result = verifier.result(created["id"])
     assert result["status"] == "verified" and result["claims"]["kyc_level"] == 2
     assert re.fullmatch(r"https?://.+", result["claims"]["iss"])
+
+
+def _didkit(function: Any, *args: str) -> Any:
+    async def call() -> Any:
+        return await function(*args)
+
+    return asyncio.run(call())
+
+
+def _didkit_credential(fmt: str, holder: str, now: float) -> tuple[Any, str]:
+    """A KycAgeCredential made with didkit alone (its default suite and JWT encoding)."""
+    jwk = didkit.generate_ed25519_key()
+    did = didkit.key_to_did("key", jwk)
+    method = _didkit(didkit.key_to_verification_method, "key", jwk)
+    document = {
+        "@context": w3c.CONTEXT,
+        "type": ["VerifiableCredential", "KycAgeCredential"],
+        "issuer": did,
+        "issuanceDate": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now - 10)),
+        "expirationDate": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now + 86400)),
+        "credentialSubject": {"id": holder, "over18": True},
+    }
+    options = {
+        "proofPurpose": "assertionMethod",
+        "verificationMethod": method,
+        "proofFormat": "jwt" if fmt == "jwt_vc_json" else "ldp",
+    }
+    output = _didkit(didkit.issue_credential, json.dumps(document), json.dumps(options), jwk)
+    return (output if fmt == "jwt_vc_json" else json.loads(output)), did
+
+
+@pytest.mark.parametrize("fmt", ["jwt_vc_json", "ldp_vc"])
+def test_didkit_made_credential_accepted_when_its_did_is_trusted(
+    start_verifier: StartVerifier, issuer: RunningIssuer, fmt: str
+) -> None:
+    holder = w3c.DidSigner.from_key(Key.generate("EdDSA"), "key")
+    credential, did = _didkit_credential(fmt, holder.did, issuer.clock.now)
+    policy = {"format": fmt, "credential_type": "KycAgeCredential", "rules": ["over18 == true"]}
+    verifier = start_verifier(
+        POLICIES={"policies": {"adults": policy}},
+        TRUST_LIST={"issuers": {issuer.url: {"mechanisms": ["metadata"], "w3c_dids": [did]}}},
+    )
+    created = verifier.create("adults")
+    request = _request(verifier, created)
+    vp = w3c.build_presentation(
+        credential, holder, fmt, nonce=request.nonce, client_id=request.client_id
+    )
+    assert _submit(verifier, created, vp).status == 200
+    result = verifier.result(created["id"])
+    assert result["status"] == "verified" and result["claims"]["iss"] == did
