@@ -80,7 +80,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Any = time.tim
         key_path, app.config["SIGNING_ALG"], Path(chain) if chain else None
     )
     w3c_key_path = Path(app.config["W3C_KEY_PATH"] or data_dir / "w3c_issuer_key.pem")
-    app.extensions["w3c_issuer"] = load_w3c_issuer(w3c_key_path, list(app.config["W3C_OFFER"]))
+    app.extensions["w3c_issuer"] = load_w3c_issuer(w3c_key_path, app.config["W3C_OFFER"])
     app.extensions["store"] = open_store(str(data_dir / "issuer.sqlite"))
 
     from .api import bp as api_bp

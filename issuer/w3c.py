@@ -97,8 +97,10 @@ class W3CIssuer:
         return IssuedW3C(vc_type, fmt, w3c.issue_credential(document, self.signer, fmt))
 
 
-def load_w3c_issuer(key_path: Path, offered: list[str]) -> W3CIssuer:
+def load_w3c_issuer(key_path: Path, offered: object) -> W3CIssuer:
     """Load (or create, 0600) the Ed25519 key; check the offered configuration ids."""
+    if not isinstance(offered, list | tuple) or not all(isinstance(c, str) for c in offered):
+        raise MalformedInput('W3C_OFFER is a list of configuration ids, e.g. ["kyc_age_ldp_vc"]')
     signer = w3c.DidSigner.from_key(load_or_create_key(key_path, W3C_KEY_ALG), "key")
     issuer = W3CIssuer(signer, w3c.credential_configurations(signer))
     unknown = [cid for cid in offered if cid not in issuer.configurations]

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from ssi import w3c
+from ssi.errors import MalformedInput
 from ssi.fetch import Fetcher, FetchResponse
 from ssi.jose import Key
 from ssi.oid4vci import CredentialResponse, TokenRequest, build_proof, parse_offer_link
@@ -210,8 +211,6 @@ def test_did_web_kid_in_a_w3c_proof_refused(w3c_issuer: RunningIssuer) -> None:
 
 
 def test_unknown_w3c_offer_id_refused_at_start(tmp_path: Path, fetcher: Fetcher) -> None:
-    from ssi.errors import MalformedInput
-
     with pytest.raises(MalformedInput, match="unknown configuration ids"):
         next(start_issuer(tmp_path / "issuer", fetcher, W3C_OFFER=["kyc_age_mdoc"]))
 
@@ -234,3 +233,8 @@ def test_concurrent_requests_for_one_configuration_issue_once(w3c_issuer: Runnin
     assert [c["format"] for c in listing] == ["jwt_vc_json"]
     # the other configurations of the offer are still served
     assert _request(w3c_issuer, token, "kyc_level_ldp_vc", Key.generate("EdDSA")).status == 200
+
+
+def test_w3c_offer_given_as_a_string_refused_at_start(tmp_path: Path, fetcher: Fetcher) -> None:
+    with pytest.raises(MalformedInput, match="list of configuration ids"):
+        next(start_issuer(tmp_path / "issuer", fetcher, W3C_OFFER="kyc_age_ldp_vc"))
