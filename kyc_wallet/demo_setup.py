@@ -18,6 +18,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.serialization import Encoding
 
+from ssi.did import did_key_from_key
 from ssi.jose import Key
 from ssi.x509 import issue_leaf, make_ca
 
@@ -36,6 +37,9 @@ RULES = [
     'investor_classification in ["professional", "accredited"]',
 ]
 VCT = "urn:kyc-wallet:vct:kyc:1"
+W3C_OFFER = ["kyc_age_jwt_vc_json"]
+"""The demo's offers also carry the W3C over-18 credential (VC-JWT): a platform
+speaking W3C VC learns only "over 18" (policy ``adults-w3c``)."""
 
 
 @dataclass(frozen=True)
@@ -68,9 +72,9 @@ def _private(path: Path, data: bytes) -> None:
         handle.write(data)
 
 
-def _key(path: Path) -> Key:
+def _key(path: Path, alg: str = "ES256") -> Key:
     if not path.exists():
-        _private(path, Key.generate("ES256").private_pem())
+        _private(path, Key.generate(alg).private_pem())
     return Key.from_pem(path.read_bytes())
 
 
@@ -118,6 +122,8 @@ def prepare(layout: DemoLayout) -> dict[str, str]:
         ca_key, ca, issuer_key.public(), ["127.0.0.1"], [layout.issuer_url], now=now, days=365
     )
     (layout.issuer_dir / "chain.pem").write_bytes(issuer_leaf.public_bytes(Encoding.PEM))
+    # the issuer's W3C predicate credentials are signed by a did:key (didkit resolves no did:web)
+    w3c_did = did_key_from_key(_key(layout.issuer_dir / "w3c_issuer_key.pem", "EdDSA"))
     verifier_key = _key(layout.verifier_dir / "verifier_key.pem")
     verifier_leaf = issue_leaf(ca_key, ca, verifier_key.public(), ["127.0.0.1"], now=now, days=365)
     (layout.verifier_dir / "chain.pem").write_bytes(verifier_leaf.public_bytes(Encoding.PEM))
@@ -134,6 +140,7 @@ def prepare(layout: DemoLayout) -> dict[str, str]:
             "ISSUER_NAME": "Demo KYC Provider",
             "API_KEYS": [f"demo:{keys['issuer']}"],
             "CERT_CHAIN_PATH": str(layout.issuer_dir / "chain.pem"),
+            "W3C_OFFER": W3C_OFFER,
             "DEV_ALLOW_HTTP_LOOPBACK": True,
         },
     )
@@ -145,7 +152,11 @@ def prepare(layout: DemoLayout) -> dict[str, str]:
         json.dumps(
             {
                 "issuers": {
-                    layout.issuer_url: {"mechanisms": ["x509"], "x509_roots": [str(ca_path)]}
+                    layout.issuer_url: {
+                        "mechanisms": ["x509"],
+                        "x509_roots": [str(ca_path)],
+                        "w3c_dids": [w3c_did],
+                    }
                 }
             },
             indent=2,
@@ -163,6 +174,11 @@ def prepare(layout: DemoLayout) -> dict[str, str]:
                         "token": DEMO_TOKEN["symbol"],
                     },
                     "kyc-basic": {"vct": VCT, "rules": RULES[:3]},
+                    "adults-w3c": {
+                        "format": "jwt_vc_json",
+                        "credential_type": "KycAgeCredential",
+                        "rules": ["over18 == true"],
+                    },
                 }
             },
             indent=2,

@@ -146,7 +146,11 @@ def _journey(layout: DemoLayout, keys: dict[str, str]) -> None:
         302,
         "accepting the offer",
     )
-    _step(2, "credential received and stored encrypted in the wallet (3 unlinkable copies)")
+    _step(
+        2,
+        "credential received and stored encrypted in the wallet: 3 unlinkable SD-JWT VC "
+        "copies, and the W3C over-18 credential",
+    )
 
     _expect(
         wallet.request(
@@ -263,6 +267,8 @@ def _journey(layout: DemoLayout, keys: dict[str, str]) -> None:
         raise WalkthroughFailed("the transfer to the whitelisted investor did not go through")
     _step(9, f"the transfer that was refused before now succeeds (transaction {sent.group(1)})")
 
+    _w3c_platform(platform, wallet, token, verifier_api)
+
     credentials = _expect(
         issuer.request("GET", "/api/v1/credentials", headers=issuer_api), 200, "listing credentials"
     ).json()["credentials"]
@@ -273,7 +279,7 @@ def _journey(layout: DemoLayout, keys: dict[str, str]) -> None:
             json_body={"reason": "walkthrough"},
             headers=issuer_api,
         )
-    _step(10, f"the KYC provider revokes the credential ({len(credentials)} copies)")
+    _step(11, f"the KYC provider revokes the credential ({len(credentials)} copies)")
 
     report = _expect(
         platform.request("POST", "/api/v1/monitor", headers=verifier_api),
@@ -301,9 +307,47 @@ def _journey(layout: DemoLayout, keys: dict[str, str]) -> None:
         raise WalkthroughFailed("a transfer to the removed address was not refused")
     delete = [t for t in removed["whitelisting"]["transactions"] if t["kind"] == "delete"]
     _step(
-        11,
+        12,
         f"the monitor saw the revocation; address removed from the registry"
         f"{' (' + delete[-1]['hash'] + ')' if delete else ''}; transfers to it are refused again",
+    )
+
+
+def _w3c_platform(platform: Browser, wallet: Browser, token: str, headers: dict[str, str]) -> None:
+    """A platform that speaks W3C VC asks only "over 18" (policy ``adults-w3c``)."""
+    created = _expect(
+        platform.request(
+            "POST", "/api/v1/verifications", json_body={"policy": "adults-w3c"}, headers=headers
+        ),
+        201,
+        "starting the W3C verification",
+    ).json()
+    consent = _expect(
+        wallet.request("POST", "/present", form={"link": created["link"], "csrf_token": token}),
+        200,
+        "opening the W3C request in the wallet",
+    ).body
+    request_id = re.search(r"/present/([^/]+)/consent", consent)
+    choice = re.findall(r'name="(credential_[^"]+)" value="([^"]+)"', consent)[:1]
+    if request_id is None or not choice or "cannot be partly disclosed" not in consent:
+        raise WalkthroughFailed("the wallet's consent screen for the W3C credential is incomplete")
+    _expect(
+        wallet.request(
+            "POST",
+            f"/present/{request_id.group(1)}/consent",
+            form={"csrf_token": token, choice[0][0]: choice[0][1]},
+        ),
+        302,
+        "consenting to the W3C presentation",
+    )
+    result = _wait_for(platform, created["id"], headers, lambda r: r["status"] != "pending")
+    if result["status"] != "verified":
+        raise WalkthroughFailed(f"the W3C platform refused: {result.get('reason')}")
+    over18 = result["claims"].get("over18")
+    _step(
+        10,
+        "a W3C-based platform asks only 'over 18': the wallet shares the W3C over-18 "
+        f"credential (VC-JWT) whole, and it is verified (over18 = {over18})",
     )
 
 

@@ -78,6 +78,7 @@ def test_walkthrough_runs_the_whole_journey() -> None:
         "presentation verified",
         "address whitelisted on the token's identity registry: create_identity 0x",
         "now succeeds (transaction 0x",
+        "W3C over-18 credential (VC-JWT) whole, and it is verified",
         "revokes the credential",
         "address removed from the registry",
         "walkthrough complete",
