@@ -31,6 +31,7 @@ OPERATIONS = [
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1800)  # 10,000 offers under --fuzz take longer than the default 300 s
 @pytest.mark.parametrize("mode", list(GenerationMode), ids=lambda m: m.value)
 @pytest.mark.parametrize("label", OPERATIONS)
 def test_issuer_api_conforms_to_its_openapi_document(
