@@ -26,6 +26,7 @@ DEFAULTS: dict[str, Any] = {
     "WALLET_NAME": "KYC Wallet",
     "IDLE_TIMEOUT": 900,
     "BATCH_SIZE": 3,
+    "HOLDER_KEY_ALG": "ES256",
     "DEV_ALLOW_HTTP_LOOPBACK": False,
     "TRUSTED_X509_ROOTS": None,
     "FETCH_TIMEOUT": 5.0,

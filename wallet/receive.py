@@ -45,6 +45,8 @@ from .w3c import receive as receive_w3c
 __all__ = ["PendingOffer", "Receiver", "CREDENTIAL_KIND"]
 
 CREDENTIAL_KIND = "credential"
+HOLDER_ALGS = ("ES256", "EdDSA")
+"""Holder key types: P-256 (ES256, the interoperable default, HAIP) and Ed25519."""
 
 
 @dataclass
@@ -117,10 +119,31 @@ def _json_or_error(response: FetchResponse, what: str) -> Any:
 
 
 class Receiver:
-    def __init__(self, fetcher: Fetcher, checker: CredentialChecker, *, batch_size: int) -> None:
+    def __init__(
+        self,
+        fetcher: Fetcher,
+        checker: CredentialChecker,
+        *,
+        batch_size: int,
+        holder_alg: str = "ES256",
+    ) -> None:
+        if holder_alg not in HOLDER_ALGS:
+            raise InvalidRequest(f"HOLDER_KEY_ALG must be one of {', '.join(HOLDER_ALGS)}")
         self.fetcher = fetcher
         self.checker = checker
         self.batch_size = batch_size
+        self.holder_alg = holder_alg
+
+    def _holder_alg(self, configuration: CredentialConfiguration) -> str:
+        """Our preferred holder key type if the issuer takes proofs with it, else the
+        first of ours it takes (OpenID4VCI 1.0 §12.2.4 ``proof_signing_alg_values_supported``)."""
+        proof_types = configuration.proof_types_supported or {}
+        jwt = proof_types.get(spec.PROOF_TYPE_JWT)
+        accepted = set(jwt.proof_signing_alg_values_supported) if jwt else set(HOLDER_ALGS)
+        for alg in (self.holder_alg, *HOLDER_ALGS):
+            if alg in accepted:
+                return alg
+        raise InvalidRequest("the issuer takes no key proof this wallet can make (ES256, EdDSA)")
 
     def prepare(self, link_or_uri: str) -> PendingOffer:
         text = (link_or_uri or "").strip()
@@ -203,7 +226,8 @@ class Receiver:
         authorization = f"{token.token_type} {token.access_token}"
         batch = pending.metadata.batch_size or 1
         count = max(1, min(self.batch_size, batch))
-        keys = [Key.generate("ES256") for _ in range(count)]
+        alg = self._holder_alg(pending.configuration)
+        keys = [Key.generate(alg) for _ in range(count)]
         c_nonce = self._nonce(pending)
         response = self._request(
             pending,

@@ -25,6 +25,7 @@ def _receiver() -> Receiver:
         current_app.extensions["fetcher"],
         credential_checker(),
         batch_size=int(current_app.config["BATCH_SIZE"]),
+        holder_alg=str(current_app.config["HOLDER_KEY_ALG"]),
     )
 
 

@@ -74,3 +74,23 @@ def test_our_wallet_presents_to_the_verifier(
         assert result["address"] == "0xAe72A48c1a36bd18Af168541c53037965d26e4A8"  # key 0x77…
         rows = verifier.app.extensions["store"].all("SELECT address FROM intents")
         assert [r["address"] for r in rows] == [result["address"]]
+
+
+def test_an_ed25519_holder_wallet_receives_and_presents(
+    tmp_path: Path, issuer: RunningIssuer, verifier: RunningVerifier
+) -> None:
+    """Issue 6: holder keys P-256 (default) and Ed25519 (``HOLDER_KEY_ALG``)."""
+    roots = tmp_path / "roots.pem"
+    roots.write_bytes(verifier.ca.public_bytes(Encoding.PEM))
+    app = make_wallet(
+        tmp_path / "ed-wallet", issuer.clock, TRUSTED_X509_ROOTS=str(roots), HOLDER_KEY_ALG="EdDSA"
+    )
+    client = app.test_client()
+    token = create_wallet(client)
+    offer = issuer.create_offer()
+    assert receive(client, token, offer["link"], offer["tx_code"]).status_code == 302
+    items = list(app.extensions["vault"].items("credential"))
+    assert {i.data["holder_key"]["crv"] for i in items} == {"Ed25519"}
+    created = verifier.create("kyc")
+    present(client, token, created["link"])
+    assert verifier.result(created["id"])["status"] == "verified"
