@@ -194,18 +194,7 @@ def _journey(layout: DemoLayout, keys: dict[str, str]) -> None:
         "refused by the token (address not verified)",
     )
 
-    created = _expect(
-        platform.request(
-            "POST", "/api/v1/verifications", json_body={"policy": "sp7"}, headers=verifier_api
-        ),
-        201,
-        "starting the verification",
-    ).json()
-    consent = _expect(
-        wallet.request("POST", "/present", form={"link": created["link"], "csrf_token": token}),
-        200,
-        "opening the request in the wallet",
-    ).body
+    created, consent = _open_request(platform, wallet, token, "sp7", verifier_api)
     verifier_id = re.search(r'data-testid="client-id">([^<]+)<', consent)
     _step(
         5,
@@ -219,19 +208,7 @@ def _journey(layout: DemoLayout, keys: dict[str, str]) -> None:
         if label not in ("Chain", "Token", "Identity registry")
     )
     _step(6, f"claims disclosed: {disclosed}; everything else stays hidden")
-    request_id = re.search(r"/present/([^/]+)/consent", consent)
-    choice = re.findall(r'name="(credential_[^"]+)" value="([^"]+)"', consent)[:1]
-    if request_id is None or not choice:
-        raise WalkthroughFailed("the wallet's consent screen is incomplete")
-    _expect(
-        wallet.request(
-            "POST",
-            f"/present/{request_id.group(1)}/consent",
-            form={"csrf_token": token, "address": investor, choice[0][0]: choice[0][1]},
-        ),
-        302,
-        "consenting",
-    )
+    _consent(wallet, token, consent, {"address": investor})
     result = _wait_for(
         platform,
         created["id"],
@@ -313,33 +290,45 @@ def _journey(layout: DemoLayout, keys: dict[str, str]) -> None:
     )
 
 
-def _w3c_platform(platform: Browser, wallet: Browser, token: str, headers: dict[str, str]) -> None:
-    """A platform that speaks W3C VC asks only "over 18" (policy ``adults-w3c``)."""
-    created = _expect(
+def _open_request(
+    platform: Browser, wallet: Browser, token: str, policy: str, headers: dict[str, str]
+) -> tuple[dict[str, Any], str]:
+    """The platform starts a verification; the investor pastes its link into the wallet."""
+    created: dict[str, Any] = _expect(
         platform.request(
-            "POST", "/api/v1/verifications", json_body={"policy": "adults-w3c"}, headers=headers
+            "POST", "/api/v1/verifications", json_body={"policy": policy}, headers=headers
         ),
         201,
-        "starting the W3C verification",
+        f"starting the verification ({policy})",
     ).json()
     consent = _expect(
         wallet.request("POST", "/present", form={"link": created["link"], "csrf_token": token}),
         200,
-        "opening the W3C request in the wallet",
+        f"opening the request in the wallet ({policy})",
     ).body
+    return created, consent
+
+
+def _consent(wallet: Browser, token: str, consent: str, extra: dict[str, str]) -> None:
+    """The investor approves on the consent screen (the first credential offered)."""
     request_id = re.search(r"/present/([^/]+)/consent", consent)
     choice = re.findall(r'name="(credential_[^"]+)" value="([^"]+)"', consent)[:1]
-    if request_id is None or not choice or "cannot be partly disclosed" not in consent:
-        raise WalkthroughFailed("the wallet's consent screen for the W3C credential is incomplete")
+    if request_id is None or not choice:
+        raise WalkthroughFailed("the wallet's consent screen is incomplete")
+    form = {"csrf_token": token, choice[0][0]: choice[0][1], **extra}
     _expect(
-        wallet.request(
-            "POST",
-            f"/present/{request_id.group(1)}/consent",
-            form={"csrf_token": token, choice[0][0]: choice[0][1]},
-        ),
+        wallet.request("POST", f"/present/{request_id.group(1)}/consent", form=form),
         302,
-        "consenting to the W3C presentation",
+        "consenting",
     )
+
+
+def _w3c_platform(platform: Browser, wallet: Browser, token: str, headers: dict[str, str]) -> None:
+    """A platform that speaks W3C VC asks only "over 18" (policy ``adults-w3c``)."""
+    created, consent = _open_request(platform, wallet, token, "adults-w3c", headers)
+    if "cannot be partly disclosed" not in consent:
+        raise WalkthroughFailed("the consent screen does not say the W3C credential goes whole")
+    _consent(wallet, token, consent, {})
     result = _wait_for(platform, created["id"], headers, lambda r: r["status"] != "pending")
     if result["status"] != "verified":
         raise WalkthroughFailed(f"the W3C platform refused: {result.get('reason')}")
