@@ -49,6 +49,7 @@ DEFAULTS: dict[str, Any] = {
     "RATE_LIMIT_TOKEN": "60 per minute",
     "RATE_LIMIT_NONCE": "120 per minute",
     "RATE_LIMIT_STORAGE": "memory://",
+    "MAX_CONTENT_LENGTH": 1_000_000,
     "JSON_PATH_PREFIXES": [
         "/api/",
         "/token",

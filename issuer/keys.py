@@ -9,38 +9,30 @@ credential carries it in ``x5c`` (SD-JWT VC §3.5, HAIP 1.0 §6.1).
 from __future__ import annotations
 
 import base64
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from kyc_wallet.web.config import write_private_file
 from ssi.errors import MalformedInput
 from ssi.jose import Key
 
-__all__ = ["IssuerKeys", "load_or_create_key", "write_private_file"]
-
-
-def write_private_file(path: Path, data: bytes) -> None:
-    """Create ``path`` with mode 0600 (refusing to overwrite) and write ``data``."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
+__all__ = ["IssuerKeys", "load_or_create_key"]
 
 
 def load_or_create_key(path: Path, alg: str) -> Key:
-    """Load the PEM private key at ``path``; create it (0600) when absent."""
-    if path.exists():
-        key = Key.from_pem(path.read_bytes())
-        if not key.is_private:
-            raise MalformedInput(f"{path} does not hold a private key")
-        if key.alg != alg:
-            raise MalformedInput(f"{path} holds an {key.alg} key, configured alg is {alg}")
-        return key
-    key = Key.generate(alg)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_private_file(path, key.private_pem())
+    """Load the PEM private key at ``path``; create it (0600) when absent (atomically:
+    several workers starting on an empty folder all end up with the same key)."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_private_file(path, Key.generate(alg).private_pem())
+    key = Key.from_pem(path.read_bytes())
+    if not key.is_private:
+        raise MalformedInput(f"{path} does not hold a private key")
+    if key.alg != alg:
+        raise MalformedInput(f"{path} holds an {key.alg} key, configured alg is {alg}")
     return key
 
 

@@ -9,7 +9,6 @@ change of ports is picked up.
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import time
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.serialization import Encoding
 
+from kyc_wallet.web.config import write_private_file
 from ssi.did import did_key_from_key
 from ssi.jose import Key
 from ssi.x509 import issue_leaf, make_ca
@@ -66,21 +66,15 @@ class DemoLayout:
         return self.data / "ca"
 
 
-def _private(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-
-
 def _key(path: Path, alg: str = "ES256") -> Key:
     if not path.exists():
-        _private(path, Key.generate(alg).private_pem())
+        write_private_file(path, Key.generate(alg).private_pem())
     return Key.from_pem(path.read_bytes())
 
 
 def secret(path: Path) -> str:
     if not path.exists():
-        _private(path, secrets.token_urlsafe(24).encode())
+        write_private_file(path, secrets.token_urlsafe(24).encode())
     return path.read_text().strip()
 
 
@@ -110,7 +104,7 @@ def prepare(layout: DemoLayout) -> dict[str, str]:
     ca_key_path, ca_path = layout.ca_dir / "ca-key.pem", layout.ca_dir / "ca.pem"
     if not ca_path.exists():
         ca_key, ca = make_ca("kyc-wallet demo CA", now=now)
-        _private(ca_key_path, ca_key.private_pem())
+        write_private_file(ca_key_path, ca_key.private_pem())
         ca_path.write_bytes(ca.public_bytes(Encoding.PEM))
     from cryptography import x509
 

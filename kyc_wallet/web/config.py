@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -14,7 +15,7 @@ from typing import Any
 
 from flask import Flask
 
-__all__ = ["load_config", "persistent_secret"]
+__all__ = ["load_config", "persistent_secret", "write_private_file"]
 
 
 def load_config(
@@ -36,12 +37,29 @@ def load_config(
         app.config["SECRET_KEY"] = persistent_secret(data_dir / "secret_key")
 
 
+def write_private_file(path: Path, data: bytes) -> bool:
+    """Create ``path`` (mode 0600) holding ``data``, atomically: the data is
+    written to a temporary file that is then hard-linked into place, so a
+    concurrent reader (another gunicorn worker starting on an empty folder)
+    sees either nothing or the whole file. Returns ``False`` when ``path``
+    already existed (it is left as it is)."""
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.link(temporary, path)
+        return True
+    except FileExistsError:
+        return False
+    finally:
+        os.unlink(temporary)
+
+
 def persistent_secret(path: Path) -> str:
     """A random secret kept in ``path`` (mode 0600), created on first use."""
-    if path.exists():
-        return path.read_text().strip()
-    value = secrets.token_urlsafe(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(value)
-    return value
+    if not path.exists():
+        write_private_file(path, secrets.token_urlsafe(32).encode())
+    return path.read_text().strip()

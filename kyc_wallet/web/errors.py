@@ -64,7 +64,8 @@ def register_error_handlers(app: Flask) -> None:
     def _http_error(exc: HTTPException) -> Any:
         status = exc.code or 500
         error = _HTTP_ERROR_CODES.get(status, "invalid_request" if status < 500 else "server_error")
-        return _respond(status, error, exc.description or exc.name)
+        kept = [(k, v) for k, v in exc.get_headers() if k.lower() in ("allow", "retry-after")]
+        return _respond(status, error, exc.description or exc.name, kept)
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Any:
