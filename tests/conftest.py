@@ -29,3 +29,14 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     settings.register_profile("default", max_examples=200, deadline=None)
     settings.load_profile("fuzz" if config.getoption("--fuzz") else "default")
+
+
+@pytest.fixture
+def fresh_now(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Set the test module's ``NOW`` to the time of the test, not of the collection:
+    didkit stamps LDP proofs with the real time, and a long suite would otherwise
+    make them look created in the future. Modules opt in with
+    ``pytestmark = pytest.mark.usefixtures("fresh_now")``."""
+    import time
+
+    monkeypatch.setattr(request.module, "NOW", int(time.time()))

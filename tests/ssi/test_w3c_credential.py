@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sys
 import time
 from typing import Any
 
@@ -45,12 +44,7 @@ from ssi.w3c.spec import FORMAT_JWT_VC_JSON, FORMAT_LDP_VC, FORMATS, PROOF_ED255
 
 NOW = int(time.time())
 
-
-@pytest.fixture(autouse=True)
-def _fresh_now(monkeypatch: pytest.MonkeyPatch) -> None:
-    """didkit stamps LDP proofs with the real time: keep NOW the time of the test,
-    not of the collection (a long suite would make proofs look "from the future")."""
-    monkeypatch.setattr(sys.modules[__name__], "NOW", int(time.time()))
+pytestmark = pytest.mark.usefixtures("fresh_now")
 
 
 DAY = 86_400

@@ -8,7 +8,6 @@ paths start at the credential's root. The wallet matches what it holds with
 
 from __future__ import annotations
 
-import sys
 import time
 from typing import Any
 
@@ -35,12 +34,7 @@ from ssi.w3c.spec import FORMAT_JWT_VC_JSON, FORMAT_LDP_VC, FORMATS
 
 NOW = int(time.time())
 
-
-@pytest.fixture(autouse=True)
-def _fresh_now(monkeypatch: pytest.MonkeyPatch) -> None:
-    """didkit stamps LDP proofs with the real time: keep NOW the time of the test,
-    not of the collection (a long suite would make proofs look "from the future")."""
-    monkeypatch.setattr(sys.modules[__name__], "NOW", int(time.time()))
+pytestmark = pytest.mark.usefixtures("fresh_now")
 
 
 NONCE = "n-dcql-1"

@@ -6,7 +6,6 @@ in ``credentialSubject.id``, to a presentation the verifier accepts.
 
 from __future__ import annotations
 
-import sys
 import time
 
 import pytest
@@ -30,12 +29,7 @@ from ssi.w3c.spec import FORMAT_JWT_VC_JSON, FORMAT_LDP_VC, FORMATS
 
 NOW = int(time.time())
 
-
-@pytest.fixture(autouse=True)
-def _fresh_now(monkeypatch: pytest.MonkeyPatch) -> None:
-    """didkit stamps LDP proofs with the real time: keep NOW the time of the test,
-    not of the collection (a long suite would make proofs look "from the future")."""
-    monkeypatch.setattr(sys.modules[__name__], "NOW", int(time.time()))
+pytestmark = pytest.mark.usefixtures("fresh_now")
 
 
 ISSUER_URL = "https://issuer.example"

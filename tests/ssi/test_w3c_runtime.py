@@ -33,12 +33,7 @@ from tests.servers import serve
 
 NOW = int(time.time())
 
-
-@pytest.fixture(autouse=True)
-def _fresh_now(monkeypatch: pytest.MonkeyPatch) -> None:
-    """didkit stamps LDP proofs with the real time: keep NOW the time of the test,
-    not of the collection (a long suite would make proofs look "from the future")."""
-    monkeypatch.setattr(sys.modules[__name__], "NOW", int(time.time()))
+pytestmark = pytest.mark.usefixtures("fresh_now")
 
 
 ROOT = Path(__file__).resolve().parents[2]
