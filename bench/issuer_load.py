@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import importlib
 import json
 import multiprocessing
 import os
@@ -224,28 +225,35 @@ def _start_gunicorn(folder: Path, port: int, workers: int, threads: int) -> subp
         'RATE_LIMIT_TOKEN = "1000000 per minute"\n'
         'RATE_LIMIT_NONCE = "1000000 per minute"\n'
     )
-    env = {**os.environ, "KYCW_ISSUER_CONFIG_FILE": str(config)}
-    # initialise the folder once (database, key, secret) so that the workers do not race to
-    from issuer.app import create_app
+    return serve_app(
+        "issuer", config, port, workers, threads, "/.well-known/openid-credential-issuer"
+    )
 
-    create_app({"CONFIG_FILE": str(config)})
+
+def serve_app(
+    app: str, config: Path, port: int, workers: int, threads: int, probe: str
+) -> subprocess.Popen[bytes]:
+    """Serve ``<app>.app:create_app()`` with gunicorn on 127.0.0.1:``port`` from the
+    TOML ``config``; return once ``probe`` answers 200."""
+    env = {**os.environ, f"KYCW_{app.upper()}_CONFIG_FILE": str(config)}
+    # initialise the data folder once (database, keys, secrets) before the workers start
+    importlib.import_module(f"{app}.app").create_app({"CONFIG_FILE": str(config)})
     command = [
         sys.executable, "-m", "gunicorn",
         "--bind", f"127.0.0.1:{port}",
         "--workers", str(workers),
         "--threads", str(threads),
         "--log-level", "warning",
-        "issuer.app:create_app()",
+        f"{app}.app:create_app()",
     ]  # fmt: skip
     process = subprocess.Popen(command, cwd=ROOT, env=env)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        status, _ = Connection(port).call("GET", "/.well-known/openid-credential-issuer")
-        if status == 200:
+        if Connection(port).call("GET", probe)[0] == 200:
             return process
         time.sleep(0.1)
     process.kill()
-    raise RuntimeError("gunicorn did not start")
+    raise RuntimeError(f"the {app} did not start under gunicorn")
 
 
 def _free_port() -> int:

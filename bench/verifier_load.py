@@ -36,7 +36,6 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from bench.issuer_load import (
-    ROOT,
     Connection,
     Samples,
     _create_offers,
@@ -45,6 +44,7 @@ from bench.issuer_load import (
     _run_clients,
     _start_gunicorn,
     _timed,
+    serve_app,
 )
 from ssi.dcql import CandidateCredential, match
 from ssi.jose import Key
@@ -124,26 +124,7 @@ def _start_verifier(
         'RATE_LIMIT_RESPONSE = "1000000 per minute"\n'
         'RATE_LIMIT_REQUEST = "1000000 per minute"\n'
     )
-    from verifier.app import create_app
-
-    create_app({"CONFIG_FILE": str(config)})  # initialise the folder once, before the workers
-    env = {**os.environ, "KYCW_VERIFIER_CONFIG_FILE": str(config)}
-    command = [
-        sys.executable, "-m", "gunicorn",
-        "--bind", f"127.0.0.1:{port}",
-        "--workers", str(args.workers),
-        "--threads", str(args.threads),
-        "--log-level", "warning",
-        "verifier.app:create_app()",
-    ]  # fmt: skip
-    process = subprocess.Popen(command, cwd=ROOT, env=env)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if Connection(port).call("GET", "/api/v1/openapi.json")[0] == 200:
-            return process
-        time.sleep(0.1)
-    process.kill()
-    raise RuntimeError("the verifier did not start under gunicorn")
+    return serve_app("verifier", config, port, args.workers, args.threads, "/api/v1/openapi.json")
 
 
 def _answers(port: int, credentials: list[tuple[str, Key]], issuer_key: Key) -> list[bytes]:
