@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -67,3 +67,14 @@ def start_issuer(data_dir: Path, fetcher: Fetcher, **config: Any) -> Iterator[Ru
 
     with serve(app, configure) as url:
         yield RunningIssuer(app, url, clock, fetcher)
+
+
+def assert_no_plaintext(folder: Path, secrets: Iterable[str]) -> None:
+    """SECURITY.md "Wallet": none of ``secrets`` in the vault's SQLite file, its
+    ``-wal`` or its ``-shm``."""
+    files = [p for p in folder.iterdir() if p.name.startswith("wallet.sqlite")]
+    assert files, f"no wallet database in {folder}"
+    for path in files:
+        content = path.read_bytes()
+        for secret in secrets:
+            assert secret.encode() not in content, f"{secret!r} in plaintext in {path.name}"

@@ -19,7 +19,7 @@ from flask.testing import FlaskClient
 from nacl import pwhash
 
 from ssi.fetch import Fetcher, FetchPolicy
-from tests.support import Clock, RunningIssuer, start_issuer
+from tests.support import Clock, RunningIssuer, assert_no_plaintext, start_issuer
 from wallet.app import create_app
 from wallet.vault import Vault
 
@@ -119,13 +119,9 @@ def test_database_holds_no_plaintext_after_receiving(
     assert receive(client, token, offer["link"], offer["tx_code"]).status_code == 302
     vault: Vault = wallet.extensions["vault"]
     key_d = next(vault.items("credential")).data["holder_key"]["d"]
-    content = b"".join(
-        p.read_bytes()
-        for p in (tmp_path / "wallet").iterdir()
-        if p.name.startswith("wallet.sqlite")
+    assert_no_plaintext(
+        tmp_path / "wallet", ("Erika", "Mustermann", "1990-08-12", "Heidestrasse", key_d)
     )
-    for secret in ("Erika", "Mustermann", "1990-08-12", "Heidestrasse", key_d):
-        assert secret.encode() not in content, secret
 
 
 def test_revoked_credential_shows_its_status(issuer: RunningIssuer, wallet: Flask) -> None:

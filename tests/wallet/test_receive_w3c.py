@@ -19,7 +19,7 @@ from ssi.encoding import b64url_decode, b64url_encode
 from ssi.errors import ClaimMismatch, InvalidRequest, InvalidSignature
 from ssi.fetch import Fetcher, FetchPolicy
 from ssi.jose import Key
-from tests.support import RunningIssuer, start_issuer
+from tests.support import RunningIssuer, assert_no_plaintext, start_issuer
 from tests.wallet.test_receive_e2e import create_wallet, make_wallet, receive
 from wallet.vault import Vault, VaultItem
 from wallet.w3c import holder_signer, present, stored_credential
@@ -99,13 +99,8 @@ def test_database_holds_no_w3c_plaintext(
     offer = issuer.create_offer()
     assert receive(client, token, offer["link"], offer["tx_code"]).status_code == 302
     item = _w3c_items(wallet)["ldp_vc"]
-    content = b"".join(
-        p.read_bytes()
-        for p in (tmp_path / "wallet").iterdir()
-        if p.name.startswith("wallet.sqlite")
-    )
-    for secret in (item.data["holder_key"]["d"], item.data["holder_did"], "KycLevelCredential"):
-        assert secret.encode() not in content, secret
+    secrets = (item.data["holder_key"]["d"], item.data["holder_did"], "KycLevelCredential")
+    assert_no_plaintext(tmp_path / "wallet", secrets)
 
 
 def test_revoked_w3c_credential_shows_its_status(issuer: RunningIssuer, wallet: Flask) -> None:

@@ -11,6 +11,7 @@ from nacl import pwhash
 
 from ssi.errors import InvalidRequest
 from ssi.jose import Key
+from tests.support import assert_no_plaintext
 from wallet.vault import KdfParams, Vault, VaultLocked, WrongPassphrase
 
 # the lowest cost libsodium allows: the tests exercise the same code paths fast
@@ -132,11 +133,7 @@ def test_database_files_hold_no_claim_value_and_no_private_key(
     )
     vault.put("holder_key", {"jwk": key.private_jwk()})
     # keep the WAL: a second connection reads while the vault's is still open
-    files = [p for p in tmp_path.iterdir() if p.name.startswith("wallet.sqlite")]
-    assert any(p.name.endswith("-wal") for p in files)
-    for path in files:
-        content = path.read_bytes()
-        for secret in secrets_to_find:
-            assert secret.encode() not in content, f"{secret!r} in plaintext in {path.name}"
+    assert (tmp_path / "wallet.sqlite-wal").exists()
+    assert_no_plaintext(tmp_path, secrets_to_find)
     rows = sqlite3.connect(tmp_path / "wallet.sqlite").execute("SELECT kind FROM items").fetchall()
     assert sorted(r[0] for r in rows) == ["credential", "holder_key"]
