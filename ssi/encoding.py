@@ -8,7 +8,9 @@ everywhere:
   one accepted encoding (a non-canonical encoding would let two different
   strings hash to different SD-JWT digests for the same disclosure);
 * JSON with no duplicate member names (RFC 8725 §3.11; PyJWT CVE-2024-53861),
-  no ``NaN``/``Infinity``, and a size cap checked before parsing.
+  no ``NaN``/``Infinity``, no lone surrogate (RFC 8259 §8.2: an escape such as
+  ``"\\ud800"`` names no character, so no UTF-8 text, signature input or
+  SQLite column can hold it), and a size cap checked before parsing.
 """
 
 from __future__ import annotations
@@ -91,10 +93,31 @@ def _no_constant(name: str) -> Any:
 _DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
 
 
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _valid_unicode(value: Any, what: str) -> None:
+    """Refuse a string (member name or value) holding a lone surrogate."""
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            stack.extend(node)
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, str):
+            try:
+                node.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise MalformedInput(f"{what} has text that is not valid Unicode") from exc
+
+
 def json_loads(
     data: str | bytes, what: str = "JSON document", max_bytes: int = MAX_JSON_BYTES
 ) -> Any:
-    """Parse JSON strictly: size cap first, no duplicate names, no NaN/Infinity."""
+    """Parse JSON strictly: size cap first, no duplicate names, no NaN/Infinity,
+    no lone surrogate (RFC 8259 §8.2)."""
     if len(data) > max_bytes:
         raise MalformedInput(f"{what} is larger than {max_bytes} bytes")
     if isinstance(data, bytes):
@@ -102,14 +125,19 @@ def json_loads(
             data = data.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise MalformedInput(f"{what} is not UTF-8") from exc
+    else:
+        _valid_unicode(data, what)
     try:
-        return _DECODER.decode(data)
+        value = _DECODER.decode(data)
     except RecursionError as exc:
         raise MalformedInput(f"{what} is nested too deeply") from exc
     except json.JSONDecodeError as exc:
         raise MalformedInput(f"{what} is not valid JSON: {exc.msg}") from exc
     except TypeError as exc:  # pragma: no cover - data is str here
         raise MalformedInput(f"{what} is not text") from exc
+    if _SURROGATE_ESCAPE.search(data):  # a surrogate escape: pairs are fine, lone ones not
+        _valid_unicode(value, what)
+    return value
 
 
 def json_loads_object(

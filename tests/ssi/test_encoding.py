@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import re
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -59,3 +60,31 @@ def test_json_round_trip(value: object) -> None:
     import json
 
     assert json_loads(json.dumps(value)) == value
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '"\\ud800"',  # a lone high surrogate
+        '"\\udfff"',  # a lone low surrogate
+        '"\\udc00\\ud800"',  # a pair in the wrong order
+        '{"\\ud83d": 1}',  # in a member name
+        '[1, {"a": ["x\\uDBFF"]}]',  # nested, upper-case escape
+    ],
+)
+def test_json_with_a_lone_surrogate_escape_is_refused(text: str) -> None:
+    """RFC 8259 §8.2: such an escape names no character; no UTF-8 text holds it."""
+    with pytest.raises(MalformedInput, match="not valid Unicode"):
+        json_loads(text)
+    with pytest.raises(MalformedInput, match="not valid Unicode"):
+        json_loads(text.encode())
+
+
+def test_json_str_holding_a_raw_lone_surrogate_is_refused() -> None:
+    with pytest.raises(MalformedInput, match="not valid Unicode"):
+        json_loads('"\ud800"')
+
+
+def test_json_surrogate_pair_escape_is_one_character() -> None:
+    assert json_loads('"\\ud83d\\ude00"') == "\U0001f600"
+    assert json_loads(b'"\\\\ud800"') == "\\ud800"  # an escaped backslash, then text
