@@ -11,7 +11,9 @@ Every request (ARCHITECTURE.md "Rules that hold everywhere"; SECURITY.md "SSRF")
    ``extra_ca_file``), TLS 1.2 at least;
 4. a 3xx is never followed (:class:`FetchRedirect`); the body is read up to
    ``max_bytes`` (:class:`FetchTooLarge`, by ``Content-Length`` or while
-   streaming); ``Accept-Encoding: identity``, so nothing is decompressed;
+   streaming); a body shorter than its ``Content-Length`` (the server died
+   mid-answer) is a :class:`FetchError`, not a short document;
+   ``Accept-Encoding: identity``, so nothing is decompressed;
 5. one deadline covers connection, TLS, headers and body: a watchdog shuts
    the socket when it passes, so a server sending a byte a second cannot hold
    a worker (:class:`FetchTimeout`, :mod:`ssi.fetch._deadline`).
@@ -269,8 +271,9 @@ class Fetcher:
     def _read_body(self, response: http.client.HTTPResponse, deadline: Deadline, url: str) -> bytes:
         limit = self.policy.max_bytes
         length = response.getheader("content-length")
-        if length is not None and length.strip().isdigit() and int(length) > limit:
-            raise FetchTooLarge(f"{url} announces {int(length)} bytes, over {limit}")
+        announced = int(length) if length is not None and length.strip().isdigit() else None
+        if announced is not None and announced > limit:
+            raise FetchTooLarge(f"{url} announces {announced} bytes, over {limit}")
         chunks: list[bytes] = []
         size = 0
         while True:
@@ -284,4 +287,6 @@ class Fetcher:
             if size > limit:
                 raise FetchTooLarge(f"{url} sent more than {limit} bytes")
         deadline.remaining()
+        if announced is not None and size < announced:  # http.client's read(n) hides this
+            raise FetchError(f"{url}: the connection closed after {size} of the {announced} bytes")
         return b"".join(chunks)

@@ -147,6 +147,15 @@ def _routes(server_ref: dict[str, LoopbackServer]) -> dict[str, Route]:
             h.wfile.flush()
         h.close_connection = True
 
+    def truncated(h: BaseHTTPRequestHandler) -> None:
+        """A server killed mid-answer: the headers, then part of the body, then EOF."""
+        h.send_response(200)
+        h.send_header("Content-Length", "900")
+        h.end_headers()
+        h.wfile.write(b"t" * 100)
+        h.wfile.flush()
+        h.close_connection = True
+
     def exactly_limit(h: BaseHTTPRequestHandler) -> None:
         _send(h, 200, b"a" * 1000)
 
@@ -182,6 +191,7 @@ def _routes(server_ref: dict[str, LoopbackServer]) -> dict[str, Route]:
         "/big-unannounced": big_unannounced,
         "/exactly-limit": exactly_limit,
         "/closing": closing,
+        "/truncated": truncated,
         "/slow": slow,
         "/dribble": dribble,
         "/echo": echo,
@@ -235,6 +245,13 @@ def test_fetcher_is_a_fetch_callable(server: LoopbackServer) -> None:
 def test_body_after_connection_close_header_is_read(server: LoopbackServer) -> None:
     """http.client closes its connection on ``Connection: close``; the body is still ours."""
     assert Fetcher(DEV).get(server.url("/closing")).body == b"c" * 900
+
+
+def test_body_cut_short_of_its_content_length_is_a_fetch_error(server: LoopbackServer) -> None:
+    """http.client's ``read(n)`` returns ``b""`` at a premature EOF; the fetcher
+    must not take the first 100 bytes for the whole answer."""
+    with pytest.raises(FetchError, match="100 of the 900 bytes"):
+        Fetcher(DEV).get(server.url("/truncated"))
 
 
 def test_body_of_exactly_max_bytes_is_accepted(server: LoopbackServer) -> None:
