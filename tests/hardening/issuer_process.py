@@ -1,6 +1,6 @@
-"""The issuer as a real operating-system process (``python -m kyc_wallet.cli
-issuer``) on 127.0.0.1, for the crash-consistency test: started from a TOML
-configuration, SIGKILLed, restarted on the same data folder and port."""
+"""The issuer (or another app) as a real operating-system process (``python -m
+kyc_wallet.cli ROLE``) on 127.0.0.1, for the crash-consistency tests: started
+from a TOML configuration, SIGKILLed, restarted on the same data folder and port."""
 
 from __future__ import annotations
 
@@ -12,11 +12,12 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 from tests.hardening.client import IssuerClient
 from tests.support import API_KEY
 
-__all__ = ["IssuerProcess", "free_port", "write_config"]
+__all__ = ["AppProcess", "IssuerProcess", "free_port", "write_config"]
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -41,7 +42,11 @@ def write_config(path: Path) -> Path:
 
 
 @dataclass
-class IssuerProcess:
+class AppProcess:
+    """``kyc-wallet ROLE`` on ``port``; up once ``probe`` answers 200."""
+
+    role: ClassVar[str]
+    probe: ClassVar[str]
     data_dir: Path
     config: Path
     port: int
@@ -58,7 +63,7 @@ class IssuerProcess:
             sys.executable,
             "-m",
             "kyc_wallet.cli",
-            "issuer",
+            self.role,
             "--host",
             "127.0.0.1",
             "--port",
@@ -78,13 +83,13 @@ class IssuerProcess:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"the issuer exited: see {self.log}")
+                raise RuntimeError(f"the {self.role} exited: see {self.log}")
             try:
-                if client.request("GET", "/.well-known/openid-credential-issuer").status == 200:
+                if client.request("GET", self.probe).status == 200:
                     return
             except OSError:
                 time.sleep(0.05)
-        raise RuntimeError(f"the issuer did not answer within {timeout} s: see {self.log}")
+        raise RuntimeError(f"the {self.role} did not answer within {timeout} s: see {self.log}")
 
     def kill(self) -> None:
         """SIGKILL: no handler, no flush, no clean shutdown."""
@@ -93,3 +98,8 @@ class IssuerProcess:
         if self.process is not None:
             self.process.wait(timeout=10)
         self.process = None
+
+
+class IssuerProcess(AppProcess):
+    role = "issuer"
+    probe = "/.well-known/openid-credential-issuer"
