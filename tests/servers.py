@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 from werkzeug.serving import make_server
 
 
+def free_port() -> int:
+    """A port of 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 @contextmanager
-def serve(app: Any, before_start: Callable[[str], None] | None = None) -> Iterator[str]:
-    """Serve ``app`` on a free port; ``before_start(base_url)`` may configure it."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+def serve(
+    app: Any, before_start: Callable[[str], None] | None = None, *, port: int = 0
+) -> Iterator[str]:
+    """Serve ``app`` on ``port`` (a free one by default); ``before_start(base_url)``
+    may configure it."""
+    server = make_server("127.0.0.1", port, app, threaded=True)
     base_url = f"http://127.0.0.1:{server.server_port}"
     if before_start is not None:
         before_start(base_url)
@@ -27,3 +38,28 @@ def serve(app: Any, before_start: Callable[[str], None] | None = None) -> Iterat
         server.shutdown()
         thread.join(timeout=5)
         server.server_close()
+
+
+class Restartable:
+    """``app`` on a fixed port that goes down (:meth:`stop`: nothing listens, a
+    new connection is refused) and comes back (:meth:`start`: a new server on the
+    same port), as a dependency of the code under test does. A connection a
+    client keeps alive outlives :meth:`stop`: for such clients the app answers
+    ``Connection: close``."""
+
+    def __init__(self, app: Any, port: int | None = None) -> None:
+        self.app = app
+        self.port = free_port() if port is None else port
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._server: AbstractContextManager[str] | None = None
+
+    def start(self) -> None:
+        assert self._server is None, "already running"
+        server = serve(self.app, port=self.port)
+        server.__enter__()
+        self._server = server
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.__exit__(None, None, None)
+            self._server = None

@@ -4,19 +4,18 @@ credential is refused, and so is one whose status list cannot be fetched."""
 from __future__ import annotations
 
 import json
-import socket
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from cryptography.hazmat.primitives.serialization import Encoding
-from werkzeug.serving import make_server
+from flask import Flask
 
 from issuer.app import create_app as create_issuer
 from ssi.fetch import Fetcher
 from ssi.jose import Key
 from ssi.x509 import issue_leaf, make_ca
+from tests.servers import free_port, serve
 from tests.support import API_KEY, Clock, RunningIssuer
 from tests.verifier.conftest import RunningVerifier, StartVerifier
 from tests.verifier.foreign_wallet import ForeignWallet, issue_credential
@@ -45,14 +44,9 @@ def test_suspended_credential_is_refused(
     assert verifier.app.extensions["store"].all("SELECT * FROM intents") == []
 
 
-@contextmanager
-def _issuer_with_x5c(data_dir: Path, fetcher: Fetcher, clock: Clock) -> Iterator[str]:
-    """The real issuer with an x5c chain naming its URL (so the verifier needs no
-    metadata fetch to find its key); its port is fixed first, for the certificate."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    url = f"http://127.0.0.1:{port}"
+def x5c_issuer_app(data_dir: Path, url: str, clock: Clock) -> Flask:
+    """The real issuer at ``url`` with an x5c chain naming that URL (so the verifier
+    needs no metadata fetch to find its key); its root is ``data_dir / "root.pem"``."""
     data_dir.mkdir(parents=True)
     ca_key, ca = make_ca("Issuer Root", now=clock.now)
     key = Key.generate("ES256")
@@ -60,7 +54,7 @@ def _issuer_with_x5c(data_dir: Path, fetcher: Fetcher, clock: Clock) -> Iterator
     leaf = issue_leaf(ca_key, ca, key, uris=[url], now=clock.now)
     (data_dir / "chain.pem").write_bytes(leaf.public_bytes(Encoding.PEM))
     (data_dir / "root.pem").write_bytes(ca.public_bytes(Encoding.PEM))
-    app = create_issuer(
+    return create_issuer(
         {
             "DATA_DIR": str(data_dir),
             "ISSUER_URL": url,
@@ -71,15 +65,15 @@ def _issuer_with_x5c(data_dir: Path, fetcher: Fetcher, clock: Clock) -> Iterator
         },
         clock=clock,
     )
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    try:
+
+
+@contextmanager
+def _issuer_with_x5c(data_dir: Path, fetcher: Fetcher, clock: Clock) -> Iterator[str]:
+    """:func:`x5c_issuer_app` served; its port is fixed first, for the certificate."""
+    port = free_port()
+    app = x5c_issuer_app(data_dir, f"http://127.0.0.1:{port}", clock)
+    with serve(app, port=port) as url:
         yield url
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
-        server.server_close()
 
 
 def test_unreachable_status_list_is_refused(
