@@ -161,6 +161,7 @@ def _work(args: argparse.Namespace) -> int:
     from chain.deploy import check_deployment
     from chain.deployment import Deployment
     from chain.erc3643 import ERC3643Client
+    from chain.errors import ChainUnavailable
     from chain.outbox import Outbox
     from chain.reconcile import Reconciler
     from chain.transactions import Sender
@@ -168,17 +169,21 @@ def _work(args: argparse.Namespace) -> int:
 
     w3 = connect(args.rpc_url)
     deployment = Deployment.load(args.deployment)
-    check_deployment(w3, deployment)
     client = ERC3643Client(w3, deployment, _key(args.claim_key_file, create=False))
     outbox = Outbox(args.outbox)
-    if args.reconcile:
-        drift = Reconciler(outbox, client).repair(remove_unknown=args.remove_unknown)
-        print(
-            f"reconciler: {len(drift.missing)} missing, {len(drift.extra)} to remove, "
-            f"{len(drift.unknown)} unknown"
-        )
-    agent = Sender(w3, _key(args.key_file, create=False))
-    report = Worker(outbox, client, agent).run_once()
+    worker = Worker(outbox, client, Sender(w3, _key(args.key_file, create=False)))
+    try:
+        check_deployment(w3, deployment)
+        if args.reconcile:
+            drift = Reconciler(outbox, client).repair(remove_unknown=args.remove_unknown)
+            print(
+                f"reconciler: {len(drift.missing)} missing, {len(drift.extra)} to remove, "
+                f"{len(drift.unknown)} unknown"
+            )
+    except ChainUnavailable as exc:
+        worker.hold(exc)  # the queued intents say why they wait, as after a failed run
+        raise
+    report = worker.run_once()
     print(
         f"worker: {len(report.done)} done, {len(report.failed)} failed, "
         f"{report.transactions} transactions, {report.gas_used} gas"

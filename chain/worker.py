@@ -149,11 +149,24 @@ class Worker:
                 for step in steps:
                     self._execute(step, report, run)
         except ChainUnavailable as exc:
-            queued = self.outbox.intents(self.chain, state=QUEUED)
-            waiting = [i.id for i in queued if i.registry in self.registries]
-            self.outbox.set_state(waiting, QUEUED, f"{exc} (will retry)")
+            self._hold(exc)
             raise
         return report
+
+    def hold(self, exc: ChainUnavailable) -> None:
+        """Say on each queued intent why it waits, when the node failed before a run
+        (``kyc-wallet chain work`` checks the deployment first); a worker running
+        now says it itself."""
+        try:
+            with self.exclusive():
+                self._hold(exc)
+        except OutboxError:
+            pass
+
+    def _hold(self, exc: ChainUnavailable) -> None:
+        queued = self.outbox.intents(self.chain, state=QUEUED)
+        waiting = [i.id for i in queued if i.registry in self.registries]
+        self.outbox.set_state(waiting, QUEUED, f"{exc} (will retry)")
 
     # --- planning ----------------------------------------------------------------
 
