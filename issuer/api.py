@@ -8,12 +8,11 @@ The OpenAPI 3.1 document is served at ``/api/v1/openapi.json``.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request
 
-from kyc_wallet.web import Store
+from kyc_wallet.web import Store, json_object_body
 from kyc_wallet.web.auth import api_key_required
 from ssi.errors import InvalidRequest
 
@@ -25,17 +24,6 @@ __all__ = ["bp"]
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
-def _json_body() -> dict[str, Any]:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise InvalidRequest("the request body must be a JSON object")
-    try:  # JSON can escape a lone surrogate, which no UTF-8 text (nor SQLite) holds
-        json.dumps(body, ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise InvalidRequest("the request body has text that is not valid Unicode") from exc
-    return body
-
-
 @bp.get("/openapi.json")
 def openapi() -> Any:
     return jsonify(openapi_document(current_app.config["ISSUER_URL"]))
@@ -44,7 +32,7 @@ def openapi() -> Any:
 @bp.post("/offers")
 @api_key_required
 def post_offer(actor: str) -> Any:
-    body = _json_body()
+    body = json_object_body()
     applicant = body.get("applicant")
     if not isinstance(applicant, dict):
         raise InvalidRequest("'applicant' must be an object with the verified KYC claims")
@@ -89,8 +77,8 @@ def list_credentials(actor: str) -> Any:
 @bp.post("/credentials/<credential_id>/<action>")
 @api_key_required
 def change_status(actor: str, credential_id: str, action: str) -> Any:
-    body = request.get_json(silent=True) or {}
-    reason = body.get("reason", "") if isinstance(body, dict) else ""
+    body = json_object_body() if request.get_data(cache=True) else {}  # the body is optional
+    reason = body.get("reason", "")
     if not isinstance(reason, str):
         raise InvalidRequest("'reason' must be a text")
     status = set_credential_status(credential_id, action, actor, reason)

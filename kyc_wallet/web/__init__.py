@@ -5,6 +5,7 @@ well-behaved Flask app lives here once: configuration loading, the error
 handler, CSRF and security headers, SQLite storage with migrations, QR codes.
 """
 
+from .body import json_object_body
 from .config import load_config
 from .errors import register_error_handlers, wants_json
 from .qr import qr_svg
@@ -15,6 +16,7 @@ __all__ = [
     "Store",
     "csrf_exempt",
     "install_security",
+    "json_object_body",
     "load_config",
     "qr_svg",
     "register_error_handlers",

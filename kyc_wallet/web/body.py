@@ -1,0 +1,25 @@
+"""The JSON object body of an API request, read as strictly as any input from
+outside (``ssi.encoding.json_loads``: no duplicate member names, no NaN or
+Infinity, no lone surrogate, a size cap), so a client mistake is a 400 with a
+reason and never reaches storage as text SQLite or UTF-8 cannot hold."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+
+from ssi.encoding import MAX_JSON_BYTES, json_loads_object
+from ssi.errors import InvalidRequest, MalformedInput
+
+__all__ = ["json_object_body"]
+
+
+def json_object_body() -> dict[str, Any]:
+    """The request body as a JSON object; :class:`InvalidRequest` otherwise."""
+    if not request.is_json:
+        raise InvalidRequest("the request body must be JSON (Content-Type: application/json)")
+    try:
+        return json_loads_object(request.get_data(cache=True), "the request body", MAX_JSON_BYTES)
+    except MalformedInput as exc:
+        raise InvalidRequest(str(exc)) from exc
