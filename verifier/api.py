@@ -14,18 +14,17 @@
 from __future__ import annotations
 
 import hmac
+import re
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, jsonify, request
 from werkzeug.exceptions import NotFound
 
-from kyc_wallet.web import Store
+from kyc_wallet.web import Store, json_object_body
 from kyc_wallet.web.auth import api_key_required
 from ssi.errors import AccessDenied, InvalidRequest, MalformedInput
-from ssi.fetch import is_loopback_host
 
-from .openapi import openapi_document
+from .openapi import MAX_REDIRECT_URI, openapi_document, redirect_uri_pattern
 from .policies import Policy, TokenTarget
 from .service import create_verification, status_view
 from .storage import secret_hash
@@ -35,34 +34,41 @@ __all__ = ["bp"]
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
-def _redirect_uri(value: object) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str) or len(value) > 2000:
-        raise InvalidRequest("'redirect_uri' must be an absolute https URL")
-    parts = urlsplit(value)
-    loopback_http = (
-        parts.scheme == "http"
-        and current_app.config["DEV_ALLOW_HTTP_LOOPBACK"]
-        and is_loopback_host(parts.hostname or "")
-    )
-    if not (parts.scheme == "https" or loopback_http) or not parts.hostname or parts.fragment:
-        raise InvalidRequest("'redirect_uri' must be an absolute https URL without fragment")
+_MEMBERS = frozenset({"policy", "policy_body", "token", "redirect_uri"})
+
+
+def _redirect_uri(value: object) -> str:
+    pattern = redirect_uri_pattern(bool(current_app.config["DEV_ALLOW_HTTP_LOOPBACK"]))
+    if (
+        not isinstance(value, str)
+        or len(value) > MAX_REDIRECT_URI
+        or re.fullmatch(pattern[1:-1], value) is None
+    ):
+        raise InvalidRequest(
+            f"'redirect_uri' must be an absolute https URL without fragment, in printable"
+            f" ASCII, at most {MAX_REDIRECT_URI} characters"
+        )
     return value
 
 
 def policy_body(body: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """The named policy, or an inline one; both validated here (4xx, never a 500)."""
-    name, inline = body.get("policy"), body.get("policy_body")
-    if (name is None) == (inline is None):
+    if ("policy" in body) == ("policy_body" in body):
         raise InvalidRequest("give exactly one of 'policy' (a name) and 'policy_body'")
-    if name is not None:
+    if "policy" in body:
+        name = body["policy"]
         policies: dict[str, dict[str, Any]] = current_app.extensions["policies"]
         if not isinstance(name, str) or name not in policies:
             raise InvalidRequest(f"unknown policy {name!r}")
         return name, policies[name]
+    inline = body["policy_body"]
     if not isinstance(inline, dict):
         raise InvalidRequest("'policy_body' must be an object")
+    if "dcql" in inline:
+        raise InvalidRequest(
+            "an inline policy takes no 'dcql': its query is derived from 'rules' and 'claims'"
+            " (a custom DCQL query belongs in the policies file)"
+        )
     try:
         Policy.from_dict("inline", inline)
     except (MalformedInput, ValueError, TypeError) as exc:
@@ -70,22 +76,39 @@ def policy_body(body: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     return "inline", inline
 
 
+def _token(body: dict[str, Any], policy: dict[str, Any]) -> TokenTarget | None:
+    if "token" not in body:
+        return None
+    if Policy.from_dict("policy", policy).is_w3c:
+        raise InvalidRequest(
+            "this policy asks for a W3C credential, which cannot carry an address proof:"
+            " it takes no 'token'"
+        )
+    return TokenTarget.from_dict(body["token"])
+
+
 @bp.get("/openapi.json")
 def openapi() -> Any:
-    return jsonify(openapi_document(current_app.extensions["identity"].base_url))
+    return jsonify(
+        openapi_document(
+            current_app.extensions["identity"].base_url,
+            current_app.extensions["policies"],
+            bool(current_app.config["DEV_ALLOW_HTTP_LOOPBACK"]),
+        )
+    )
 
 
 @bp.post("/verifications")
 @api_key_required
 def post_verification(actor: str) -> Any:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise InvalidRequest("the request body must be a JSON object")
+    body = json_object_body()
+    unknown = sorted(set(body) - _MEMBERS)
+    if unknown:
+        raise InvalidRequest(f"unknown members {unknown}: the body takes {sorted(_MEMBERS)}")
     name, policy = policy_body(body)
-    token = None if body.get("token") is None else TokenTarget.from_dict(body["token"])
-    created = create_verification(
-        policy, name, actor, token=token, redirect_uri=_redirect_uri(body.get("redirect_uri"))
-    )
+    token = _token(body, policy)
+    redirect_uri = _redirect_uri(body["redirect_uri"]) if "redirect_uri" in body else None
+    created = create_verification(policy, name, actor, token=token, redirect_uri=redirect_uri)
     return jsonify(created.to_json()), 201
 
 

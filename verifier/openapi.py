@@ -1,49 +1,156 @@
-"""The OpenAPI 3.1 document of the verifier's platform API (``/api/v1/openapi.json``)."""
+"""The OpenAPI 3.1 document of the verifier's platform API (``/api/v1/openapi.json``).
+
+The request schemas are built from the same definitions the API checks with
+(the rule grammar of :mod:`verifier.rules`, the token name and address checks
+of :mod:`ssi.address_binding`, the configured policy names), so a request the
+document calls valid is accepted, and one it calls invalid is refused with a
+400: schemathesis holds the running server to both (tests/hardening).
+Two checks are named by a ``format`` that JSON Schema cannot spell:
+``eip55-address`` (the EIP-55 checksum) and the rule's JSON value.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["openapi_document"]
+from ssi.address_binding.whitelist import token_name_schema
+from ssi.w3c import PREDICATE_GROUPS
+from ssi.w3c import spec as w3c_spec
+
+from .policies import MAX_AGE_DAYS, MAX_RULES, Policy
+from .rules import MAX_RULE_LENGTH, rule_pattern
+
+__all__ = ["EIP55_FORMAT", "MAX_REDIRECT_URI", "openapi_document", "redirect_uri_pattern"]
+
+EIP55_FORMAT = "eip55-address"
+MAX_REDIRECT_URI = 2000
+_LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_PORT_PATH = r"(?::[0-9]{1,5})?(?:[/?][!$-~]*)?"
 
 _ERROR = {
     "type": "object",
     "required": ["error", "error_description"],
     "properties": {"error": {"type": "string"}, "error_description": {"type": "string"}},
 }
-_ADDRESS = {"type": "string", "pattern": "^0x[0-9a-fA-F]{40}$"}
-_TOKEN = {
-    "type": "object",
-    "required": ["chain_id", "identity_registry", "token", "name"],
-    "properties": {
-        "chain_id": {"type": "string", "pattern": "^eip155:[0-9]+$"},
-        "identity_registry": _ADDRESS,
-        "token": _ADDRESS,
-        "name": {"type": "string", "minLength": 1, "maxLength": 100},
-    },
+_ADDRESS = {
+    "type": "string",
+    "pattern": "^0x[0-9a-fA-F]{40}$",
+    "format": EIP55_FORMAT,
+    "description": "an EIP-55 checksummed address",
 }
-_POLICY = {
-    "type": "object",
-    "required": ["vct"],
-    "properties": {
-        "vct": {"type": "string"},
-        "rules": {"type": "array", "items": {"type": "string"}},
-        "claims": {"type": "array", "items": {"type": "array", "items": {"type": "string"}}},
-        "max_credential_age_days": {"type": "integer", "minimum": 0},
-        "address_proof": {"type": "boolean"},
-        "token": {"$ref": "#/components/schemas/Token"},
-        "dcql": {"type": "object"},
-    },
-}
-_CREATE = {
-    "type": "object",
-    "properties": {
-        "policy": {"type": "string", "description": "a policy name of the policies file"},
-        "policy_body": {"$ref": "#/components/schemas/Policy"},
-        "token": {"$ref": "#/components/schemas/Token"},
-        "redirect_uri": {"type": "string", "format": "uri"},
-    },
-}
+
+
+def redirect_uri_pattern(allow_http_loopback: bool) -> str:
+    """An absolute https URL without fragment (with the development setting,
+    also http to a loopback host), in printable ASCII."""
+    hosts = rf"https://(?:{_LABEL}(?:\.{_LABEL})*|\[[0-9A-Fa-f:.]+\])"
+    if allow_http_loopback:
+        hosts = rf"(?:{hosts}|http://(?:localhost|127\.0\.0\.1|\[::1\]))"
+    return f"^{hosts}{_PORT_PATH}$"
+
+
+def _token() -> dict[str, Any]:
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["chain_id", "identity_registry", "token", "name"],
+        "properties": {
+            "chain_id": {"type": "string", "pattern": "^eip155:[1-9][0-9]{0,31}$"},
+            "identity_registry": _ADDRESS,
+            "token": _ADDRESS,
+            "name": token_name_schema(),
+        },
+    }
+
+
+def _rules(paths: list[str] | None = None) -> dict[str, Any]:
+    return {
+        "type": "array",
+        "maxItems": MAX_RULES,
+        "items": {"type": "string", "maxLength": MAX_RULE_LENGTH, "pattern": rule_pattern(paths)},
+        "description": "'<claim path> <operator> <JSON value>' (docs/verifier.md)",
+    }
+
+
+_AGE = {"type": "integer", "minimum": 0, "maximum": MAX_AGE_DAYS}
+
+
+def _sd_jwt_policy() -> dict[str, Any]:
+    """An inline SD-JWT VC policy (no ``dcql``: the query is derived from the
+    rules and claims, so the wallet is asked for exactly what they read)."""
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["vct"],
+        "properties": {
+            "format": {"const": "dc+sd-jwt"},
+            "vct": {"type": "string", "minLength": 1},
+            "rules": _rules(),
+            "claims": {
+                "type": "array",
+                "maxItems": MAX_RULES,
+                "items": {"type": "array", "minItems": 1, "items": {"type": "string"}},
+            },
+            "max_credential_age_days": _AGE,
+            "address_proof": {"type": "boolean"},
+            "token": {"$ref": "#/components/schemas/Token"},
+        },
+        "if": {"required": ["address_proof"], "properties": {"address_proof": {"const": True}}},
+        "then": {"required": ["token"]},
+    }
+
+
+def _w3c_policies() -> list[dict[str, Any]]:
+    """One inline W3C predicate-credential policy per credential type."""
+    return [
+        {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["format", "credential_type"],
+            "properties": {
+                "format": {"enum": sorted(w3c_spec.FORMATS)},
+                "credential_type": {"const": group.type},
+                "rules": _rules(list(group.members)),
+                "max_credential_age_days": _AGE,
+            },
+        }
+        for group in PREDICATE_GROUPS
+    ]
+
+
+def _create(policies: Mapping[str, Mapping[str, Any]], allow_http_loopback: bool) -> dict[str, Any]:
+    """One variant per configured policy name (a W3C one takes no ``token``: it
+    cannot carry an address proof), one for an inline SD-JWT VC policy, one per
+    inline W3C policy."""
+    redirect = {
+        "type": "string",
+        "maxLength": MAX_REDIRECT_URI,
+        "pattern": redirect_uri_pattern(allow_http_loopback),
+        "description": "where the same-device browser lands, with ?response_code=…",
+    }
+    token = {"$ref": "#/components/schemas/Token"}
+
+    def variant(key: str, value: Any, with_token: bool) -> dict[str, Any]:
+        properties = {key: value, "redirect_uri": redirect} | (
+            {"token": token} if with_token else {}
+        )
+        return {
+            "type": "object",
+            "additionalProperties": False,
+            "required": [key],
+            "properties": properties,
+        }
+
+    named = [
+        variant("policy", {"const": name}, not Policy.from_dict(name, body).is_w3c)
+        for name, body in sorted(policies.items())
+    ]
+    inline = [variant("policy_body", _sd_jwt_policy(), True)]
+    inline += [variant("policy_body", schema, False) for schema in _w3c_policies()]
+    return {"oneOf": named + inline}
+
+
 _CREATED = {
     "type": "object",
     "required": ["id", "request_uri", "link", "same_device_link", "qr_svg", "session_secret"],
@@ -120,7 +227,12 @@ def _errors(*codes: int) -> dict[str, Any]:
     return {str(c): {"description": "error", "content": _json("Error")} for c in codes}
 
 
-def openapi_document(server_url: str) -> dict[str, Any]:
+def openapi_document(
+    server_url: str,
+    policies: Mapping[str, Mapping[str, Any]],
+    allow_http_loopback: bool = False,
+) -> dict[str, Any]:
+    """The document, with the configured policy names and the redirect rule in force."""
     return {
         "openapi": "3.1.0",
         "info": {"title": "kyc-wallet verifier API", "version": "1"},
@@ -129,9 +241,8 @@ def openapi_document(server_url: str) -> dict[str, Any]:
             "securitySchemes": {"apiKey": {"type": "http", "scheme": "bearer"}},
             "schemas": {
                 "Error": _ERROR,
-                "Token": _TOKEN,
-                "Policy": _POLICY,
-                "CreateVerification": _CREATE,
+                "Token": _token(),
+                "CreateVerification": _create(policies, allow_http_loopback),
                 "Created": _CREATED,
                 "Verification": _STATUS,
                 "MonitorReport": _MONITOR,
@@ -145,7 +256,7 @@ def openapi_document(server_url: str) -> dict[str, Any]:
                     "requestBody": {"required": True, "content": _json("CreateVerification")},
                     "responses": {
                         "201": {"description": "created", "content": _json("Created")},
-                        **_errors(400, 401, 415),
+                        **_errors(400, 401),
                     },
                 }
             },

@@ -51,6 +51,11 @@ from .rules import InvalidRule, Rule
 
 __all__ = [
     "CREDENTIAL_QUERY_ID",
+    "MAX_AGE_DAYS",
+    "MAX_RULES",
+    "SD_JWT_MEMBERS",
+    "TOKEN_MEMBERS",
+    "W3C_MEMBERS",
     "Policy",
     "TokenTarget",
     "CredentialTooOld",
@@ -59,6 +64,28 @@ __all__ = [
 ]
 
 CREDENTIAL_QUERY_ID = "kyc"
+MAX_RULES = 100
+"""At most this many rules, and this many extra claim paths, in a policy."""
+MAX_AGE_DAYS = 36_500
+SD_JWT_MEMBERS = frozenset(
+    {
+        "format",
+        "vct",
+        "rules",
+        "claims",
+        "max_credential_age_days",
+        "address_proof",
+        "token",
+        "dcql",
+    }
+)
+_W3C_NO_ADDRESS_PROOF = (
+    "policy {name}: an address proof needs transaction_data, which OpenID4VP 1.0 §8.4"
+    " defines only for SD-JWT VC: use format 'dc+sd-jwt' for a policy with a token"
+)
+_W3C_WHOLE = "policy {name}: a W3C credential is disclosed whole: no 'claims' or 'dcql'"
+TOKEN_MEMBERS = ("chain_id", "identity_registry", "token", "name")
+W3C_MEMBERS = frozenset({"format", "credential_type", "rules", "max_credential_age_days"})
 _KEEP = ("iss", "vct", "iat")
 
 
@@ -79,7 +106,9 @@ class TokenTarget:
     def from_dict(cls, data: object) -> TokenTarget:
         if not isinstance(data, Mapping):
             raise MalformedInput("'token' must be an object")
-        values = [data.get(k) for k in ("chain_id", "identity_registry", "token", "name")]
+        if set(data) != set(TOKEN_MEMBERS):
+            raise MalformedInput(f"'token' has exactly the members {', '.join(TOKEN_MEMBERS)}")
+        values = [data.get(k) for k in TOKEN_MEMBERS]
         if not all(isinstance(v, str) for v in values):
             raise MalformedInput("'token' needs chain_id, identity_registry, token and name")
         chain_id, registry, token, name = (str(v) for v in values)
@@ -133,19 +162,14 @@ class Policy:
 
     def _check_w3c(self) -> None:
         name = repr(self.name)
-        if self.address_proof:
-            raise MalformedInput(
-                f"policy {name}: an address proof needs transaction_data, which OpenID4VP 1.0"
-                " §8.4 defines only for SD-JWT VC: use format 'dc+sd-jwt' for this policy"
-            )
+        if self.address_proof or self.token is not None:
+            raise MalformedInput(_W3C_NO_ADDRESS_PROOF.format(name=name))
         group = next((g for g in PREDICATE_GROUPS if g.type == self.credential_type), None)
         if group is None:
             known = ", ".join(g.type for g in PREDICATE_GROUPS)
             raise MalformedInput(f"policy {name}: 'credential_type' is one of {known}")
         if self.dcql is not None or self.claims:
-            raise MalformedInput(
-                f"policy {name}: a W3C credential is disclosed whole: no 'claims' or 'dcql'"
-            )
+            raise MalformedInput(_W3C_WHOLE.format(name=name))
         for rule in self.rules:
             if len(rule.path) != 1 or rule.path[0] not in group.members:
                 raise MalformedInput(
@@ -208,16 +232,29 @@ class Policy:
 
     @classmethod
     def from_dict(cls, name: str, data: object) -> Policy:
+        """Read a policy strictly: an unknown member (a misspelt ``rule`` would
+        silently drop every check) or a member the format does not take is refused."""
         if not isinstance(data, Mapping):
             raise MalformedInput(f"policy {name!r} must be an object")
-        vct, rules, claims = data.get("vct"), data.get("rules", []), data.get("claims", [])
         fmt = data.get("format", vp.FORMAT_SD_JWT_VC)
-        credential_type = data.get("credential_type")
         if not isinstance(fmt, str):
             raise MalformedInput(f"policy {name!r}: 'format' is a string")
-        if fmt in w3c_spec.FORMATS and vct is None:
-            vct = ""
-        elif not isinstance(vct, str) or not vct:
+        allowed = SD_JWT_MEMBERS
+        if fmt in w3c_spec.FORMATS:
+            allowed = W3C_MEMBERS
+            if {"address_proof", "token"} & set(data):
+                raise MalformedInput(_W3C_NO_ADDRESS_PROOF.format(name=repr(name)))
+            if {"claims", "dcql"} & set(data):
+                raise MalformedInput(_W3C_WHOLE.format(name=repr(name)))
+        unknown = sorted(set(data) - allowed)
+        if unknown:
+            raise MalformedInput(
+                f"policy {name!r}: unknown or unused members {unknown} (a {fmt} policy takes"
+                f" {', '.join(sorted(allowed))})"
+            )
+        vct, rules, claims = data.get("vct", ""), data.get("rules", []), data.get("claims", [])
+        credential_type = data.get("credential_type")
+        if fmt not in w3c_spec.FORMATS and (not isinstance(vct, str) or not vct):
             raise MalformedInput(f"policy {name!r} needs a 'vct'")
         if not isinstance(vct, str) or not (
             credential_type is None or isinstance(credential_type, str)
@@ -225,13 +262,21 @@ class Policy:
             raise MalformedInput(f"policy {name!r}: 'vct' and 'credential_type' are strings")
         if not isinstance(rules, list) or not isinstance(claims, list):
             raise MalformedInput(f"policy {name!r}: 'rules' and 'claims' are arrays")
+        if len(rules) > MAX_RULES or len(claims) > MAX_RULES:
+            raise MalformedInput(f"policy {name!r}: at most {MAX_RULES} rules and claims")
         if not all(
             isinstance(p, list) and p and all(isinstance(s, str) for s in p) for p in claims
         ):
             raise MalformedInput(f"policy {name!r}: 'claims' holds paths (arrays of names)")
         age = data.get("max_credential_age_days")
-        if age is not None and (not isinstance(age, int) or isinstance(age, bool) or age < 0):
-            raise MalformedInput(f"policy {name!r}: max_credential_age_days is a whole number")
+        if isinstance(age, float) and age.is_integer():  # JSON numbers 30 and 30.0 are one
+            age = int(age)
+        if age is not None and (
+            not isinstance(age, int) or isinstance(age, bool) or not 0 <= age <= MAX_AGE_DAYS
+        ):
+            raise MalformedInput(
+                f"policy {name!r}: max_credential_age_days is a whole number, 0-{MAX_AGE_DAYS}"
+            )
         proof = data.get("address_proof", False)
         if not isinstance(proof, bool):
             raise MalformedInput(f"policy {name!r}: address_proof is true or false")

@@ -9,29 +9,63 @@ The verifier's own policy language (not a standard): one rule per line, e.g.
 * ``investor_classification in ["professional", "eligible_counterparty"]``
 
 The path is dot-separated object member names (``age_equal_or_over.18`` is
-the member ``"18"``); the value is strict JSON (:func:`ssi.encoding.json_loads`).
-Operators: ``==``, ``!=``, ``>=``, ``<=``, ``>``, ``<`` (numbers, or strings
-such as ISO dates), ``in`` and ``not in`` (a JSON array). A claim that is
-absent, or a comparison between different types, fails the rule: a rule never
-passes by default.
+the member ``"18"``); the value is a JSON scalar (a string, a number written
+without exponent, ``true``, ``false`` or ``null``) or an array of scalars.
+Operators: ``==``, ``!=`` (any value), ``>=``, ``<=``, ``>``, ``<`` (a number,
+or a string such as an ISO date), ``in`` and ``not in`` (an array). Spaces,
+tabs and newlines separate the parts. A claim that is absent, or a comparison
+between different types, fails the rule: a rule never passes by default.
+
+The grammar is one regular expression, :func:`rule_pattern`, which the
+verifier's OpenAPI document publishes as the ``pattern`` of a rule: what the
+document calls a rule is exactly what :meth:`Rule.parse` accepts.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from ssi.encoding import json_loads
 from ssi.errors import MalformedInput, PolicyViolation
 
-__all__ = ["Rule", "RuleFailed", "InvalidRule"]
+__all__ = ["MAX_RULE_LENGTH", "InvalidRule", "Rule", "RuleFailed", "rule_pattern"]
 
-_RULE = re.compile(
-    r"\s*(?P<path>[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*)\s+"
-    r"(?P<op>==|!=|>=|<=|>|<|not\s+in|in)\s+(?P<value>.+?)\s*"
+_WS = r"[ \t\n]"
+_NAME = "[A-Za-z0-9_-]+"
+_PATH = rf"{_NAME}(?:\.{_NAME})*"
+# JSON (RFC 8259 §6, §7) without exponents (no overflow to infinity) and without
+# surrogate escapes (no lone surrogate: ssi.encoding refuses them anyway)
+_NUMBER = r"-?(?:0|[1-9][0-9]{0,15})(?:\.[0-9]{1,15})?"
+_STRING = (
+    r'"(?:[^"\\\x00-\x1f]|\\["\\/bfnrt]'
+    r"|\\u(?:[0-9a-cA-CeEfF][0-9a-fA-F]{3}|[dD][0-7][0-9a-fA-F]{2}))*\""
 )
+_SCALAR = rf"(?:true|false|null|{_NUMBER}|{_STRING})"
+_ARRAY = rf"\[{_WS}*(?:{_SCALAR}(?:{_WS}*,{_WS}*{_SCALAR})*)?{_WS}*\]"
+_OPERATIONS = (
+    rf"(?:==|!=){_WS}+(?:{_SCALAR}|{_ARRAY})"
+    rf"|(?:not{_WS}+in|in){_WS}+{_ARRAY}"
+    rf"|(?:>=|<=|>|<){_WS}+(?:{_NUMBER}|{_STRING})"
+)
+_PARTS = re.compile(
+    rf"{_WS}*(?P<path>{_PATH}){_WS}+(?P<op>==|!=|>=|<=|>|<|not{_WS}+in|in){_WS}+(?P<value>.+?){_WS}*",
+    re.DOTALL,
+)
+MAX_RULE_LENGTH = 1000
+
+
+def rule_pattern(paths: Sequence[str] | None = None) -> str:
+    """The grammar of a rule as an anchored regular expression, in the dialect
+    common to Python and ECMA-262 (JSON Schema ``pattern``): no named groups,
+    no ``\\s``, no lookaround. ``paths`` limits the claim paths a rule may read."""
+    path = _PATH if paths is None else "|".join(re.escape(p) for p in paths)
+    return rf"^{_WS}*(?:{path}){_WS}+(?:{_OPERATIONS}){_WS}*$"
+
+
+_RULE = re.compile(rule_pattern()[1:-1])
 _ORDER = {
     ">=": lambda a, b: a >= b,
     "<=": lambda a, b: a <= b,
@@ -69,7 +103,9 @@ class Rule:
     def parse(cls, text: object) -> Rule:
         if not isinstance(text, str):
             raise InvalidRule("a rule must be a string")
-        match = _RULE.fullmatch(text)
+        if len(text) > MAX_RULE_LENGTH:
+            raise InvalidRule(f"a rule is at most {MAX_RULE_LENGTH} characters")
+        match = _PARTS.fullmatch(text)
         if match is None:
             raise InvalidRule(f"cannot parse the rule {text!r}: '<path> <operator> <JSON value>'")
         op = " ".join(match["op"].split())
@@ -81,6 +117,11 @@ class Rule:
             raise InvalidRule(f"rule {text!r}: '{op}' needs a JSON array")
         if op in _ORDER and _kind(value) not in ("number", "str"):
             raise InvalidRule(f"rule {text!r}: '{op}' compares numbers or strings")
+        if _RULE.fullmatch(text) is None:
+            raise InvalidRule(
+                f"rule {text!r}: the value is a JSON string, a number without exponent, true,"
+                " false, null, or an array of those"
+            )
         return cls(text.strip(), tuple(match["path"].split(".")), op, value)
 
     def claim(self, claims: Mapping[str, Any]) -> Any:

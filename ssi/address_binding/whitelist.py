@@ -15,8 +15,11 @@ are not EIP-55 checksummed are refused. The KB-JWT answers with
 
 from __future__ import annotations
 
+import sys
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, ClassVar
 
 from ..errors import InvalidTransactionData
@@ -29,7 +32,12 @@ from ..oid4vp.transaction_data import (
 from .errors import BadChecksum
 from .eth import caip10, checksum_address, parse_caip2_eip155
 
-__all__ = ["ERC3643_WHITELIST", "WHITELIST_ADDRESS_CLAIM", "Erc3643Whitelist"]
+__all__ = [
+    "ERC3643_WHITELIST",
+    "WHITELIST_ADDRESS_CLAIM",
+    "Erc3643Whitelist",
+    "token_name_schema",
+]
 
 ERC3643_WHITELIST = "erc3643_whitelist"
 WHITELIST_ADDRESS_CLAIM = "whitelist_address"
@@ -49,12 +57,54 @@ _MEMBERS = frozenset(
 MAX_TOKEN_NAME = 100
 
 
+def _is_control(c: str) -> bool:
+    """Unicode category C: controls, format characters such as the bidi
+    overrides that would disguise a name, surrogates, private use, unassigned."""
+    return unicodedata.category(c).startswith("C")
+
+
 def _token_name(value: object) -> str:
     if not isinstance(value, str) or not value.strip() or len(value) > MAX_TOKEN_NAME:
         raise InvalidTransactionData(f"token_name must be 1-{MAX_TOKEN_NAME} characters")
-    if any(unicodedata.category(c).startswith("C") for c in value):
+    if any(_is_control(c) for c in value):
         raise InvalidTransactionData("token_name must not contain control characters")
     return value
+
+
+def _char_class(keep: Callable[[str], bool]) -> str:
+    """A regular-expression class of the characters ``keep`` accepts, as ranges
+    of literal characters (the same in Python and ECMA-262 regular expressions)."""
+    ranges: list[tuple[int, int]] = []
+    for cp in range(sys.maxunicode + 1):
+        if not keep(chr(cp)):
+            continue
+        if ranges and ranges[-1][1] == cp - 1:
+            ranges[-1] = (ranges[-1][0], cp)
+        else:
+            ranges.append((cp, cp))
+
+    def literal(cp: int) -> str:
+        return ("\\" + chr(cp)) if chr(cp) in "\\]^-[" else chr(cp)
+
+    return (
+        "["
+        + "".join(literal(a) if a == b else f"{literal(a)}-{literal(b)}" for a, b in ranges)
+        + "]"
+    )
+
+
+@cache
+def token_name_schema() -> dict[str, Any]:
+    """The JSON Schema of a token name: exactly what ``token_name`` accepts
+    (1-100 characters, none of category C, not only white space)."""
+    blank = _char_class(lambda c: c.isspace() and not _is_control(c))
+    return {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": MAX_TOKEN_NAME,
+        "pattern": f"^{_char_class(lambda c: not _is_control(c))}*$",
+        "not": {"pattern": f"^{blank}*$"},
+    }
 
 
 def _address(value: object, what: str) -> str:

@@ -11,23 +11,15 @@ count (10,000) per operation under ``--fuzz``.
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-import schemathesis
-from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 
 from issuer.openapi import openapi_document
 from tests.hardening.client import IssuerClient
+from tests.hardening.schema_check import check_operation, operation_labels
 from tests.support import API_KEY, RunningIssuer
 
-AUTH = {"Authorization": f"Bearer {API_KEY}"}
-OPERATIONS = [
-    f"{method.upper()} {path}"
-    for path, item in openapi_document("http://127.0.0.1")["paths"].items()
-    for method in item
-]
+OPERATIONS = operation_labels(openapi_document("http://127.0.0.1"))
 
 
 @pytest.mark.slow
@@ -40,19 +32,5 @@ def test_issuer_api_conforms_to_its_openapi_document(
     """Positive cases must be accepted (or refused only as documented), negative
     cases refused with a 4xx; both must match the document."""
     client.create_offer()
-    schema = schemathesis.openapi.from_url(f"{issuer.url}/api/v1/openapi.json")
-    operation = schema.find_operation_by_label(label)
-    assert operation is not None, f"{label} is not in the served document"
-
-    @given(case=operation.as_strategy(generation_mode=mode))
-    @settings(
-        max_examples=10_000 if fuzzing else 60,
-        deadline=None,
-        suppress_health_check=list(HealthCheck),
-    )
-    def check(case: schemathesis.Case[Any]) -> None:
-        # a case whose credential schemathesis negated is sent as generated
-        negated = schema.is_security_param_negated(case)
-        case.call_and_validate(headers=None if negated else AUTH)
-
-    check()
+    examples = 10_000 if fuzzing else 60
+    check_operation(f"{issuer.url}/api/v1/openapi.json", label, mode, examples, API_KEY)

@@ -71,7 +71,10 @@ class RunningVerifier:
         return self.fetch.post(self.url + path, json=body, headers=headers, raise_for_status=False)
 
     def create(self, policy: str | None = "kyc", **body: Any) -> dict[str, Any]:
-        response = self.api("POST", "/api/v1/verifications", {"policy": policy, **body})
+        members = {"policy": policy, **body}
+        response = self.api(
+            "POST", "/api/v1/verifications", {k: v for k, v in members.items() if v is not None}
+        )
         assert response.status == 201, response.text()
         created: dict[str, Any] = response.json()
         return created
