@@ -5,17 +5,11 @@ redeployed); ``--walkthrough`` runs the whole journey and exits 0."""
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+from tests.servers import free_port
 
 
 def _demo(*args: str) -> subprocess.CompletedProcess[str]:
@@ -29,7 +23,7 @@ def _demo(*args: str) -> subprocess.CompletedProcess[str]:
 
 def test_demo_starts_seeds_prints_and_resumes(tmp_path: Path) -> None:
     data = tmp_path / "demo"
-    ports = [str(_free_port()) for _ in range(3)]
+    ports = [str(free_port()) for _ in range(3)]
     args = [
         "--check",
         "--data-dir",

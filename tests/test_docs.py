@@ -29,9 +29,7 @@ def _settings(app: str) -> list[str]:
     return sorted(set(module.DEFAULTS) - INTERNAL_SETTINGS)
 
 
-@pytest.mark.parametrize(
-    ("app", "setting"), [(app, s) for app in APPS for s in _settings(app)]
-)
+@pytest.mark.parametrize(("app", "setting"), [(app, s) for app in APPS for s in _settings(app)])
 def test_configuration_setting_is_documented(app: str, setting: str) -> None:
     reference = (ROOT / "docs" / "configuration.md").read_text()
     section = reference.split(f"## {app.capitalize()}", 1)

@@ -9,7 +9,6 @@ QR code on the platform page, decoded from a screenshot, handed to the wallet.""
 
 from __future__ import annotations
 
-import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,20 +21,14 @@ from kyc_wallet.demo import running_demo
 from kyc_wallet.demo_setup import DemoLayout
 from tests.browser.conftest import Steps
 from tests.browser.test_issuance_journey import investor_creates_wallet, operator_approves
+from tests.servers import free_port
 from wallet.qr_decode import decode_qr
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @pytest.fixture
 def demo(tmp_path: Path) -> Iterator[tuple[DemoLayout, dict[str, str]]]:
     """The three apps as the demo runs them: separate processes, real HTTP."""
-    ports = [_free_port() for _ in range(3)]
+    ports = [free_port() for _ in range(3)]
     layout = DemoLayout(tmp_path / "demo", *(f"http://127.0.0.1:{p}" for p in ports))
     with running_demo(layout, quiet=True) as keys:
         yield layout, keys

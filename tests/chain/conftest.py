@@ -8,7 +8,6 @@ at the end of the session.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -21,6 +20,7 @@ from chain.artifacts import node_modules
 from chain.backend import connect
 from chain.devchain import DevChain, TokenSpec, start_dev_chain
 from chain.outbox import Outbox
+from tests.servers import free_port
 
 HERE = Path(__file__).parent
 HARDHAT_CONFIG = HERE / "hardhat" / "hardhat.config.js"
@@ -30,12 +30,6 @@ SPECS = [
     TokenSpec("Solar Plant", "SOLAR", allowed_countries=[276, 250]),  # Germany, France only
     TokenSpec("Charging Stations", "CHARGE"),
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="session")

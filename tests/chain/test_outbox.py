@@ -16,18 +16,11 @@ from chain.errors import ArtifactsMissing, ChainUnavailable, OutboxError
 from chain.outbox import DONE, DROPPED, FAILED, QUEUED, REGISTERED, REMOVED, Outbox
 from chain.transactions import Sender
 from chain.worker import Worker
+from tests.servers import free_port
 
 CHAIN = "eip155:31337"
 REGISTRY = "0x" + "11" * 20
 DATA = hashlib.sha256(b"verification record").digest()
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def test_database_is_wal_with_full_sync_and_migrated(outbox: Outbox) -> None:

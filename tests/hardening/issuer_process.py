@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,18 +14,12 @@ from pathlib import Path
 from typing import ClassVar
 
 from tests.hardening.client import IssuerClient
+from tests.servers import free_port
 from tests.support import API_KEY
 
 __all__ = ["AppProcess", "IssuerProcess", "free_port", "write_config"]
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def write_config(path: Path) -> Path:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -27,6 +26,7 @@ from polaris_oid4vp.verifier import Verifier as PolarisVerifier
 from ssi.fetch import Fetcher, FetchPolicy
 from ssi.jose import Key
 from ssi.x509 import issue_leaf, make_ca
+from tests.servers import free_port
 from tests.support import RunningIssuer, start_issuer
 from tests.wallet.test_receive_e2e import create_wallet, make_wallet, receive
 
@@ -43,13 +43,6 @@ DCQL = json.dumps(
         ]
     }
 )
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @dataclass
@@ -82,7 +75,7 @@ def start_polaris(
     ca_key, ca_cert, _ = ca
     leaf_key = Key.generate("ES256")
     leaf = issue_leaf(ca_key, ca_cert, leaf_key, ["localhost"], now=time.time())
-    port = _free_port()
+    port = free_port()
     base = f"http://localhost:{port}"
     issuer_jwk = issuer.fetch.get(issuer.url + "/.well-known/jwt-vc-issuer").json()["jwks"]["keys"][
         0
