@@ -1,20 +1,21 @@
 # The two commands of the README: `make demo` and `make test`.
-# Both create .venv in the checkout, install the package with its dev extra and
-# the T-REX / ONCHAINID npm artifacts, then run.
+# Both create .venv in the checkout, install the package with its dev extra at
+# the versions of requirements.lock and the T-REX / ONCHAINID npm artifacts at
+# those of package-lock.json, then run.
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3.12 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install lint fuzz bench clean
+.PHONY: demo test install lint fuzz bench audit lock clean
 
-$(STAMP): pyproject.toml $(wildcard package-lock.json)
+$(STAMP): pyproject.toml requirements.lock $(wildcard package-lock.json)
 	@echo "==> creating $(VENV) with $(PYTHON)"
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install --quiet --upgrade pip
 	@echo "==> installing kyc-wallet and its dev tools (first time: a minute or two)"
-	@$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
 	@if [ -f package-lock.json ]; then echo "==> npm ci (T-REX and ONCHAINID artifacts)"; npm ci --no-audit --no-fund --loglevel=error; fi
 	@touch $(STAMP)
 
@@ -34,6 +35,23 @@ fuzz: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# Known vulnerabilities in the locked Python and npm dependencies. Needs the
+# advisory services (PyPI's JSON API or OSV, and the npm audit endpoint);
+# --strict: a package it cannot look up fails the audit (without it, pip-audit
+# reports "No known vulnerabilities found" having checked nothing).
+audit: $(STAMP)
+	$(BIN)/pip-audit --strict --requirement requirements.lock --no-deps --disable-pip --progress-spinner off
+	npm audit --package-lock-only --omit=dev
+
+# Re-resolve the Python dependencies in a throw-away venv and pin them.
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet --upgrade pip
+	.lock-venv/bin/python -m pip install --quiet -e '.[dev]'
+	{ echo "# pinned by 'make lock' from pyproject.toml; 'make' installs with these versions"; \
+	  .lock-venv/bin/python -m pip freeze --exclude-editable; } > requirements.lock
+	rm -rf .lock-venv
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
