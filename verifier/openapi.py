@@ -33,11 +33,13 @@ _ERROR = {
     "required": ["error", "error_description"],
     "properties": {"error": {"type": "string"}, "error_description": {"type": "string"}},
 }
+# No ``pattern`` beside the format: a pattern alone admits all-digit addresses,
+# which are valid checksums, so a tool that drops the format to draw invalid
+# values would draw valid ones.
 _ADDRESS = {
     "type": "string",
-    "pattern": "^0x[0-9a-fA-F]{40}$",
     "format": EIP55_FORMAT,
-    "description": "an EIP-55 checksummed address",
+    "description": "0x and 40 hexadecimal digits, EIP-55 checksummed",
 }
 
 

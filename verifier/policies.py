@@ -252,6 +252,9 @@ class Policy:
                 f"policy {name!r}: unknown or unused members {unknown} (a {fmt} policy takes"
                 f" {', '.join(sorted(allowed))})"
             )
+        nulls = sorted(k for k, v in data.items() if v is None)
+        if nulls:
+            raise MalformedInput(f"policy {name!r}: {nulls} are null: leave out what is not set")
         vct, rules, claims = data.get("vct", ""), data.get("rules", []), data.get("claims", [])
         credential_type = data.get("credential_type")
         if fmt not in w3c_spec.FORMATS and (not isinstance(vct, str) or not vct):

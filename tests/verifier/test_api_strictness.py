@@ -51,6 +51,8 @@ RULE = "kyc_level >= 2"
         ({"policy_body": {"vct": VCT, "rules": ["a == " + "1" * 1000]}}, "at most 1000"),
         ({"policy_body": {"vct": VCT, "max_credential_age_days": 36501}}, "0-36500"),
         ({"policy_body": {"vct": VCT, "max_credential_age_days": 1.5}}, "whole number"),
+        ({"policy_body": {"vct": VCT, "max_credential_age_days": None}}, "are null"),
+        ({"policy_body": {"vct": VCT, "token": None}}, "['token'] are null"),
         ({"policy": "kyc", "redirect_uri": None}, "'redirect_uri' must be"),
         ({"policy": "kyc", "redirect_uri": "https://platform.example/cb#x"}, "without fragment"),
         ({"policy": "kyc", "redirect_uri": "https://plätform.example/cb"}, "printable ASCII"),
