@@ -10,7 +10,11 @@ everywhere:
 * JSON with no duplicate member names (RFC 8725 §3.11; PyJWT CVE-2024-53861),
   no ``NaN``/``Infinity``, no lone surrogate (RFC 8259 §8.2: an escape such as
   ``"\\ud800"`` names no character, so no UTF-8 text, signature input or
-  SQLite column can hold it), and a size cap checked before parsing.
+  SQLite column can hold it), a size cap checked before parsing, and at most
+  :data:`MAX_JSON_DEPTH` nested arrays and objects, also checked before parsing
+  (the C parser's guard is the process-wide recursion limit, which py_ecc
+  raises to 100,000: a 200 kB ``[[[…`` overflowed the C stack and killed the
+  verifier with a segmentation fault instead of raising ``RecursionError``).
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from .errors import DuplicateMember, MalformedInput
 
 __all__ = [
     "MAX_JSON_BYTES",
+    "MAX_JSON_DEPTH",
     "b64url_encode",
     "b64url_decode",
     "json_loads",
@@ -34,6 +39,8 @@ __all__ = [
 
 MAX_JSON_BYTES = 1_000_000
 """Default cap on a JSON document we parse (1 MB, as the guarded fetcher)."""
+MAX_JSON_DEPTH = 256
+"""Nested arrays and objects in a JSON document (the SD-JWT rules allow 64)."""
 
 _B64URL = re.compile(r"[A-Za-z0-9_-]*")
 
@@ -94,6 +101,24 @@ _DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_no
 
 
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+# a string (to its closing quote, or to the end when unterminated: linear) or a bracket
+_STRING_OR_BRACKET = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?|[][{}]', re.DOTALL)
+
+
+def _shallow(text: str, what: str) -> None:
+    """Refuse more than ``MAX_JSON_DEPTH`` nested arrays and objects, counted
+    outside strings exactly as the parser reads them, before it recurses."""
+    if text.count("[") + text.count("{") <= MAX_JSON_DEPTH:
+        return
+    depth = 0
+    for match in _STRING_OR_BRACKET.finditer(text):
+        token = match[0]
+        if token == "[" or token == "{":
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                raise MalformedInput(f"{what} is nested too deeply")
+        elif token == "]" or token == "}":
+            depth -= 1
 
 
 def _valid_unicode(value: Any, what: str) -> None:
@@ -116,8 +141,8 @@ def _valid_unicode(value: Any, what: str) -> None:
 def json_loads(
     data: str | bytes, what: str = "JSON document", max_bytes: int = MAX_JSON_BYTES
 ) -> Any:
-    """Parse JSON strictly: size cap first, no duplicate names, no NaN/Infinity,
-    no lone surrogate (RFC 8259 §8.2)."""
+    """Parse JSON strictly: size and depth caps first, no duplicate names, no
+    NaN/Infinity, no lone surrogate (RFC 8259 §8.2)."""
     if len(data) > max_bytes:
         raise MalformedInput(f"{what} is larger than {max_bytes} bytes")
     if isinstance(data, bytes):
@@ -127,12 +152,15 @@ def json_loads(
             raise MalformedInput(f"{what} is not UTF-8") from exc
     else:
         _valid_unicode(data, what)
+    _shallow(data, what)
     try:
         value = _DECODER.decode(data)
-    except RecursionError as exc:
+    except RecursionError as exc:  # pragma: no cover - _shallow guards
         raise MalformedInput(f"{what} is nested too deeply") from exc
     except json.JSONDecodeError as exc:
         raise MalformedInput(f"{what} is not valid JSON: {exc.msg}") from exc
+    except ValueError as exc:  # an integer of more than 4300 digits (CVE-2020-10735 limit)
+        raise MalformedInput(f"{what} is not valid JSON: {exc}") from exc
     except TypeError as exc:  # pragma: no cover - data is str here
         raise MalformedInput(f"{what} is not text") from exc
     if _SURROGATE_ESCAPE.search(data):  # a surrogate escape: pairs are fine, lone ones not

@@ -4,9 +4,12 @@ The request schemas are built from the same definitions the API checks with
 (the rule grammar of :mod:`verifier.rules`, the token name and address checks
 of :mod:`ssi.address_binding`, the configured policy names), so a request the
 document calls valid is accepted, and one it calls invalid is refused with a
-400: schemathesis holds the running server to both (tests/hardening).
-Two checks are named by a ``format`` that JSON Schema cannot spell:
-``eip55-address`` (the EIP-55 checksum) and the rule's JSON value.
+400: schemathesis holds the running server to both
+(tests/verifier/test_api_schema.py). The one check JSON Schema cannot spell,
+the EIP-55 checksum, is named by the ``eip55-address`` format. Patterns are
+in the dialect common to Python and ECMA-262 with the ``u`` flag (JSON Schema
+2020-12 §6.4): no ``\\s``, no lookaround, no escape of a character that is
+not a syntax character.
 """
 
 from __future__ import annotations
@@ -26,7 +29,24 @@ __all__ = ["EIP55_FORMAT", "MAX_REDIRECT_URI", "openapi_document", "redirect_uri
 EIP55_FORMAT = "eip55-address"
 MAX_REDIRECT_URI = 2000
 _LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-_PORT_PATH = r"(?::[0-9]{1,5})?(?:[/?][!$-~]*)?"
+_PORT = "(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])"
+_PORT_PATH = rf"(?::{_PORT})?(?:[/?][!$-~]*)?"
+
+
+def _ipv6() -> str:
+    """An IPv6 address in hexadecimal groups (RFC 4291 §2.2 forms 1 and 2): eight
+    groups, or ``::`` standing for at least one group. ``urlsplit`` refuses a
+    bracketed host that is not an address (``[:]``), which made the verdict's
+    redirect a 500 after the verdict was stored."""
+    group = "[0-9A-Fa-f]{1,4}"
+    forms = [f"(?:{group}:){{7}}{group}"]
+    for before in range(8):
+        left = f"(?:{group}:){{{before - 1}}}{group}" if before else ""
+        after = 7 - before  # at most this many groups after the ``::``
+        right = f"(?:{group}(?::{group}){{0,{after - 1}}})?" if after else ""
+        forms.append(f"{left}::{right}")
+    return f"(?:{'|'.join(forms)})"
+
 
 _ERROR = {
     "type": "object",
@@ -46,7 +66,7 @@ _ADDRESS = {
 def redirect_uri_pattern(allow_http_loopback: bool) -> str:
     """An absolute https URL without fragment (with the development setting,
     also http to a loopback host), in printable ASCII."""
-    hosts = rf"https://(?:{_LABEL}(?:\.{_LABEL})*|\[[0-9A-Fa-f:.]+\])"
+    hosts = rf"https://(?:{_LABEL}(?:\.{_LABEL})*|\[{_ipv6()}\])"
     if allow_http_loopback:
         hosts = rf"(?:{hosts}|http://(?:localhost|127\.0\.0\.1|\[::1\]))"
     return f"^{hosts}{_PORT_PATH}$"

@@ -41,7 +41,7 @@ _PATH = rf"{_NAME}(?:\.{_NAME})*"
 _NUMBER = r"-?(?:0|[1-9][0-9]{0,15})(?:\.[0-9]{1,15})?"
 _STRING = (
     r'"(?:[^"\\\x00-\x1f]|\\["\\/bfnrt]'
-    r"|\\u(?:[0-9a-cA-CeEfF][0-9a-fA-F]{3}|[dD][0-7][0-9a-fA-F]{2}))*\""
+    r'|\\u(?:[0-9a-cA-CeEfF][0-9a-fA-F]{3}|[dD][0-7][0-9a-fA-F]{2}))*"'
 )
 _SCALAR = rf"(?:true|false|null|{_NUMBER}|{_STRING})"
 _ARRAY = rf"\[{_WS}*(?:{_SCALAR}(?:{_WS}*,{_WS}*{_SCALAR})*)?{_WS}*\]"

@@ -4,13 +4,16 @@ the definition "re-encoding gives the same text", for any input."""
 from __future__ import annotations
 
 import base64
+import json
 import re
+import subprocess
+import sys
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ssi.encoding import b64url_decode, b64url_encode, json_loads
+from ssi.encoding import MAX_JSON_DEPTH, b64url_decode, b64url_encode, json_loads
 from ssi.errors import MalformedInput
 
 ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_=+/ \n"
@@ -57,8 +60,6 @@ def test_non_ascii_refused() -> None:
     )
 )
 def test_json_round_trip(value: object) -> None:
-    import json
-
     assert json_loads(json.dumps(value)) == value
 
 
@@ -88,3 +89,43 @@ def test_json_str_holding_a_raw_lone_surrogate_is_refused() -> None:
 def test_json_surrogate_pair_escape_is_one_character() -> None:
     assert json_loads('"\\ud83d\\ude00"') == "\U0001f600"
     assert json_loads(b'"\\\\ud800"') == "\\ud800"  # an escaped backslash, then text
+
+
+def test_json_nesting_is_capped_outside_strings() -> None:
+    deepest = "[" * MAX_JSON_DEPTH + "]" * MAX_JSON_DEPTH
+    assert json_loads(deepest) is not None
+    in_strings = ["[" * 999, '\\"{' * 999]  # brackets in strings, after escaped quotes
+    assert json_loads(json.dumps(in_strings)) == in_strings
+    for text in ("[" * (MAX_JSON_DEPTH + 1) + "]" * (MAX_JSON_DEPTH + 1), '{"a":' * 300 + "1"):
+        with pytest.raises(MalformedInput, match="nested too deeply"):
+            json_loads(text)
+
+
+DEEP_IN_A_VERIFIER_PROCESS = """
+import sys
+import py_ecc  # raises the recursion limit to 100,000, as in the verifier's process
+from ssi.encoding import json_loads
+from ssi.errors import MalformedInput
+assert sys.getrecursionlimit() >= 100_000
+try:
+    json_loads("[" * 400_000 + "]" * 400_000)
+except MalformedInput as exc:
+    print(exc)
+"""
+
+
+def test_deep_json_is_refused_where_the_recursion_limit_is_raised() -> None:
+    """It overflowed the C stack: one request killed the verifier (SIGSEGV)."""
+    run = subprocess.run(
+        [sys.executable, "-c", DEEP_IN_A_VERIFIER_PROCESS],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "JSON document is nested too deeply"
+
+
+def test_json_integer_beyond_the_conversion_limit_is_malformed_not_a_crash() -> None:
+    with pytest.raises(MalformedInput, match="not valid JSON"):
+        json_loads("1" * 5000)

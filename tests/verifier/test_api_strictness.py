@@ -6,11 +6,17 @@ dropped the rules it held: a policy with no rule verifies anyone."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from tests.verifier.conftest import TOKEN_TARGET, VCT, RunningVerifier
+from tests.verifier.conftest import API_KEY, POLICIES, TOKEN_TARGET, VCT, RunningVerifier
+from verifier.openapi import openapi_document, redirect_uri_pattern
 
 RULE = "kyc_level >= 2"
 
@@ -58,6 +64,9 @@ RULE = "kyc_level >= 2"
         ({"policy": "kyc", "redirect_uri": "https://plätform.example/cb"}, "printable ASCII"),
         ({"policy": "kyc", "redirect_uri": "https:///cb"}, "absolute https URL"),
         ({"policy": "kyc", "redirect_uri": "http://127.0.0.2.evil.example/"}, "absolute https"),
+        ({"policy": "kyc", "redirect_uri": "https://[:]/cb"}, "absolute https"),  # no address
+        ({"policy": "kyc", "redirect_uri": "https://[1.2.3.4]/cb"}, "absolute https"),
+        ({"policy": "kyc", "redirect_uri": "https://platform.example:65536/"}, "absolute https"),
     ],
 )
 def test_an_invalid_request_is_refused_with_its_reason_and_creates_nothing(
@@ -78,6 +87,7 @@ def test_an_invalid_request_is_refused_with_its_reason_and_creates_nothing(
         {"policy_body": {"vct": VCT, "rules": ['given_name == "Erika \\u00e9"']}},
         {"policy": "kyc", "redirect_uri": "https://platform.example:8443/done?x=1"},
         {"policy": "kyc", "redirect_uri": "http://127.0.0.1:8080/done"},  # development only
+        {"policy": "kyc", "redirect_uri": "https://[2001:db8::1]:65535/done"},
     ],
 )
 def test_a_valid_request_is_accepted(verifier: RunningVerifier, body: dict[str, Any]) -> None:
@@ -93,3 +103,56 @@ def test_http_loopback_redirect_is_refused_outside_development(
         "POST", "/api/v1/verifications", {"policy": "kyc", "redirect_uri": "http://127.0.0.1/x"}
     )
     assert answer.status == 400, answer.text()
+
+
+def test_a_number_beyond_the_conversion_limit_is_refused_not_a_500(
+    verifier: RunningVerifier,
+) -> None:
+    raw = b'{"policy_body": {"vct": "x", "max_credential_age_days": ' + b"1" * 5000 + b"}}"
+    answer = verifier.fetch.post(
+        verifier.url + "/api/v1/verifications",
+        data=raw,
+        headers={"Authorization": f"Bearer {API_KEY}", "Content-Type": "application/json"},
+        raise_for_status=False,
+    )
+    assert answer.status == 400, answer.text()
+    assert "not valid JSON" in answer.json()["error_description"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data(), loopback=st.booleans())
+def test_every_redirect_uri_the_pattern_admits_is_a_url_the_verdict_can_extend(
+    data: st.DataObject, loopback: bool
+) -> None:
+    """After the verdict, ``urlsplit`` reads the redirect_uri to append the
+    response code: a host such as ``[:]`` made it raise, a 500 after the verdict."""
+    uri = data.draw(st.from_regex(redirect_uri_pattern(loopback)[1:-1], fullmatch=True))
+    parts = urlsplit(uri)
+    assert parts.hostname and parts.scheme in ("https", "http")
+    assert parts.port is None or 0 < parts.port < 65536
+
+
+def _patterns(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        if isinstance(node.get("pattern"), str):
+            yield node["pattern"]
+        for value in node.values():
+            yield from _patterns(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _patterns(value)
+
+
+# ECMA-262 with the u flag, which JSON Schema 2020-12 §6.4 asks patterns to be read
+# with, allows escaping only syntax characters, ``/`` and ``-`` (in a class) besides
+# the letter escapes: ``\"`` is a syntax error there (ajv refused the rule pattern)
+_ECMA_U_ESCAPES = set("^$\\.*+?()[]{}|/-") | set("dDsSwWbBfnrtv0xuc")
+
+
+def test_the_published_patterns_are_ecma_262_with_the_u_flag() -> None:
+    document = openapi_document("http://127.0.0.1", POLICIES["policies"], True)
+    patterns = list(_patterns(document))
+    assert len(patterns) > 5
+    for pattern in patterns:
+        escaped = set(re.findall(r"\\(.)", pattern, re.DOTALL))
+        assert escaped <= _ECMA_U_ESCAPES, (escaped - _ECMA_U_ESCAPES, pattern[:80])
