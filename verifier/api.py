@@ -76,12 +76,22 @@ def policy_body(body: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     return "inline", inline
 
 
-def _token(body: dict[str, Any], policy: dict[str, Any]) -> TokenTarget | None:
+def _token(body: dict[str, Any], name: str, policy: dict[str, Any]) -> TokenTarget | None:
+    """The token the verification is for, overriding the named policy's: only for a
+    named policy with an address proof (anywhere else it would be silently unused)."""
     if "token" not in body:
         return None
-    if Policy.from_dict("policy", policy).is_w3c:
+    if "policy_body" in body:
+        raise InvalidRequest("an inline policy carries its own 'token' (in 'policy_body')")
+    parsed = Policy.from_dict(name, policy)
+    if parsed.is_w3c:
         raise InvalidRequest(
             "this policy asks for a W3C credential, which cannot carry an address proof:"
+            " it takes no 'token'"
+        )
+    if not parsed.address_proof:
+        raise InvalidRequest(
+            f"policy {name!r} asks for no address proof, so no address is whitelisted:"
             " it takes no 'token'"
         )
     return TokenTarget.from_dict(body["token"])
@@ -106,7 +116,7 @@ def post_verification(actor: str) -> Any:
     if unknown:
         raise InvalidRequest(f"unknown members {unknown}: the body takes {sorted(_MEMBERS)}")
     name, policy = policy_body(body)
-    token = _token(body, policy)
+    token = _token(body, name, policy)
     redirect_uri = _redirect_uri(body["redirect_uri"]) if "redirect_uri" in body else None
     created = create_verification(policy, name, actor, token=token, redirect_uri=redirect_uri)
     return jsonify(created.to_json()), 201

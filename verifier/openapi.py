@@ -142,9 +142,9 @@ def _w3c_policies() -> list[dict[str, Any]]:
 
 
 def _create(policies: Mapping[str, Mapping[str, Any]], allow_http_loopback: bool) -> dict[str, Any]:
-    """One variant per configured policy name (a W3C one takes no ``token``: it
-    cannot carry an address proof), one for an inline SD-JWT VC policy, one per
-    inline W3C policy."""
+    """One variant per configured policy name (``token``, which overrides the
+    policy's, only for a policy with an address proof), one for an inline SD-JWT
+    VC policy, one per inline W3C policy (an inline policy carries its own token)."""
     redirect = {
         "type": "string",
         "maxLength": MAX_REDIRECT_URI,
@@ -165,10 +165,10 @@ def _create(policies: Mapping[str, Mapping[str, Any]], allow_http_loopback: bool
         }
 
     named = [
-        variant("policy", {"const": name}, not Policy.from_dict(name, body).is_w3c)
+        variant("policy", {"const": name}, Policy.from_dict(name, body).address_proof)
         for name, body in sorted(policies.items())
     ]
-    inline = [variant("policy_body", _sd_jwt_policy(), True)]
+    inline = [variant("policy_body", _sd_jwt_policy(), False)]
     inline += [variant("policy_body", schema, False) for schema in _w3c_policies()]
     return {"oneOf": named + inline}
 

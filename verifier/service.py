@@ -19,6 +19,7 @@ from typing import Any
 from flask import current_app
 
 from kyc_wallet.web import Store, qr_svg
+from kyc_wallet.web.qr import TooLongForQRCode
 from ssi.errors import InvalidRequest, MalformedInput
 from ssi.jose import Key
 from ssi.oid4vp import (
@@ -61,6 +62,7 @@ class Created:
     link: str
     same_device_link: str
     session_secret: str
+    qr_svg: str
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -68,7 +70,7 @@ class Created:
             "request_uri": self.request_uri,
             "link": self.link,
             "same_device_link": self.same_device_link,
-            "qr_svg": qr_svg(self.link),
+            "qr_svg": self.qr_svg,
             "session_secret": self.session_secret,
             "status": "pending",
         }
@@ -129,6 +131,14 @@ def create_verification(
     if transaction_data is not None:
         claims["transaction_data"] = list(transaction_data)
     request = AuthorizationRequest.from_dict(claims)
+    request_uri, link, same_device_link = links(tx_id, request)
+    try:  # before anything is stored: a request sent by value may not fit in a QR code
+        qr = qr_svg(link)
+    except TooLongForQRCode as exc:
+        raise TooLongForQRCode(
+            f"this request travels in its link, which is too long for a QR code ({exc}):"
+            " ask for fewer claims, or use a client id prefix that signs requests (x509_hash)"
+        ) from exc
     now = _now()
     with _store().transaction() as conn:
         conn.execute(
@@ -151,8 +161,7 @@ def create_verification(
             ),
         )
         audit(conn, now, actor, "verification.created", tx_id, policy=policy_name)
-    request_uri, link, same_device_link = links(tx_id, request)
-    return Created(tx_id, request_uri, link, same_device_link, session_secret)
+    return Created(tx_id, request_uri, link, same_device_link, session_secret, qr)
 
 
 def links(tx_id: str, request: AuthorizationRequest) -> tuple[str, str, str]:

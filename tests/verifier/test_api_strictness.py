@@ -47,10 +47,11 @@ RULE = "kyc_level >= 2"
                 "policy_body": {"format": "ldp_vc", "credential_type": "KycAgeCredential"},
                 "token": TOKEN_TARGET,
             },
-            "takes no 'token'",
+            "an inline policy carries its own 'token'",
         ),
-        ({"policy": "kyc", "token": None}, "'token' must be an object"),
-        ({"policy": "kyc", "token": {**TOKEN_TARGET, "decimals": 18}}, "exactly the members"),
+        ({"policy": "solar7", "token": None}, "'token' must be an object"),
+        ({"policy": "kyc", "token": TOKEN_TARGET}, "asks for no address proof"),
+        ({"policy": "solar7", "token": {**TOKEN_TARGET, "decimals": 18}}, "exactly the members"),
         ({"policy_body": {"vct": VCT, "rules": ["a == 1e400"]}}, "number without exponent"),
         ({"policy_body": {"vct": VCT, "rules": ['a == {"b": 1}']}}, "number without exponent"),
         ({"policy_body": {"vct": VCT, "rules": [RULE] * 101}}, "at most 100 rules"),
@@ -156,3 +157,20 @@ def test_the_published_patterns_are_ecma_262_with_the_u_flag() -> None:
     for pattern in patterns:
         escaped = set(re.findall(r"\\(.)", pattern, re.DOTALL))
         assert escaped <= _ECMA_U_ESCAPES, (escaped - _ECMA_U_ESCAPES, pattern[:80])
+
+
+def test_a_request_by_value_too_long_for_a_qr_code_is_refused_before_it_is_stored(
+    start_verifier: Any,
+) -> None:
+    """With a ``redirect_uri`` client id the request travels in the link; a policy
+    the document allows (100 rules) can make it too long for any QR code. It was a
+    500, after the verification had been stored."""
+    verifier = start_verifier(CLIENT_ID_PREFIX="redirect_uri")
+    rules = [f"claim_number_{i:03d}_with_a_long_name == true" for i in range(100)]
+    answer = verifier.api(
+        "POST", "/api/v1/verifications", {"policy_body": {"vct": VCT, "rules": rules}}
+    )
+    assert answer.status == 400, answer.text()
+    assert "too long for a QR code" in answer.json()["error_description"]
+    assert verifier.app.extensions["store"].all("SELECT id FROM verifications") == []
+    assert verifier.api("POST", "/api/v1/verifications", {"policy": "kyc"}).status == 201
