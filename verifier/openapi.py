@@ -278,7 +278,7 @@ def openapi_document(
                     "requestBody": {"required": True, "content": _json("CreateVerification")},
                     "responses": {
                         "201": {"description": "created", "content": _json("Created")},
-                        **_errors(400, 401),
+                        **_errors(400, 401, 413),
                     },
                 }
             },

@@ -174,3 +174,12 @@ def test_a_request_by_value_too_long_for_a_qr_code_is_refused_before_it_is_store
     assert "too long for a QR code" in answer.json()["error_description"]
     assert verifier.app.extensions["store"].all("SELECT id FROM verifications") == []
     assert verifier.api("POST", "/api/v1/verifications", {"policy": "kyc"}).status == 201
+
+
+def test_a_body_over_the_size_cap_is_a_documented_413(verifier: RunningVerifier) -> None:
+    body = {"policy_body": {"vct": VCT, "claims": [["x" * 1_200_000]]}}
+    answer = verifier.api("POST", "/api/v1/verifications", body)
+    assert answer.status == 413, answer.text()
+    assert answer.json()["error"] == "invalid_request"
+    document = verifier.fetch.get(verifier.url + "/api/v1/openapi.json").json()
+    assert "413" in document["paths"]["/api/v1/verifications"]["post"]["responses"]
