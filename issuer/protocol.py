@@ -21,12 +21,14 @@ from flask import Blueprint, current_app, jsonify, request
 from kyc_wallet.web import Store, csrf_exempt
 from kyc_wallet.web.audit import audit
 from kyc_wallet.web.auth import secret_hash
+from ssi.encoding import json_loads
 from ssi.errors import (
     InvalidCredentialRequest,
     InvalidGrant,
     InvalidNonce,
     InvalidProof,
     InvalidRequest,
+    MalformedInput,
     UnknownCredentialConfiguration,
 )
 from ssi.oid4vci import (
@@ -156,10 +158,10 @@ def _bearer() -> str:
 def _parse_request() -> CredentialRequest:
     if request.mimetype != "application/json":
         raise InvalidCredentialRequest("the Credential Request must be application/json")
-    try:
-        body = json.loads(request.get_data(cache=False) or b"null")
-    except ValueError as exc:
-        raise InvalidCredentialRequest("the Credential Request is not JSON") from exc
+    try:  # strict and depth-capped: a deep [[[… body must not reach the C parser's recursion
+        body = json_loads(request.get_data(cache=False) or b"null", "the Credential Request")
+    except MalformedInput as exc:
+        raise InvalidCredentialRequest(str(exc)) from exc
     req = CredentialRequest.from_dict(body)
     if req.credential_identifier is not None:
         raise UnknownCredentialIdentifier("this issuer issues no credential identifiers")

@@ -31,7 +31,8 @@ from nacl.secret import SecretBox
 from sqlite_migrate import Migrations
 
 from kyc_wallet.web import Store
-from ssi.errors import AccessDenied, InvalidRequest
+from ssi.encoding import json_loads
+from ssi.errors import AccessDenied, InvalidRequest, MalformedInput
 
 __all__ = [
     "Vault",
@@ -299,13 +300,13 @@ class Vault:
         """Add the items of a backup (same ids are replaced); returns how many."""
         box = self._open_box()
         try:
-            envelope = json.loads(backup)
+            envelope = json_loads(backup, "the backup", max_bytes=len(backup))  # depth-capped
             if envelope.get("format") != "kyc-wallet-backup" or envelope.get("version") != 1:
                 raise ValueError("not a kyc-wallet backup")
             kdf = KdfParams.from_json(envelope["kdf"])
             salt = bytes.fromhex(envelope["kdf"]["salt"])
             ciphertext = bytes.fromhex(envelope["ciphertext"])
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        except (MalformedInput, ValueError, KeyError, TypeError, AttributeError) as exc:
             raise InvalidRequest("this file is not a kyc-wallet backup") from exc
         try:
             plain = SecretBox(kdf.derive(passphrase, salt)).decrypt(ciphertext)

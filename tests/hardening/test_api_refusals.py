@@ -110,3 +110,24 @@ def test_name_made_of_control_characters_is_refused(client: IssuerClient) -> Non
     holding control characters is refused outright."""
     _assert_refused(_offer(client, given_name="\x1c"), "'given_name' must be")
     _assert_refused(_offer(client, family_name="Muster\x07mann"), "control characters")
+
+
+def test_credential_request_nested_200k_deep_is_refused_not_a_crash(client: IssuerClient) -> None:
+    """The Credential Request was parsed by ``json.loads`` alone: with py_ecc's
+    recursion limit of 100,000 a deep ``[[[…`` overflowed the C stack."""
+    token = client.access_token(client.create_offer())
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    answer = client.request("POST", "/credential", b"[" * 200_000, headers)
+    assert answer.status == 400, answer.body
+    assert answer.error == "invalid_credential_request"
+    assert "nested too deeply" in answer.json()["error_description"]
+
+
+def test_credential_request_with_a_duplicate_member_is_refused(client: IssuerClient) -> None:
+    token = client.access_token(client.create_offer())
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    body = b'{"credential_configuration_id": "x", "credential_configuration_id": "kyc_sd_jwt_vc"}'
+    answer = client.request("POST", "/credential", body, headers)
+    assert answer.status == 400, answer.body
+    assert answer.error == "invalid_credential_request"
+    assert "duplicate JSON member" in answer.json()["error_description"]

@@ -105,6 +105,18 @@ def test_backup_restores_into_a_new_wallet_with_the_passphrase(
     assert other.get(ids[1], "holder_key").data == {"jwk": {"d": "x"}}
 
 
+@pytest.mark.parametrize(
+    "backup",
+    [b"[" * 200_000 + b"]" * 200_000, b'{"format": 1, "format": "kyc-wallet-backup"}'],
+    ids=["nested-200k-deep", "duplicate-member"],
+)
+def test_a_hostile_backup_file_is_refused_not_parsed(vault: Vault, backup: bytes) -> None:
+    """Depth-capped, strict JSON: 200,000 nested arrays crashed the process
+    when py_ecc (loaded for the chain) had raised the recursion limit."""
+    with pytest.raises(InvalidRequest, match="not a kyc-wallet backup"):
+        vault.restore_backup(backup, PASS)
+
+
 def test_not_a_backup_refused(vault: Vault) -> None:
     with pytest.raises(InvalidRequest, match="not a kyc-wallet backup"):
         vault.restore_backup(b"{}", PASS)
