@@ -344,6 +344,7 @@ def _check_chain(platform: Platform, conn: sqlite3.Connection, flows: list[Flow]
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # 50 kills under --fuzz: 145 s on 2 busy cores, near 300 s at half CPU
 def test_sigkill_during_whitelisting_loses_nothing_duplicates_nothing_replays_nothing(
     platform: Platform, issuer: RunningIssuer
 ) -> None:
