@@ -18,17 +18,15 @@ from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request
 
-from kyc_wallet.web import Store, csrf_exempt
+from kyc_wallet.web import Store, csrf_exempt, json_object_body
 from kyc_wallet.web.audit import audit
 from kyc_wallet.web.auth import secret_hash
-from ssi.encoding import json_loads
 from ssi.errors import (
     InvalidCredentialRequest,
     InvalidGrant,
     InvalidNonce,
     InvalidProof,
     InvalidRequest,
-    MalformedInput,
     UnknownCredentialConfiguration,
 )
 from ssi.oid4vci import (
@@ -158,11 +156,9 @@ def _bearer() -> str:
 def _parse_request() -> CredentialRequest:
     if request.mimetype != "application/json":
         raise InvalidCredentialRequest("the Credential Request must be application/json")
-    try:  # strict and depth-capped: a deep [[[… body must not reach the C parser's recursion
-        body = json_loads(request.get_data(cache=False) or b"null", "the Credential Request")
-    except MalformedInput as exc:
-        raise InvalidCredentialRequest(str(exc)) from exc
-    req = CredentialRequest.from_dict(body)
+    req = CredentialRequest.from_dict(
+        json_object_body("the Credential Request", InvalidCredentialRequest)
+    )
     if req.credential_identifier is not None:
         raise UnknownCredentialIdentifier("this issuer issues no credential identifiers")
     cid = req.credential_configuration_id

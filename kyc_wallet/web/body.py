@@ -10,16 +10,19 @@ from typing import Any
 from flask import request
 
 from ssi.encoding import MAX_JSON_BYTES, json_loads_object
-from ssi.errors import InvalidRequest, MalformedInput
+from ssi.errors import InvalidRequest, MalformedInput, SSIError
 
 __all__ = ["json_object_body"]
 
 
-def json_object_body() -> dict[str, Any]:
-    """The request body as a JSON object; :class:`InvalidRequest` otherwise."""
+def json_object_body(
+    what: str = "the request body", error: type[SSIError] = InvalidRequest
+) -> dict[str, Any]:
+    """The request body as a JSON object; ``error`` (the endpoint's OAuth error,
+    :class:`InvalidRequest` unless its protocol names another) otherwise."""
     if not request.is_json:
-        raise InvalidRequest("the request body must be JSON (Content-Type: application/json)")
+        raise error(f"{what} must be JSON (Content-Type: application/json)")
     try:
-        return json_loads_object(request.get_data(cache=True), "the request body", MAX_JSON_BYTES)
+        return json_loads_object(request.get_data(cache=True), what, MAX_JSON_BYTES)
     except MalformedInput as exc:
-        raise InvalidRequest(str(exc)) from exc
+        raise error(str(exc)) from exc
