@@ -42,7 +42,7 @@ def _redirect_uri(value: object) -> str:
     if (
         not isinstance(value, str)
         or len(value) > MAX_REDIRECT_URI
-        or re.fullmatch(pattern[1:-1], value) is None
+        or re.fullmatch(pattern, value) is None
     ):
         raise InvalidRequest(
             f"'redirect_uri' must be an absolute https URL without fragment, in printable"

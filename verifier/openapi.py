@@ -15,13 +15,16 @@ not a syntax character.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cache
 from typing import Any
 
+from ssi.address_binding.eth import CAIP2_EIP155_PATTERN
 from ssi.address_binding.whitelist import token_name_schema
+from ssi.oid4vp import spec as vp
 from ssi.w3c import PREDICATE_GROUPS
 from ssi.w3c import spec as w3c_spec
 
-from .policies import MAX_AGE_DAYS, MAX_RULES, Policy
+from .policies import MAX_AGE_DAYS, MAX_RULES, TOKEN_MEMBERS, Policy
 from .rules import MAX_RULE_LENGTH, rule_pattern
 
 __all__ = ["EIP55_FORMAT", "MAX_REDIRECT_URI", "openapi_document", "redirect_uri_pattern"]
@@ -63,6 +66,7 @@ _ADDRESS = {
 }
 
 
+@cache
 def redirect_uri_pattern(allow_http_loopback: bool) -> str:
     """An absolute https URL without fragment (with the development setting,
     also http to a loopback host), in printable ASCII."""
@@ -76,9 +80,9 @@ def _token() -> dict[str, Any]:
     return {
         "type": "object",
         "additionalProperties": False,
-        "required": ["chain_id", "identity_registry", "token", "name"],
+        "required": list(TOKEN_MEMBERS),
         "properties": {
-            "chain_id": {"type": "string", "pattern": "^eip155:[1-9][0-9]{0,31}$"},
+            "chain_id": {"type": "string", "pattern": f"^{CAIP2_EIP155_PATTERN}$"},
             "identity_registry": _ADDRESS,
             "token": _ADDRESS,
             "name": token_name_schema(),
@@ -106,7 +110,7 @@ def _sd_jwt_policy() -> dict[str, Any]:
         "additionalProperties": False,
         "required": ["vct"],
         "properties": {
-            "format": {"const": "dc+sd-jwt"},
+            "format": {"const": vp.FORMAT_SD_JWT_VC},
             "vct": {"type": "string", "minLength": 1},
             "rules": _rules(),
             "claims": {

@@ -65,7 +65,7 @@ def rule_pattern(paths: Sequence[str] | None = None) -> str:
     return rf"^{_WS}*(?:{path}){_WS}+(?:{_OPERATIONS}){_WS}*$"
 
 
-_RULE = re.compile(rule_pattern()[1:-1])
+_RULE = re.compile(rule_pattern())
 _ORDER = {
     ">=": lambda a, b: a >= b,
     "<=": lambda a, b: a <= b,

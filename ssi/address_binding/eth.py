@@ -21,6 +21,7 @@ from ..errors import MalformedInput, SSIError, library_errors
 from .errors import BadChecksum, SignerMismatch
 
 __all__ = [
+    "CAIP2_EIP155_PATTERN",
     "checksum_address",
     "parse_caip2_eip155",
     "caip2",
@@ -31,7 +32,9 @@ __all__ = [
 ]
 
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
-_CAIP2_EIP155 = re.compile(r"eip155:([1-9][0-9]{0,31})")
+CAIP2_EIP155_PATTERN = "eip155:([1-9][0-9]{0,31})"
+"""CAIP-2 ``eip155:<decimal chain id>`` (the group is the chain id)."""
+_CAIP2_EIP155 = re.compile(CAIP2_EIP155_PATTERN)
 _SIGNATURE = re.compile(r"0x[0-9a-fA-F]{130}")
 
 
