@@ -48,6 +48,7 @@ from bench.issuer_load import (
     _timed,
     serve_app,
 )
+from kyc_wallet.demo_setup import RULES, VCT  # the demo's five-rule policy
 from ssi.dcql import CandidateCredential, match
 from ssi.jose import Key
 from ssi.oid4vci import CredentialResponse, TokenRequest, build_proof
@@ -61,14 +62,6 @@ from ssi.oid4vp import (
 from ssi.sdjwt import HeldSDJWT
 
 API_KEY = "bench-verifier-key-0123456789"
-VCT = "urn:kyc-wallet:vct:kyc:1"
-RULES = [
-    "age_equal_or_over.18 == true",
-    "kyc_level >= 2",
-    'sanctions_screening_result == "clear"',
-    'address.country not in ["KP", "IR"]',
-    'investor_classification in ["professional", "accredited"]',
-]
 
 
 def _credentials(issuer_port: int, count: int) -> list[tuple[str, Key]]:
