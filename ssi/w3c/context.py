@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Collection, Mapping
+from functools import lru_cache
 from typing import Any
 
 from ..errors import MalformedInput
@@ -113,7 +114,11 @@ def context_digest(value: Any) -> str:
     (``w3c_contexts``). Canonical JSON keeps ``true`` and ``1`` apart, so
     equal digests mean deeply equal contexts.
     """
-    return hashlib.sha256(_canonical(value).encode("utf-8")).hexdigest()
+    return _digest(_canonical(value))
+
+
+def _digest(canonical: str) -> str:
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 _PINNED = {
@@ -134,12 +139,19 @@ def pinned_context(
     value = document.get("@context")
     if not isinstance(value, list) or not value or value[0] != spec.VC_CONTEXT_V1:
         raise MalformedInput(f"'@context' must start with {spec.VC_CONTEXT_V1!r} (VC DM 1.1 §4.1)")
-    if _canonical(value) != _PINNED[kind] and context_digest(value) not in digests:
+    canonical = _canonical(value)
+    if canonical != _PINNED[kind] and _digest(canonical) not in digests:
         raise MalformedInput(
             f"'@context' is not the context this project publishes for a {kind}, nor one"
             ' the trust list names for this issuer (VC Data Integrity, "Validating Contexts")'
         )
-    return active_context(value, ActiveContext({}))
+    return _processed(canonical)
+
+
+@lru_cache(maxsize=64)
+def _processed(canonical: str) -> ActiveContext:
+    """Each pinned context is processed once (they are few: ours and the listed ones)."""
+    return active_context(json.loads(canonical), ActiveContext({}))
 
 
 _VC_V1_TYPES = {

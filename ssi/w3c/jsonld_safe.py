@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import MalformedInput
@@ -78,6 +78,24 @@ class ActiveContext:
     terms: Mapping[str, Term]
     vocab: str | None = None
     previous: ActiveContext | None = None
+    _derived: dict[tuple[int, bool, bool], ActiveContext] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    def apply(self, scoped: Any, *, propagate: bool, override_protected: bool) -> ActiveContext:
+        """A scoped context of one of our terms over this one, computed once.
+
+        ``scoped`` is a term's own ``@context`` value, kept alive by the term,
+        so its ``id`` names it while this context lives.
+        """
+        key = (id(scoped), propagate, override_protected)
+        found = self._derived.get(key)
+        if found is None:
+            found = active_context(
+                scoped, self, propagate=propagate, override_protected=override_protected
+            )
+            self._derived[key] = found
+        return found
 
     def expand(self, value: str, *, vocab: bool) -> str | None:
         """IRI expansion (JSON-LD 1.1 API §4.3) of a key, type or ``@vocab`` value.
@@ -267,7 +285,7 @@ def _node(node: Mapping[str, Any], context: ActiveContext, path: str, depth: int
     for name in sorted(_types(node, context)):
         term = context.terms.get(name)
         if term is not None and term.scoped is not None:
-            scoped = active_context(term.scoped, scoped, propagate=False, depth=depth)
+            scoped = scoped.apply(term.scoped, propagate=False, override_protected=False)
     for key, value in node.items():
         where = f"{path}.{key}"
         iri = scoped.expand(key, vocab=True)
@@ -281,7 +299,7 @@ def _node(node: Mapping[str, Any], context: ActiveContext, path: str, depth: int
         term = scoped.terms.get(key)
         inner = scoped
         if term is not None and term.scoped is not None:
-            inner = active_context(term.scoped, scoped, override_protected=True, depth=depth)
+            inner = scoped.apply(term.scoped, propagate=True, override_protected=True)
         _value(value, term, inner, where, depth)
 
 
