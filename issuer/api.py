@@ -1,8 +1,13 @@
 """The REST API for KYC vendors' back ends (API keys, ``Authorization: Bearer``).
 
 ``POST /api/v1/offers`` records an applicant and returns the credential offer
-(URI, link, QR, PIN); ``GET /api/v1/credentials`` lists credentials;
-``POST /api/v1/credentials/<id>/{revoke,suspend,reinstate}`` changes a status.
+(URI, link, QR, PIN) and its ``issuance_id``; ``GET /api/v1/issuances`` lists
+issuances with their copies, ``GET /api/v1/credentials`` the copies alone;
+``POST /api/v1/issuances/<id>/{revoke,suspend,reinstate}`` changes an issuance:
+every copy in every format, in one transaction (issue 19 item 5), and so does
+``POST /api/v1/credentials/<id>/…`` for the issuance of that copy. The answer
+lists every copy and status index it changed; an action that does not apply
+(revoking twice) is 409 with the issuance as it is.
 The OpenAPI 3.1 document is served at ``/api/v1/openapi.json``.
 """
 
@@ -16,8 +21,16 @@ from kyc_wallet.web import Store, json_object_body
 from kyc_wallet.web.auth import api_key_required
 from ssi.errors import InvalidRequest
 
+from .issuances import Conflict, StatusChange
 from .openapi import openapi_document
-from .service import STATUS_NAMES, create_offer, record_applicant, set_credential_status
+from .service import (
+    STATUS_NAMES,
+    create_offer,
+    issuance,
+    issuances,
+    record_applicant,
+    set_issuance_status,
+)
 
 __all__ = ["bp"]
 
@@ -45,6 +58,7 @@ def post_offer(actor: str) -> Any:
 def _credential_json(row: Any) -> dict[str, Any]:
     return {
         "id": row["id"],
+        "issuance_id": row["issuance_id"],
         "applicant_id": row["applicant_id"],
         "status": STATUS_NAMES[row["status"]],
         "vct": row["vct"],
@@ -59,27 +73,72 @@ def _credential_json(row: Any) -> dict[str, Any]:
 @api_key_required
 def list_credentials(actor: str) -> Any:
     store: Store = current_app.extensions["store"]
-    for name in request.args:  # a misspelt filter must not list every credential
+    applicant = _applicant_filter()
+    select = "SELECT c.*, o.issuance_id FROM credentials c JOIN offers o ON o.id = c.offer_id"
+    if applicant is not None:
+        rows = store.all(
+            f"{select} WHERE c.applicant_id = ? ORDER BY c.issued_at DESC", (applicant,)
+        )
+    else:
+        rows = store.all(f"{select} ORDER BY c.issued_at DESC LIMIT 1000")
+    return jsonify({"credentials": [_credential_json(r) for r in rows]})
+
+
+def _applicant_filter() -> str | None:
+    for name in request.args:  # a misspelt filter must not list everything
         if name != "applicant_id":
             raise InvalidRequest(f"unknown query parameter {name!r}")
     applicant = request.args.get("applicant_id")
     if applicant == "":
         raise InvalidRequest("'applicant_id' must not be empty (leave it out to list all)")
-    if applicant is not None:
-        rows = store.all(
-            "SELECT * FROM credentials WHERE applicant_id = ? ORDER BY issued_at DESC", (applicant,)
-        )
-    else:
-        rows = store.all("SELECT * FROM credentials ORDER BY issued_at DESC LIMIT 1000")
-    return jsonify({"credentials": [_credential_json(r) for r in rows]})
+    return applicant
+
+
+@bp.get("/issuances")
+@api_key_required
+def list_issuances(actor: str) -> Any:
+    url = str(current_app.config["ISSUER_URL"])
+    found = issuances(_applicant_filter(), limit=1000)
+    return jsonify({"issuances": [i.to_json(url) for i in found]})
+
+
+@bp.get("/issuances/<issuance_id>")
+@api_key_required
+def get_issuance(actor: str, issuance_id: str) -> Any:
+    return jsonify(issuance(issuance_id).to_json(str(current_app.config["ISSUER_URL"])))
+
+
+def _reason() -> str:
+    body = json_object_body() if request.get_data(cache=True) else {}  # the body is optional
+    reason = body.get("reason", "")
+    if not isinstance(reason, str):
+        raise InvalidRequest("'reason' must be a text")
+    return reason
+
+
+def _changed(run: Any) -> Any:
+    """The change as JSON, or 409 with the issuance as it is."""
+    url = str(current_app.config["ISSUER_URL"])
+    try:
+        change: StatusChange = run()
+    except Conflict as exc:
+        body = {"error": exc.error, "error_description": exc.description}
+        return jsonify({**body, "issuance": exc.issuance.to_json(url)}), exc.status
+    return jsonify({**change.to_json(url), "status": STATUS_NAMES[change.issuance.status]})
+
+
+@bp.post("/issuances/<issuance_id>/<action>")
+@api_key_required
+def change_issuance(actor: str, issuance_id: str, action: str) -> Any:
+    reason = _reason()
+    return _changed(lambda: set_issuance_status(issuance_id, action, actor, reason))
 
 
 @bp.post("/credentials/<credential_id>/<action>")
 @api_key_required
 def change_status(actor: str, credential_id: str, action: str) -> Any:
-    body = json_object_body() if request.get_data(cache=True) else {}  # the body is optional
-    reason = body.get("reason", "")
-    if not isinstance(reason, str):
-        raise InvalidRequest("'reason' must be a text")
-    status = set_credential_status(credential_id, action, actor, reason)
-    return jsonify({"id": credential_id, "status": STATUS_NAMES[status]})
+    """Acts on the copy's issuance: every copy, every format (issue 19 item 5)."""
+    reason = _reason()
+    return _changed(
+        lambda: set_issuance_status(None, action, actor, reason, credential_id=credential_id)
+    )

@@ -7,7 +7,9 @@ configuration id (§3.3.1, §8.2 ``credential_configuration_id``), each use
 recorded in ``access_token_uses`` inside the transaction that issues, so a
 replay of the same configuration is refused as before. Every credential, in
 either format, gets a random status index (:func:`issuer.status.allocate_index`)
-and a row in ``credentials``, revocable the same way.
+and a row in ``credentials``; it starts with its issuance's status (a copy
+taken while the issuance is suspended is suspended), and none is issued
+under a revoked issuance (:mod:`issuer.issuances`).
 """
 
 from __future__ import annotations
@@ -23,12 +25,14 @@ from flask import current_app
 from kyc_wallet.web.auth import secret_hash
 from ssi.did import Resolver, resolve_verification_key
 from ssi.encoding import json_dumps
+from ssi.errors import InvalidCredentialRequest
 from ssi.jose import Key
 from ssi.oid4vci import spec as vci_spec
 from ssi.oid4vci.errors import InvalidAccessToken
 from ssi.status_list import StatusReference
 
 from .credential import issue_kyc_credential
+from .issuances import status_for_new_copy
 from .kyc_claims import CREDENTIAL_CONFIGURATION_ID, KycRecord
 from .status import allocate_index
 from .w3c import current_w3c_issuer
@@ -61,6 +65,9 @@ def issue_one(
 ) -> str | dict[str, Any]:
     """Sign one credential of configuration ``cid`` for ``holder_key`` and record it."""
     config = current_app.config
+    status = status_for_new_copy(conn, grant["offer_id"])
+    if status == 1:
+        raise InvalidCredentialRequest("this issuance was revoked by the KYC provider")
     list_id, idx = allocate_index(conn, int(config["STATUS_LIST_SIZE"]), now)
     today = dt.datetime.fromtimestamp(now, dt.UTC).date()
     value: str | dict[str, Any]
@@ -89,8 +96,8 @@ def issue_one(
         digest = value if isinstance(value, str) else json_dumps(value)
     conn.execute(
         "INSERT INTO credentials (id, offer_id, applicant_id, status_list_id, status_idx,"
-        " holder_thumbprint, vct, issued_at, expires_at, sha256, format)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " holder_thumbprint, vct, issued_at, expires_at, sha256, format, status)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             secrets.token_hex(8),
             grant["offer_id"],
@@ -103,6 +110,7 @@ def issue_one(
             now + lifetime,
             secret_hash(digest),
             fmt,
+            status,
         ),
     )
     return value

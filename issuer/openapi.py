@@ -116,6 +116,7 @@ def openapi_document(server_url: str, today: dt.date | None = None) -> dict[str,
         "type": "object",
         "properties": {
             "id": {"type": "string"},
+            "issuance_id": {"type": "string", "description": "the issuance this copy belongs to"},
             "applicant_id": {"type": "string"},
             "status": {"type": "string", "enum": ["valid", "revoked", "suspended"]},
             "vct": {"type": "string", "description": "the SD-JWT VC vct, or the W3C type"},
@@ -129,13 +130,19 @@ def openapi_document(server_url: str, today: dt.date | None = None) -> dict[str,
         },
     }
     security: list[dict[str, list[str]]] = [{"apiKey": []}]
+    schemas = {
+        "Error": _ERROR,
+        "Applicant": applicant,
+        "Credential": credential,
+        **_issuance_schemas(),
+    }
     return {
         "openapi": "3.1.0",
         "info": {"title": "kyc-wallet issuer API", "version": "1"},
         "servers": [{"url": server_url}],
         "components": {
             "securitySchemes": {"apiKey": {"type": "http", "scheme": "bearer"}},
-            "schemas": {"Error": _ERROR, "Applicant": applicant, "Credential": credential},
+            "schemas": schemas,
         },
         "paths": {
             "/api/v1/offers": {
@@ -200,45 +207,162 @@ def openapi_document(server_url: str, today: dt.date | None = None) -> dict[str,
                     },
                 }
             },
-            "/api/v1/credentials/{id}/{action}": {
-                "post": {
-                    "summary": "Revoke, suspend or reinstate a credential",
+            "/api/v1/credentials/{id}/{action}": _action(
+                "Revoke, suspend or reinstate the issuance of this copy: every copy, every"
+                " format (per-copy actions are only in the operator UI, under Advanced)",
+                security,
+            ),
+            "/api/v1/issuances": {
+                "get": {
+                    "summary": "List issuances (an offer and its copies), newest first",
                     "security": security,
                     "parameters": [
                         {
-                            "name": "id",
-                            "in": "path",
-                            "required": True,
-                            "schema": {"type": "string"},
-                        },
-                        {
-                            "name": "action",
-                            "in": "path",
-                            "required": True,
-                            "schema": {
-                                "type": "string",
-                                "enum": ["revoke", "suspend", "reinstate"],
-                            },
-                        },
-                    ],
-                    "requestBody": {
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "properties": {"reason": {"type": "string"}},
-                                }
-                            }
+                            "name": "applicant_id",
+                            "in": "query",
+                            "schema": {"type": "string", "minLength": 1},
                         }
-                    },
+                    ],
                     "responses": {
-                        "200": {
-                            "description": "the new status",
-                            "content": {"application/json": {"schema": {"type": "object"}}},
-                        },
-                        **_errors(400, 401, 404, 413),
+                        "200": _json(
+                            "issuances",
+                            {
+                                "type": "object",
+                                "required": ["issuances"],
+                                "properties": {
+                                    "issuances": {
+                                        "type": "array",
+                                        "items": {"$ref": "#/components/schemas/Issuance"},
+                                    }
+                                },
+                            },
+                        ),
+                        **_errors(400, 401),
                     },
                 }
             },
+            "/api/v1/issuances/{id}": {
+                "get": {
+                    "summary": "One issuance and its copies",
+                    "security": security,
+                    "parameters": [_ID],
+                    "responses": {
+                        "200": _json("the issuance", {"$ref": "#/components/schemas/Issuance"}),
+                        **_errors(401, 404),
+                    },
+                }
+            },
+            "/api/v1/issuances/{id}/{action}": _action(
+                "Revoke, suspend or reinstate an issuance: every copy, every format, one"
+                " transaction; revoking burns an open offer",
+                security,
+            ),
         },
+    }
+
+
+_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
+_STATUS = {"type": "string", "enum": ["valid", "revoked", "suspended"]}
+
+
+def _json(description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _issuance_schemas() -> dict[str, Any]:
+    """Issuance, its copies, and what an action changed (issuer.issuances)."""
+    copy = {
+        "type": "object",
+        "required": ["id", "format", "vct", "status", "issued_at", "expires_at", "status_list"],
+        "properties": {
+            "id": {"type": "string"},
+            "format": {"type": "string", "enum": ["dc+sd-jwt", "jwt_vc_json", "ldp_vc"]},
+            "vct": {"type": "string", "description": "the SD-JWT VC vct, or the W3C type"},
+            "status": _STATUS,
+            "issued_at": {"type": "integer"},
+            "expires_at": {"type": "integer"},
+            "status_list": {
+                "type": "object",
+                "required": ["id", "idx", "uri"],
+                "properties": {
+                    "id": {"type": "string"},
+                    "idx": {"type": "integer", "minimum": 0},
+                    "uri": {"type": "string"},
+                },
+            },
+        },
+    }
+    issuance = {
+        "type": "object",
+        "required": ["id", "applicant_id", "status", "offer", "created_at", "copies"],
+        "properties": {
+            "id": {"type": "string"},
+            "applicant_id": {"type": "string"},
+            "status": _STATUS,
+            "offer": {"type": "string", "enum": ["open", "redeemed", "withdrawn", "expired"]},
+            "created_at": {"type": "integer"},
+            "copies": {"type": "array", "items": {"$ref": "#/components/schemas/Copy"}},
+        },
+    }
+    change = {
+        "type": "object",
+        "required": ["action", "status", "issuance", "changed", "offer_burnt"],
+        "properties": {
+            "action": {"type": "string", "enum": ["revoke", "suspend", "reinstate"]},
+            "status": _STATUS,
+            "issuance": {"$ref": "#/components/schemas/Issuance"},
+            "changed": {
+                "description": "every copy whose status this action changed, with its index",
+                "type": "array",
+                "items": {"$ref": "#/components/schemas/Copy"},
+            },
+            "offer_burnt": {"type": "boolean"},
+        },
+    }
+    conflict = {
+        "type": "object",
+        "required": ["error", "error_description", "issuance"],
+        "properties": {
+            "error": {"const": "conflict"},
+            "error_description": {"type": "string"},
+            "issuance": {"$ref": "#/components/schemas/Issuance"},
+        },
+    }
+    return {"Copy": copy, "Issuance": issuance, "StatusChange": change, "Conflict": conflict}
+
+
+def _action(summary: str, security: list[dict[str, list[str]]]) -> dict[str, Any]:
+    return {
+        "post": {
+            "summary": summary,
+            "security": security,
+            "parameters": [
+                _ID,
+                {
+                    "name": "action",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "string", "enum": ["revoke", "suspend", "reinstate"]},
+                },
+            ],
+            "requestBody": {
+                "content": {
+                    "application/json": {
+                        "schema": {"type": "object", "properties": {"reason": {"type": "string"}}}
+                    }
+                }
+            },
+            "responses": {
+                "200": _json(
+                    "the issuance after the action, and every copy it changed",
+                    {"$ref": "#/components/schemas/StatusChange"},
+                ),
+                "409": _json(
+                    "the action does not apply (already in that state, or revoked): nothing"
+                    " changed; the issuance as it is",
+                    {"$ref": "#/components/schemas/Conflict"},
+                ),
+                **_errors(400, 401, 404, 413),
+            },
+        }
     }

@@ -1,6 +1,7 @@
 """The KYC provider's operator web UI (templates/issuer/): sign in, record a
-KYC result, approve it with an offer (QR code + PIN), see issued credentials,
-revoke, suspend or reinstate them, read the audit log."""
+KYC result, approve it with an offer (QR code + PIN), see issuances (one row
+each, its copies beneath), revoke, suspend or reinstate an issuance (every
+copy, every format), act on one copy under "Advanced", read the audit log."""
 
 from __future__ import annotations
 
@@ -19,8 +20,17 @@ from flask import (
 
 from kyc_wallet.web import Store, signin
 
+from .issuances import Conflict, StatusChange
 from .kyc_claims import INVESTOR_CATEGORIES, KYC_LEVELS, KYC_METHODS, claim_label
-from .service import STATUS_NAMES, NotFound, create_offer, record_applicant, set_credential_status
+from .service import (
+    STATUS_NAMES,
+    NotFound,
+    create_offer,
+    issuances,
+    record_applicant,
+    set_copy_status,
+    set_issuance_status,
+)
 
 __all__ = ["bp"]
 
@@ -82,15 +92,12 @@ def applicant(applicant_id: str) -> Any:
     if row is None:
         raise NotFound(f"no applicant {applicant_id!r}")
     record = json.loads(row["record"]) if row["record"] else None
-    credentials = _store().all(
-        "SELECT * FROM credentials WHERE applicant_id = ? ORDER BY issued_at DESC", (applicant_id,)
-    )
     return render_template(
         "issuer/applicant.html",
         applicant=row,
         record=record,
         label=lambda name: claim_label([name]),
-        credentials=credentials,
+        issuances=issuances(applicant_id),
         status_names=STATUS_NAMES,
     )
 
@@ -105,20 +112,51 @@ def approve(applicant_id: str) -> Any:
 @bp.get("/operator/credentials")
 @signed_in
 def credentials() -> Any:
-    rows = _store().all(
-        "SELECT c.*, a.reference FROM credentials c JOIN applicants a ON a.id = c.applicant_id"
-        " ORDER BY c.issued_at DESC LIMIT 500"
+    return render_template(
+        "issuer/credentials.html", issuances=issuances(), status_names=STATUS_NAMES
     )
-    return render_template("issuer/credentials.html", credentials=rows, status_names=STATUS_NAMES)
 
 
-@bp.post("/operator/credentials/<credential_id>/<action>")
-@signed_in
-def change_status(credential_id: str, action: str) -> Any:
-    set_credential_status(credential_id, action, "operator", request.form.get("reason", ""))
-    flash(f"Credential {credential_id}: {action} done. Verifiers see it at their next check.")
+def _back() -> Any:
     back = request.form.get("back", "")
     return redirect(back if back.startswith("/operator/") else url_for("operator.credentials"))
+
+
+def _flash_change(run: Any, what: str) -> Any:
+    try:
+        change: StatusChange = run()
+    except Conflict as exc:
+        flash(f"{exc.description}. Nothing was changed.", "error")
+        return _back()
+    copies = ", ".join(f"{c.format} #{c.idx}" for c in change.changed) or "no copy"
+    burnt = " The open offer was withdrawn." if change.offer_burnt else ""
+    flash(
+        f"{what}: {change.action} done for {len(change.changed)} cop"
+        f"{'y' if len(change.changed) == 1 else 'ies'} ({copies}).{burnt}"
+        " Verifiers see it at their next check."
+    )
+    return _back()
+
+
+@bp.post("/operator/issuances/<issuance_id>/<action>")
+@signed_in
+def change_issuance(issuance_id: str, action: str) -> Any:
+    reason = request.form.get("reason", "")
+    return _flash_change(
+        lambda: set_issuance_status(issuance_id, action, "operator", reason),
+        f"Issuance {issuance_id}",
+    )
+
+
+@bp.post("/operator/credentials/<credential_id>/copy")
+@signed_in
+def change_copy(credential_id: str) -> Any:
+    """The advanced action on one copy (the other copies stay as they are)."""
+    action, reason = request.form.get("action", ""), request.form.get("reason", "")
+    return _flash_change(
+        lambda: set_copy_status(credential_id, action, "operator", reason),
+        f"Copy {credential_id}",
+    )
 
 
 @bp.get("/operator/audit")

@@ -1,6 +1,7 @@
 """What the KYC provider's operators and back ends do, once for the web UI and
 the REST API: record an applicant, approve with a credential offer (code +
-PIN), list, revoke, suspend and reinstate credentials.
+PIN), list issuances, revoke, suspend and reinstate them (every copy, every
+format: :mod:`issuer.issuances`), or, as an advanced action, one copy.
 
 Every change is one transaction that also appends to the audit log.
 """
@@ -24,6 +25,18 @@ from ssi.errors import InvalidRequest
 from ssi.oid4vci import CredentialOffer, PreAuthorizedCodeGrant, TxCode, build_offer_link
 from ssi.oid4vci.spec import GRANT_PRE_AUTHORIZED_CODE
 
+from .issuances import (
+    STATUS_NAMES,
+    Issuance,
+    NotFound,
+    StatusChange,
+    change_copy,
+    change_issuance,
+    check_action,
+    issuance_of_credential,
+    list_issuances,
+    load_issuance,
+)
 from .kyc_claims import CREDENTIAL_CONFIGURATION_ID, KycRecord
 
 __all__ = [
@@ -31,17 +44,12 @@ __all__ = [
     "NotFound",
     "record_applicant",
     "create_offer",
-    "set_credential_status",
+    "issuances",
+    "issuance",
+    "set_copy_status",
+    "set_issuance_status",
     "STATUS_NAMES",
 ]
-
-STATUS_NAMES = {0: "valid", 1: "revoked", 2: "suspended"}
-_STATUS_BY_ACTION = {"revoke": 1, "suspend": 2, "reinstate": 0}
-
-
-class NotFound(InvalidRequest):
-    error = "not_found"
-    status = 404
 
 
 def _store() -> Store:
@@ -73,6 +81,7 @@ def record_applicant(data: dict[str, Any], actor: str, reference: str = "") -> s
 @dataclass(frozen=True)
 class CreatedOffer:
     offer_id: str
+    issuance_id: str
     applicant_id: str
     tx_code: str
     offer: dict[str, Any]
@@ -96,6 +105,7 @@ class CreatedOffer:
     def to_json(self) -> dict[str, Any]:
         return {
             "offer_id": self.offer_id,
+            "issuance_id": self.issuance_id,
             "applicant_id": self.applicant_id,
             "credential_offer_uri": self.offer_uri,
             "credential_offer": self.offer,
@@ -133,6 +143,7 @@ def create_offer(applicant_id: str, actor: str) -> CreatedOffer:
     if row["record"] is None:
         raise InvalidRequest("this applicant's KYC record was erased after issuance")
     offer_id = secrets.token_urlsafe(18)
+    issuance_id = secrets.token_hex(8)
     code = pre_authorized_code(offer_id)
     length = int(config["TX_CODE_LENGTH"])
     tx_code = _tx_code(length)
@@ -154,7 +165,7 @@ def create_offer(applicant_id: str, actor: str) -> CreatedOffer:
         )
         conn.execute(
             "INSERT INTO offers (id, applicant_id, code_hash, tx_code_hash, batch_size,"
-            " offer_json, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            " offer_json, created_at, expires_at, issuance_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 offer_id,
                 applicant_id,
@@ -164,12 +175,21 @@ def create_offer(applicant_id: str, actor: str) -> CreatedOffer:
                 json.dumps(_without_code(offer)),
                 now,
                 expires_at,
+                issuance_id,
             ),
         )
         conn.execute("UPDATE applicants SET state = 'approved' WHERE id = ?", (applicant_id,))
-        audit(conn, now, actor, "offer.created", applicant_id, offer_id=offer_id)
+        audit(
+            conn,
+            now,
+            actor,
+            "offer.created",
+            applicant_id,
+            offer_id=offer_id,
+            issuance_id=issuance_id,
+        )
     offer_uri = f"{config['ISSUER_URL']}/offers/{offer_id}"
-    return CreatedOffer(offer_id, applicant_id, tx_code, offer, offer_uri, expires_at)
+    return CreatedOffer(offer_id, issuance_id, applicant_id, tx_code, offer, offer_uri, expires_at)
 
 
 def _without_code(offer: dict[str, Any]) -> dict[str, Any]:
@@ -191,19 +211,33 @@ def offer_document(offer_id: str, stored: str) -> dict[str, Any]:
     return offer
 
 
-def set_credential_status(credential_id: str, action: str, actor: str, reason: str = "") -> int:
-    """Revoke, suspend or reinstate; effective at the status list's next fetch."""
-    if action not in _STATUS_BY_ACTION:
-        raise InvalidRequest("action must be one of revoke, suspend, reinstate")
-    status = _STATUS_BY_ACTION[action]
+def issuances(applicant_id: str | None = None, limit: int = 200) -> list[Issuance]:
+    """One entry per issuance (an offer with copies, or still open), newest first."""
+    return list_issuances(_store().conn, _now(), applicant_id=applicant_id, limit=limit)
+
+
+def issuance(issuance_id: str) -> Issuance:
+    return load_issuance(_store().conn, issuance_id, _now())
+
+
+def set_issuance_status(
+    issuance_id: str | None,
+    action: str,
+    actor: str,
+    reason: str = "",
+    *,
+    credential_id: str | None = None,
+) -> StatusChange:
+    """Revoke, suspend or reinstate an issuance (named, or by one of its copies):
+    every copy, every format, one transaction; effective at the lists' next fetch."""
+    check_action(action)
     with _store().transaction() as conn:
-        row = conn.execute(
-            "SELECT status FROM credentials WHERE id = ?", (credential_id,)
-        ).fetchone()
-        if row is None:
-            raise NotFound(f"no credential {credential_id!r}")
-        if row[0] == 1 and status != 1:
-            raise InvalidRequest("a revoked credential cannot be suspended or reinstated")
-        conn.execute("UPDATE credentials SET status = ? WHERE id = ?", (status, credential_id))
-        audit(conn, _now(), actor, f"credential.{action}", credential_id, reason=reason[:500])
-    return status
+        if issuance_id is None:
+            issuance_id = issuance_of_credential(conn, str(credential_id))
+        return change_issuance(conn, issuance_id, action, actor, reason, _now())
+
+
+def set_copy_status(credential_id: str, action: str, actor: str, reason: str = "") -> StatusChange:
+    """The advanced action on one copy (issuer.issuances.change_copy)."""
+    with _store().transaction() as conn:
+        return change_copy(conn, credential_id, action, actor, reason, _now())

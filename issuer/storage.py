@@ -109,5 +109,28 @@ def m002_several_configurations(db: Any) -> None:
     )
 
 
+@migrations()
+def m003_issuances_ldp(db: Any) -> None:
+    """Issue 19 item 5: an offer is one issuance, and revoke, suspend and reinstate act
+    on it (``issuer.issuances``). ``issuance_id`` names it (not the offer id, which
+    serves the pre-authorized code); ``status`` is its own, inherited by copies issued
+    later. An issuance whose copies are all revoked already starts revoked."""
+    db.executescript(
+        """
+        ALTER TABLE offers ADD COLUMN issuance_id TEXT;
+        ALTER TABLE offers ADD COLUMN status INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE offers ADD COLUMN status_changed_at INTEGER;
+        UPDATE offers SET issuance_id = lower(hex(randomblob(8)));
+        UPDATE offers SET status = 1
+            WHERE EXISTS (SELECT 1 FROM credentials c WHERE c.offer_id = offers.id)
+            AND NOT EXISTS (
+                SELECT 1 FROM credentials c WHERE c.offer_id = offers.id AND c.status != 1
+            );
+        CREATE UNIQUE INDEX offers_issuance ON offers(issuance_id);
+        CREATE INDEX credentials_offer ON credentials(offer_id);
+        """
+    )
+
+
 def open_store(path: str) -> Store:
     return Store(path, migrations)

@@ -9,6 +9,9 @@ docs/specs/w3c-vc.md), for a policy that asks for a ``jwt_vc_json`` or
    VP is bound to this request's nonce and full client id, signed by the
    holder DID that is the credential's subject, and the credential is signed
    by a W3C issuer DID of the trust list, valid now; didkit checks proofs;
+   both documents carry exactly the ``@context`` we publish (or one the trust
+   list names by digest for that issuer) and every member expands under it,
+   so the JSON the policy reads is the graph the proofs sign (issue 19 item 2);
 3. its status is VALID, failing closed (the ``TokenStatusListEntry`` points
    into the issuer's ``statuslist+jwt``, checked by the same
    :class:`ssi.status_list.StatusChecker` as SD-JWT VCs);
@@ -77,6 +80,7 @@ def check_w3c_response(
                 nonce=request.nonce,
                 client_id=request.client_id,
                 trusted_issuers=trust.w3c_issuers,
+                issuer_contexts=trust.w3c_contexts,
                 now=now,
             )
             for p in presentations

@@ -26,10 +26,21 @@ them with (did:key or did:jwk: didkit would fetch a did:web on its own)::
 A W3C credential is trusted when its ``issuer`` is one of these DIDs
 (:attr:`TrustList.w3c_issuers`); its status list is that issuer's, verified
 like the SD-JWT VCs'.
+
+Its whole ``@context`` must be the one this project publishes
+(``ssi.w3c.CONTEXT``). An issuer whose credentials use another context lists
+it by digest (``ssi.w3c.context_digest``: SHA-256 of the ``@context`` value as
+canonical JSON), for its DIDs only (:attr:`TrustList.w3c_contexts`)::
+
+    w3c_contexts = ["3f1c…"]           # 64 hex digits each
+
+Such a context may only be the VC DM 1.1 context followed by inline objects,
+and every member must still expand under it (``ssi.w3c.jsonld_safe``).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,6 +66,8 @@ class TrustList:
     issuers: Mapping[str, IssuerTrust]
     w3c_dids: Mapping[str, str] = field(default_factory=dict)
     """W3C issuer DID -> the trusted issuer (``iss``) that listed it."""
+    w3c_contexts: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    """W3C issuer DID -> the digests of the other ``@context`` values it may use."""
 
     @property
     def w3c_issuers(self) -> frozenset[str]:
@@ -111,6 +124,7 @@ def load_trust_list(
         raise MalformedInput("the trust list needs an 'issuers' table")
     out: dict[str, IssuerTrust] = {}
     dids: dict[str, str] = {}
+    contexts: dict[str, frozenset[str]] = {}
     for iss, entry in issuers.items():
         mechanisms = entry.get("mechanisms") if isinstance(entry, dict) else None
         if not isinstance(mechanisms, list) or not set(mechanisms) <= set(MECHANISMS):
@@ -122,11 +136,14 @@ def load_trust_list(
             x5c_roots=_roots(base, entry.get("x509_roots"), iss) if "x509" in mechanisms else (),
             allow_http=allow_http,
         )
+        digests = _w3c_contexts(entry.get("w3c_contexts", []), iss)
         for did in _w3c_dids(entry.get("w3c_dids", []), iss):
             if did in dids:
                 raise MalformedInput(f"trust list: {did} is listed by two issuers")
             dids[did] = iss
-    return TrustList(out, dids)
+            if digests:
+                contexts[did] = digests
+    return TrustList(out, dids, contexts)
 
 
 def _w3c_dids(names: object, iss: str) -> list[str]:
@@ -135,3 +152,17 @@ def _w3c_dids(names: object, iss: str) -> list[str]:
     ):
         raise MalformedInput(f"trust list: {iss!r}: 'w3c_dids' lists did:key or did:jwk DIDs")
     return list(names)
+
+
+_DIGEST = re.compile(r"[0-9a-f]{64}")
+
+
+def _w3c_contexts(digests: object, iss: str) -> frozenset[str]:
+    if not isinstance(digests, list) or not all(
+        isinstance(d, str) and _DIGEST.fullmatch(d) for d in digests
+    ):
+        raise MalformedInput(
+            f"trust list: {iss!r}: 'w3c_contexts' lists SHA-256 digests (64 lowercase hex"
+            " digits, ssi.w3c.context_digest) of @context values"
+        )
+    return frozenset(digests)

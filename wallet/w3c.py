@@ -5,8 +5,10 @@ the same access token): one fresh Ed25519 holder key per credential, its
 did:key named by the proof's ``kid`` so the issuer binds the credential to
 it (``credentialSubject.id``). The credential is verified with ``ssi.w3c``
 (signature by the issuer DID it names: the wallet received it directly from
-the issuer the investor accepted, over the guarded fetcher), its subject must
-be our DID, its type the configuration's, and its status valid.
+the issuer the investor accepted, over the guarded fetcher), its whole
+``@context`` must be the one kyc-wallet publishes and every member must
+expand under it (so the claims shown are the ones the proof signs), its
+subject must be our DID, its type the configuration's, and its status valid.
 
 Stored like the SD-JWT VC: one encrypted vault item with the private key.
 ``claims`` holds the subject's members plus ``iss`` (the issuer URL), ``iat``,

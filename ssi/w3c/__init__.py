@@ -17,7 +17,14 @@ goes through didkit, which would fetch it on its own.
 """
 
 from . import spec
-from .context import CONTEXT, KYC_CONTEXT, expanded_types, kyc_iri
+from .context import (
+    CONTEXT,
+    KYC_CONTEXT,
+    PRESENTATION_CONTEXT,
+    context_digest,
+    expanded_types,
+    kyc_iri,
+)
 from .credential import VerifiedCredential, build_credential, issue_credential, verify_credential
 from .dcql_support import candidate, credential_document, credential_query, vp_formats_supported
 from .issuance import (
@@ -35,6 +42,7 @@ from .status import parse_status_entry, status_entry
 __all__ = [
     "CONTEXT",
     "KYC_CONTEXT",
+    "PRESENTATION_CONTEXT",
     "PREDICATE_GROUPS",
     "DidSigner",
     "DidkitRunner",
@@ -46,6 +54,7 @@ __all__ = [
     "build_presentation",
     "candidate",
     "configuration_id",
+    "context_digest",
     "credential_configurations",
     "holder_did",
     "issue_predicate_credentials",

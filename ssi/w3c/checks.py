@@ -7,11 +7,16 @@
   expected did:key / did:jwk, the ``alg`` is that key's pinned algorithm, and
   ``none``, HMAC, ``crit``, ``jku``/``x5u``/``jwk``/``x5c`` are refused
   (:func:`ssi.jose.jws.check_header`) before didkit sees the token;
-* the DID of a Data Integrity proof's ``verificationMethod``.
+* the DID of a Data Integrity proof's ``verificationMethod``, and the proof's
+  own ``@context`` and members, pinned per suite (:data:`.spec.PROOF_CONTEXTS`);
+* the whole ``@context``, pinned (:func:`.context.pinned_context`), and every
+  member expanding under it (:mod:`.jsonld_safe`): the proof signs the graph,
+  we read the JSON, so both must mean the same.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -21,6 +26,8 @@ from ..encoding import json_dumps
 from ..errors import AlgorithmNotAllowed, ClaimMismatch, MalformedInput, TimeInvalid
 from ..jose import Key, jws
 from . import spec
+from .context import pinned_context
+from .jsonld_safe import check_members
 from .signer import require_supported_did
 
 __all__ = [
@@ -45,11 +52,20 @@ def _resolve_key(method: str, did: str, relationship: str) -> Key:
     return _RESOLVER.resolve_key(method, did, relationship)
 
 
-def check_context(document: dict[str, Any], required_type: str) -> None:
-    """VC DM 1.1 §4.1, §4.3: ``@context`` starts with 1.1's, ``type`` has ``required_type``."""
-    contexts = document.get("@context")
-    if not isinstance(contexts, list) or not contexts or contexts[0] != spec.VC_CONTEXT_V1:
-        raise MalformedInput(f"'@context' must start with {spec.VC_CONTEXT_V1!r} (VC DM 1.1 §4.1)")
+_NOT_WALKED = {
+    spec.TYPE_VERIFIABLE_CREDENTIAL: frozenset({"proof"}),
+    spec.TYPE_VERIFIABLE_PRESENTATION: frozenset({"proof", "verifiableCredential"}),
+}
+"""Checked elsewhere: the proof by :func:`check_proof_method`, each credential on its own."""
+
+
+def check_context(
+    document: dict[str, Any], required_type: str, digests: Collection[str] = ()
+) -> None:
+    """VC DM 1.1 §4.1, §4.3: the pinned ``@context``, every member expands, ``type`` has
+    ``required_type`` (a ``VerifiableCredential`` or ``VerifiablePresentation``)."""
+    active = pinned_context(document, required_type, digests)
+    check_members(document, active, skip=_NOT_WALKED[required_type])
     types = document.get("type")
     if not (types == required_type or (isinstance(types, list) and required_type in types)):
         raise MalformedInput(f"'type' must include {required_type!r} (VC DM 1.1 §4.3)")
@@ -117,6 +133,7 @@ def check_proof_method(
         raise MalformedInput(
             f"proof type {proof.get('type')!r} is not one of {sorted(proof_types)}"
         )
+    check_proof_context(proof)
     if proof.get("proofPurpose") != purpose:
         raise ClaimMismatch(f"the proof's 'proofPurpose' must be {purpose!r}")
     method = proof.get("verificationMethod")
@@ -124,3 +141,21 @@ def check_proof_method(
         raise ClaimMismatch(f"the proof's 'verificationMethod' is not a method of {did}")
     _resolve_key(method, did, purpose)
     return proof
+
+
+def check_proof_context(proof: dict[str, Any]) -> None:
+    """The proof's ``@context`` is its suite's (:data:`.spec.PROOF_CONTEXTS`), exactly,
+    and it has only members that context defines, each a string (JSON-LD safe mode)."""
+    expected = spec.PROOF_CONTEXTS.get(proof.get("type"))  # type: ignore[arg-type]
+    if proof.get("@context") != expected or ("@context" in proof) != (expected is not None):
+        raise MalformedInput(
+            f"the proof's '@context' must be {expected!r} for a {proof.get('type')!r} proof"
+        )
+    extra = set(proof) - spec.PROOF_MEMBERS
+    if extra:
+        raise MalformedInput(
+            f"the proof has members its suite does not define: {sorted(extra)[:5]}"
+            " (JSON-LD safe mode: DATA_LOSS_DETECTION_ERROR)"
+        )
+    if not all(isinstance(v, str) for k, v in proof.items() if k != "@context"):
+        raise MalformedInput("every proof member must be a string")

@@ -8,6 +8,16 @@ each credential type, each ``credentialSubject`` term and the
 ``TokenStatusListEntry`` of ``credentialStatus``. Any other term fails
 expansion, so a credential cannot carry a claim the context does not name.
 
+Pinning (VC DM 1.1 §5.3.1 "JSON-based processors MUST process the
+``@context`` key, ensuring the expected values exist in the expected order";
+VC Data Integrity "Validating Contexts" and its Context Validation
+algorithm, step 3): the
+whole ``@context`` of a credential must deeply equal :data:`CONTEXT`, that of
+a presentation :data:`PRESENTATION_CONTEXT`; another issuer's context is
+accepted only when the trust list names its :func:`context_digest`.
+:func:`pinned_context` checks that and returns the processed context, under
+which :func:`ssi.w3c.jsonld_safe.check_members` then checks every member.
+
 OpenID4VP 1.0 Appendix B.1.1: ``meta.type_values`` holds *fully expanded*
 type IRIs. :func:`expanded_types` computes them for the contexts we can read
 without fetching anything: the VC DM 1.1 context and inline context objects.
@@ -15,13 +25,26 @@ without fetching anything: the VC DM 1.1 context and inline context objects.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import hashlib
+import json
+from collections.abc import Collection, Mapping
+from functools import lru_cache
 from typing import Any
 
 from ..errors import MalformedInput
 from . import spec
+from .jsonld_safe import ActiveContext, active_context
 
-__all__ = ["CONTEXT", "KYC_CONTEXT", "TERMS", "expanded_types", "kyc_iri"]
+__all__ = [
+    "CONTEXT",
+    "KYC_CONTEXT",
+    "PRESENTATION_CONTEXT",
+    "TERMS",
+    "context_digest",
+    "expanded_types",
+    "kyc_iri",
+    "pinned_context",
+]
 
 
 def kyc_iri(term: str) -> str:
@@ -75,6 +98,61 @@ KYC_CONTEXT: dict[str, Any] = {
 
 CONTEXT: list[Any] = [spec.VC_CONTEXT_V1, KYC_CONTEXT]
 """The ``@context`` of every credential we issue."""
+
+PRESENTATION_CONTEXT: list[Any] = [spec.VC_CONTEXT_V1]
+"""The ``@context`` of every presentation (ours, and didkit's for other wallets)."""
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def context_digest(value: Any) -> str:
+    """SHA-256 (hex) of a ``@context`` value as canonical JSON (members sorted, no spaces).
+
+    How a trust list names the context of another issuer
+    (``w3c_contexts``). Canonical JSON keeps ``true`` and ``1`` apart, so
+    equal digests mean deeply equal contexts.
+    """
+    return _digest(_canonical(value))
+
+
+def _digest(canonical: str) -> str:
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+_PINNED = {
+    spec.TYPE_VERIFIABLE_CREDENTIAL: _canonical(CONTEXT),
+    spec.TYPE_VERIFIABLE_PRESENTATION: _canonical(PRESENTATION_CONTEXT),
+}
+
+
+def pinned_context(
+    document: Mapping[str, Any], kind: str, digests: Collection[str] = ()
+) -> ActiveContext:
+    """The processed ``@context`` of ``document`` if it is pinned, else raise.
+
+    ``kind``: ``VerifiableCredential`` (pinned to :data:`CONTEXT`) or
+    ``VerifiablePresentation`` (:data:`PRESENTATION_CONTEXT`); ``digests``:
+    the :func:`context_digest` values the trust list accepts for this issuer.
+    """
+    value = document.get("@context")
+    if not isinstance(value, list) or not value or value[0] != spec.VC_CONTEXT_V1:
+        raise MalformedInput(f"'@context' must start with {spec.VC_CONTEXT_V1!r} (VC DM 1.1 §4.1)")
+    canonical = _canonical(value)
+    if canonical != _PINNED[kind] and _digest(canonical) not in digests:
+        raise MalformedInput(
+            f"'@context' is not the context this project publishes for a {kind}, nor one"
+            ' the trust list names for this issuer (VC Data Integrity, "Validating Contexts")'
+        )
+    return _processed(canonical)
+
+
+@lru_cache(maxsize=64)
+def _processed(canonical: str) -> ActiveContext:
+    """Each pinned context is processed once (they are few: ours and the listed ones)."""
+    return active_context(json.loads(canonical), ActiveContext({}))
+
 
 _VC_V1_TYPES = {
     spec.TYPE_VERIFIABLE_CREDENTIAL: spec.VC_VOCAB + spec.TYPE_VERIFIABLE_CREDENTIAL,

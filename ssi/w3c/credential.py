@@ -20,7 +20,7 @@ VC DM 1.1 §6.3.1 (:func:`_decode_jwt`).
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -190,8 +190,15 @@ def verify_credential(
     require_expiration: bool = True,
     proof_types: frozenset[str] = spec.ACCEPTED_PROOF_TYPES,
     alg_values: frozenset[str] = spec.JWT_ALGS,
+    issuer_contexts: Mapping[str, Collection[str]] | None = None,
 ) -> VerifiedCredential:
     """Verify one credential; raise on any failure (never return ``False``).
+
+    The whole ``@context`` must be :data:`~.context.CONTEXT` or, for an
+    issuer DID in ``issuer_contexts``, one whose :func:`~.context.context_digest`
+    is listed there (the trust list's ``w3c_contexts``); every member must
+    expand under it (:mod:`.jsonld_safe`), so the JSON we read is what the
+    proof signs. Raises ``MalformedInput`` otherwise.
 
     Raises :class:`~ssi.errors.UntrustedIssuer` (issuer not in
     ``trusted_issuers``), :class:`~ssi.errors.TimeInvalid` (expired, issued in
@@ -211,8 +218,9 @@ def verify_credential(
         document = {k: v for k, v in credential.items() if k != "proof"}
     else:
         raise MalformedInput(f"{fmt!r} is not a W3C credential format")
-    check_context(document, spec.TYPE_VERIFIABLE_CREDENTIAL)
     issuer = _issuer_id(document)
+    digests = (issuer_contexts or {}).get(issuer, ())
+    check_context(document, spec.TYPE_VERIFIABLE_CREDENTIAL, digests)
     if issuer not in trusted_issuers:
         raise UntrustedIssuer(f"{issuer[:80]} is not a trusted issuer")
     subject, claims = _subject(document)

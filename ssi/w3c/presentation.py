@@ -23,7 +23,7 @@ Verifier::
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -153,6 +153,7 @@ def verify_presentation(
     skew: float = DEFAULT_SKEW,
     proof_types: frozenset[str] = spec.ACCEPTED_PROOF_TYPES,
     alg_values: frozenset[str] = spec.JWT_ALGS,
+    issuer_contexts: Mapping[str, Collection[str]] | None = None,
 ) -> VerifiedPresentation:
     """Verify a presentation and its one credential; raise on any failure.
 
@@ -160,7 +161,10 @@ def verify_presentation(
     the signer is the ``holder``, header algorithms), the credential (as
     :func:`~.credential.verify_credential`: issuer trust, dates, proof), that
     the holder is the credential's subject, then the presentation's proof
-    with didkit. ``proof_types`` / ``alg_values`` apply to both. Raises
+    with didkit. ``proof_types`` / ``alg_values`` apply to both; the
+    presentation's ``@context`` is pinned to :data:`~.context.PRESENTATION_CONTEXT`
+    and the credential's as :func:`~.credential.verify_credential` says
+    (``issuer_contexts``); every member of both must expand. Raises
     ``ClaimMismatch``, ``AlgorithmNotAllowed``, ``UntrustedIssuer``,
     ``TimeInvalid``, ``InvalidSignature``, ``MalformedInput``.
     """
@@ -184,6 +188,7 @@ def verify_presentation(
         skew=skew,
         proof_types=proof_types,
         alg_values=alg_values,
+        issuer_contexts=issuer_contexts,
     )
     if verified.subject != holder:
         raise ClaimMismatch("the presentation's holder is not the credential's subject")

@@ -31,6 +31,8 @@ __all__ = [
     "SUPPORTED_DID_METHODS",
     "PURPOSE_ASSERTION",
     "PURPOSE_AUTHENTICATION",
+    "PROOF_CONTEXTS",
+    "PROOF_MEMBERS",
 ]
 
 FORMATS: Final = frozenset({FORMAT_JWT_VC_JSON, FORMAT_LDP_VC})
@@ -71,3 +73,28 @@ SUPPORTED_DID_METHODS: Final = frozenset({"key", "jwk"})
 
 PURPOSE_ASSERTION: Final = "assertionMethod"
 PURPOSE_AUTHENTICATION: Final = "authentication"
+
+PROOF_CONTEXTS: Final[dict[str, list[str] | None]] = {
+    PROOF_ED25519_2020: ["https://w3id.org/security/suites/ed25519-2020/v1"],
+    PROOF_JWS_2020: ["https://w3id.org/security/suites/jws-2020/v1"],
+    PROOF_ED25519_2018: None,
+    PROOF_P256_2019: None,
+}
+"""The proof's own ``@context`` per suite, exactly as didkit 0.3.3 writes it
+(``None``: no member; the VC DM 1.1 context defines the 2018/2019 suites)."""
+PROOF_MEMBERS: Final = frozenset(
+    {
+        "@context",
+        "type",
+        "proofPurpose",
+        "verificationMethod",
+        "created",
+        "expires",
+        "proofValue",
+        "jws",
+        "challenge",
+        "domain",
+        "nonce",
+    }
+)
+"""The proof members every accepted suite's context defines: nothing else is read or allowed."""

@@ -187,7 +187,8 @@ def test_revocation_sets_the_status_bit_in_the_served_list(issuer: RunningIssuer
     assert issuer.api("POST", f"/api/v1/credentials/{credential['id']}/revoke").status == 200
     assert _status(issuer, claims) == INVALID
     again = issuer.api("POST", f"/api/v1/credentials/{credential['id']}/reinstate")
-    assert again.status == 400 and again.json()["error"] == "invalid_request"
+    assert again.status == 409 and again.json()["error"] == "conflict"  # revocation is final
+    assert again.json()["issuance"]["status"] == "revoked"
     assert _status(issuer, claims) == INVALID
 
 

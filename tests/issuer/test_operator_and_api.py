@@ -189,6 +189,9 @@ def test_openapi_document_lists_the_routes(client: FlaskClient) -> None:
         "/api/v1/offers",
         "/api/v1/credentials",
         "/api/v1/credentials/{id}/{action}",
+        "/api/v1/issuances",
+        "/api/v1/issuances/{id}",
+        "/api/v1/issuances/{id}/{action}",
     }
 
 

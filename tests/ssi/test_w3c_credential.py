@@ -35,6 +35,7 @@ from ssi.w3c import (
     CONTEXT,
     DidSigner,
     build_credential,
+    context_digest,
     issue_credential,
     parse_status_entry,
     predicate_subjects,
@@ -266,12 +267,35 @@ def test_didkit_made_credential_with_our_context_verifies(fmt: str, holder: DidS
     assert verified.status is None
 
 
+VOCAB_CONTEXT = [
+    "https://www.w3.org/2018/credentials/v1",
+    {"@vocab": "https://other.example/terms#"},
+]
+
+
 @pytest.mark.parametrize("fmt", ALL_FORMATS)
-def test_didkit_made_credential_with_vocab_context_verifies(fmt: str, holder: DidSigner) -> None:
-    context = ["https://www.w3.org/2018/credentials/v1", {"@vocab": "https://other.example/terms#"}]
-    credential, did = didkit_credential(fmt, context, {"id": holder.did, "accredited": True})
-    verified = verify_credential(credential, fmt, trusted_issuers={did}, now=NOW)
+def test_didkit_made_credential_with_vocab_context_listed_by_hash_verifies(
+    fmt: str, holder: DidSigner
+) -> None:
+    """Another issuer's context is accepted when the trust list names its digest."""
+    credential, did = didkit_credential(fmt, VOCAB_CONTEXT, {"id": holder.did, "accredited": True})
+    contexts = {did: {context_digest(VOCAB_CONTEXT)}}
+    verified = verify_credential(
+        credential, fmt, trusted_issuers={did}, now=NOW, issuer_contexts=contexts
+    )
     assert verified.claims == {"accredited": True}
+
+
+@pytest.mark.parametrize("fmt", ALL_FORMATS)
+def test_context_not_listed_for_this_issuer_refused(fmt: str, holder: DidSigner) -> None:
+    """VC Data Integrity "Validating Contexts": an unknown context is an error; a digest
+    listed for another issuer DID does not count for this one."""
+    credential, did = didkit_credential(fmt, VOCAB_CONTEXT, {"id": holder.did, "accredited": True})
+    for contexts in ({}, {"did:key:z6MkOther": {context_digest(VOCAB_CONTEXT)}}):
+        with pytest.raises(MalformedInput, match="not the context this project publishes"):
+            verify_credential(
+                credential, fmt, trusted_issuers={did}, now=NOW, issuer_contexts=contexts
+            )
 
 
 # --- refusals ------------------------------------------------------------------------

@@ -2,8 +2,11 @@
 offers them with the SD-JWT VC, our wallet receives them and presents one to
 the verifier, whose policy asks for it, once per format; and the refusals:
 a tampered credential, one by an issuer the trust list does not name, a
-presentation over another nonce, a revoked one. A credential made with
-didkit directly is accepted once the trust list names its DID."""
+presentation over another nonce, a revoked one, a level-1 credential whose
+context was rewritten so that its JSON says level 3 while its proof still
+verifies (issue 19 item 2). A credential made with didkit directly is
+accepted once the trust list names its DID (and, for another context, the
+context's digest)."""
 
 from __future__ import annotations
 
@@ -220,6 +223,42 @@ def test_revoked_w3c_credential_refused(
     assert_refused(verifier, created, _submit(verifier, created, vp), "CredentialRevoked")
 
 
+def _didkit_accepts(credential: dict[str, Any]) -> bool:
+    options = json.dumps({"proofFormat": "ldp", "proofPurpose": "assertionMethod"})
+    result = json.loads(_didkit(didkit.verify_credential, json.dumps(credential), options))
+    return isinstance(result["errors"], list) and not result["errors"]
+
+
+def test_ldp_credential_rewritten_by_its_context_refused_by_the_verifier(
+    verifier: RunningVerifier, issuer: RunningIssuer, tmp_path: Path
+) -> None:
+    """Issue 19 item 2: the investor holds a level-1 credential; its KYC context now maps
+    ``kycLevel`` to null and an alias term to the same IRI, so the graph and the issuer's
+    proof are unchanged while the JSON the policy reads says ``kycLevel: 3``."""
+    roots = tmp_path / "verifier-roots.pem"
+    roots.write_bytes(verifier.ca.public_bytes(Encoding.PEM))
+    app = make_wallet(tmp_path / "wallet", issuer.clock, TRUSTED_X509_ROOTS=str(roots))
+    client = app.test_client()
+    token = create_wallet(client)
+    offer = issuer.create_offer(kyc_level=1)
+    assert receive(client, token, offer["link"], offer["tx_code"]).status_code == 302
+    item = _held(app, "ldp_vc")
+    assert item.data["claims"]["kycLevel"] == 1
+    forged = json.loads(json.dumps(item.data["credential"]))
+    context = {**w3c.KYC_CONTEXT, "kycLevel": None, "level": "urn:kyc-wallet:vocab#kycLevel"}
+    forged["@context"] = [forged["@context"][0], context]
+    forged["credentialSubject"] |= {"kycLevel": 3, "level": 1}
+    assert _didkit_accepts(forged)  # the attack is real: the issuer's proof still verifies
+    created = verifier.create("level2")
+    request = _request(verifier, created)
+    vp = w3c.build_presentation(
+        forged, _signer(item), "ldp_vc", nonce=request.nonce, client_id=request.client_id
+    )
+    result = assert_refused(verifier, created, _submit(verifier, created, vp), "MalformedInput")
+    assert "not the context this project publishes" in result["reason"]["description"]
+    assert "claims" not in result or not result["claims"]
+
+
 def test_sd_jwt_policy_still_served_beside_w3c_ones(
     verifier: RunningVerifier, investor: tuple[Flask, FlaskClient, str]
 ) -> None:
@@ -238,13 +277,15 @@ def _didkit(function: Any, *args: str) -> Any:
     return asyncio.run(call())
 
 
-def _didkit_credential(fmt: str, holder: str, now: float) -> tuple[Any, str]:
+def _didkit_credential(
+    fmt: str, holder: str, now: float, context: list[Any] = w3c.CONTEXT
+) -> tuple[Any, str]:
     """A KycAgeCredential made with didkit alone (its default suite and JWT encoding)."""
     jwk = didkit.generate_ed25519_key()
     did = didkit.key_to_did("key", jwk)
     method = _didkit(didkit.key_to_verification_method, "key", jwk)
     document = {
-        "@context": w3c.CONTEXT,
+        "@context": context,
         "type": ["VerifiableCredential", "KycAgeCredential"],
         "issuer": did,
         "issuanceDate": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now - 10)),
@@ -279,3 +320,48 @@ def test_didkit_made_credential_accepted_when_its_did_is_trusted(
     assert _submit(verifier, created, vp).status == 200
     result = verifier.result(created["id"])
     assert result["status"] == "verified" and result["claims"]["iss"] == did
+
+
+OTHER_CONTEXT = [
+    "https://www.w3.org/2018/credentials/v1",
+    {"KycAgeCredential": "urn:kyc-wallet:vocab#KycAgeCredential", "@vocab": "urn:other:terms#"},
+]
+"""Another issuer's context: our type IRI, its own terms under a ``@vocab``."""
+
+
+@pytest.mark.parametrize("listed", [True, False], ids=["listed", "not-listed"])
+def test_another_issuers_context_needs_its_digest_in_the_trust_list(
+    start_verifier: StartVerifier, issuer: RunningIssuer, listed: bool
+) -> None:
+    holder = w3c.DidSigner.from_key(Key.generate("EdDSA"), "key")
+    credential, did = _didkit_credential("ldp_vc", holder.did, issuer.clock.now, OTHER_CONTEXT)
+    entry: dict[str, Any] = {"mechanisms": ["metadata"], "w3c_dids": [did]}
+    if listed:
+        entry["w3c_contexts"] = [w3c.context_digest(OTHER_CONTEXT)]
+    policy = {
+        "format": "ldp_vc",
+        "credential_type": "KycAgeCredential",
+        "rules": ["over18 == true"],
+    }
+    verifier = start_verifier(
+        POLICIES={"policies": {"adults": policy}}, TRUST_LIST={"issuers": {issuer.url: entry}}
+    )
+    created = verifier.create("adults")
+    request = _request(verifier, created)
+    vp = w3c.build_presentation(
+        credential, holder, "ldp_vc", nonce=request.nonce, client_id=request.client_id
+    )
+    response = _submit(verifier, created, vp)
+    if listed:
+        assert response.status == 200, response.text()
+        assert verifier.result(created["id"])["claims"]["over18"] is True
+    else:
+        assert_refused(verifier, created, response, "MalformedInput")
+
+
+def test_trust_list_context_digest_must_be_sha256_hex(
+    start_verifier: StartVerifier, issuer: RunningIssuer
+) -> None:
+    entry = {"mechanisms": ["metadata"], "w3c_dids": [_did(issuer)], "w3c_contexts": ["abc"]}
+    with pytest.raises(Exception, match="'w3c_contexts' lists SHA-256 digests"):
+        start_verifier(TRUST_LIST={"issuers": {issuer.url: entry}})
