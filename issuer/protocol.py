@@ -38,12 +38,14 @@ from ssi.oid4vci import (
     verify_proof,
 )
 from ssi.oid4vci.errors import (
+    CredentialRequestDenied,
     InvalidAccessToken,
     InvalidEncryptionParameters,
     UnknownCredentialIdentifier,
 )
 
 from .issuance import issue_one, offered_configurations, resolve_holder_kid, take_token
+from .issuances import ACTIONS
 from .kyc_claims import CREDENTIAL_CONFIGURATION_ID, KycRecord
 from .w3c import current_w3c_issuer
 
@@ -89,6 +91,8 @@ def token() -> Any:
         raise InvalidGrant("unknown pre-authorized code")
     if row["used_at"] is not None:
         raise InvalidGrant("this pre-authorized code was already used")
+    if row["status"] == ACTIONS["revoke"]:
+        raise InvalidGrant("the KYC provider withdrew this offer")
     if row["burnt_at"] is not None:
         raise InvalidGrant("this pre-authorized code is no longer valid")
     if row["expires_at"] <= now:
@@ -183,12 +187,14 @@ def credential() -> Any:
     now = _now()
     store = _store()
     grant = store.one(
-        "SELECT t.offer_id, t.expires_at, t.used_at, o.batch_size, o.applicant_id, o.offer_json"
-        " FROM access_tokens t JOIN offers o ON o.id = t.offer_id WHERE t.token_hash = ?",
+        "SELECT t.offer_id, t.expires_at, t.used_at, o.batch_size, o.applicant_id, o.offer_json,"
+        " o.status FROM access_tokens t JOIN offers o ON o.id = t.offer_id WHERE t.token_hash = ?",
         (token_hash,),
     )
     if grant is None or grant["expires_at"] <= now:
         raise InvalidAccessToken("the access token is unknown or has expired")
+    if grant["status"] == ACTIONS["revoke"]:
+        raise CredentialRequestDenied("the KYC provider withdrew this credential")
     if grant["used_at"] is not None:
         raise InvalidAccessToken("the access token was already used for a Credential Request")
     req = _parse_request()

@@ -152,6 +152,7 @@ def test_revoke_issuance_with_an_open_offer_burns_the_offer(issuer: RunningIssue
     assert response.json()["offer_burnt"] is True and response.json()["changed"] == []
     refused = _redeem(issuer, offer, code)
     assert refused.status == 400 and refused.json()["error"] == "invalid_grant"
+    assert "withdrew" in refused.json()["error_description"]
     assert issuer.fetch.get(_offer_uri(offer), raise_for_status=False).status == 404
     assert issuer.api("GET", "/api/v1/credentials").json()["credentials"] == []
 
@@ -159,14 +160,18 @@ def test_revoke_issuance_with_an_open_offer_burns_the_offer(issuer: RunningIssue
 def test_revoke_issuance_closes_the_token_for_the_copies_not_taken_yet(
     issuer: RunningIssuer,
 ) -> None:
-    """Redeemed for the SD-JWT VCs only: the W3C credentials can no longer be taken."""
+    """Redeemed for the SD-JWT VCs only: the W3C credentials can no longer be taken,
+    and the wallet is told why (OpenID4VCI 1.0 §8.3.1.2 ``credential_request_denied``:
+    unrecoverable, do not retry), not that its token "was already used"."""
     offer = issuer.create_offer()
     token = _redeem(issuer, offer).json()["access_token"]
     _batch(issuer, token)
     revoked = issuer.api("POST", f"/api/v1/issuances/{offer['issuance_id']}/revoke")
     assert revoked.status == 200 and len(revoked.json()["changed"]) == BATCH
     late = _request(issuer, token, OFFERED[0], Key.generate("EdDSA"))
-    assert late.status == 401 and late.json()["error"] == "invalid_token", late.text()
+    assert late.status == 400, late.text()
+    assert late.json()["error"] == "credential_request_denied"
+    assert "withdrew" in late.json()["error_description"]
     assert _statuses(issuer) == ["revoked"] * BATCH
 
 
