@@ -59,6 +59,7 @@ class TooManyTries(RateLimited):
             f"wait {state.retry_after} second(s) before the next one"
         )
         self.state = state
+        self.retry_after = state.retry_after
 
 
 class UnlockLimit:

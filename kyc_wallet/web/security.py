@@ -13,7 +13,9 @@ do what").
   origin: a foreign ``Origin`` (``null`` included) or a ``Sec-Fetch-Site``
   other than ``same-origin``/``none`` gets 403; a request with neither header
   (a non-browser client) needs only the CSRF token. Then the form's CSRF token
-  (double submit, bound to the session) is checked.
+  (double submit, bound to the session) is checked. Pages are served with
+  ``Referrer-Policy: same-origin``: no ``Referer`` leaves for another site, and
+  the browser names the page's origin on its own forms.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ CSP = (
 )
 _UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 _OWN_FETCH_SITES = {"same-origin", "none"}
+_FOREIGN = "this form was sent from another site: open the page here and send it again"
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -107,19 +110,22 @@ def default_trusted_hosts(public_url: str | None) -> list[str]:
 
 
 def _check_same_origin(public_url: str | None) -> None:
-    """403 unless the request comes from this app's own origin (or says nothing)."""
+    """403 unless the request comes from this app's own origin (or says nothing).
+
+    ``Origin: null`` is foreign, unless the browser itself says the request is
+    ``Sec-Fetch-Site: same-origin`` (a page under ``Referrer-Policy:
+    no-referrer`` posts its own forms with ``Origin: null``; ``Sec-Fetch-*``
+    headers are set by the browser alone)."""
     origin = request.headers.get("Origin")
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    site = fetch_site.strip().lower() if fetch_site is not None else None
+    if site is not None and site not in _OWN_FETCH_SITES:
+        raise CrossOriginRequest(_FOREIGN)
     if origin is not None:
         own = {f"{request.scheme}://{request.host}".lower(), _origin_of(public_url or "")}
-        if origin.strip().lower() not in own:
-            raise CrossOriginRequest(
-                "this form was sent from another site: open the page here and send it again"
-            )
-    fetch_site = request.headers.get("Sec-Fetch-Site")
-    if fetch_site is not None and fetch_site.strip().lower() not in _OWN_FETCH_SITES:
-        raise CrossOriginRequest(
-            "this form was sent from another site: open the page here and send it again"
-        )
+        sent = origin.strip().lower()
+        if sent not in own and not (sent == "null" and site == "same-origin"):
+            raise CrossOriginRequest(_FOREIGN)
 
 
 def install_security(app: Flask, public_url_setting: str | None = None) -> None:
@@ -172,6 +178,7 @@ def install_security(app: Flask, public_url_setting: str | None = None) -> None:
     def _headers(response: Any) -> Any:
         response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        # not no-referrer: under it browsers post a page's own forms with Origin: null
+        response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
         return response

@@ -394,12 +394,19 @@ def test_wallet_owner_same_origin_or_headerless_form_post_works(tmp_path: Path) 
     wallet = make_wallet(tmp_path / "wallet", Clock())
     owner = wallet.test_client()
     token = create_wallet(owner)
-    for headers in ({}, {"Origin": "http://localhost"}, {"Sec-Fetch-Site": "same-origin"}):
+    own: tuple[dict[str, str], ...] = (
+        {},
+        {"Origin": "http://localhost"},
+        {"Sec-Fetch-Site": "same-origin"},
+        # a page under Referrer-Policy: no-referrer posts its own forms so
+        {"Origin": "null", "Sec-Fetch-Site": "same-origin"},
+    )
+    for headers in own:
         response = owner.post(
             "/accounts", data={"action": "create", "csrf_token": token}, headers=headers
         )
         assert response.status_code == 302, (headers, response.get_data(as_text=True))
-    assert len(addresses(owner)) == 3
+    assert len(addresses(owner)) == 4
     # a header alone is not enough: the CSRF token is still required
     response = owner.post(
         "/accounts", data={"action": "create"}, headers={"Origin": "http://localhost"}
@@ -568,3 +575,22 @@ def test_wallet_owner_guess_does_not_freeze_the_owner(tmp_path: Path) -> None:
     finally:
         guessing.join(timeout=120)
     assert answers == [403]
+
+
+def test_wallet_owner_passphrase_checks_in_settings_count_as_tries(tmp_path: Path) -> None:
+    """An unlocked browser left alone cannot be used to guess the passphrase
+    faster than the unlock page allows (settings and backup check it too)."""
+    clock = Clock()
+    wallet = make_wallet(tmp_path / "wallet", clock)
+    owner = wallet.test_client()
+    token = create_wallet(owner)
+    change = {"old": "a wrong guess!", "new": "a new passphrase", "confirm": "a new passphrase"}
+    for _ in range(3):
+        assert owner.post("/settings", data={**change, "csrf_token": token}).status_code == 403
+    for _ in range(2):
+        wrong = {"passphrase": "a wrong guess!", "csrf_token": token}
+        assert owner.post("/backup", data=wrong).status_code == 403
+    refused = owner.post("/settings", data={**change, "csrf_token": token})
+    assert refused.status_code == 429
+    assert refused.headers["Retry-After"] == "1"
+    assert "5 failed tries" in refused.get_data(as_text=True)
