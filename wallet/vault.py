@@ -96,8 +96,9 @@ class WrongPassphrase(AccessDenied):
 @dataclass(frozen=True)
 class KdfParams:
     """Argon2id cost. The default is libsodium's MODERATE work on 64 MiB; the
-    most this wallet accepts, for itself or from a backup, is libsodium's
-    SENSITIVE (4 passes, 1 GiB): anything above is refused before deriving."""
+    most this wallet takes for new passphrases (``KDF_*`` settings) and from a
+    backup is libsodium's SENSITIVE (4 passes, 1 GiB): a backup asking for more
+    is refused before anything is derived."""
 
     opslimit: int = pwhash.argon2id.OPSLIMIT_MODERATE
     memlimit: int = pwhash.argon2id.MEMLIMIT_INTERACTIVE
@@ -105,17 +106,19 @@ class KdfParams:
     MAX_OPSLIMIT = pwhash.argon2id.OPSLIMIT_SENSITIVE
     MAX_MEMLIMIT = pwhash.argon2id.MEMLIMIT_SENSITIVE
 
-    def __post_init__(self) -> None:
+    def check(self, max_ops: int = MAX_OPSLIMIT, max_mem: int = MAX_MEMLIMIT) -> KdfParams:
+        """These parameters, if they lie between libsodium's minimum and the maxima."""
         ops, mem = self.opslimit, self.memlimit
         if type(ops) is not int or type(mem) is not int:
             raise InvalidRequest("bad KDF parameters")
         if ops < pwhash.argon2id.OPSLIMIT_MIN or mem < pwhash.argon2id.MEMLIMIT_MIN:
             raise InvalidRequest("KDF parameters below libsodium's minimum")
-        if ops > self.MAX_OPSLIMIT or mem > self.MAX_MEMLIMIT:
+        if ops > max_ops or mem > max_mem:
             raise InvalidRequest(
                 "KDF parameters above what this wallet accepts "
-                f"(at most {self.MAX_OPSLIMIT} passes and {self.MAX_MEMLIMIT >> 20} MiB)"
+                f"(at most {max_ops} passes and {max_mem >> 20} MiB)"
             )
+        return self
 
     def derive(self, passphrase: str, salt: bytes) -> bytes:
         return pwhash.argon2id.kdf(
@@ -131,9 +134,20 @@ class KdfParams:
 
     @classmethod
     def from_json(cls, data: Any) -> KdfParams:
+        """Parameters from a backup: at most SENSITIVE, checked before any derivation."""
         if not isinstance(data, dict):
             raise InvalidRequest("bad KDF parameters")
-        return cls(data.get("opslimit"), data.get("memlimit"))  # type: ignore[arg-type]
+        return cls(data.get("opslimit"), data.get("memlimit")).check()  # type: ignore[arg-type]
+
+    @classmethod
+    def stored(cls, data: Any) -> KdfParams:
+        """The vault's own parameters, as an earlier version may have written them
+        (up to libsodium's maximum passes and 2 GiB): a wallet never locks out its
+        owner for settings it once accepted."""
+        if not isinstance(data, dict):
+            raise InvalidRequest("bad KDF parameters")
+        params = cls(data.get("opslimit"), data.get("memlimit"))  # type: ignore[arg-type]
+        return params.check(pwhash.argon2id.OPSLIMIT_MAX, 1 << 31)
 
 
 @dataclass(frozen=True)
@@ -166,8 +180,8 @@ class VaultStore:
         clock: Callable[[], float] = time.time,
         on_session_end: Callable[[str], None] | None = None,
     ) -> None:
+        self._kdf_default = (kdf or KdfParams()).check()  # new passphrases and backups
         self.store = Store(path, migrations)
-        self._kdf_default = kdf or KdfParams()
         self.clock = clock
         self.sessions = Sessions(
             idle_timeout=idle_timeout,
@@ -221,7 +235,7 @@ class VaultStore:
         salt, kdf_json, wrapped = self._meta("salt"), self._meta("kdf"), self._meta("wrapped_key")
         if salt is None or kdf_json is None or wrapped is None:
             raise InvalidRequest("this wallet has no passphrase yet: create one first")
-        kdf = KdfParams.from_json(json.loads(kdf_json))
+        kdf = KdfParams.stored(json.loads(kdf_json))
         try:
             return bytes(SecretBox(kdf.derive(passphrase, salt)).decrypt(wrapped))
         except CryptoError as exc:

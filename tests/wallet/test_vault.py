@@ -220,6 +220,25 @@ def test_wallet_refuses_its_own_kdf_setting_above_sensitive(tmp_path: Path, cloc
         VaultStore(str(tmp_path / "w.sqlite"), kdf=KdfParams(5, pwhash.argon2id.MEMLIMIT_MIN))
 
 
+def test_a_vault_an_earlier_version_wrapped_at_a_higher_cost_still_unlocks(
+    tmp_path: Path, clock: Clock
+) -> None:
+    """Earlier versions took any ``KDF_*`` setting: their owners are not locked out."""
+    store = new_store(tmp_path / "wallet.sqlite", clock)
+    salt = b"\x02" * pwhash.argon2id.SALTBYTES
+    older = {"opslimit": 5, "memlimit": pwhash.argon2id.MEMLIMIT_MIN}
+    key = pwhash.argon2id.kdf(32, PASS.encode(), salt, **older)
+    rows = {
+        "salt": salt,
+        "kdf": json.dumps(older).encode(),
+        "wrapped_key": bytes(SecretBox(key).encrypt(b"\x03" * 32)),
+    }
+    with store.store.transaction() as conn:
+        conn.executemany("INSERT INTO vault_meta (name, value) VALUES (?, ?)", rows.items())
+    handle = store.unlock(PASS)
+    assert store.open(handle).put("credential", {"a": 1})
+
+
 @pytest.mark.parametrize(
     ("item", "message"),
     [
