@@ -227,7 +227,9 @@ def test_a_vault_an_earlier_version_wrapped_at_a_higher_cost_still_unlocks(
     store = new_store(tmp_path / "wallet.sqlite", clock)
     salt = b"\x02" * pwhash.argon2id.SALTBYTES
     older = {"opslimit": 5, "memlimit": pwhash.argon2id.MEMLIMIT_MIN}
-    key = pwhash.argon2id.kdf(32, PASS.encode(), salt, **older)
+    key = pwhash.argon2id.kdf(
+        32, PASS.encode(), salt, opslimit=older["opslimit"], memlimit=older["memlimit"]
+    )
     rows = {
         "salt": salt,
         "kdf": json.dumps(older).encode(),
