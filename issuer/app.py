@@ -24,6 +24,7 @@ __all__ = ["create_app", "DEFAULTS"]
 DEFAULTS: dict[str, Any] = {
     "DATA_DIR": "issuer-data",
     "ISSUER_URL": "http://127.0.0.1:5001",
+    "TRUSTED_HOSTS": None,  # the URL's host, 127.0.0.1:<port>, localhost:<port>
     "ISSUER_NAME": "Demo KYC Provider",
     "WALLET_URL": "http://127.0.0.1:5002",
     "SIGNING_ALG": "ES256",

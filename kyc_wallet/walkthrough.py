@@ -129,6 +129,7 @@ def _journey(layout: DemoLayout, keys: dict[str, str]) -> None:
         302,
         "creating the wallet",
     )
+    token = wallet.csrf("/receive")  # the unlocked session is a new one, with its own token
     page = _expect(
         wallet.request("POST", "/receive", form={"link": offer["link"], "csrf_token": token}),
         200,

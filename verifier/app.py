@@ -31,6 +31,7 @@ __all__ = ["create_app", "DEFAULTS"]
 DEFAULTS: dict[str, Any] = {
     "DATA_DIR": "verifier-data",
     "VERIFIER_URL": "http://127.0.0.1:5003",
+    "TRUSTED_HOSTS": None,  # the URL's host, 127.0.0.1:<port>, localhost:<port>
     "VERIFIER_NAME": "Demo Token Platform",
     "WALLET_URL": "http://127.0.0.1:5002",
     "CLIENT_ID_PREFIX": None,  # x509_hash with a chain, else decentralized_identifier

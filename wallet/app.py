@@ -3,6 +3,10 @@
 The investor's own web wallet, served on 127.0.0.1. Configuration: defaults
 below, then a TOML file, then ``KYCW_WALLET_*`` environment variables, then
 ``config`` (docs/configuration.md).
+
+Every page but setup and unlock belongs to the browser session that unlocked
+the vault: any other request is sent to ``/unlock`` (303) before its view
+runs, and gets no data (issue 18, :mod:`wallet.sessions`).
 """
 
 from __future__ import annotations
@@ -17,14 +21,19 @@ from flask import Flask, redirect, request, url_for
 from kyc_wallet.web.factory import new_app
 from ssi.fetch import Fetcher, FetchPolicy
 
-from .vault import KdfParams, Vault
+from .pending import PendingStore
+from .sessions import session_handle
+from .vault import KdfParams, VaultStore
 
 __all__ = ["create_app", "DEFAULTS"]
 
 DEFAULTS: dict[str, Any] = {
     "DATA_DIR": "wallet-data",
     "WALLET_NAME": "KYC Wallet",
+    "WALLET_URL": "http://127.0.0.1:5002",
+    "TRUSTED_HOSTS": None,  # the WALLET_URL host, 127.0.0.1:<port>, localhost:<port>
     "IDLE_TIMEOUT": 900,
+    "ABSOLUTE_TIMEOUT": 8 * 3600,
     "BATCH_SIZE": 3,
     "HOLDER_KEY_ALG": "ES256",
     "DEV_ALLOW_HTTP_LOOPBACK": False,
@@ -55,11 +64,15 @@ def create_app(
     kdf = KdfParams()
     if app.config["KDF_OPSLIMIT"] and app.config["KDF_MEMLIMIT"]:
         kdf = KdfParams(int(app.config["KDF_OPSLIMIT"]), int(app.config["KDF_MEMLIMIT"]))
-    app.extensions["vault"] = Vault(
+    pending = PendingStore(clock)
+    app.extensions["pending"] = pending
+    app.extensions["vault"] = VaultStore(
         str(Path(app.config["DATA_DIR"]) / "wallet.sqlite"),
         kdf=kdf,
         idle_timeout=float(app.config["IDLE_TIMEOUT"]),
+        absolute_timeout=float(app.config["ABSOLUTE_TIMEOUT"]),
         clock=clock,
+        on_session_end=pending.forget,
     )
     app.extensions["fetcher"] = Fetcher(
         FetchPolicy(
@@ -67,17 +80,18 @@ def create_app(
             timeout=float(app.config["FETCH_TIMEOUT"]),
         )
     )
-    app.extensions["pending"] = {}
 
     @app.before_request
     def _require_unlocked() -> Any:
+        """Only the session that unlocked the vault gets past here (303 otherwise)."""
         if request.endpoint in _OPEN_ENDPOINTS or request.endpoint is None:
             return None
-        vault: Vault = app.extensions["vault"]
-        if not vault.initialized:
-            return redirect(url_for("vault.setup"))
-        if not vault.unlocked:
-            return redirect(url_for("vault.unlock", next=request.full_path))
+        vaults: VaultStore = app.extensions["vault"]
+        if not vaults.initialized:
+            return redirect(url_for("vault.setup"), code=303)
+        if not vaults.sessions.touch(session_handle()):
+            back = request.full_path if request.method == "GET" else None
+            return redirect(url_for("vault.unlock", next=back), code=303)
         return None
 
     from .views_credentials import bp as credentials_bp

@@ -65,8 +65,13 @@ class CredentialChecker:
             self.fetcher.get, resolve, self.clock, allow_header_keys=trust.header_keys
         )
 
-    def check(self, compact: str, issuer: str, now: float) -> CheckedCredential:
-        """Verify a freshly issued credential from ``issuer``; raise on any failure."""
+    def check(
+        self, compact: str, issuer: str, now: float, *, status: bool = True
+    ) -> CheckedCredential:
+        """Verify a credential from ``issuer``; raise on any failure. A freshly
+        issued one is checked with its status; a restored one (``status=False``,
+        :mod:`wallet.backup`) for its signature, the issuer's key and binding, the
+        status being shown live on its page like any held credential's."""
         trust = self.trust(frozenset({issuer}))
         verified = verify_credential(compact, trust, now=now, key_binding=None)
         # kept with the credential: the holder re-opens it to present (RFC 9901 §7.2)
@@ -75,7 +80,7 @@ class CredentialChecker:
         jwk = cnf.get("jwk") if isinstance(cnf, dict) else None
         if not isinstance(jwk, dict):
             raise InvalidRequest("the credential is not bound to a holder key ('cnf.jwk')")
-        if verified.status is not None:
+        if status and verified.status is not None:
             self._status(trust).assert_token_valid(verified.claims)
         return CheckedCredential(verified.vct, verified.claims, jwk, issuer_key.public_jwk())
 

@@ -16,6 +16,7 @@ from ssi.errors import InvalidRequest
 from ssi.oid4vp import WalletTrust
 
 from .accounts import list_accounts
+from .pending import SessionPending, session_pending
 from .present import HISTORY_KIND, PendingRequest, Presenter
 from .qr_decode import decode_qr
 from .trust import credential_checker
@@ -51,8 +52,8 @@ def _presenter() -> Presenter:
     return presenter
 
 
-def _requests() -> dict[str, PendingRequest]:
-    pending: dict[str, PendingRequest] = current_app.extensions.setdefault("pending_requests", {})
+def _requests() -> SessionPending[PendingRequest]:
+    pending: SessionPending[PendingRequest] = session_pending("request")
     return pending
 
 

@@ -10,6 +10,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 
 from ssi.errors import InvalidRequest
 
+from .pending import SessionPending, session_pending
 from .qr_decode import decode_qr
 from .receive import PendingOffer, Receiver
 from .trust import credential_checker
@@ -29,8 +30,8 @@ def _receiver() -> Receiver:
     )
 
 
-def _pending() -> dict[str, PendingOffer]:
-    pending: dict[str, PendingOffer] = current_app.extensions["pending"]
+def _pending() -> SessionPending[PendingOffer]:
+    pending: SessionPending[PendingOffer] = session_pending("offer")
     return pending
 
 

@@ -1,5 +1,10 @@
 """Vault pages: first start (set a passphrase), unlock, lock, change the
-passphrase, encrypted backup and restore, Ethereum accounts."""
+passphrase, encrypted backup and restore, Ethereum accounts.
+
+Unlocking starts a new browser session (a fresh cookie with a fresh CSRF
+token) that holds only the random handle of its data key
+(:mod:`wallet.sessions`); :func:`vault` opens the vault for this request's
+session and no other."""
 
 from __future__ import annotations
 
@@ -14,22 +19,40 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 
+from kyc_wallet.web.security import new_csrf_token
 from ssi.errors import InvalidRequest
 
 from .accounts import create_account, import_account, list_accounts
-from .vault import MIN_PASSPHRASE_LENGTH, Vault, WrongPassphrase
+from .backup import export_backup, restore_backup
+from .sessions import SESSION_KEY, session_handle
+from .trust import credential_checker
+from .unlock_limit import MAX_WAIT, TooManyTries
+from .vault import MIN_PASSPHRASE_LENGTH, Vault, VaultStore, WrongPassphrase
 
-__all__ = ["bp", "vault"]
+__all__ = ["bp", "vault", "vaults"]
 
 bp = Blueprint("vault", __name__)
 
 
+def vaults() -> VaultStore:
+    store: VaultStore = current_app.extensions["vault"]
+    return store
+
+
 def vault() -> Vault:
-    v: Vault = current_app.extensions["vault"]
-    return v
+    """The vault as this request's browser session opens it (VaultLocked otherwise)."""
+    return vaults().open(session_handle())
+
+
+def _start_session(handle: str) -> None:
+    """A new session for the unlocked state: nothing of the session before survives."""
+    session.clear()
+    session[SESSION_KEY] = handle
+    new_csrf_token()
 
 
 def _safe_next(default: str) -> str:
@@ -39,44 +62,59 @@ def _safe_next(default: str) -> str:
 
 @bp.get("/")
 def index() -> Any:
-    if not vault().initialized:
+    if not vaults().initialized:
         return redirect(url_for("vault.setup"))
-    if not vault().unlocked:
+    if not vaults().sessions.touch(session_handle()):
         return redirect(url_for("vault.unlock"))
     return redirect(url_for("credentials.list_credentials"))
 
 
 @bp.route("/setup", methods=["GET", "POST"])
 def setup() -> Any:
-    if vault().initialized:
+    if vaults().initialized:
         return redirect(url_for("vault.index"))
     if request.method == "POST":
         passphrase = request.form.get("passphrase", "")
         if passphrase != request.form.get("confirm", ""):
             raise InvalidRequest("the two passphrases differ")
-        vault().create(passphrase)
+        _start_session(vaults().create(passphrase))
         flash("Your wallet is ready. Everything in it is encrypted with your passphrase.")
         return redirect(url_for("credentials.list_credentials"))
     return render_template("wallet/setup.html", min_length=MIN_PASSPHRASE_LENGTH)
 
 
+def _unlock_page(status: int = 200, headers: dict[str, str] | None = None) -> Any:
+    state = vaults().attempts.state()
+    page = render_template(
+        "wallet/unlock.html",
+        failures=state.failures,
+        retry_after=state.retry_after,
+        max_wait_minutes=round(MAX_WAIT / 60),
+    )
+    return page, status, headers or {}
+
+
 @bp.route("/unlock", methods=["GET", "POST"])
 def unlock() -> Any:
-    if not vault().initialized:
+    if not vaults().initialized:
         return redirect(url_for("vault.setup"))
     if request.method == "POST":
         try:
-            vault().unlock(request.form.get("passphrase", ""))
+            handle = vaults().unlock(request.form.get("passphrase", ""))
+        except TooManyTries as exc:
+            return _unlock_page(429, {"Retry-After": str(exc.state.retry_after)})
         except WrongPassphrase:
             flash("Wrong passphrase. Try again.", "error")
-            return render_template("wallet/unlock.html"), 403
+            return _unlock_page(403)
+        _start_session(handle)
         return redirect(_safe_next(url_for("credentials.list_credentials")))
-    return render_template("wallet/unlock.html")
+    return _unlock_page()
 
 
 @bp.post("/lock")
 def lock() -> Any:
-    vault().lock()
+    vaults().lock(session_handle())
+    session.clear()
     flash("Wallet locked.")
     return redirect(url_for("vault.unlock"))
 
@@ -87,15 +125,15 @@ def settings() -> Any:
         new = request.form.get("new", "")
         if new != request.form.get("confirm", ""):
             raise InvalidRequest("the two new passphrases differ")
-        vault().change_passphrase(request.form.get("old", ""), new)
-        flash("Passphrase changed.", "success")
+        vaults().change_passphrase(session_handle(), request.form.get("old", ""), new)
+        flash("Passphrase changed. Other browser sessions are locked.", "success")
         return redirect(url_for("vault.settings"))
     return render_template("wallet/settings.html", min_length=MIN_PASSPHRASE_LENGTH)
 
 
 @bp.post("/backup")
 def backup() -> Any:
-    data = vault().export_backup(request.form.get("passphrase", ""))
+    data = export_backup(vault(), request.form.get("passphrase", ""), vaults().kdf)
     stamp = dt.date.today().isoformat()
     return Response(
         data,
@@ -109,7 +147,10 @@ def restore() -> Any:
     upload = request.files.get("backup")
     if upload is None:
         raise InvalidRequest("choose a backup file")
-    count = vault().restore_backup(upload.read(), request.form.get("passphrase", ""))
+    now = current_app.extensions["clock"]()
+    count = restore_backup(
+        vault(), upload.read(), request.form.get("passphrase", ""), credential_checker(), now
+    )
     flash(f"Restored {count} item(s) from the backup.", "success")
     return redirect(url_for("credentials.list_credentials"))
 

@@ -1,6 +1,11 @@
 """What every app factory does first: the Flask object with the shared
-templates and static files, its configuration, the error handler, CSRF and
-security headers, and a rate limiter."""
+templates and static files, its configuration, the trusted hosts, the Origin
+and CSRF checks and security headers (:mod:`.security`), the error handler,
+and a rate limiter.
+
+The app's public URL setting is ``<NAME>_URL`` (``ISSUER_URL``, ``WALLET_URL``,
+``VERIFIER_URL``): the default ``TRUSTED_HOSTS`` and the app's own origin come
+from it."""
 
 from __future__ import annotations
 
@@ -40,11 +45,12 @@ def new_app(
     app.config["SESSION_COOKIE_NAME"] = f"kycw_{name}_session"
     load_config(app, defaults, config, prefix)
     app.extensions["clock"] = clock
+    # first: a foreign Host or Origin reaches no other hook (not even the limiter)
+    install_security(app, f"{name.upper()}_URL")
     app.extensions["limiter"] = Limiter(
         get_remote_address, app=app, storage_uri=app.config.get("RATE_LIMIT_STORAGE", "memory://")
     )
     app.jinja_env.globals.update(app_title=app.config[title_setting], home_endpoint=home_endpoint)
-    install_security(app)
     register_error_handlers(app)
     return app
 

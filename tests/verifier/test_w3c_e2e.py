@@ -34,8 +34,8 @@ from tests.verifier.conftest import POLICIES, RunningVerifier, StartVerifier
 from tests.verifier.foreign_wallet import ForeignWallet
 from tests.verifier.test_refusals_oid4vp import assert_refused
 from tests.verifier.test_with_our_wallet import present
-from tests.wallet.test_receive_e2e import create_wallet, make_wallet, receive
-from wallet.vault import Vault, VaultItem
+from tests.wallet.test_receive_e2e import create_wallet, make_wallet, owner_vault, receive
+from wallet.vault import VaultItem
 from wallet.w3c import present as present_w3c
 
 OFFERED = ["kyc_age_jwt_vc_json", "kyc_level_ldp_vc"]
@@ -89,8 +89,8 @@ def investor(
     return app, client, token
 
 
-def _held(app: Flask, fmt: str) -> VaultItem:
-    vault: Vault = app.extensions["vault"]
+def _held(app: Flask, client: FlaskClient, fmt: str) -> VaultItem:
+    vault = owner_vault(app, client)
     (item,) = [i for i in vault.items("credential") if i.data["format"] == fmt]
     return item
 
@@ -107,7 +107,7 @@ def test_our_wallet_presents_a_w3c_credential(
     consent = client.post("/present", data={"link": created["link"], "csrf_token": token})
     page = consent.get_data(as_text=True)
     assert 'data-testid="whole-credential"' in page
-    item = _held(app, FORMAT_OF[policy])
+    item = _held(app, client, FORMAT_OF[policy])
     assert item.data["holder_did"] in page and _did(issuer) in page  # all it discloses
     landing = present(client, token, created["link"])
     assert landing.startswith(f"{verifier.url}/verifications/{created['id']}/done?response_code=")
@@ -145,7 +145,7 @@ def _signer(item: VaultItem) -> w3c.DidSigner:
 def test_presentation_over_another_nonce_refused(
     verifier: RunningVerifier, investor: tuple[Flask, FlaskClient, str], policy: str
 ) -> None:
-    item = _held(investor[0], FORMAT_OF[policy])
+    item = _held(investor[0], investor[1], FORMAT_OF[policy])
     created = verifier.create(policy)
     wallet = _foreign(verifier)
     request = wallet.fetch_request(created["link"]).request
@@ -173,7 +173,7 @@ def test_tampered_credential_refused(
     verifier: RunningVerifier, investor: tuple[Flask, FlaskClient, str], policy: str
 ) -> None:
     fmt = FORMAT_OF[policy]
-    item = _held(investor[0], fmt)
+    item = _held(investor[0], investor[1], fmt)
     created = verifier.create(policy)
     request = _request(verifier, created)
     vp = w3c.build_presentation(
@@ -187,7 +187,7 @@ def test_credential_of_an_untrusted_issuer_refused(
     verifier: RunningVerifier, investor: tuple[Flask, FlaskClient, str], policy: str
 ) -> None:
     fmt = FORMAT_OF[policy]
-    item = _held(investor[0], fmt)
+    item = _held(investor[0], investor[1], fmt)
     forger = w3c.DidSigner.from_key(Key.generate("EdDSA"), "key")
     members = {"over18": True} if policy == "adults" else {"kycLevel": 3}
     now = int(verifier.clock.now)
@@ -213,7 +213,7 @@ def test_credential_of_an_untrusted_issuer_refused(
 def test_revoked_w3c_credential_refused(
     verifier: RunningVerifier, issuer: RunningIssuer, investor: tuple[Flask, FlaskClient, str]
 ) -> None:
-    item = _held(investor[0], "jwt_vc_json")
+    item = _held(investor[0], investor[1], "jwt_vc_json")
     listing = issuer.api("GET", "/api/v1/credentials").json()["credentials"]
     (row,) = [c for c in listing if c["format"] == "jwt_vc_json"]
     assert issuer.api("POST", f"/api/v1/credentials/{row['id']}/revoke").status == 200

@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 
 from tests.support import RunningIssuer
 from tests.verifier.conftest import RunningVerifier
-from tests.wallet.test_receive_e2e import create_wallet, make_wallet, receive
+from tests.wallet.test_receive_e2e import create_wallet, make_wallet, owner_vault, receive
 
 IMPORTED_KEY = "0x" + "77" * 32
 
@@ -89,7 +89,7 @@ def test_an_ed25519_holder_wallet_receives_and_presents(
     token = create_wallet(client)
     offer = issuer.create_offer()
     assert receive(client, token, offer["link"], offer["tx_code"]).status_code == 302
-    items = list(app.extensions["vault"].items("credential"))
+    items = list(owner_vault(app, client).items("credential"))
     assert {i.data["holder_key"]["crv"] for i in items} == {"Ed25519"}
     created = verifier.create("kyc")
     present(client, token, created["link"])

@@ -28,7 +28,7 @@ from ssi.jose import Key
 from ssi.x509 import issue_leaf, make_ca
 from tests.servers import free_port
 from tests.support import RunningIssuer, start_issuer
-from tests.wallet.test_receive_e2e import create_wallet, make_wallet, receive
+from tests.wallet.test_receive_e2e import PASS, create_wallet, csrf, make_wallet, receive
 
 VCT = "urn:kyc-wallet:vct:kyc:1"
 DCQL = json.dumps(
@@ -215,6 +215,33 @@ def test_consent_without_csrf_token_is_refused(
     response = client.post(f"/present/{request_id.group(1)}/consent", data=_choices(text))
     assert response.status_code == 400 and "CSRF" in response.get_data(as_text=True)
     assert polaris.verdicts == []
+
+
+def test_pending_request_cannot_be_answered_by_another_session(
+    polaris: Polaris, holder: tuple[Flask, FlaskClient, str]
+) -> None:
+    """Issue 18: a request belongs to the browser session that opened it, even
+    against the owner's own second browser, unlocked on its own."""
+    wallet, client, token = holder
+    text = consent_page(client, token, polaris.link()).get_data(as_text=True)
+    request_id = re.search(r"/present/([^/]+)/consent", text)
+    assert request_id
+    other = wallet.test_client()
+    unlock_token = csrf(other, "/unlock")
+    unlocked = other.post("/unlock", data={"passphrase": PASS, "csrf_token": unlock_token})
+    assert unlocked.status_code == 302
+    other_token = csrf(other, "/present")
+    taken = other.post(
+        f"/present/{request_id.group(1)}/consent",
+        data={"csrf_token": other_token, **_choices(text)},
+    )
+    assert taken.status_code == 400 and "no longer open here" in taken.get_data(as_text=True)
+    assert polaris.verdicts == []
+    answered = client.post(
+        f"/present/{request_id.group(1)}/consent", data={"csrf_token": token, **_choices(text)}
+    )
+    assert answered.status_code == 302, answered.get_data(as_text=True)
+    assert [v[2].authentic for v in polaris.verdicts] == [True]
 
 
 def test_unknown_transaction_data_type_is_refused(

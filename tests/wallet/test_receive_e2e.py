@@ -21,6 +21,7 @@ from nacl import pwhash
 from ssi.fetch import Fetcher, FetchPolicy
 from tests.support import Clock, RunningIssuer, assert_no_plaintext, start_issuer
 from wallet.app import create_app
+from wallet.sessions import SESSION_KEY
 from wallet.vault import Vault
 
 PASS = "a long wallet passphrase"
@@ -50,12 +51,22 @@ def csrf(client: FlaskClient, path: str) -> str:
 
 
 def create_wallet(client: FlaskClient) -> str:
+    """Create the wallet in ``client``'s session (which is then the unlocked one);
+    returns that session's CSRF token (a new one: unlocking starts a new session)."""
     token = csrf(client, "/setup")
     response = client.post(
         "/setup", data={"passphrase": PASS, "confirm": PASS, "csrf_token": token}
     )
     assert response.status_code == 302
-    return token
+    return csrf(client, "/receive")
+
+
+def owner_vault(app: Flask, client: FlaskClient) -> Vault:
+    """The vault as the session of ``client`` (which unlocked it) opens it."""
+    with client.session_transaction() as session:
+        handle = session[SESSION_KEY]
+    vault: Vault = app.extensions["vault"].open(handle)
+    return vault
 
 
 @pytest.fixture
@@ -91,8 +102,7 @@ def test_receive_a_batch_restart_unlock_and_see_it(
     detail = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Erika" in detail and "18 or older" in detail
     assert 'data-testid="status">valid<' in detail
-    vault: Vault = wallet.extensions["vault"]
-    items = list(vault.items("credential"))
+    items = list(owner_vault(wallet, client).items("credential"))
     assert len(items) == 3  # BATCH_SIZE copies, each with its own key
     assert len({i.data["holder_key"]["x"] for i in items}) == 3
     # restart: a new app on the same folder starts locked
@@ -117,8 +127,7 @@ def test_database_holds_no_plaintext_after_receiving(
     token = create_wallet(client)
     offer = issuer.create_offer()
     assert receive(client, token, offer["link"], offer["tx_code"]).status_code == 302
-    vault: Vault = wallet.extensions["vault"]
-    key_d = next(vault.items("credential")).data["holder_key"]["d"]
+    key_d = next(owner_vault(wallet, client).items("credential")).data["holder_key"]["d"]
     assert_no_plaintext(
         tmp_path / "wallet", ("Erika", "Mustermann", "1990-08-12", "Heidestrasse", key_d)
     )
@@ -147,7 +156,7 @@ def test_wrong_pin_shows_a_clear_error_and_stores_nothing(
     response = receive(client, token, offer["link"], wrong)
     assert response.status_code == 400
     assert "wrong PIN" in response.get_data(as_text=True)
-    assert list(wallet.extensions["vault"].items("credential")) == []
+    assert list(owner_vault(wallet, client).items("credential")) == []
 
 
 def test_expired_offer_shows_a_clear_error(tmp_path: Path, issuer: RunningIssuer) -> None:

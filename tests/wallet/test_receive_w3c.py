@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 
 from ssi import w3c
 from ssi.encoding import b64url_decode, b64url_encode
@@ -20,8 +21,8 @@ from ssi.errors import ClaimMismatch, InvalidRequest, InvalidSignature
 from ssi.fetch import Fetcher, FetchPolicy
 from ssi.jose import Key
 from tests.support import RunningIssuer, assert_no_plaintext, start_issuer
-from tests.wallet.test_receive_e2e import create_wallet, make_wallet, receive
-from wallet.vault import Vault, VaultItem
+from tests.wallet.test_receive_e2e import create_wallet, make_wallet, owner_vault, receive
+from wallet.vault import VaultItem
 from wallet.w3c import holder_signer, present, stored_credential
 
 OFFERED = ["kyc_age_jwt_vc_json", "kyc_level_ldp_vc"]
@@ -38,8 +39,8 @@ def wallet(tmp_path: Path, issuer: RunningIssuer) -> Flask:
     return make_wallet(tmp_path / "wallet", issuer.clock)
 
 
-def _w3c_items(wallet: Flask) -> dict[str, VaultItem]:
-    vault: Vault = wallet.extensions["vault"]
+def _w3c_items(wallet: Flask, client: FlaskClient) -> dict[str, VaultItem]:
+    vault = owner_vault(wallet, client)
     return {
         i.data["format"]: i
         for i in vault.items("credential")
@@ -71,7 +72,7 @@ def test_w3c_credentials_received_bound_to_their_own_did_key(
     token = create_wallet(client)
     offer = issuer.create_offer()
     assert receive(client, token, offer["link"], offer["tx_code"]).status_code == 302
-    items = _w3c_items(wallet)
+    items = _w3c_items(wallet, client)
     assert set(items) == {"jwt_vc_json", "ldp_vc"}
     dids = {i.data["holder_did"] for i in items.values()}
     assert len(dids) == 2 and all(d.startswith("did:key:z6Mk") for d in dids)
@@ -98,7 +99,7 @@ def test_database_holds_no_w3c_plaintext(
     token = create_wallet(client)
     offer = issuer.create_offer()
     assert receive(client, token, offer["link"], offer["tx_code"]).status_code == 302
-    item = _w3c_items(wallet)["ldp_vc"]
+    item = _w3c_items(wallet, client)["ldp_vc"]
     secrets = (item.data["holder_key"]["d"], item.data["holder_did"], "KycLevelCredential")
     assert_no_plaintext(tmp_path / "wallet", secrets)
 
@@ -112,7 +113,7 @@ def test_revoked_w3c_credential_shows_its_status(issuer: RunningIssuer, wallet: 
     (row,) = [c for c in listing if c["format"] == "jwt_vc_json"]
     issuer.api("POST", f"/api/v1/credentials/{row['id']}/revoke")
     wallet.extensions.pop("credential_checker", None)  # past the status list's ttl cache
-    detail = client.get(f"/credentials/{_w3c_items(wallet)['jwt_vc_json'].id}")
+    detail = client.get(f"/credentials/{_w3c_items(wallet, client)['jwt_vc_json'].id}")
     assert "revoked" in detail.get_data(as_text=True)
 
 
@@ -124,7 +125,7 @@ def test_presentation_signed_by_the_holder_did_over_nonce_and_client_id(
     token = create_wallet(client)
     offer = issuer.create_offer()
     assert receive(client, token, offer["link"], offer["tx_code"]).status_code == 302
-    item = _w3c_items(wallet)[fmt]
+    item = _w3c_items(wallet, client)[fmt]
     client_id = "x509_hash:abc"
     vp = present(item, nonce="n-123", client_id=client_id)
     checked = w3c.verify_presentation(
