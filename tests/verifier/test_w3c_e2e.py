@@ -242,7 +242,7 @@ def test_ldp_credential_rewritten_by_its_context_refused_by_the_verifier(
     token = create_wallet(client)
     offer = issuer.create_offer(kyc_level=1)
     assert receive(client, token, offer["link"], offer["tx_code"]).status_code == 302
-    item = _held(app, "ldp_vc")
+    item = _held(app, client, "ldp_vc")
     assert item.data["claims"]["kycLevel"] == 1
     forged = json.loads(json.dumps(item.data["credential"]))
     context = {**w3c.KYC_CONTEXT, "kycLevel": None, "level": "urn:kyc-wallet:vocab#kycLevel"}
