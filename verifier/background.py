@@ -38,9 +38,11 @@ class Background:
             if platform is not None:
                 platform.process()
 
-    def tick_monitor(self, *, force_refresh: bool = False) -> MaintenanceReport:
+    def tick_monitor(
+        self, *, force_refresh: bool = False, created_by: str | None = None
+    ) -> MaintenanceReport:
         with self.app.app_context():
-            report = run_maintenance(self.app, force_refresh=force_refresh)
+            report = run_maintenance(self.app, force_refresh=force_refresh, created_by=created_by)
         if report.failed:
             log.warning("status lists not checked: %s", "; ".join(report.failed))
         return report
