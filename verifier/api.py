@@ -213,10 +213,13 @@ def get_verification(actor: str, tx_id: str) -> Any:
 @api_key_required
 def run_monitor(actor: str) -> Any:
     """Continuous compliance on demand for the caller's investors (those its own
-    verifications whitelisted): expiry and fresh status; removals are queued on
-    chain (the background monitor does the same for everyone every
-    ``MONITOR_INTERVAL``, honouring each list's ``ttl``)."""
-    report = current_app.extensions["background"].tick_monitor(force_refresh=True, created_by=actor)
+    verifications whitelisted, and those of the token page on its tokens): expiry
+    and fresh status; removals are queued on chain (the background monitor does
+    the same for everyone every ``MONITOR_INTERVAL``, honouring each list's ``ttl``)."""
+    mine = _access(actor).intents(
+        current_app.extensions["store"], current_app.extensions["base_policies"]
+    )
+    report = current_app.extensions["background"].tick_monitor(force_refresh=True, only=mine)
     return jsonify({"checked": report.checked, "removed": report.removed, "failed": report.failed})
 
 

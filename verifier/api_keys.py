@@ -16,16 +16,21 @@
   start logs a warning that shows the new form. The base policies bind every key.
 
 Every object the API creates belongs to the key that created it (its name:
-``verifications.created_by = "api:<name>"``); another key is told it does not exist.
+``verifications.created_by = "api:<name>"``); another key is told it does not
+exist. A whitelisting intent is the key's whose verification made it; one made
+on the verifier's own pages (the token page) is every key's that may whitelist
+on its token (:meth:`ApiAccess.intents`, what ``POST /api/v1/monitor`` acts on).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
+from kyc_wallet.web import Store
 from kyc_wallet.web.auth import ApiKey, parse_api_keys
 from ssi.errors import AccessDenied, MalformedInput
 
@@ -36,6 +41,8 @@ __all__ = ["ApiAccess", "MEMBERS", "load_api_keys", "webhook_of", "webhooks_by_a
 
 log = logging.getLogger(__name__)
 
+PAGE_ACTOR = "page"
+"""Who creates the verifications started on the verifier's own pages (pages.py)."""
 MEMBERS = frozenset({"tokens", "policies", "webhook_url", "webhook_secret"})
 MIN_WEBHOOK_SECRET = 16
 
@@ -56,6 +63,24 @@ class ApiAccess:
                 f"this API key may not use the policy {name!r} (its policies:"
                 f" {sorted(self.policies)}; inline policies need none)"
             )
+
+    def intents(self, store: Store, bases: BasePolicies) -> Callable[[Any], bool]:
+        """Whether an intent (a row of ``intents``) is this key's."""
+        registries = {
+            (bases.tokens[t].target.chain_id, bases.tokens[t].target.identity_registry)
+            for t in self.tokens
+        }
+        actor = f"api:{self.name}"
+
+        def mine(row: Any) -> bool:
+            verification = store.one(
+                "SELECT created_by FROM verifications WHERE id = ?", (row["verification_id"],)
+            )
+            creator = None if verification is None else verification["created_by"]
+            on_its_token = (row["chain"], row["registry"]) in registries
+            return creator == actor or (creator == PAGE_ACTOR and on_its_token)
+
+        return mine
 
     def check_token(self, token: ManagedToken) -> None:
         if token.id not in self.tokens:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from typing import Any
 
 from flask import Flask
 
@@ -39,10 +40,10 @@ class Background:
                 platform.process()
 
     def tick_monitor(
-        self, *, force_refresh: bool = False, created_by: str | None = None
+        self, *, force_refresh: bool = False, only: Callable[[Any], bool] | None = None
     ) -> MaintenanceReport:
         with self.app.app_context():
-            report = run_maintenance(self.app, force_refresh=force_refresh, created_by=created_by)
+            report = run_maintenance(self.app, force_refresh=force_refresh, only=only)
         if report.failed:
             log.warning("status lists not checked: %s", "; ".join(report.failed))
         return report

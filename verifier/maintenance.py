@@ -77,15 +77,13 @@ def recheck_status(
     report: MaintenanceReport,
     *,
     force_refresh: bool = True,
-    created_by: str | None = None,
+    only: Callable[[Any], bool] | None = None,
 ) -> None:
-    """Re-check every registered intent's credential: expiry, then status (with
-    ``created_by``: only the intents of that API key's verifications)."""
-    for row in store.all(
-        "SELECT intents.* FROM intents JOIN verifications ON verifications.id = verification_id"
-        " WHERE desired = 'registered' AND (? IS NULL OR created_by = ?)",
-        (created_by, created_by),
-    ):
+    """Re-check every registered intent's credential (``only`` those it accepts):
+    expiry, then status."""
+    for row in store.all("SELECT * FROM intents WHERE desired = 'registered'"):
+        if only is not None and not only(row):
+            continue
         report.checked += 1
         if row["credential_exp"] is not None and row["credential_exp"] <= now:
             _remove(store, row, "CredentialExpired", now, report)
@@ -110,11 +108,11 @@ def purge_expired(store: Store, now: int, report: MaintenanceReport) -> None:
 
 
 def run_maintenance(
-    app: Flask, *, force_refresh: bool = True, created_by: str | None = None
+    app: Flask, *, force_refresh: bool = True, only: Callable[[Any], bool] | None = None
 ) -> MaintenanceReport:
     """Both tasks for the app's database, with its status checker and clock; then
-    the removals are forwarded to the chain outbox. ``created_by``: the re-check
-    of one API key (``POST /api/v1/monitor`` acts on the caller's intents only)."""
+    the removals are forwarded to the chain outbox. ``only``: the intents an API
+    key's ``POST /api/v1/monitor`` acts on."""
     report = MaintenanceReport()
     store: Store = app.extensions["store"]
     now = int(app.extensions["clock"]())
@@ -124,7 +122,7 @@ def run_maintenance(
         now,
         report,
         force_refresh=force_refresh,
-        created_by=created_by,
+        only=only,
     )
     purge_expired(store, now, report)
     with app.app_context():

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -120,6 +121,30 @@ def test_platform_isolation_the_monitor_trigger_acts_on_the_callers_intents_only
     report = call(verifier, KEY_A, "POST", "/api/v1/monitor")
     assert report.json() == {"checked": 1, "removed": [INVESTOR.address], "failed": []}
     assert [i["desired"] for i in _intents(verifier)] == ["removed"]
+
+
+def test_platform_isolation_an_investor_from_the_verifiers_pages_is_every_token_keys(
+    start_verifier: StartVerifier, issuer: RunningIssuer
+) -> None:
+    """An investor verified on the verifier's own pages (the token page) belongs
+    to no key: the monitor trigger of each key that may whitelist on its token
+    acts on it, that of a key for another token does not."""
+    verifier = start_verifier(API_KEYS=KEYS, POLICIES=PLATFORM_POLICIES)
+    verifier.app.config["VERIFIER_URL"] = verifier.url
+    browser = verifier.app.test_client()
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', browser.get("/").get_data(as_text=True))
+    assert csrf
+    started = browser.post("/start", data={"policy": "solar7", "csrf_token": csrf[1]})
+    html = browser.get(started.headers["Location"]).get_data(as_text=True)
+    link = re.search(r'data-testid="request-link">([^<]+)<', html)
+    assert link
+    assert submit(_wallet(issuer, verifier), link[1].replace("&amp;", "&")).status == 200
+    _revoke_everything(issuer)
+
+    report = call(verifier, KEY_C, "POST", "/api/v1/monitor").json()  # WF3 only
+    assert report == {"checked": 0, "removed": [], "failed": []}
+    report = call(verifier, KEY_B, "POST", "/api/v1/monitor").json()  # SP7
+    assert report == {"checked": 1, "removed": [INVESTOR.address], "failed": []}
 
 
 @pytest.fixture
