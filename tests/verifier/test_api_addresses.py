@@ -72,6 +72,17 @@ def test_an_address_whitelisted_then_removed_on_the_keys_token(
         }
     ]
 
+    # a new credential whitelists the address again: since then, no removal any more
+    verifier.clock.now += 100
+    holder = Key.generate("ES256")
+    wallet = ForeignWallet(
+        verifier.fetch, issuer.clock, issue_credential(issuer, holder), holder, [verifier.ca]
+    )
+    assert submit(wallet, create(verifier, KEY_B, policy="solar7")["link"]).status == 200
+    assert _address(verifier, KEY_A, INVESTOR.address)["tokens"] == [
+        {**entry, "since": registered_at + 200}
+    ]
+
 
 @pytest.mark.parametrize(
     "address",
