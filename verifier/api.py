@@ -84,6 +84,10 @@ def policy_body(body: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         Policy.from_dict("inline", inline)
     except (MalformedInput, ValueError, TypeError) as exc:
         raise InvalidRequest(f"invalid policy_body: {exc}") from exc
+    if "token" in inline and inline.get("address_proof") is not True:
+        raise InvalidRequest(
+            "an inline policy without 'address_proof': true whitelists nothing: it takes no 'token'"
+        )
     return "inline", inline
 
 

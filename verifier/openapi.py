@@ -135,8 +135,10 @@ def _sd_jwt_policy() -> dict[str, Any]:
             "address_proof": {"type": "boolean"},
             "token": {"$ref": "#/components/schemas/Token"},
         },
+        # an address proof needs a token, and a token is only for an address proof
         "if": {"required": ["address_proof"], "properties": {"address_proof": {"const": True}}},
         "then": {"required": ["token"]},
+        "else": {"not": {"required": ["token"]}},
     }
 
 
