@@ -173,7 +173,16 @@ def prepare(layout: DemoLayout) -> dict[str, str]:
                         "credential_type": "KycAgeCredential",
                         "rules": ["over18 == true"],
                     },
-                }
+                },
+                # what every request to whitelist on SP7 must meet, whatever its policy
+                "base_policies": {
+                    DEMO_TOKEN["symbol"]: {
+                        "token": DEMO_TOKEN["symbol"],
+                        "vct": VCT,
+                        "rules": RULES,
+                        "claims": [["address", "country"]],
+                    }
+                },
             },
             indent=2,
         )
@@ -184,7 +193,14 @@ def prepare(layout: DemoLayout) -> dict[str, str]:
             "VERIFIER_URL": layout.verifier_url,
             "WALLET_URL": layout.wallet_url,
             "VERIFIER_NAME": "Solar Plant 7 investor platform",
-            "API_KEYS": [f"demo:{keys['verifier']}"],
+            "API_KEYS": [
+                {
+                    "name": "demo",
+                    "key": keys["verifier"],
+                    "tokens": [DEMO_TOKEN["symbol"]],
+                    "policies": ["sp7", "kyc-basic", "adults-w3c"],
+                }
+            ],
             "KEY_PATH": str(layout.verifier_dir / "verifier_key.pem"),
             "CERT_CHAIN_PATH": str(layout.verifier_dir / "chain.pem"),
             "TRUST_LIST_PATH": str(layout.verifier_dir / "trust-list.json"),

@@ -6,9 +6,17 @@
   ``redirect_uri`` (where the same-device browser lands, with
   ``response_code``) -> id, ``request_uri``, the ``openid4vp://`` link, its QR
   code (SVG), the same-device wallet link, and the session secret;
+* ``GET /api/v1/verifications``: the caller's verifications, newest first;
 * ``GET /api/v1/verifications/<id>``: pending, verified (with the retained
   claims and the address), refused (with the reason), expired. With
-  ``?response_code=…`` the code must be the one the wallet was given (§14).
+  ``?response_code=…`` the code must be the one the wallet was given (§14);
+* ``POST /api/v1/monitor``: re-check the caller's whitelisted investors now;
+* ``GET /api/v1/addresses/<address>``: the address on the caller's tokens.
+
+Every object belongs to the key that created it: another key gets the 404 of
+an unknown id, so ids cannot be probed. A key uses only its named policies and
+whitelists only on its tokens, each under the token's base policy (403 with
+the reason otherwise; :mod:`verifier.api_keys`, :mod:`verifier.base_policies`).
 """
 
 from __future__ import annotations
@@ -24,9 +32,12 @@ from kyc_wallet.web import Store, json_object_body
 from kyc_wallet.web.auth import api_key_required
 from ssi.errors import AccessDenied, InvalidRequest, MalformedInput
 
-from .openapi import MAX_REDIRECT_URI, openapi_document, redirect_uri_pattern
+from .addresses import address_view, parse_address
+from .api_keys import ApiAccess
+from .base_policies import BasePolicies
+from .openapi import MAX_LIST, MAX_OFFSET, MAX_REDIRECT_URI, openapi_document, redirect_uri_pattern
 from .policies import Policy, TokenTarget
-from .service import create_verification, status_view
+from .service import create_verification, status_view, summary_view
 from .storage import secret_hash
 
 __all__ = ["bp"]
@@ -73,6 +84,10 @@ def policy_body(body: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         Policy.from_dict("inline", inline)
     except (MalformedInput, ValueError, TypeError) as exc:
         raise InvalidRequest(f"invalid policy_body: {exc}") from exc
+    if "token" in inline and inline.get("address_proof") is not True:
+        raise InvalidRequest(
+            "an inline policy without 'address_proof': true whitelists nothing: it takes no 'token'"
+        )
     return "inline", inline
 
 
@@ -108,6 +123,24 @@ def openapi() -> Any:
     )
 
 
+def _access(actor: str) -> ApiAccess:
+    access: ApiAccess = current_app.extensions["api_access"][actor]
+    return access
+
+
+def _own(actor: str, tx_id: str) -> Any:
+    """The caller's verification; another key's is as unknown as a made-up id."""
+    store: Store = current_app.extensions["store"]
+    row = store.one("SELECT * FROM verifications WHERE id = ? AND created_by = ?", (tx_id, actor))
+    if row is None:
+        raise NotFound("no such verification")
+    return row
+
+
+def _now() -> int:
+    return int(current_app.extensions["clock"]())
+
+
 @bp.post("/verifications")
 @api_key_required
 def post_verification(actor: str) -> Any:
@@ -118,31 +151,87 @@ def post_verification(actor: str) -> Any:
     name, policy = policy_body(body)
     token = _token(body, name, policy)
     redirect_uri = _redirect_uri(body["redirect_uri"]) if "redirect_uri" in body else None
-    created = create_verification(policy, name, actor, token=token, redirect_uri=redirect_uri)
+    access = _access(actor)
+    if "policy" in body:
+        access.check_policy(name)
+    created = create_verification(
+        policy,
+        name,
+        actor,
+        token=token,
+        redirect_uri=redirect_uri,
+        may_whitelist=access.check_token,
+    )
     return jsonify(created.to_json()), 201
+
+
+def _query_int(name: str, default: int, low: int, high: int) -> int:
+    values = request.args.getlist(name)
+    if not values:
+        return default
+    if len(values) > 1 or re.fullmatch(r"0|[1-9][0-9]{0,8}", values[0]) is None:
+        raise InvalidRequest(f"'{name}' is one whole number, {low}-{high}")
+    value = int(values[0])
+    if not low <= value <= high:
+        raise InvalidRequest(f"'{name}' is one whole number, {low}-{high}")
+    return value
+
+
+@bp.get("/verifications")
+@api_key_required
+def list_verifications(actor: str) -> Any:
+    """The caller's verifications, newest first (``limit``, ``offset``)."""
+    unknown = sorted(set(request.args) - {"limit", "offset"})
+    if unknown:
+        raise InvalidRequest(f"unknown query parameters {unknown}: it takes limit and offset")
+    limit = _query_int("limit", MAX_LIST, 1, MAX_LIST)
+    offset = _query_int("offset", 0, 0, MAX_OFFSET)
+    store: Store = current_app.extensions["store"]
+    rows = store.all(
+        "SELECT * FROM verifications WHERE created_by = ?"
+        " ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?",
+        (actor, limit + 1, offset),
+    )
+    now = _now()
+    return jsonify(
+        {
+            "verifications": [summary_view(row, now) for row in rows[:limit]],
+            "next_offset": offset + limit if len(rows) > limit else None,
+        }
+    )
 
 
 @bp.get("/verifications/<tx_id>")
 @api_key_required
 def get_verification(actor: str, tx_id: str) -> Any:
-    store: Store = current_app.extensions["store"]
-    row = store.one("SELECT * FROM verifications WHERE id = ?", (tx_id,))
-    if row is None:
-        raise NotFound("no such verification")
+    row = _own(actor, tx_id)
     code = request.args.get("response_code")
     if code is not None and not hmac.compare_digest(
         secret_hash(code), row["response_code_hash"] or ""
     ):
         raise AccessDenied("this response_code is not the one of this verification")
-    now = int(current_app.extensions["clock"]())
-    return jsonify(status_view(row, now, with_claims=True))
+    return jsonify(status_view(row, _now(), with_claims=True))
 
 
 @bp.post("/monitor")
 @api_key_required
 def run_monitor(actor: str) -> Any:
-    """Continuous compliance on demand: expiry and fresh status of every whitelisted
-    investor; removals are queued on chain (the background monitor does the same
-    every ``MONITOR_INTERVAL``, honouring each list's ``ttl``)."""
-    report = current_app.extensions["background"].tick_monitor(force_refresh=True)
+    """Continuous compliance on demand for the caller's investors (those its own
+    verifications whitelisted, and those of the token page on its tokens): expiry
+    and fresh status; removals are queued on chain (the background monitor does
+    the same for everyone every ``MONITOR_INTERVAL``, honouring each list's ``ttl``)."""
+    mine = _access(actor).intents(
+        current_app.extensions["store"], current_app.extensions["base_policies"]
+    )
+    report = current_app.extensions["background"].tick_monitor(force_refresh=True, only=mine)
     return jsonify({"checked": report.checked, "removed": report.removed, "failed": report.failed})
+
+
+@bp.get("/addresses/<address>")
+@api_key_required
+def get_address(actor: str, address: str) -> Any:
+    """The address on the caller's tokens: whitelisted since when, or removed when and why."""
+    checked = parse_address(address)
+    bases: BasePolicies = current_app.extensions["base_policies"]
+    tokens = [bases.tokens[token_id] for token_id in sorted(_access(actor).tokens)]
+    return jsonify(address_view(current_app.extensions["store"], checked, tokens))

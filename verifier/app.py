@@ -13,12 +13,15 @@ from typing import Any
 
 from flask import Flask
 
+from chain.platform import PlatformChain
 from kyc_wallet.web.factory import new_app, rate_limit
 from ssi.did import Resolver
 from ssi.fetch import Fetcher, FetchPolicy
 from ssi.status_list import StatusChecker
 
+from .api_keys import load_api_keys, webhook_of, webhooks_by_actor
 from .background import Background
+from .base_policies import load_base_policies
 from .identity import ClientIdentity
 from .policies import load_policies, read_file
 from .storage import open_store
@@ -42,8 +45,8 @@ DEFAULTS: dict[str, Any] = {
     "TRUST_LIST": None,  # the same content inline (a mapping)
     "POLICIES_PATH": None,
     "POLICIES": None,  # the same content inline (a mapping)
-    "API_KEYS": [],
-    "WEBHOOK_URL": None,
+    "API_KEYS": [],  # [{name, key, tokens, policies, webhook_url, webhook_secret}] (api_keys.py)
+    "WEBHOOK_URL": None,  # the verifier's own pages and old-form keys
     "WEBHOOK_SECRET": None,
     "DEV_ALLOW_HTTP_LOOPBACK": False,
     "REQUEST_TTL": 600,
@@ -87,6 +90,16 @@ def _trust(app: Flask, fetcher: Fetcher) -> TrustList:
     )
 
 
+def _policies_file(app: Flask, platform: PlatformChain | None) -> Any:
+    """The policies file, tokens named by symbol resolved (policies and base policies)."""
+    data, _ = _config_data(app, "POLICIES")
+    data = resolve_token_refs(data, platform)
+    if isinstance(data, dict) and "base_policies" in data:
+        bases = resolve_token_refs({"policies": data["base_policies"]}, platform)["policies"]
+        data = {**data, "base_policies": bases}
+    return data
+
+
 class _Identity:
     """The client identity, rebuilt when ``VERIFIER_URL`` changes (tests set it late)."""
 
@@ -125,8 +138,19 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Any = time.tim
     fetcher = Fetcher(FetchPolicy(allow_http_loopback=bool(app.config["DEV_ALLOW_HTTP_LOOPBACK"])))
     trust = _trust(app, fetcher)
     platform = start_chain(app)
-    policies, _ = _config_data(app, "POLICIES")
-    policies = resolve_token_refs(policies, platform)
+    policies_file = _policies_file(app, platform)
+    policies = {} if policies_file is None else load_policies(policies_file)
+    base_policies = load_base_policies(policies_file)
+    # what each named policy really checks: its rules and its token's base policy's
+    policies = {name: base_policies.effective(name, body)[0] for name, body in policies.items()}
+    api_keys, api_access = load_api_keys(app.config["API_KEYS"], base_policies, policies)
+    default_webhook = webhook_of(
+        app.config["WEBHOOK_URL"],
+        app.config["WEBHOOK_SECRET"],
+        ("WEBHOOK_URL", "WEBHOOK_SECRET"),
+        min_secret=0,  # as before: the old setting's secret may be short
+    )
+    webhooks = webhooks_by_actor(api_access, default_webhook)
     store = open_store(str(data_dir / "verifier.sqlite"))
     identity = _Identity(app)
     identity.get()  # fail at start on a bad key, chain or prefix
@@ -134,14 +158,17 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Any = time.tim
         store=store,
         trust=trust,
         fetcher=fetcher,
-        policies={} if policies is None else load_policies(policies),
+        policies=policies,
+        base_policies=base_policies,
+        api_keys=api_keys,
+        api_access=api_access,
         status_checker=StatusChecker(
             fetcher.get,
             trust.status_key_resolver(clock),
             clock,
             allow_header_keys=trust.header_keys,
         ),
-        webhooks=Webhooks(store, fetcher.post, app.config["WEBHOOK_SECRET"] or "", clock),
+        webhooks=Webhooks(store, fetcher.post, clock, webhooks, default_webhook),
         identity_source=identity,
         chain=platform,
     )

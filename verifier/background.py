@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from typing import Any
 
 from flask import Flask
 
@@ -38,9 +39,11 @@ class Background:
             if platform is not None:
                 platform.process()
 
-    def tick_monitor(self, *, force_refresh: bool = False) -> MaintenanceReport:
+    def tick_monitor(
+        self, *, force_refresh: bool = False, only: Callable[[Any], bool] | None = None
+    ) -> MaintenanceReport:
         with self.app.app_context():
-            report = run_maintenance(self.app, force_refresh=force_refresh)
+            report = run_maintenance(self.app, force_refresh=force_refresh, only=only)
         if report.failed:
             log.warning("status lists not checked: %s", "; ".join(report.failed))
         return report

@@ -77,9 +77,13 @@ def recheck_status(
     report: MaintenanceReport,
     *,
     force_refresh: bool = True,
+    only: Callable[[Any], bool] | None = None,
 ) -> None:
-    """Re-check every registered intent's credential: expiry, then status."""
+    """Re-check every registered intent's credential (``only`` those it accepts):
+    expiry, then status."""
     for row in store.all("SELECT * FROM intents WHERE desired = 'registered'"):
+        if only is not None and not only(row):
+            continue
         report.checked += 1
         if row["credential_exp"] is not None and row["credential_exp"] <= now:
             _remove(store, row, "CredentialExpired", now, report)
@@ -103,9 +107,12 @@ def purge_expired(store: Store, now: int, report: MaintenanceReport) -> None:
     )
 
 
-def run_maintenance(app: Flask, *, force_refresh: bool = True) -> MaintenanceReport:
+def run_maintenance(
+    app: Flask, *, force_refresh: bool = True, only: Callable[[Any], bool] | None = None
+) -> MaintenanceReport:
     """Both tasks for the app's database, with its status checker and clock; then
-    the removals are forwarded to the chain outbox."""
+    the removals are forwarded to the chain outbox. ``only``: the intents an API
+    key's ``POST /api/v1/monitor`` acts on."""
     report = MaintenanceReport()
     store: Store = app.extensions["store"]
     now = int(app.extensions["clock"]())
@@ -115,6 +122,7 @@ def run_maintenance(app: Flask, *, force_refresh: bool = True) -> MaintenanceRep
         now,
         report,
         force_refresh=force_refresh,
+        only=only,
     )
     purge_expired(store, now, report)
     with app.app_context():

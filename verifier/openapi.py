@@ -27,10 +27,19 @@ from ssi.w3c import spec as w3c_spec
 from .policies import MAX_AGE_DAYS, MAX_RULES, TOKEN_MEMBERS, Policy
 from .rules import MAX_RULE_LENGTH, rule_pattern
 
-__all__ = ["EIP55_FORMAT", "MAX_REDIRECT_URI", "openapi_document", "redirect_uri_pattern"]
+__all__ = [
+    "EIP55_FORMAT",
+    "MAX_LIST",
+    "MAX_OFFSET",
+    "MAX_REDIRECT_URI",
+    "openapi_document",
+    "redirect_uri_pattern",
+]
 
 EIP55_FORMAT = "eip55-address"
 MAX_REDIRECT_URI = 2000
+MAX_LIST = 100
+"""At most this many verifications per page of ``GET /api/v1/verifications``."""
 _LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _PORT = "(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])"
 _PORT_PATH = rf"(?::{_PORT})?(?:[/?][!$-~]*)?"
@@ -79,6 +88,10 @@ def redirect_uri_pattern(allow_http_loopback: bool) -> str:
 def _token() -> dict[str, Any]:
     return {
         "type": "object",
+        "description": (
+            "a token this verifier manages (its base policy applies), given exactly as"
+            " configured, and listed in the API key's tokens; else 403"
+        ),
         "additionalProperties": False,
         "required": list(TOKEN_MEMBERS),
         "properties": {
@@ -122,8 +135,10 @@ def _sd_jwt_policy() -> dict[str, Any]:
             "address_proof": {"type": "boolean"},
             "token": {"$ref": "#/components/schemas/Token"},
         },
+        # an address proof needs a token, and a token is only for an address proof
         "if": {"required": ["address_proof"], "properties": {"address_proof": {"const": True}}},
         "then": {"required": ["token"]},
+        "else": {"not": {"required": ["token"]}},
     }
 
 
@@ -171,7 +186,7 @@ def _create(policies: Mapping[str, Mapping[str, Any]], allow_http_loopback: bool
     named = [
         variant("policy", {"const": name}, Policy.from_dict(name, body).address_proof)
         for name, body in sorted(policies.items())
-    ]
+    ]  # a key uses only the names listed for it (403)
     inline = [variant("policy_body", _sd_jwt_policy(), False)]
     inline += [variant("policy_body", schema, False) for schema in _w3c_policies()]
     return {"oneOf": named + inline}
@@ -234,6 +249,73 @@ _STATUS = {
     },
 }
 
+_LIST = {
+    "type": "object",
+    "required": ["verifications", "next_offset"],
+    "properties": {
+        "verifications": {
+            "type": "array",
+            "maxItems": MAX_LIST,
+            "items": {
+                "type": "object",
+                "required": ["id", "status", "policy", "created_at", "expires_at"],
+                "properties": {
+                    "id": {"type": "string"},
+                    "status": {"enum": ["pending", "verified", "refused", "expired"]},
+                    "policy": {"type": "string"},
+                    "created_at": {"type": "integer"},
+                    "expires_at": {"type": "integer"},
+                    "completed_at": {"type": ["integer", "null"]},
+                },
+            },
+        },
+        "next_offset": {"type": ["integer", "null"]},
+    },
+}
+_ADDRESS_VIEW = {
+    "type": "object",
+    "required": ["address", "tokens"],
+    "properties": {
+        "address": {"type": "string"},
+        "tokens": {
+            "type": "array",
+            "description": "the API key's tokens on which the address has (had) an intent",
+            "items": {
+                "type": "object",
+                "required": [
+                    "id",
+                    *TOKEN_MEMBERS,
+                    "whitelisted",
+                    "since",
+                    "removed_at",
+                    "removal_reason",
+                    "state",
+                ],
+                "properties": {
+                    "id": {"type": "string", "description": "the token's id (base_policies)"},
+                    "chain_id": {"type": "string"},
+                    "identity_registry": {"type": "string"},
+                    "token": {"type": "string"},
+                    "name": {"type": "string"},
+                    "whitelisted": {"type": "boolean"},
+                    "since": {
+                        "type": ["integer", "null"],
+                        "description": "when it was (last) registered, while whitelisted",
+                    },
+                    "removed_at": {"type": ["integer", "null"]},
+                    "removal_reason": {
+                        "type": ["string", "null"],
+                        "description": "e.g. CredentialRevoked, CredentialSuspended,"
+                        " CredentialExpired",
+                    },
+                    "state": {"type": "string", "description": "the chain outbox's state"},
+                },
+            },
+        },
+    },
+}
+MAX_OFFSET = 999_999_999
+
 _MONITOR = {
     "type": "object",
     "required": ["checked", "removed", "failed"],
@@ -271,7 +353,9 @@ def openapi_document(
                 "CreateVerification": _create(policies, allow_http_loopback),
                 "Created": _CREATED,
                 "Verification": _STATUS,
+                "VerificationList": _LIST,
                 "MonitorReport": _MONITOR,
+                "AddressWhitelisting": _ADDRESS_VIEW,
             },
         },
         "security": [{"apiKey": []}],
@@ -282,13 +366,34 @@ def openapi_document(
                     "requestBody": {"required": True, "content": _json("CreateVerification")},
                     "responses": {
                         "201": {"description": "created", "content": _json("Created")},
-                        **_errors(400, 401, 413),
+                        **_errors(400, 401, 403, 413),
                     },
-                }
+                },
+                "get": {
+                    "summary": "The API key's own verifications, newest first",
+                    "parameters": [
+                        {
+                            "name": "limit",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIST},
+                        },
+                        {
+                            "name": "offset",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET},
+                        },
+                    ],
+                    "responses": {
+                        "200": {"description": "a page", "content": _json("VerificationList")},
+                        **_errors(400, 401),
+                    },
+                },
             },
             "/api/v1/verifications/{id}": {
                 "get": {
-                    "summary": "The state of a verification",
+                    "summary": "The state of a verification (another key's: 404, as unknown)",
                     "parameters": [
                         {
                             "name": "id",
@@ -314,13 +419,30 @@ def openapi_document(
             },
             "/api/v1/monitor": {
                 "post": {
-                    "summary": "Re-check every whitelisted investor now (fresh status lists)",
+                    "summary": "Re-check the investors this API key's verifications whitelisted,"
+                    " now (fresh status lists)",
                     "responses": {
                         "200": {
                             "description": "what was checked",
                             "content": _json("MonitorReport"),
                         },
                         **_errors(401),
+                    },
+                }
+            },
+            "/api/v1/addresses/{address}": {
+                "get": {
+                    "summary": "On which of this API key's tokens the address is whitelisted,"
+                    " since when; if removed, when and why",
+                    "parameters": [
+                        {"name": "address", "in": "path", "required": True, "schema": _ADDRESS}
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "the address",
+                            "content": _json("AddressWhitelisting"),
+                        },
+                        **_errors(400, 401),
                     },
                 }
             },

@@ -312,10 +312,18 @@ def read_file(path: str | Path) -> Any:
 
 
 def load_policies(data: object) -> dict[str, dict[str, Any]]:
-    """``{"policies": {name: {...}}}`` -> the policy bodies by name, each validated."""
+    """``{"policies": {name: {...}}}`` -> the policy bodies by name, each validated
+    (the file's ``base_policies`` are read by :mod:`verifier.base_policies`)."""
     policies = data.get("policies") if isinstance(data, dict) else None
     if not isinstance(policies, dict):
         raise MalformedInput("the policies file needs a 'policies' table")
+    assert isinstance(data, dict)
+    unknown = sorted(set(data) - {"policies", "base_policies"})
+    if unknown:
+        raise MalformedInput(
+            f"the policies file has unknown tables {unknown} (it takes 'policies' and"
+            " 'base_policies')"
+        )
     for name, body in policies.items():
         Policy.from_dict(name, body)
     return dict(policies)

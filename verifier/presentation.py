@@ -11,7 +11,8 @@ Given the request it sent and the parsed response, in this order:
    RFC 9901 §7.3, §14.9);
 3. its status is VALID, failing closed (:class:`ssi.status_list.StatusChecker`);
 4. the disclosed claims satisfy the DCQL query (:func:`ssi.dcql.check_response`,
-   §8.6 step 2.2: never rely on the wallet) and the policy's rules;
+   §8.6 step 2.2: never rely on the wallet) and the policy's rules, each credential
+   of the response (a query with ``multiple`` may bring several);
 5. with ``transaction_data``: the KB-JWT hashes it and names the address, and
    the EIP-4361 proof binds that address to this nonce, state, chain and
    registry (:func:`ssi.address_binding.verify_address_binding`).
@@ -120,8 +121,9 @@ def check_authorization_response(
         },
     )
     all_credentials = tuple(c for cs in verified.values() for c in cs)
+    for credential in all_credentials:  # every one, not only the first (issue 19 item 14)
+        policy.check(credential.claims, now)
     main = all_credentials[0]
-    policy.check(main.claims, now)
     whitelisting = None
     if request.transaction_data is not None:
         if response.address_proof is None:

@@ -197,12 +197,7 @@ def _record_intent(conn: Any, row: Any, accepted: Accepted, claims: str, now: in
 
 
 def _queue_webhook(conn: Any, tx_id: str, status: str, now: int) -> None:
-    url = current_app.config.get("WEBHOOK_URL")
-    if url:
-        body = json.dumps({"id": tx_id, "status": status, "at": now}, sort_keys=True)
-        conn.execute(
-            "INSERT INTO webhooks (verification_id, url, body) VALUES (?, ?, ?)", (tx_id, url, body)
-        )
+    current_app.extensions["webhooks"].queue(conn, tx_id, status, now)  # its creator's only
 
 
 def receive_response(raw_form: Any) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import secrets
 import string
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,12 +33,20 @@ from ssi.oid4vp import (
 from ssi.oid4vp import spec as vp
 from ssi.w3c import vp_formats_supported
 
+from .base_policies import BasePolicies, ManagedToken
 from .identity import ClientIdentity
 from .policies import Policy, TokenTarget
 from .storage import audit, secret_hash
 from .whitelisting import whitelisting_view
 
-__all__ = ["Created", "create_verification", "request_object", "load_request", "status_view"]
+__all__ = [
+    "Created",
+    "create_verification",
+    "request_object",
+    "load_request",
+    "status_view",
+    "summary_view",
+]
 
 _ALNUM = string.ascii_letters + string.digits
 ENC_VALUES = [vp.ENC_A128GCM, vp.ENC_A256GCM]
@@ -97,12 +106,20 @@ def create_verification(
     *,
     token: TokenTarget | None = None,
     redirect_uri: str | None = None,
+    may_whitelist: Callable[[ManagedToken], None] | None = None,
 ) -> Created:
-    """Record a new transaction and return its links (the caller checked the policy)."""
-    policy = Policy.from_dict(policy_name, policy_body)
+    """Record a new transaction and return its links (the caller checked the policy).
+
+    A policy that whitelists on a token becomes that token's effective policy
+    (:mod:`verifier.base_policies`: its base policy's checks added); the token is
+    refused unless it is managed and ``may_whitelist`` (the caller's grants) allows it."""
     if token is not None:
         policy_body = {**policy_body, "token": token.to_dict()}
-        policy = Policy.from_dict(policy_name, policy_body)
+    base_policies: BasePolicies = current_app.extensions["base_policies"]
+    policy_body, managed = base_policies.effective(policy_name, policy_body)
+    if managed is not None and may_whitelist is not None:
+        may_whitelist(managed)
+    policy = Policy.from_dict(policy_name, policy_body)
     if policy.address_proof and policy.token is None:
         raise MalformedInput("this policy asks for an address proof: give the 'token'")
     identity = _identity()
@@ -205,11 +222,26 @@ def request_object(tx_id: str, post: WalletPost | None) -> str:
     return identity.sign(request, now, lifetime)
 
 
+def _status(row: Any, now: int) -> str:
+    status: str = row["status"]
+    return "expired" if status == "pending" and now >= row["expires_at"] else status
+
+
+def summary_view(row: Any, now: int) -> dict[str, Any]:
+    """One transaction in a list: no claims, no address."""
+    return {
+        "id": row["id"],
+        "status": _status(row, now),
+        "policy": json.loads(row["policy"])["name"],
+        "created_at": row["created_at"],
+        "expires_at": row["expires_at"],
+        "completed_at": row["completed_at"],
+    }
+
+
 def status_view(row: Any, now: int, *, with_claims: bool) -> dict[str, Any]:
     """The JSON a result endpoint returns for one transaction."""
-    status = row["status"]
-    if status == "pending" and now >= row["expires_at"]:
-        status = "expired"
+    status = _status(row, now)
     out: dict[str, Any] = {"id": row["id"], "status": status}
     if status == "refused":
         out["reason"] = {"code": row["reason_code"], "description": row["reason"]}

@@ -114,5 +114,41 @@ def m003_intent_forwarding(db: Any) -> None:
     )
 
 
+@migrations()
+def m004_platform(db: Any) -> None:
+    """Issue 19: when an intent's address was last registered and when it was
+    removed (``GET /api/v1/addresses/<address>``), kept by triggers on every
+    change of ``desired`` whoever writes it; and the API key whose webhook a
+    queued delivery is for (NULL: ``WEBHOOK_URL``). Intents from before take
+    their creation as registration, or, if the audit log shows a removal of the
+    address, their last update (never a time at which the address was not
+    registered); a removed intent was removed at its last update."""
+    db.executescript(
+        """
+        ALTER TABLE intents ADD COLUMN registered_at INTEGER;
+        ALTER TABLE intents ADD COLUMN removed_at INTEGER;
+        ALTER TABLE webhooks ADD COLUMN api_key TEXT;
+        UPDATE intents SET removed_at = updated_at WHERE desired = 'removed';
+        UPDATE intents SET registered_at = CASE WHEN EXISTS (
+            SELECT 1 FROM audit_log WHERE action = 'intent.removed' AND subject = intents.address
+        ) THEN updated_at ELSE created_at END WHERE desired = 'registered';
+        CREATE TRIGGER intents_registered AFTER INSERT ON intents
+            WHEN NEW.desired = 'registered'
+            BEGIN UPDATE intents SET registered_at = NEW.updated_at WHERE id = NEW.id; END;
+        CREATE TRIGGER intents_desired AFTER UPDATE OF desired ON intents
+            WHEN OLD.desired IS NOT NEW.desired
+            BEGIN
+                UPDATE intents SET
+                    registered_at = CASE NEW.desired WHEN 'registered' THEN NEW.updated_at
+                        ELSE registered_at END,
+                    removed_at = CASE NEW.desired WHEN 'removed' THEN NEW.updated_at END
+                WHERE id = NEW.id;
+            END;
+        CREATE INDEX intents_address ON intents(address);
+        CREATE INDEX verifications_created_by ON verifications(created_by, created_at);
+        """
+    )
+
+
 def open_store(path: str) -> Store:
     return Store(path, migrations)

@@ -2,27 +2,38 @@
 SQLite transaction, then delivered by a background thread through the guarded
 fetcher (``ssi.fetch``).
 
+Each verdict goes to the webhook of the API key that created the verification
+(``webhook_url`` and ``webhook_secret`` of its ``API_KEYS`` entry), never to
+another key's; verifications started on the verifier's own pages, and by keys
+in the old ``"name:key"`` form, go to ``WEBHOOK_URL`` with ``WEBHOOK_SECRET``.
 Each POST carries ``X-KYCW-Signature: t=<unix time>,v1=<hex HMAC-SHA256>``
-over ``"<t>.<body>"`` with the shared ``WEBHOOK_SECRET`` (the scheme Stripe
-uses): the receiver recomputes it, compares in constant time and refuses old
-timestamps. The body holds the id and status only; the platform reads the
-details with its API key.
+over ``"<t>.<body>"`` with that secret (the scheme Stripe uses): the receiver
+recomputes it, compares in constant time and refuses old timestamps. The body
+holds the id and status only; the platform reads the details with its API key.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from kyc_wallet.web import Store
 
-__all__ = ["SIGNATURE_HEADER", "Webhooks", "sign_webhook", "verify_webhook"]
+__all__ = ["SIGNATURE_HEADER", "WebhookTarget", "Webhooks", "sign_webhook", "verify_webhook"]
 
 SIGNATURE_HEADER = "X-KYCW-Signature"
 MAX_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class WebhookTarget:
+    url: str
+    secret: str = field(repr=False)
 
 
 def sign_webhook(secret: str, timestamp: int, body: str) -> str:
@@ -45,13 +56,40 @@ def verify_webhook(
 
 
 class Webhooks:
-    """Delivers queued webhooks; :meth:`kick` after each verdict."""
+    """Queues each verdict for its creator's webhook and delivers them; :meth:`kick`
+    after each verdict. ``by_actor``: each API key's target (``None``: none);
+    ``default``: the target of everything else (the verifier's own pages)."""
 
     def __init__(
-        self, store: Store, post: Callable[..., Any], secret: str, clock: Callable[[], float]
+        self,
+        store: Store,
+        post: Callable[..., Any],
+        clock: Callable[[], float],
+        by_actor: Mapping[str, WebhookTarget | None],
+        default: WebhookTarget | None,
     ) -> None:
-        self._store, self._post, self._secret, self._clock = store, post, secret, clock
+        self._store, self._post, self._clock = store, post, clock
+        self._by_actor, self._default = dict(by_actor), default
         self._lock = threading.Lock()
+
+    def _target(self, actor: str | None) -> WebhookTarget | None:
+        return self._default if actor is None else self._by_actor.get(actor)
+
+    def queue(self, conn: Any, tx_id: str, status: str, now: int) -> None:
+        """In the verdict's transaction: the webhook of the verification's creator."""
+        (created_by,) = conn.execute(
+            "SELECT created_by FROM verifications WHERE id = ?", (tx_id,)
+        ).fetchone()
+        # an API key's own webhook (none if the key left the configuration); the
+        # verifier's own pages use the default
+        actor = created_by if str(created_by).startswith("api:") else None
+        target = self._target(actor)
+        if target is not None:
+            body = json.dumps({"id": tx_id, "status": status, "at": now}, sort_keys=True)
+            conn.execute(
+                "INSERT INTO webhooks (verification_id, url, body, api_key) VALUES (?, ?, ?, ?)",
+                (tx_id, target.url, body, actor),
+            )
 
     def kick(self) -> None:
         threading.Thread(target=self.deliver, daemon=True).start()
@@ -66,12 +104,16 @@ class Webhooks:
             )
             for row in rows:
                 now = int(self._clock())
+                target = self._target(row["api_key"])
+                if target is None:  # its key, or its webhook, left the configuration
+                    self._failed(row["id"], "this webhook is no longer configured")
+                    continue
                 headers = {
                     "Content-Type": "application/json",
-                    SIGNATURE_HEADER: sign_webhook(self._secret, now, row["body"]),
+                    SIGNATURE_HEADER: sign_webhook(target.secret, now, row["body"]),
                 }
                 try:
-                    response = self._post(row["url"], data=row["body"].encode(), headers=headers)
+                    response = self._post(target.url, data=row["body"].encode(), headers=headers)
                     ok, error = 200 <= response.status < 300, f"HTTP {response.status}"
                 except Exception as exc:  # noqa: BLE001 - any failure is retried later
                     ok, error = False, str(exc)[:200]
@@ -82,3 +124,9 @@ class Webhooks:
                 )
                 delivered += ok
         return delivered
+
+    def _failed(self, row_id: int, error: str) -> None:
+        self._store.execute(
+            "UPDATE webhooks SET attempts = attempts + 1, last_error = ? WHERE id = ?",
+            (error, row_id),
+        )

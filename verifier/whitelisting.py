@@ -42,6 +42,7 @@ from ssi.errors import MalformedInput
 __all__ = [
     "country_numeric",
     "forward_intents",
+    "intent_view",
     "resolve_token_refs",
     "start_chain",
     "whitelisting_view",
@@ -168,8 +169,11 @@ def whitelisting_view(verification_id: str) -> dict[str, Any] | None:
     """What a verification shows of its whitelisting: the intent, and its transactions."""
     store: Store = current_app.extensions["store"]
     row = store.one("SELECT * FROM intents WHERE verification_id = ?", (verification_id,))
-    if row is None:
-        return None
+    return None if row is None else intent_view(row)
+
+
+def intent_view(row: Any) -> dict[str, Any]:
+    """One intent, and its transactions on chain."""
     view: dict[str, Any] = {
         "chain": row["chain"],
         "identity_registry": row["registry"],

@@ -60,6 +60,11 @@ RULE = "kyc_level >= 2"
         ({"policy_body": {"vct": VCT, "max_credential_age_days": 1.5}}, "whole number"),
         ({"policy_body": {"vct": VCT, "max_credential_age_days": None}}, "are null"),
         ({"policy_body": {"vct": VCT, "token": None}}, "['token'] are null"),
+        ({"policy_body": {"vct": VCT, "token": TOKEN_TARGET}}, "it takes no 'token'"),
+        (
+            {"policy_body": {"vct": VCT, "address_proof": False, "token": TOKEN_TARGET}},
+            "it takes no 'token'",
+        ),
         ({"policy": "kyc", "redirect_uri": None}, "'redirect_uri' must be"),
         ({"policy": "kyc", "redirect_uri": "https://platform.example/cb#x"}, "without fragment"),
         ({"policy": "kyc", "redirect_uri": "https://plätform.example/cb"}, "printable ASCII"),
@@ -183,3 +188,46 @@ def test_a_body_over_the_size_cap_is_a_documented_413(verifier: RunningVerifier)
     assert answer.json()["error"] == "invalid_request"
     document = verifier.fetch.get(verifier.url + "/api/v1/openapi.json").json()
     assert "413" in document["paths"]["/api/v1/verifications"]["post"]["responses"]
+
+
+@pytest.mark.parametrize(
+    ("query", "reason"),
+    [
+        ("limit=0", "'limit' is one whole number, 1-100"),
+        ("limit=101", "'limit' is one whole number, 1-100"),
+        ("limit=01", "'limit' is one whole number"),
+        ("limit=x", "'limit' is one whole number"),
+        ("limit=1&limit=2", "'limit' is one whole number"),
+        ("offset=-1", "'offset' is one whole number"),
+        ("status=verified", "unknown query parameters ['status']"),
+    ],
+)
+def test_a_bad_list_query_is_refused_with_its_reason(
+    verifier: RunningVerifier, query: str, reason: str
+) -> None:
+    answer = verifier.api("GET", f"/api/v1/verifications?{query}")
+    assert answer.status == 400, answer.text()
+    assert reason in answer.json()["error_description"]
+
+
+def test_the_list_pages_through_the_keys_verifications_newest_first(
+    verifier: RunningVerifier,
+) -> None:
+    ids = []
+    for _ in range(3):
+        ids.append(verifier.create("kyc")["id"])
+        verifier.clock.now += 1
+    first = verifier.api("GET", "/api/v1/verifications?limit=2").json()
+    assert [v["id"] for v in first["verifications"]] == ids[:0:-1]
+    assert first["next_offset"] == 2
+    rest = verifier.api("GET", "/api/v1/verifications?limit=2&offset=2").json()
+    assert [v["id"] for v in rest["verifications"]] == ids[:1]
+    assert rest["next_offset"] is None
+    assert set(rest["verifications"][0]) == {
+        "id",
+        "status",
+        "policy",
+        "created_at",
+        "expires_at",
+        "completed_at",
+    }

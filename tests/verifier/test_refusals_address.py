@@ -23,6 +23,7 @@ from ssi.oid4vp import AddressProof, AuthorizationRequest, kb_jwt_transaction_cl
 from tests.verifier.conftest import TOKEN_TARGET, RunningVerifier
 from tests.verifier.foreign_wallet import INVESTOR, STRANGER, ForeignWallet
 from tests.verifier.test_refusals_oid4vp import assert_refused
+from verifier.policies import TokenTarget
 
 
 def _message(request: AuthorizationRequest, now: float, **changes: Any) -> SiweMessage:
@@ -145,10 +146,10 @@ def test_missing_address_proof(verifier: RunningVerifier, wallet: ForeignWallet)
 
 def test_kb_jwt_consent_for_another_token(verifier: RunningVerifier, wallet: ForeignWallet) -> None:
     """The KB-JWT hashes other transaction data than this request's."""
-    other = verifier.create("solar7", token={**TOKEN_TARGET, "name": "Another Token"})
-    other_request = wallet.fetch_request(other["link"]).request
-    assert other_request.transaction_data is not None
-    foreign_hashes = kb_jwt_transaction_claims(other_request.transaction_data)
+    # the entry of a request for another token (which this verifier would refuse to
+    # create: it manages one token, issue 19 item 4)
+    other = TokenTarget.from_dict({**TOKEN_TARGET, "name": "Another Token"})
+    foreign_hashes = kb_jwt_transaction_claims([other.whitelist().encode()])
     submitted = _submit_proof(verifier, wallet, wallet.proof, kb_extra=foreign_hashes)
     _refused(verifier, submitted, "TransactionDataHashMismatch")
 
