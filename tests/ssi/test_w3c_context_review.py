@@ -321,3 +321,26 @@ def test_review_lossless_refusals_hold(
     assert didkit_accepts_credential(credential)
     with pytest.raises(MalformedInput):
         verify(credential, issuer)
+
+
+# --- a member whose IRI is not valid: JSON-LD drops it ----------------------------------------
+
+INVALID_IRIS = {
+    "two-fragments": "kyc:over21#x",
+    "space": "kyc:over 21",
+    "bad-percent": "kyc:over21%zz",
+    "bracket": "kyc:over21[0]",
+    "control": "kyc:over21\x7f",
+    "absolute-two-fragments": "urn:kyc-wallet:vocab#over21#x",
+}
+
+
+@pytest.mark.parametrize("name", sorted(INVALID_IRIS))
+def test_review_member_with_an_invalid_iri_refused(
+    name: str, signed: dict[str, dict[str, Any]], issuer: DidSigner
+) -> None:
+    """``kyc:over21#x`` expands to ``urn:kyc-wallet:vocab#over21#x``, not an IRI (RFC 3987:
+    one fragment): didkit drops the triple, so the member is in the JSON and not signed."""
+    credential = forged(signed, "minor", set_member(INVALID_IRIS[name], True))
+    with pytest.raises(MalformedInput):
+        verify(credential, issuer)
