@@ -52,7 +52,16 @@ from .vc_v1_context import VC_V1_CONTEXT_DOCUMENT
 
 __all__ = ["ActiveContext", "Term", "active_context", "check_members"]
 
-_ABSOLUTE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]+")
+_UCSCHAR = "\u00a0-\ud7ff\uf900-\ufdcf\ufdf0-\uffef" + "".join(
+    f"{chr(plane << 16 | (0x1000 if plane == 14 else 0))}-{chr(plane << 16 | 0xFFFD)}"
+    for plane in range(1, 15)
+)
+"""RFC 3987 §2.2 ``ucschar``: no noncharacter (``U+1FFFE``), no ``U+E0000-E0FFF``."""
+_IRI_CHAR = rf"(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9A-Fa-f]{{2}}|[{_UCSCHAR}])"
+_ABSOLUTE_IRI = re.compile(rf"[A-Za-z][A-Za-z0-9+.\-]*:{_IRI_CHAR}+(?:#{_IRI_CHAR}*)?")
+"""An absolute IRI (RFC 3987 §2.2, simplified and stricter: no IP literal, no private
+use): what JSON-LD does not read as one, didkit drops with its triple (``a#b#c``, a
+space, ``%zz``)."""
 _TERM_KEYS = frozenset({"@id", "@type", "@context", "@container", "@protected"})
 _CONTEXT_KEYS = frozenset({"@version", "@protected", "@vocab"})
 _CONTAINERS = frozenset({"@set", "@list", "@graph"})
@@ -123,12 +132,16 @@ class ActiveContext:
         prefix, colon, suffix = value.partition(":")
         if colon and not suffix.startswith("//") and prefix in self.terms:
             base = self.terms[prefix].iri
-            return None if base.startswith("@") else base + suffix
+            return None if base.startswith("@") else _valid(base + suffix)
         if colon and _ABSOLUTE_IRI.fullmatch(value):
             return value
         if vocab and self.vocab is not None and not colon:
-            return self.vocab + value
+            return _valid(self.vocab + value)
         return None
+
+
+def _valid(iri: str) -> str | None:
+    return iri if _ABSOLUTE_IRI.fullmatch(iri) else None
 
 
 EMPTY = ActiveContext({})
