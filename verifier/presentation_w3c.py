@@ -40,13 +40,20 @@ __all__ = ["check_w3c_response", "policy_claims"]
 
 def policy_claims(presentation: w3c.VerifiedPresentation) -> dict[str, Any]:
     """What the policy's rules and the verdict read: the subject's members, with
-    ``iss`` (the issuer DID), ``vct`` (the credential type) and ``iat``."""
+    ``iss`` (the issuer DID), ``vct`` (the credential type) and ``iat``.
+
+    ``type`` is a set in the graph the proof signs, so the holder may reorder it:
+    ``vct`` is the type besides ``VerifiableCredential`` (several: sorted, joined
+    by spaces), never the one that happens to come last.
+    """
     credential = presentation.credential
     types = credential.document.get("type", [])
+    names = types if isinstance(types, list) else [types]
+    others = sorted({t for t in names if t != w3c.spec.TYPE_VERIFIABLE_CREDENTIAL})
     return {
         **credential.claims,
         "iss": credential.issuer,
-        "vct": types[-1] if isinstance(types, list) and types else None,
+        "vct": " ".join(others) if others else None,
         "iat": int(credential.issued),
     }
 

@@ -31,7 +31,10 @@ the root, ``@id``/``@type`` or an alias of them, or a term, compact IRI or
 absolute IRI that expands; type-scoped contexts apply to their node only,
 property-scoped ones to the property's value (JSON-LD 1.1 §4.1.8); ``@id``
 values and ``@id``-typed strings are absolute IRIs; no ``null``, no nested
-``@context``, no value object. A ``proof`` member is left to
+``@context``, no value object; and each member in the one JSON form our
+issuer writes (:mod:`.jsonld_form`: the term, not the IRI it stands for; no
+one-element, repeated or empty array), since JSON-LD reads the other forms
+as the same graph. A ``proof`` member is left to
 :func:`ssi.w3c.checks.check_proof_method`, which pins its context per suite.
 """
 
@@ -44,11 +47,21 @@ from typing import Any
 
 from ..errors import MalformedInput
 from . import spec
+from .jsonld_form import check_array, check_iri_form, check_names
 from .vc_v1_context import VC_V1_CONTEXT_DOCUMENT
 
 __all__ = ["ActiveContext", "Term", "active_context", "check_members"]
 
-_ABSOLUTE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]+")
+_UCSCHAR = "\u00a0-\ud7ff\uf900-\ufdcf\ufdf0-\uffef" + "".join(
+    f"{chr(plane << 16 | (0x1000 if plane == 14 else 0))}-{chr(plane << 16 | 0xFFFD)}"
+    for plane in range(1, 15)
+)
+"""RFC 3987 §2.2 ``ucschar``: no noncharacter (``U+1FFFE``), no ``U+E0000-E0FFF``."""
+_IRI_CHAR = rf"(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9A-Fa-f]{{2}}|[{_UCSCHAR}])"
+_ABSOLUTE_IRI = re.compile(rf"[A-Za-z][A-Za-z0-9+.\-]*:{_IRI_CHAR}+(?:#{_IRI_CHAR}*)?")
+"""An absolute IRI (RFC 3987 §2.2, simplified and stricter: no IP literal, no private
+use): what JSON-LD does not read as one, didkit drops with its triple (``a#b#c``, a
+space, ``%zz``)."""
 _TERM_KEYS = frozenset({"@id", "@type", "@context", "@container", "@protected"})
 _CONTEXT_KEYS = frozenset({"@version", "@protected", "@vocab"})
 _CONTAINERS = frozenset({"@set", "@list", "@graph"})
@@ -81,6 +94,16 @@ class ActiveContext:
     _derived: dict[tuple[int, bool, bool], ActiveContext] = field(
         default_factory=dict, compare=False, repr=False
     )
+    _names: dict[str, frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
+
+    def names(self, iri: str) -> frozenset[str]:
+        """The terms whose IRI (or keyword) is ``iri`` (:mod:`.jsonld_form`)."""
+        if not self._names and self.terms:
+            index: dict[str, set[str]] = {}
+            for name, term in self.terms.items():
+                index.setdefault(term.iri, set()).add(name)
+            self._names.update({k: frozenset(v) for k, v in index.items()})
+        return self._names.get(iri, frozenset())
 
     def apply(self, scoped: Any, *, propagate: bool, override_protected: bool) -> ActiveContext:
         """A scoped context of one of our terms over this one, computed once.
@@ -109,12 +132,16 @@ class ActiveContext:
         prefix, colon, suffix = value.partition(":")
         if colon and not suffix.startswith("//") and prefix in self.terms:
             base = self.terms[prefix].iri
-            return None if base.startswith("@") else base + suffix
+            return None if base.startswith("@") else _valid(base + suffix)
         if colon and _ABSOLUTE_IRI.fullmatch(value):
             return value
         if vocab and self.vocab is not None and not colon:
-            return self.vocab + value
+            return _valid(self.vocab + value)
         return None
+
+
+def _valid(iri: str) -> str | None:
+    return iri if _ABSOLUTE_IRI.fullmatch(iri) else None
 
 
 EMPTY = ActiveContext({})
@@ -247,6 +274,10 @@ def _absolute(value: Any, where: str, context: ActiveContext, *, vocab: bool) ->
         expanded = value
     if expanded is None or _keyword_form(expanded):
         raise _loss(f"{where} {value[:80]!r} does not expand to an absolute IRI")
+    if vocab:
+        check_names([(value, expanded)], context, where)
+    else:
+        check_iri_form(value, context, where)
 
 
 def _types(node: Mapping[str, Any], context: ActiveContext) -> list[str]:
@@ -264,6 +295,7 @@ def _value(value: Any, term: Term | None, context: ActiveContext, path: str, dep
     if value is None:
         raise _loss(f"{path} is null")
     if isinstance(value, list):
+        check_array(value, term, context, path)
         for item in value:
             if isinstance(item, list):
                 raise MalformedInput(f"{path} holds an array of arrays")
@@ -282,15 +314,22 @@ def _node(node: Mapping[str, Any], context: ActiveContext, path: str, depth: int
     if context.previous is not None:
         context = context.previous  # type-scoped contexts do not reach nested nodes
     scoped = context
-    for name in sorted(_types(node, context)):
+    types = _types(node, context)
+    check_names([(t, context.expand(t, vocab=True) or t) for t in types], context, f"{path} type")
+    for name in sorted(types):
         term = context.terms.get(name)
         if term is not None and term.scoped is not None:
             scoped = scoped.apply(term.scoped, propagate=False, override_protected=False)
+    keys = {key: scoped.expand(key, vocab=True) for key in node}
+    for key, iri in keys.items():
+        if iri is None or (_keyword_form(iri) and iri not in _ALIASES):
+            raise _loss(
+                f"the member {path}.{key} does not expand to an IRI under the pinned context"
+            )
+    check_names([(k, str(iri)) for k, iri in keys.items()], scoped, path)
     for key, value in node.items():
         where = f"{path}.{key}"
-        iri = scoped.expand(key, vocab=True)
-        if iri is None or (_keyword_form(iri) and iri not in _ALIASES):
-            raise _loss(f"the member {where} does not expand to an IRI under the pinned context")
+        iri = keys[key]
         if iri == "@id":
             _absolute(value, where, scoped, vocab=False)
             continue

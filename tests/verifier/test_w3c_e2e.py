@@ -365,3 +365,81 @@ def test_trust_list_context_digest_must_be_sha256_hex(
     entry = {"mechanisms": ["metadata"], "w3c_dids": [_did(issuer)], "w3c_contexts": ["abc"]}
     with pytest.raises(Exception, match="'w3c_contexts' lists SHA-256 digests"):
         start_verifier(TRUST_LIST={"issuers": {issuer.url: entry}})
+
+
+# --- review of the item 2 fix: the same graph in another JSON form (pinned context) ---------
+
+CRED_VOCAB = "https://www.w3.org/2018/credentials#"
+
+
+def test_review_revoked_ldp_credential_with_hidden_status_refused(
+    verifier: RunningVerifier, issuer: RunningIssuer, investor: tuple[Flask, FlaskClient, str]
+) -> None:
+    """The investor's issuance is revoked; the holder writes ``credentialStatus`` under its
+    IRI. The graph, and so the issuer's proof, are unchanged, but the verifier reads no
+    ``credentialStatus``, checks no status list and whitelists a revoked credential."""
+    item = _held(investor[0], "ldp_vc")
+    listing = issuer.api("GET", "/api/v1/credentials").json()["credentials"]
+    (row,) = [c for c in listing if c["format"] == "ldp_vc"]
+    assert issuer.api("POST", f"/api/v1/credentials/{row['id']}/revoke").status == 200
+    created = verifier.create("level2")
+    request = _request(verifier, created)
+    vp = present_w3c(item, nonce=request.nonce, client_id=request.client_id)
+    assert_refused(verifier, created, _submit(verifier, created, vp), "CredentialRevoked")
+    forged = json.loads(json.dumps(item.data["credential"]))
+    forged[f"{CRED_VOCAB}credentialStatus"] = forged.pop("credentialStatus")
+    assert _didkit_accepts(forged)  # the attack is real: the issuer's proof still verifies
+    created = verifier.create("level2")
+    request = _request(verifier, created)
+    vp = w3c.build_presentation(
+        forged, _signer(item), "ldp_vc", nonce=request.nonce, client_id=request.client_id
+    )
+    assert_refused(verifier, created, _submit(verifier, created, vp), "MalformedInput")
+
+
+@pytest.fixture
+def residence_issuer(tmp_path: Path, fetcher: Fetcher) -> Iterator[RunningIssuer]:
+    yield from start_issuer(
+        tmp_path / "residence-issuer", fetcher, W3C_OFFER=["kyc_residence_ldp_vc"]
+    )
+
+
+def test_review_one_element_array_does_not_pass_a_not_in_rule(
+    start_verifier: StartVerifier, residence_issuer: RunningIssuer, tmp_path: Path
+) -> None:
+    """A resident of KP holds a KycResidenceCredential saying so; the policy refuses
+    ``residenceCountry not in ["KP", "IR"]``. ``"residenceCountry": ["KP"]`` is the same
+    graph (the issuer's proof verifies), but the rule compares a list with strings."""
+    issuer = residence_issuer
+    policy = {
+        "format": "ldp_vc",
+        "credential_type": "KycResidenceCredential",
+        "rules": ['residenceCountry not in ["KP", "IR"]'],
+    }
+    verifier = start_verifier(
+        POLICIES={"policies": {"not-kp": policy}},
+        TRUST_LIST={
+            "issuers": {issuer.url: {"mechanisms": ["metadata"], "w3c_dids": [_did(issuer)]}}
+        },
+    )
+    app = make_wallet(tmp_path / "wallet", issuer.clock)
+    client = app.test_client()
+    token = create_wallet(client)
+    offer = issuer.create_offer(country="KP")
+    assert receive(client, token, offer["link"], offer["tx_code"]).status_code == 302
+    item = _held(app, "ldp_vc")
+    assert item.data["claims"]["residenceCountry"] == "KP"
+    created = verifier.create("not-kp")
+    request = _request(verifier, created)
+    vp = present_w3c(item, nonce=request.nonce, client_id=request.client_id)
+    assert_refused(verifier, created, _submit(verifier, created, vp), "RuleFailed")
+    forged = json.loads(json.dumps(item.data["credential"]))
+    forged["credentialSubject"]["residenceCountry"] = ["KP"]
+    assert _didkit_accepts(forged)
+    created = verifier.create("not-kp")
+    request = _request(verifier, created)
+    vp = w3c.build_presentation(
+        forged, _signer(item), "ldp_vc", nonce=request.nonce, client_id=request.client_id
+    )
+    result = assert_refused(verifier, created, _submit(verifier, created, vp), "MalformedInput")
+    assert not result.get("claims")
