@@ -14,7 +14,11 @@ without exponent, ``true``, ``false`` or ``null``) or an array of scalars.
 Operators: ``==``, ``!=`` (any value), ``>=``, ``<=``, ``>``, ``<`` (a number,
 or a string such as an ISO date), ``in`` and ``not in`` (an array). Spaces,
 tabs and newlines separate the parts. A claim that is absent, or a comparison
-between different types, fails the rule: a rule never passes by default.
+between different types, fails the rule: a rule never passes by default. That
+holds for the negative operators too: ``country != "KP"`` and ``country not in
+["KP", "IR"]`` fail for ``["KP"]`` or ``5``, since a value of another type is not
+evidence that the claim differs; nor is a claim disclosed as ``null`` (an unknown
+country is not "not KP"). ``x != null`` passes for any disclosed value but ``null``.
 
 The grammar is one regular expression, :func:`rule_pattern`, which the
 verifier's OpenAPI document publishes as the ``pattern`` of a rule: what the
@@ -133,13 +137,26 @@ class Rule:
             node = node[name]
         return node
 
+    def _comparable(self, actual: Any, values: Sequence[Any]) -> None:
+        """For ``!=`` and ``not in``: the claim must not be ``null`` and must be of
+        the type of a value it is compared with (any type against ``null``)."""
+        if actual is None:
+            raise RuleFailed(f"rule {self.text!r}: the claim is null")
+        kinds = {_kind(v) for v in values if v is not None}
+        if kinds and _kind(actual) not in kinds:
+            raise RuleFailed(f"rule {self.text!r}: the claim is a {_kind(actual)}")
+
     def check(self, claims: Mapping[str, Any]) -> None:
         """Raise :class:`RuleFailed` unless the disclosed claims satisfy the rule."""
         actual = self.claim(claims)
         if self.op in ("==", "!="):
+            if self.op == "!=":
+                self._comparable(actual, [self.value])
             equal = _kind(actual) == _kind(self.value) and actual == self.value
             ok = equal if self.op == "==" else not equal
         elif self.op in ("in", "not in"):
+            if self.op == "not in":
+                self._comparable(actual, self.value)
             member = any(_kind(actual) == _kind(v) and actual == v for v in self.value)
             ok = member if self.op == "in" else not member
         else:

@@ -55,6 +55,43 @@ def test_failing_rules(text: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ('country not in ["KP", "IR"]', ["KP"]),
+        ('country not in ["KP", "IR"]', 408),
+        ('country not in ["KP", "IR"]', {"code": "KP"}),
+        ('country != "KP"', ["KP"]),
+        ('country != "KP"', False),
+        ("level != 1", "1"),
+        ("country != null", None),
+        ('country not in ["KP", null]', None),
+        ('country not in ["KP", "IR"]', None),
+        ('country != "KP"', None),
+    ],
+)
+def test_negative_rules_fail_on_another_type(text: str, value: Any) -> None:
+    """A claim of another type is no evidence that it differs: ``["KP"]`` (the
+    one-element array a holder could write for ``"KP"``, issue 19 item 2's review)
+    must not pass ``not in ["KP", "IR"]``; nor does a ``null`` (unknown) country."""
+    with pytest.raises(RuleFailed):
+        Rule.parse(text).check({"country": value, "level": value})
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("country != null", "DE"),
+        ("country != null", 0),
+        ('country not in ["KP", 408]', 276),
+    ],
+)
+def test_negative_rules_with_null_or_a_listed_type(text: str, value: Any) -> None:
+    """``x != null`` is "disclosed and not null"; an array of several types admits
+    a claim of any of them."""
+    Rule.parse(text).check({"country": value})
+
+
+@pytest.mark.parametrize(
     "text",
     ["", "kyc_level", "kyc_level => 2", "kyc_level >= two", "a in 3", "a >= true", "a..b == 1", 5],
 )
