@@ -378,7 +378,7 @@ def test_review_revoked_ldp_credential_with_hidden_status_refused(
     """The investor's issuance is revoked; the holder writes ``credentialStatus`` under its
     IRI. The graph, and so the issuer's proof, are unchanged, but the verifier reads no
     ``credentialStatus``, checks no status list and whitelists a revoked credential."""
-    item = _held(investor[0], "ldp_vc")
+    item = _held(investor[0], investor[1], "ldp_vc")
     listing = issuer.api("GET", "/api/v1/credentials").json()["credentials"]
     (row,) = [c for c in listing if c["format"] == "ldp_vc"]
     assert issuer.api("POST", f"/api/v1/credentials/{row['id']}/revoke").status == 200
@@ -427,7 +427,7 @@ def test_review_one_element_array_does_not_pass_a_not_in_rule(
     token = create_wallet(client)
     offer = issuer.create_offer(country="KP")
     assert receive(client, token, offer["link"], offer["tx_code"]).status_code == 302
-    item = _held(app, "ldp_vc")
+    item = _held(app, client, "ldp_vc")
     assert item.data["claims"]["residenceCountry"] == "KP"
     created = verifier.create("not-kp")
     request = _request(verifier, created)
