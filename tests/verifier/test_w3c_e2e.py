@@ -107,6 +107,7 @@ def test_our_wallet_presents_a_w3c_credential(
     item = _held(app, FORMAT_OF[policy])
     assert item.data["holder_did"] in page and _did(issuer) in page  # all it discloses
     landing = present(client, token, created["link"])
+    assert landing is not None
     assert landing.startswith(f"{verifier.url}/verifications/{created['id']}/done?response_code=")
     result = verifier.result(created["id"])
     assert result["status"] == "verified", result
