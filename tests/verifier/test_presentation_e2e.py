@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 import pytest
+from jwcrypto import jwe, jwk
 
 from ssi.encoding import b64url_decode, json_loads_object
 from ssi.oid4vp import AuthorizationResponse
@@ -192,3 +193,27 @@ def test_an_error_response_with_an_unknown_code_is_refused_and_recorded_nowhere(
     answer = wallet.post(request, {"error": "x" * 300, "state": request.state or ""})
     assert answer.status == 400 and answer.json()["error"] == "invalid_request"
     assert "last_wallet_error" not in verifier.result(created["id"])
+
+
+def test_an_encrypted_error_response_is_an_unconfirmed_report_too(
+    verifier: RunningVerifier, wallet: ForeignWallet
+) -> None:
+    """A wallet may encrypt its error response to the request's key (the key is in
+    the request object, so that authenticates nothing either)."""
+    created = verifier.create("kyc")
+    request = wallet.fetch_request(created["link"]).request
+    assert request.client_metadata is not None
+    public = request.client_metadata.encryption_jwk()
+    header = {"alg": "ECDH-ES", "enc": "A128GCM", "kid": public["kid"]}
+    token = jwe.JWE(
+        json.dumps({"error": "access_denied", "state": request.state}).encode(),
+        protected=json.dumps(header),
+    )
+    token.add_recipient(jwk.JWK(**{k: public[k] for k in ("kty", "crv", "x", "y")}))
+    answer = wallet.post(request, {"response": token.serialize(compact=True)})
+    assert answer.status == 200 and answer.json() == {}
+    result = verifier.result(created["id"])
+    assert result["status"] == "pending"
+    assert result["last_wallet_error"]["error"] == "access_denied"
+    _, response = wallet.complete(created["link"])
+    assert response.status == 200 and verifier.result(created["id"])["status"] == "verified"
