@@ -202,7 +202,7 @@ def _journey(layout: DemoLayout, keys: dict[str, str]) -> None:
         f"request shown in the wallet: verifier {verifier_id.group(1) if verifier_id else '?'}"
         f"{' (identity verified)' if 'Identity verified' in consent else ''}",
     )
-    rows = re.findall(r"<tr><th>([^<]+)</th><td>([^<]*)</td></tr>", consent)
+    rows = re.findall(r"<tr[^>]*><th>([^<]+)</th><td>([^<]*)</td></tr>", consent)
     disclosed = ", ".join(
         f"{label}: {value}"
         for label, value in rows
@@ -319,7 +319,7 @@ def _consent(wallet: Browser, token: str, consent: str, extra: dict[str, str]) -
     form = {"csrf_token": token, choice[0][0]: choice[0][1], **extra}
     _expect(
         wallet.request("POST", f"/present/{request_id.group(1)}/consent", form=form),
-        302,
+        303,
         "consenting",
     )
 

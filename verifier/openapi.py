@@ -201,6 +201,10 @@ _CREATED = {
         "link": {"type": "string", "description": "openid4vp://?client_id=…&request_uri=…"},
         "same_device_link": {"type": "string"},
         "qr_svg": {"type": "string"},
+        "verification_code": {
+            "type": "string",
+            "description": "show it beside the QR code: the wallet shows the same code",
+        },
         "session_secret": {"type": "string"},
         "status": {"type": "string"},
     },
@@ -221,6 +225,16 @@ _STATUS = {
         "created_at": {"type": "integer"},
         "expires_at": {"type": "integer"},
         "completed_at": {"type": ["integer", "null"]},
+        "last_wallet_error": {
+            "type": "object",
+            "description": "the last error response a wallet sent: not authenticated, so a"
+            " report, not a verdict; the verification stays answerable",
+            "properties": {
+                "error": {"type": "string"},
+                "description": {"type": "string"},
+                "at": {"type": "integer"},
+            },
+        },
         "whitelisting": {
             "type": "object",
             "description": "the on-chain whitelisting of the proven address",

@@ -1,12 +1,17 @@
-"""The verifier's own minimal pages: pick a policy, show the QR code and the
-same-device button, poll the result (a static script, no inline JavaScript).
+"""The verifier's own minimal pages: pick a policy, show the QR code (with its
+verification code) and the same-device button, poll the status (a static
+script, no inline JavaScript).
 
-Results are released only to the browser session that created the request
+Everything here is for the browser session that created the request
 (OpenID4VP 1.0 §14 session binding): the session cookie holds the secret of
-each verification it started, and the status endpoint compares its hash. The
-same-device landing page (``/verifications/<id>/done``) also needs the
-``response_code`` the wallet was redirected with, so a relayed QR code or a
-fixed session cannot fetch someone else's result.
+each verification it started, and each route compares its hash. Even that
+session learns a same-device answer's claims and address only on the landing
+page (``/verifications/<id>/done``) with the ``response_code`` the wallet
+redirected to: whoever starts a verification and relays its same-device link
+to someone else sees only "done" or "refused" on the status endpoint
+(:func:`verifier.service.session_status_view`). A cross-device answer (the QR
+code) shows its outcome and the shortened address on the page that showed the
+QR code; the wallet's consent screen shows the same verification code.
 """
 
 from __future__ import annotations
@@ -26,10 +31,10 @@ from flask import (
     url_for,
 )
 
-from kyc_wallet.web import Store, qr_svg
+from kyc_wallet.web import Store, qr_svg, wants_json
 from ssi.errors import AccessDenied, InvalidRequest
 
-from .service import create_verification, links, load_request, status_view
+from .service import create_verification, row_links, session_status_view, status_view
 from .storage import secret_hash
 
 __all__ = ["bp", "SESSION_HEADER", "start_for_policy"]
@@ -85,7 +90,7 @@ def start_for_policy(name: str) -> Any:
 @bp.get("/verifications/<tx_id>")
 def verification(tx_id: str) -> Any:
     row = _session_row(tx_id)
-    _, link, same_device = links(tx_id, load_request(row))
+    _, link, same_device = row_links(row)
     return render_template(
         "verifier/verification.html",
         row=row,
@@ -99,7 +104,7 @@ def verification(tx_id: str) -> Any:
 def status(tx_id: str) -> Any:
     row = _session_row(tx_id)
     now = int(current_app.extensions["clock"]())
-    response = jsonify(status_view(row, now, with_claims=True))
+    response = jsonify(session_status_view(row, now))
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -111,4 +116,9 @@ def done(tx_id: str) -> Any:
     if not hmac.compare_digest(secret_hash(code), row["response_code_hash"] or ""):
         raise AccessDenied("this response_code is not the one of this verification")
     now = int(current_app.extensions["clock"]())
-    return render_template("verifier/done.html", result=status_view(row, now, with_claims=True))
+    result = status_view(row, now, with_claims=True)
+    if wants_json():  # the landing page's script polls the whitelisting here
+        response = jsonify(result)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+    return render_template("verifier/done.html", result=result, code=code)

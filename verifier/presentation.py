@@ -18,7 +18,14 @@ Given the request it sent and the parsed response, in this order:
    registry (:func:`ssi.address_binding.verify_address_binding`).
 
 A policy that asks for a W3C predicate credential is checked by
-:func:`verifier.presentation_w3c.check_w3c_response` instead.
+:mod:`verifier.presentation_w3c` instead.
+
+Steps 1 and 2 are :func:`authenticate`: until they pass, nothing says that
+the response comes from a holder who answered this transaction (anyone who
+saw the QR code can post junk, or a presentation made for another nonce), so
+the caller must not let such a failure consume the transaction (issue 19
+item 7). The rest is :func:`evaluate`, whose failures are verdicts.
+:func:`check_authorization_response` runs both.
 
 Any failure raises the ``SSIError`` that says why; the caller records it as
 the refusal reason.
@@ -41,10 +48,17 @@ from ssi.status_list import StatusReference
 from ssi.w3c import VerifiedPresentation
 
 from .policies import Policy
-from .presentation_w3c import check_w3c_response
+from .presentation_w3c import check_w3c_verified, verify_w3c_presentations
 from .trust import TrustList
 
-__all__ = ["Accepted", "AddressProofMissing", "check_authorization_response"]
+__all__ = [
+    "Accepted",
+    "AddressProofMissing",
+    "Authenticated",
+    "authenticate",
+    "check_authorization_response",
+    "evaluate",
+]
 
 AssertValid = Callable[[StatusReference], None]
 """``StatusChecker.assert_valid``: raises unless the referenced status is VALID."""
@@ -80,36 +94,65 @@ def _kb_jwt_hash(presentation: str) -> str:
     return hashlib.sha256(presentation.rsplit("~", 1)[-1].encode("ascii", "replace")).hexdigest()
 
 
-def check_authorization_response(
+@dataclass(frozen=True)
+class Authenticated:
+    """A response whose holder binding verified for this request: every SD-JWT VC by
+    a trusted issuer with a KB-JWT over this nonce and client id (or every W3C VP
+    signed by its subject over them)."""
+
+    sd_jwt: dict[str, list[VerifiedCredential]]
+    w3c: dict[str, list[VerifiedPresentation]]
+
+
+def authenticate(
     request: AuthorizationRequest,
     response: AuthorizationResponse,
     *,
     policy: Policy,
     trust: TrustList,
-    assert_valid: AssertValid,
     now: float,
     kb_max_age: float = 300.0,
-) -> Accepted:
-    """Every check of the module docstring; raise on the first failure."""
+) -> Authenticated:
+    """Steps 1 and 2; raise on the first failure (which must not consume anything)."""
     if response.state != request.state:
         raise InvalidRequest("the response's state is not this transaction's")
     if policy.is_w3c:
-        checked, retained, digests = check_w3c_response(
-            request, response, policy=policy, trust=trust, assert_valid=assert_valid, now=now
-        )
-        return Accepted((), retained, None, digests, checked)
-    query = request.dcql_query
-    check_vp_token_ids(response.vp_token, query)
+        return Authenticated({}, verify_w3c_presentations(request, response, trust=trust, now=now))
+    check_vp_token_ids(response.vp_token, request.dcql_query)
     binding = KeyBinding(audience=request.client_id, nonce=request.nonce, max_age=kb_max_age)
     verified: dict[str, list[VerifiedCredential]] = {}
     for query_id, presentations in response.vp_token.items():
         verified[query_id] = [trust.verify(p, now=now, key_binding=binding) for p in presentations]
+    return Authenticated(verified, {})
+
+
+def evaluate(
+    request: AuthorizationRequest,
+    response: AuthorizationResponse,
+    authenticated: Authenticated,
+    *,
+    policy: Policy,
+    assert_valid: AssertValid,
+    now: float,
+) -> Accepted:
+    """Steps 3 to 5 on an authenticated response; raise on the first failure."""
+    if policy.is_w3c:
+        checked, retained, digests = check_w3c_verified(
+            request,
+            response,
+            authenticated.w3c,
+            policy=policy,
+            assert_valid=assert_valid,
+            now=now,
+        )
+        return Accepted((), retained, None, digests, checked)
+    verified = authenticated.sd_jwt
     for credentials in verified.values():
         for credential in credentials:
             if credential.status is not None:
                 assert_valid(StatusReference(credential.status.idx, credential.status.uri))
     check_response(
-        query,
+        request.dcql_query,
         {
             query_id: [
                 CandidateCredential(
@@ -134,3 +177,22 @@ def check_authorization_response(
         )
     hashes = tuple(_kb_jwt_hash(p) for ps in response.vp_token.values() for p in ps)
     return Accepted(all_credentials, policy.retained_claims(main.claims), whitelisting, hashes)
+
+
+def check_authorization_response(
+    request: AuthorizationRequest,
+    response: AuthorizationResponse,
+    *,
+    policy: Policy,
+    trust: TrustList,
+    assert_valid: AssertValid,
+    now: float,
+    kb_max_age: float = 300.0,
+) -> Accepted:
+    """Every check of the module docstring; raise on the first failure."""
+    authenticated = authenticate(
+        request, response, policy=policy, trust=trust, now=now, kb_max_age=kb_max_age
+    )
+    return evaluate(
+        request, response, authenticated, policy=policy, assert_valid=assert_valid, now=now
+    )

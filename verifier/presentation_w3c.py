@@ -35,7 +35,7 @@ from ssi.status_list import StatusReference
 from .policies import Policy
 from .trust import TrustList
 
-__all__ = ["check_w3c_response", "policy_claims"]
+__all__ = ["check_w3c_response", "check_w3c_verified", "policy_claims", "verify_w3c_presentations"]
 
 
 def policy_claims(presentation: w3c.VerifiedPresentation) -> dict[str, Any]:
@@ -63,16 +63,15 @@ def _digest(presentation: Any) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def check_w3c_response(
+def verify_w3c_presentations(
     request: AuthorizationRequest,
     response: AuthorizationResponse,
     *,
-    policy: Policy,
     trust: TrustList,
-    assert_valid: Callable[[StatusReference], None],
     now: float,
-) -> tuple[tuple[w3c.VerifiedPresentation, ...], dict[str, Any], tuple[str, ...]]:
-    """The verified presentations, the claims the verdict keeps, and their digests."""
+) -> dict[str, list[w3c.VerifiedPresentation]]:
+    """Steps 1 and 2: each VP bound to this request by its holder (the response is
+    authenticated once this passes)."""
     if request.transaction_data is not None:
         raise InvalidTransactionData("transaction_data is defined only for SD-JWT VC presentations")
     query = request.dcql_query
@@ -92,12 +91,26 @@ def check_w3c_response(
             )
             for p in presentations
         ]
+    return verified
+
+
+def check_w3c_verified(
+    request: AuthorizationRequest,
+    response: AuthorizationResponse,
+    verified: dict[str, list[w3c.VerifiedPresentation]],
+    *,
+    policy: Policy,
+    assert_valid: Callable[[StatusReference], None],
+    now: float,
+) -> tuple[tuple[w3c.VerifiedPresentation, ...], dict[str, Any], tuple[str, ...]]:
+    """Steps 3 and 4 on verified presentations: the verified presentations, the claims
+    the verdict keeps, and their digests."""
     for presentations in verified.values():
         for presentation in presentations:
             if presentation.credential.status is not None:
                 assert_valid(presentation.credential.status)
     check_response(
-        query,
+        request.dcql_query,
         {query_id: [p.candidate() for p in ps] for query_id, ps in verified.items()},
     )
     all_presentations = tuple(p for ps in verified.values() for p in ps)
@@ -105,3 +118,19 @@ def check_w3c_response(
     policy.check(claims, now)
     digests = tuple(_digest(p) for ps in response.vp_token.values() for p in ps)
     return all_presentations, policy.retained_claims(claims), digests
+
+
+def check_w3c_response(
+    request: AuthorizationRequest,
+    response: AuthorizationResponse,
+    *,
+    policy: Policy,
+    trust: TrustList,
+    assert_valid: Callable[[StatusReference], None],
+    now: float,
+) -> tuple[tuple[w3c.VerifiedPresentation, ...], dict[str, Any], tuple[str, ...]]:
+    """Every step of the module docstring."""
+    verified = verify_w3c_presentations(request, response, trust=trust, now=now)
+    return check_w3c_verified(
+        request, response, verified, policy=policy, assert_valid=assert_valid, now=now
+    )

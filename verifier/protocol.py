@@ -1,10 +1,14 @@
 """The OpenID4VP endpoints wallets call (no CSRF: they are protocol endpoints).
 
-* ``GET /oid4vp/request/<id>``: the signed Request Object (§5.10, RFC 9101);
-* ``POST /oid4vp/request/<id>``: the same for ``request_uri_method=post``, echoing
-  the wallet's ``wallet_nonce`` (§5.10.1);
+* ``GET /oid4vp/request/<id>``: the signed Request Object (§5.10, RFC 9101) of
+  the cross-device flow (the QR code); ``/oid4vp/request/<id>/same-device`` the
+  one of the same-device button (its own ``state``, :mod:`verifier.service`);
+* ``POST`` on either: the same for ``request_uri_method=post``, echoing the
+  wallet's ``wallet_nonce`` (§5.10.1);
 * ``POST /oid4vp/response``: ``direct_post`` / ``direct_post.jwt`` (§8.2, §8.3);
-  answers ``{"redirect_uri": …?response_code=…}`` (§8.2, §14 session binding);
+  a same-device answer is ``{"redirect_uri": …?response_code=…}`` (§8.2, §14
+  session binding), a cross-device one ``{}``; an error response (§8.5) is
+  recorded as an unconfirmed report and answered ``{}``;
 * ``GET /.well-known/did.json``: the did:web document for a
   ``decentralized_identifier`` client id.
 """
@@ -21,7 +25,7 @@ from ssi.oid4vp import WalletPost
 from ssi.oid4vp import spec as vp
 
 from .responses import receive_response
-from .service import request_object
+from .service import FLOW_CROSS_DEVICE, FLOW_SAME_DEVICE, request_object
 
 __all__ = ["bp"]
 
@@ -41,16 +45,18 @@ def _jwt_response(token: str) -> Any:
     return response
 
 
-@bp.get("/oid4vp/request/<tx_id>")
-def get_request(tx_id: str) -> Any:
-    return _jwt_response(request_object(tx_id, None))
+@bp.get("/oid4vp/request/<tx_id>", defaults={"flow": FLOW_CROSS_DEVICE})
+@bp.get("/oid4vp/request/<tx_id>/same-device", defaults={"flow": FLOW_SAME_DEVICE})
+def get_request(tx_id: str, flow: str) -> Any:
+    return _jwt_response(request_object(tx_id, None, flow))
 
 
-@bp.post("/oid4vp/request/<tx_id>")
+@bp.post("/oid4vp/request/<tx_id>", defaults={"flow": FLOW_CROSS_DEVICE})
+@bp.post("/oid4vp/request/<tx_id>/same-device", defaults={"flow": FLOW_SAME_DEVICE})
 @csrf_exempt
-def post_request(tx_id: str) -> Any:
+def post_request(tx_id: str, flow: str) -> Any:
     body = _form_body() if request.content_length else ""
-    return _jwt_response(request_object(tx_id, WalletPost.from_form(body)))
+    return _jwt_response(request_object(tx_id, WalletPost.from_form(body), flow))
 
 
 @bp.post("/oid4vp/response")

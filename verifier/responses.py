@@ -1,14 +1,27 @@
-"""The response endpoint's logic (OpenID4VP 1.0 §8.2, §8.3, §8.6, §14).
+"""The response endpoint's logic (OpenID4VP 1.0 §8.2, §8.3, §8.5, §8.6, §14).
 
 Find the transaction (by the JWE ``kid`` of its ephemeral key for
-``direct_post.jwt``, by ``state`` for ``direct_post``), decrypt and parse with
-:mod:`ssi.oid4vp`, check everything with
-:func:`~verifier.presentation.check_authorization_response`, then record the
-verdict in one SQLite transaction: ``UPDATE … WHERE status = 'pending'``
-(the nonce and state are consumed atomically: a second answer, even a
-concurrent copy of the first, finds no pending row and is refused as a
-replay), the KB-JWT hashes (a presentation is accepted once, in any
-transaction), the whitelisting intent, the webhook and the audit line.
+``direct_post.jwt``, by either flow's ``state`` for ``direct_post``), decrypt
+and parse with :mod:`ssi.oid4vp`; the ``state`` says which flow's request it
+answers (cross-device or same-device, :mod:`verifier.service`).
+
+* An error response (§8.5) is not authenticated (anyone who saw the request
+  can send one): it is recorded as an unconfirmed report
+  (``last_wallet_error``), with at most one webhook per verification, and the
+  transaction stays answerable until it expires.
+* A response whose holder binding does not verify for this transaction
+  (:func:`~verifier.presentation.authenticate`: junk, an untrusted issuer, a
+  presentation made for another nonce) is refused with 400 and consumes
+  nothing (issue 19 item 7).
+* An authenticated response is checked further
+  (:func:`~verifier.presentation.evaluate`) and its verdict recorded in one
+  SQLite transaction: ``UPDATE … WHERE status = 'pending'`` (the nonce and
+  state are consumed atomically: a second answer, even a concurrent copy of
+  the first, finds no pending row and is refused as a replay), the KB-JWT
+  hashes (a presentation is accepted once, in any transaction), the
+  whitelisting intent, the webhook and the audit line. A same-device answer
+  carries the ``redirect_uri`` with the ``response_code``; a cross-device one
+  none (§8.2: optional).
 """
 
 from __future__ import annotations
@@ -35,12 +48,18 @@ from ssi.oid4vp import (
 from ssi.oid4vp import spec as vp
 
 from .policies import Policy
-from .presentation import Accepted, check_authorization_response
-from .service import ENC_VALUES, load_request
+from .presentation import Accepted, authenticate, evaluate
+from .service import ENC_VALUES, FLOW_SAME_DEVICE, flow_of, load_request
 from .storage import audit, secret_hash
 from .whitelisting import forward_intents
 
-__all__ = ["Refused", "UnknownTransaction", "TransactionExpired", "WalletError", "receive_response"]
+__all__ = [
+    "NotAuthenticated",
+    "Refused",
+    "TransactionExpired",
+    "UnknownTransaction",
+    "receive_response",
+]
 
 
 class UnknownTransaction(InvalidRequest):
@@ -62,10 +81,9 @@ class Refused(InvalidRequest):
         return refused
 
 
-class WalletError(InvalidRequest):
-    """The wallet answered with an error response (§8.5)."""
-
-    error = "access_denied"
+class NotAuthenticated(Refused):
+    """The response's holder binding did not verify for this transaction: refused,
+    and the transaction stays pending (issue 19 item 7)."""
 
 
 def _store() -> Store:
@@ -89,7 +107,12 @@ def _find(form: dict[str, str]) -> Any:
     else:
         state = form.get(vp.STATE)
         row = (
-            _store().one("SELECT * FROM verifications WHERE state = ?", (state,)) if state else None
+            _store().one(
+                "SELECT * FROM verifications WHERE state = ? OR same_device_state = ?",
+                (state, state),
+            )
+            if state
+            else None
         )
     if row is None:
         raise UnknownTransaction("unknown state: no transaction awaits this response")
@@ -114,7 +137,7 @@ def _redirect(row: Any, code: str) -> str:
 
 
 def _verdict(
-    row: Any, now: int, accepted: Accepted | None, error: SSIError | None
+    row: Any, now: int, flow: str, accepted: Accepted | None, error: SSIError | None
 ) -> dict[str, Any]:
     """Commit the verdict once; raise :class:`ReplayDetected` if one was already given."""
     code = secrets.token_urlsafe(24)
@@ -129,9 +152,20 @@ def _verdict(
     with _store().transaction() as conn:
         changed = conn.execute(
             "UPDATE verifications SET status = ?, reason_code = ?, reason = ?, claims_json = ?,"
-            " address = ?, response_code_hash = ?, completed_at = ?, enc_key_json = NULL"
-            " WHERE id = ? AND status = 'pending' AND expires_at > ?",
-            (status, reason_code, reason, claims, address, secret_hash(code), now, row["id"], now),
+            " address = ?, response_code_hash = ?, completed_at = ?, enc_key_json = NULL,"
+            " answered_flow = ? WHERE id = ? AND status = 'pending' AND expires_at > ?",
+            (
+                status,
+                reason_code,
+                reason,
+                claims,
+                address,
+                secret_hash(code),
+                now,
+                flow,
+                row["id"],
+                now,
+            ),
         ).rowcount
         if changed != 1:
             raise ReplayDetected(
@@ -151,7 +185,33 @@ def _verdict(
         audit(conn, now, "wallet", f"verification.{status}", row["id"], reason=reason_code)
     if accepted is not None and accepted.whitelisting is not None:
         _forward()
+    if flow != FLOW_SAME_DEVICE:
+        return {}  # cross-device: nobody on this device to send on (§8.2)
     return {"redirect_uri": _redirect(row, code)}
+
+
+def _wallet_error(row: Any, now: int, error: str) -> dict[str, Any]:
+    """Record an error response as an unconfirmed report; the transaction stays
+    answerable. One webhook and one audit line per verification, however many
+    reports come."""
+    if error not in vp.ERROR_CODES:
+        raise InvalidRequest(f"{error!r} is not an OpenID4VP error code (§8.5)")
+    with _store().transaction() as conn:
+        current = conn.execute(
+            "SELECT last_wallet_error FROM verifications"
+            " WHERE id = ? AND status = 'pending' AND expires_at > ?",
+            (row["id"], now),
+        ).fetchone()
+        if current is None:
+            raise ReplayDetected("this transaction was already answered")
+        conn.execute(
+            "UPDATE verifications SET last_wallet_error = ?, wallet_error_at = ? WHERE id = ?",
+            (error, now, row["id"]),
+        )
+        if current["last_wallet_error"] is None:
+            _queue_webhook(conn, row["id"], "pending", now, last_wallet_error=error)
+            audit(conn, now, "wallet", "verification.wallet_error", row["id"], error=error)
+    return {}
 
 
 def _forward() -> None:
@@ -196,8 +256,8 @@ def _record_intent(conn: Any, row: Any, accepted: Accepted, claims: str, now: in
     )
 
 
-def _queue_webhook(conn: Any, tx_id: str, status: str, now: int) -> None:
-    current_app.extensions["webhooks"].queue(conn, tx_id, status, now)  # its creator's only
+def _queue_webhook(conn: Any, tx_id: str, status: str, now: int, **extra: str) -> None:
+    current_app.extensions["webhooks"].queue(conn, tx_id, status, now, **extra)  # its creator's
 
 
 def receive_response(raw_form: Any) -> dict[str, Any]:
@@ -210,28 +270,40 @@ def receive_response(raw_form: Any) -> dict[str, Any]:
     if now >= row["expires_at"]:
         raise TransactionExpired("the verification expired before the response came")
     response = _parse(row, form)
-    if response.state != row["state"]:
-        raise InvalidRequest("the response's state is not this transaction's")
-    accepted: Accepted | None = None
-    error: SSIError
+    flow = flow_of(row, response.state)
     if isinstance(response, AuthorizationErrorResponse):
-        error = WalletError(f"the wallet answered {response.error!r}")
-    else:
-        policy_json = json.loads(row["policy"])
-        try:
-            accepted = check_authorization_response(
-                load_request(row),
-                response,
-                policy=Policy.from_dict(policy_json["name"], policy_json["body"]),
-                trust=current_app.extensions["trust"],
-                assert_valid=current_app.extensions["status_checker"].assert_valid,
-                now=now,
-                kb_max_age=float(current_app.config["KB_JWT_MAX_AGE"]),
-            )
-        except SSIError as exc:
-            error = exc
-    result = _verdict(row, now, accepted, None if accepted else error)
+        result = _wallet_error(row, now, response.error)
+        current_app.extensions["webhooks"].kick()
+        return result
+    request = load_request(row, flow)
+    policy_json = json.loads(row["policy"])
+    policy = Policy.from_dict(policy_json["name"], policy_json["body"])
+    try:
+        authenticated = authenticate(
+            request,
+            response,
+            policy=policy,
+            trust=current_app.extensions["trust"],
+            now=now,
+            kb_max_age=float(current_app.config["KB_JWT_MAX_AGE"]),
+        )
+    except SSIError as exc:
+        raise NotAuthenticated.because(exc) from exc
+    accepted: Accepted | None = None
+    error: SSIError | None = None
+    try:
+        accepted = evaluate(
+            request,
+            response,
+            authenticated,
+            policy=policy,
+            assert_valid=current_app.extensions["status_checker"].assert_valid,
+            now=now,
+        )
+    except SSIError as exc:
+        error = exc
+    result = _verdict(row, now, flow, accepted, error)
     current_app.extensions["webhooks"].kick()
-    if accepted is None:
+    if error is not None:
         raise Refused.because(error)
     return result

@@ -6,6 +6,19 @@ fresh ``state``, and for ``direct_post.jwt`` an ephemeral P-256 key whose
 public half goes in ``client_metadata.jwks`` (§8.3, HAIP 1.0 §5). The
 caller gets a session secret (§14 session binding: only its hash is stored)
 with which its front end polls the result.
+
+It has two Request Objects, one per flow, each with its own ``request_uri``
+and ``state`` (so a response tells which flow it answers): the cross-device
+one (the QR code and the ``openid4vp://`` link) carries the
+``verification_code`` the page shows beside the QR code (docs/specs/openid4vp.md);
+the same-device one (the button to the wallet on this computer) does not.
+A same-device answer sends the browser to the landing page with a
+``response_code``, and only that page, in the session that started the
+verification, shows the claims and the address; the status endpoint tells
+that session only pending, done or refused (:func:`session_status_view`).
+A cross-device answer carries no ``redirect_uri`` (§8.2: optional); the page
+that showed the QR code may show the outcome and the shortened address (the
+relay risk of cross-device flows is inherent, §14.3).
 """
 
 from __future__ import annotations
@@ -14,7 +27,7 @@ import json
 import secrets
 import string
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from flask import current_app
@@ -40,13 +53,26 @@ from .storage import audit, secret_hash
 from .whitelisting import whitelisting_view
 
 __all__ = [
+    "FLOW_CROSS_DEVICE",
+    "FLOW_SAME_DEVICE",
     "Created",
     "create_verification",
-    "request_object",
+    "links",
     "load_request",
+    "request_object",
+    "session_status_view",
     "status_view",
     "summary_view",
 ]
+
+FLOW_CROSS_DEVICE = "cross_device"
+FLOW_SAME_DEVICE = "same_device"
+_WALLET_ERRORS = {
+    vp.ERROR_ACCESS_DENIED: "the wallet reported that the investor declined; not authenticated",
+    vp.ERROR_INVALID_TRANSACTION_DATA: (
+        "the wallet reported that it cannot process the transaction data; not authenticated"
+    ),
+}
 
 _ALNUM = string.ascii_letters + string.digits
 ENC_VALUES = [vp.ENC_A128GCM, vp.ENC_A256GCM]
@@ -64,6 +90,11 @@ def _nonce() -> str:
     return "".join(secrets.choice(_ALNUM) for _ in range(32))
 
 
+def _verification_code() -> str:
+    alphabet, length = vp.VERIFICATION_CODE_ALPHABET, vp.VERIFICATION_CODE_LENGTH
+    return "".join(secrets.choice(alphabet) for _ in range(length))
+
+
 @dataclass(frozen=True)
 class Created:
     id: str
@@ -72,6 +103,7 @@ class Created:
     same_device_link: str
     session_secret: str
     qr_svg: str
+    verification_code: str
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -80,6 +112,7 @@ class Created:
             "link": self.link,
             "same_device_link": self.same_device_link,
             "qr_svg": self.qr_svg,
+            "verification_code": self.verification_code,
             "session_secret": self.session_secret,
             "status": "pending",
         }
@@ -125,6 +158,7 @@ def create_verification(
     identity = _identity()
     config = current_app.config
     tx_id, state, nonce = secrets.token_urlsafe(16), secrets.token_urlsafe(24), _nonce()
+    same_device_state, code = secrets.token_urlsafe(24), _verification_code()
     session_secret = secrets.token_urlsafe(32)
     claims: dict[str, Any] = {
         "client_id": identity.client_id,
@@ -134,6 +168,7 @@ def create_verification(
         "nonce": nonce,
         "state": state,
         "dcql_query": policy.dcql_query().to_dict(),
+        vp.VERIFICATION_CODE: code,
     }
     metadata: dict[str, Any] = {"vp_formats_supported": VP_FORMATS}
     enc_kid = enc_key_json = None
@@ -148,7 +183,8 @@ def create_verification(
     if transaction_data is not None:
         claims["transaction_data"] = list(transaction_data)
     request = AuthorizationRequest.from_dict(claims)
-    request_uri, link, same_device_link = links(tx_id, request)
+    same_device = _same_device(request, same_device_state)
+    request_uri, link, same_device_link = links(tx_id, request, same_device)
     try:  # before anything is stored: a request sent by value may not fit in a QR code
         qr = qr_svg(link)
     except TooLongForQRCode as exc:
@@ -161,7 +197,8 @@ def create_verification(
         conn.execute(
             "INSERT INTO verifications (id, policy, created_by, request_json, enc_kid,"
             " enc_key_json, state, nonce, session_hash, redirect_uri, status, created_at,"
-            " expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
+            " expires_at, same_device_state, verification_code)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)",
             (
                 tx_id,
                 json.dumps({"name": policy_name, "body": policy_body}),
@@ -175,33 +212,66 @@ def create_verification(
                 redirect_uri,
                 now,
                 now + int(config["REQUEST_TTL"]),
+                same_device_state,
+                code,
             ),
         )
         audit(conn, now, actor, "verification.created", tx_id, policy=policy_name)
-    return Created(tx_id, request_uri, link, same_device_link, session_secret, qr)
+    return Created(tx_id, request_uri, link, same_device_link, session_secret, qr, code)
 
 
-def links(tx_id: str, request: AuthorizationRequest) -> tuple[str, str, str]:
-    """``request_uri``, the ``openid4vp://`` link and the same-device wallet link (§5.10);
-    with a ``redirect_uri`` client id the links carry the unsigned request itself."""
+def _same_device(request: AuthorizationRequest, state: str | None) -> AuthorizationRequest:
+    """The same-device request: its own ``state``, no ``verification_code`` (nothing
+    to compare: the button leaves the page that would show it)."""
+    return replace(request, state=state or request.state, verification_code=None)
+
+
+def request_uri_of(tx_id: str, flow: str) -> str:
+    base = f"{_identity().base_url}/oid4vp/request/{tx_id}"
+    return base if flow == FLOW_CROSS_DEVICE else f"{base}/same-device"
+
+
+def links(
+    tx_id: str, cross_device: AuthorizationRequest, same_device: AuthorizationRequest
+) -> tuple[str, str, str]:
+    """The cross-device ``request_uri``, the ``openid4vp://`` link (QR code) and the
+    same-device wallet link, each flow with its own ``request_uri`` (§5.10); with a
+    ``redirect_uri`` client id the links carry the unsigned requests themselves."""
     identity = _identity()
-    request_uri = f"{identity.base_url}/oid4vp/request/{tx_id}"
-    reference: RequestReference | AuthorizationRequest = request
+    request_uri = request_uri_of(tx_id, FLOW_CROSS_DEVICE)
+    cross: RequestReference | AuthorizationRequest = cross_device
+    same: RequestReference | AuthorizationRequest = same_device
     if identity.signs_requests:
-        reference = RequestReference(identity.client_id, request_uri, vp.REQUEST_URI_METHOD_POST)
+        method = vp.REQUEST_URI_METHOD_POST
+        cross = RequestReference(identity.client_id, request_uri, method)
+        same = RequestReference(identity.client_id, request_uri_of(tx_id, FLOW_SAME_DEVICE), method)
     wallet_base = current_app.config["WALLET_URL"].rstrip("/") + "/authorize"
-    return (
-        request_uri,
-        build_request_link(reference),
-        build_request_link(reference, wallet_base),
-    )
+    return request_uri, build_request_link(cross), build_request_link(same, wallet_base)
 
 
-def load_request(row: Any) -> AuthorizationRequest:
-    return AuthorizationRequest.from_dict(json.loads(row["request_json"]))
+def load_request(row: Any, flow: str = FLOW_CROSS_DEVICE) -> AuthorizationRequest:
+    """The request of ``flow`` (each has its own ``state``)."""
+    request = AuthorizationRequest.from_dict(json.loads(row["request_json"]))
+    if flow == FLOW_SAME_DEVICE:
+        return _same_device(request, row["same_device_state"])
+    return request
 
 
-def request_object(tx_id: str, post: WalletPost | None) -> str:
+def row_links(row: Any) -> tuple[str, str, str]:
+    """:func:`links` of a stored verification."""
+    return links(row["id"], load_request(row), load_request(row, FLOW_SAME_DEVICE))
+
+
+def flow_of(row: Any, state: str | None) -> str:
+    """Which flow's request a response with ``state`` answers; raise if neither."""
+    if state is not None and state == row["state"]:
+        return FLOW_CROSS_DEVICE
+    if state is not None and state == row["same_device_state"]:
+        return FLOW_SAME_DEVICE
+    raise InvalidRequest("the response's state is not this transaction's")
+
+
+def request_object(tx_id: str, post: WalletPost | None, flow: str = FLOW_CROSS_DEVICE) -> str:
     """The signed Request Object of a pending transaction (§5.10: echo ``wallet_nonce``)."""
     identity = _identity()
     if not identity.signs_requests:
@@ -210,7 +280,7 @@ def request_object(tx_id: str, post: WalletPost | None) -> str:
     row = _store().one("SELECT * FROM verifications WHERE id = ?", (tx_id,))
     if row is None or row["status"] != "pending" or now >= row["expires_at"]:
         raise InvalidRequest("no pending verification with this request_uri")
-    request = load_request(row)
+    request = load_request(row, flow)
     if post is not None:
         request = answer_wallet_post(request, post)
     _store().execute(
@@ -252,7 +322,53 @@ def status_view(row: Any, now: int, *, with_claims: bool) -> dict[str, Any]:
         whitelisting = whitelisting_view(row["id"])
         if whitelisting is not None:
             out["whitelisting"] = whitelisting
+    if row["last_wallet_error"] is not None:
+        out["last_wallet_error"] = wallet_error_view(row)
     out["policy"] = json.loads(row["policy"])["name"]
     out["created_at"], out["expires_at"] = row["created_at"], row["expires_at"]
     out["completed_at"] = row["completed_at"]
+    return out
+
+
+def wallet_error_view(row: Any) -> dict[str, Any]:
+    """The last error response a wallet sent: a report, not a verdict (§8.5 error
+    responses are not authenticated: anyone who saw the request can send one)."""
+    error = row["last_wallet_error"]
+    return {
+        "error": error,
+        "description": _WALLET_ERRORS.get(error, f"the wallet reported {error}; not authenticated"),
+        "at": row["wallet_error_at"],
+    }
+
+
+def _short(address: str | None) -> str | None:
+    return None if not address else f"{address[:6]}…{address[-4:]}"
+
+
+def session_status_view(row: Any, now: int) -> dict[str, Any]:
+    """What ``/verifications/<id>/status`` tells the session that started it.
+
+    A same-device answer: only ``done`` or ``refused`` (the claims and the address
+    are on the landing page, with the ``response_code``; a relayed same-device
+    link must not leak them here). A cross-device answer: the outcome, the reason's
+    code, the shortened address and the whitelisting state, for the page that
+    showed the QR code.
+    """
+    status = row["status"]
+    out: dict[str, Any] = {"id": row["id"]}
+    if status == "pending":
+        out["status"] = "expired" if now >= row["expires_at"] else "pending"
+        return out
+    if row["answered_flow"] != FLOW_CROSS_DEVICE:
+        out["status"] = "done" if status == "verified" else "refused"
+        out["flow"] = FLOW_SAME_DEVICE
+        return out
+    out["status"], out["flow"] = status, FLOW_CROSS_DEVICE
+    if status == "refused":
+        out["reason"] = {"code": row["reason_code"]}
+    elif row["address"]:
+        out["address"] = _short(row["address"])
+        whitelisting = whitelisting_view(row["id"])
+        if whitelisting is not None:
+            out["whitelisting"] = {"state": whitelisting["state"]}
     return out

@@ -150,5 +150,24 @@ def m004_platform(db: Any) -> None:
     )
 
 
+@migrations()
+def m004_flow_same_device(db: Any) -> None:
+    """Issue 19 item 6 and issue 18 item 6: the same-device request has its own
+    ``state`` (so its own Request Object and ``request_uri``), the cross-device
+    request its ``verification_code``; the flow that answered; and the last
+    error a wallet reported (not authenticated, so it consumes nothing)."""
+    db.executescript(
+        """
+        ALTER TABLE verifications ADD COLUMN same_device_state TEXT;
+        ALTER TABLE verifications ADD COLUMN verification_code TEXT;
+        ALTER TABLE verifications ADD COLUMN answered_flow TEXT;
+        ALTER TABLE verifications ADD COLUMN last_wallet_error TEXT;
+        ALTER TABLE verifications ADD COLUMN wallet_error_at INTEGER;
+        CREATE UNIQUE INDEX verifications_same_device_state
+            ON verifications(same_device_state);
+        """
+    )
+
+
 def open_store(path: str) -> Store:
     return Store(path, migrations)

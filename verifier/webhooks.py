@@ -75,8 +75,9 @@ class Webhooks:
     def _target(self, actor: str | None) -> WebhookTarget | None:
         return self._default if actor is None else self._by_actor.get(actor)
 
-    def queue(self, conn: Any, tx_id: str, status: str, now: int) -> None:
-        """In the verdict's transaction: the webhook of the verification's creator."""
+    def queue(self, conn: Any, tx_id: str, status: str, now: int, **extra: str) -> None:
+        """In the verdict's transaction: the webhook of the verification's creator
+        (``extra``: more members of the body, e.g. ``last_wallet_error``)."""
         (created_by,) = conn.execute(
             "SELECT created_by FROM verifications WHERE id = ?", (tx_id,)
         ).fetchone()
@@ -85,7 +86,7 @@ class Webhooks:
         actor = created_by if str(created_by).startswith("api:") else None
         target = self._target(actor)
         if target is not None:
-            body = json.dumps({"id": tx_id, "status": status, "at": now}, sort_keys=True)
+            body = json.dumps({"id": tx_id, "status": status, "at": now, **extra}, sort_keys=True)
             conn.execute(
                 "INSERT INTO webhooks (verification_id, url, body, api_key) VALUES (?, ?, ?, ?)",
                 (tx_id, target.url, body, actor),

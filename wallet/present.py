@@ -8,13 +8,26 @@ are never followed), verifies its signature and client identifier against
 the wallet's trust anchors (§5.9, ``ssi.oid4vp``), refuses unknown
 transaction data types (§8.4), and matches the DCQL query against the
 credentials held (§6.4), preferring copies not yet shown to this verifier.
+For each credential that could answer, it computes the :class:`~wallet.release.Release`:
+the exact disclosures the presentation would carry, which the consent screen
+lists. Unsigned requests (``redirect_uri:`` client ids) are taken only in
+development mode.
 
-``respond`` builds what the investor consented to: the SD-JWT presentation
+A request that the wallet authenticated (a signed Request Object under a
+trust anchor or a resolved DID) but must refuse (an unknown transaction data
+type, no matching credential) becomes a pending refusal: the investor sees
+why, and ``decline`` sends the error response (§8.5) with its code. An
+unauthenticated request is refused on the page only: the wallet never posts
+to a ``response_uri`` it could not authenticate.
+
+``respond`` presents what the investor consented to: the SD-JWT presentation
 with a KB-JWT (nonce, the full client id as ``aud``, ``sd_hash``,
-``transaction_data_hashes`` and ``whitelist_address``), the EIP-4361 address
-proof (ARCHITECTURE.md "Binding the address to the presentation"), sends it
-by ``direct_post`` or ``direct_post.jwt`` (§8.2, §8.3), records the history
-entry encrypted, and returns the verifier's ``redirect_uri`` if any.
+``transaction_data_hashes`` and ``whitelist_address``) over exactly the
+release's disclosures, the EIP-4361 address proof (ARCHITECTURE.md "Binding
+the address to the presentation"), sends it by ``direct_post`` or
+``direct_post.jwt`` (§8.2, §8.3), records the history entry encrypted, and
+returns the verifier's ``redirect_uri`` if any. ``decline`` sends
+``access_denied`` (or the refusal's code).
 
 W3C predicate credentials (``jwt_vc_json``, ``ldp_vc``; :mod:`wallet.w3c`)
 match through ``ssi.w3c.candidate`` and are presented whole, as a VP signed
@@ -36,7 +49,13 @@ from ssi.address_binding import (
     whitelist_entry,
 )
 from ssi.dcql import CandidateCredential, CredentialMatch, match
-from ssi.errors import AccessDenied, CredentialStatusError, InvalidRequest, SSIError
+from ssi.errors import (
+    AccessDenied,
+    CredentialStatusError,
+    InvalidRequest,
+    InvalidTransactionData,
+    SSIError,
+)
 from ssi.fetch import Fetcher
 from ssi.jose import Key
 from ssi.oid4vp import (
@@ -50,6 +69,7 @@ from ssi.oid4vp import (
     check_transaction_data,
     kb_jwt_transaction_claims,
     parse_request_link,
+    spec,
     verify_request_object,
 )
 from ssi.sdjwt import HeldSDJWT
@@ -57,27 +77,58 @@ from ssi.w3c import vp_formats_supported
 
 from .accounts import account_key
 from .receive import CREDENTIAL_KIND
-from .response_mode import send_response
+from .release import Release, release
+from .response_mode import redirect_target, send_error, send_response
 from .vault import Vault, VaultItem
-from .w3c import all_paths, is_w3c
+from .w3c import is_w3c
 from .w3c import present as present_w3c
 from .w3c import to_candidate as w3c_candidate
 
-__all__ = ["HISTORY_KIND", "PendingRequest", "Presenter"]
+__all__ = [
+    "HISTORY_KIND",
+    "NoMatchingCredential",
+    "Outcome",
+    "PendingRequest",
+    "Presenter",
+    "UnsignedRequestRefused",
+]
 
 HISTORY_KIND = "history"
 _TRANSACTION_TYPES = {ERC3643_WHITELIST: Erc3643Whitelist.parse}
 
 
+class NoMatchingCredential(AccessDenied):
+    """§8.5 ``access_denied``: no credential held answers the query."""
+
+
+class UnsignedRequestRefused(InvalidRequest):
+    """An unsigned request (``redirect_uri:`` client id) outside development mode."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a request ended, for the page the investor lands on."""
+
+    shared: bool
+    redirect_uri: str | None = None
+    told: bool = False
+    """Declined: the verifier took the error response."""
+
+
 @dataclass
 class PendingRequest:
-    """A verified request waiting for the investor's consent."""
+    """A verified request waiting for the investor's consent (or, with
+    ``refusal``, for the investor to read why the wallet must refuse it)."""
 
     id: str
     verified: VerifiedRequest
-    matches: dict[str, list[CredentialMatch]]
+    choices: dict[str, list[Release]]
+    """For each credential query to answer: one release per credential that can
+    answer it, its best copy first (the order of the consent screen's choices)."""
     whitelist: Erc3643Whitelist | None
     trusted: bool
+    refusal: SSIError | None = None
+    outcome: Outcome | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -95,6 +146,25 @@ class PendingRequest:
             return ", ".join(self.verified.leaf_dns_names)
         return self.verified.client.value
 
+    @property
+    def verification_code(self) -> str | None:
+        """The code the verifier's cross-device page shows (signed requests only)."""
+        return self.request.verification_code if self.trusted else None
+
+    @property
+    def refusal_code(self) -> str:
+        """The §8.5 code a refusal (or a decline) sends."""
+        if isinstance(self.refusal, InvalidTransactionData):
+            return spec.ERROR_INVALID_TRANSACTION_DATA
+        return spec.ERROR_ACCESS_DENIED
+
+    def release(self, query_id: str, item_id: str) -> Release:
+        """The consented release of ``item_id`` for ``query_id``."""
+        for candidate in self.choices.get(query_id, []):
+            if candidate.item.id == item_id:
+                return candidate
+        raise InvalidRequest(f"that credential does not answer the request {query_id!r}")
+
 
 def _held(item: VaultItem) -> HeldSDJWT:
     issuer_key = Key.from_jwk(item.data["issuer_jwk"])
@@ -106,10 +176,18 @@ def _held(item: VaultItem) -> HeldSDJWT:
     )
 
 
-def _item(found: CredentialMatch) -> VaultItem:
-    candidate = found.candidate
-    assert isinstance(candidate, CandidateCredential) and isinstance(candidate.ref, VaultItem)
-    return candidate.ref
+def _releases(matches: list[CredentialMatch], held: dict[str, HeldSDJWT]) -> list[Release]:
+    """One release per credential (its copies share a group), best copy first."""
+    out: list[Release] = []
+    groups: set[str] = set()
+    for found in matches:
+        item = found.candidate.ref  # type: ignore[attr-defined]
+        group = item.data.get("group", item.id)
+        if group in groups:
+            continue
+        groups.add(group)
+        out.append(release(found, held.get(item.id)))
+    return out
 
 
 class Presenter:
@@ -118,10 +196,15 @@ class Presenter:
         fetcher: Fetcher,
         trust: WalletTrust,
         status_check: Callable[[dict[str, Any]], None] | None = None,
+        *,
+        development: bool = False,
     ) -> None:
         self.fetcher = fetcher
         self.trust = trust
         self.status_check = status_check
+        self.development = development
+        """``DEV_ALLOW_HTTP_LOOPBACK``: accept unsigned requests (``redirect_uri:``
+        client ids), and send the browser on to http loopback URLs."""
 
     def _usable(self, claims: dict[str, Any], now: float) -> bool:
         """Not expired, and not known to be revoked or suspended (an unknown
@@ -158,37 +241,50 @@ class Presenter:
             wallet_nonce=wallet_nonce,
         )
 
-    def prepare(self, vault: Vault, link: str, now: float) -> PendingRequest:
+    def _verify(self, link: str, now: float) -> VerifiedRequest:
         parsed = parse_request_link((link or "").strip())
         if isinstance(parsed, RequestReference):
-            verified = self._fetch_request_object(parsed, now)
-        else:
-            verified = accept_unsigned_request(parsed)
-        request = verified.request
-        whitelist = None
-        if request.transaction_data:
-            entries = check_transaction_data(
-                request.transaction_data,
-                _TRANSACTION_TYPES,
-                {q.id: q.requires_holder_binding for q in request.dcql_query.credentials},
+            return self._fetch_request_object(parsed, now)
+        if not self.development:
+            raise UnsignedRequestRefused(
+                "this request is unsigned (a redirect_uri client id): the wallet takes"
+                " unsigned requests only in development mode (DEV_ALLOW_HTTP_LOOPBACK)"
             )
-            if any(e.type == ERC3643_WHITELIST for e in entries):
-                whitelist = whitelist_entry(request)
+        return accept_unsigned_request(parsed)
+
+    def _whitelist(self, request: AuthorizationRequest) -> Erc3643Whitelist | None:
+        if not request.transaction_data:
+            return None
+        entries = check_transaction_data(
+            request.transaction_data,
+            _TRANSACTION_TYPES,
+            {q.id: q.requires_holder_binding for q in request.dcql_query.credentials},
+        )
+        if any(e.type == ERC3643_WHITELIST for e in entries):
+            return whitelist_entry(request)
+        return None
+
+    def _choices(
+        self, vault: Vault, verified: VerifiedRequest, now: float
+    ) -> dict[str, list[Release]]:
+        request = verified.request
         candidates = []
+        held: dict[str, HeldSDJWT] = {}
         for item in vault.items(CREDENTIAL_KIND):
             if is_w3c(item):
                 if self._usable(item.data["claims"], now):
                     candidates.append(w3c_candidate(item))
                 continue
-            held = _held(item)
-            if not self._usable(held.claims, now):
+            sd_jwt = _held(item)
+            if not self._usable(sd_jwt.claims, now):
                 continue
+            held[item.id] = sd_jwt
             candidates.append(
                 CandidateCredential(
                     "dc+sd-jwt",
-                    held.claims.get("vct"),
-                    held.claims,
-                    holder_binding="cnf" in held.claims,
+                    sd_jwt.claims.get("vct"),
+                    sd_jwt.claims,
+                    holder_binding="cnf" in sd_jwt.claims,
                     ref=item,
                 )
             )
@@ -203,13 +299,36 @@ class Presenter:
         )
         result = match(request.dcql_query, candidates)
         if not result.satisfied:
-            raise AccessDenied("this wallet holds no credential with what the verifier asks for")
-        return PendingRequest(
-            secrets.token_urlsafe(16),
-            verified,
-            result.by_query,
-            whitelist,
-            trusted=verified.signed,
+            raise NoMatchingCredential(
+                "this wallet holds no credential with what the verifier asks for"
+            )
+        # the queries the answer uses: all of them, or with credential_sets the
+        # first satisfiable option of each set (§6.4.2)
+        answered = result.selection()
+        return {qid: _releases(result.by_query[qid], held) for qid in answered}
+
+    def prepare(self, vault: Vault, link: str, now: float) -> PendingRequest:
+        verified = self._verify(link, now)
+        pending_id = secrets.token_urlsafe(16)
+        try:
+            whitelist = self._whitelist(verified.request)
+            choices = self._choices(vault, verified, now)
+        except (InvalidTransactionData, NoMatchingCredential) as exc:
+            if not verified.signed:
+                raise
+            return PendingRequest(pending_id, verified, {}, None, trusted=True, refusal=exc)
+        return PendingRequest(pending_id, verified, choices, whitelist, trusted=verified.signed)
+
+    def decline(self, pending: PendingRequest) -> Outcome:
+        """The investor declined (or read why the wallet refuses): send the error
+        response (§8.5) to an authenticated verifier; tell an unsigned one nothing."""
+        if not pending.trusted:
+            return Outcome(shared=False)
+        answer = send_error(self.fetcher, pending.request, pending.refusal_code)
+        return Outcome(
+            shared=False,
+            redirect_uri=redirect_target(answer, allow_http_loopback=self.development),
+            told=answer is not None,
         )
 
     def respond(
@@ -219,8 +338,11 @@ class Presenter:
         chosen: dict[str, str],
         address: str | None,
         now: int,
-    ) -> str | None:
-        """Present the chosen credential (item id) for each query; return the redirect."""
+    ) -> Outcome:
+        """Present the chosen credential (item id) for each query, releasing exactly
+        what the consent screen listed for it; return where the browser goes next."""
+        if pending.refusal is not None:
+            raise InvalidRequest("this request cannot be answered: decline it")
         request = pending.request
         if pending.whitelist is not None and not address:
             raise InvalidRequest("choose the address to whitelist")
@@ -230,31 +352,31 @@ class Presenter:
         vp_token: dict[str, list[Any]] = {}
         disclosed: list[dict[str, Any]] = []
         used: list[VaultItem] = []
-        for query_id, item_id in chosen.items():
-            matches = pending.matches.get(query_id, [])
-            found = next((m for m in matches if _item(m).id == item_id), None)
-            if found is None:
-                raise InvalidRequest(f"that credential does not answer the request {query_id!r}")
-            item = _item(found)
-            if is_w3c(item):  # shown whole: every member, whatever the query names
+        for query_id in pending.choices:
+            consented = pending.release(query_id, chosen.get(query_id, ""))
+            item = consented.item
+            if consented.held is None:  # W3C: shown whole, every member
                 vp_token[query_id] = [
                     present_w3c(item, nonce=request.nonce, client_id=pending.client_id)
                 ]
-                disclosed.append({"query": query_id, "paths": all_paths(item)})
-                used.append(item)
-                continue
-            held = _held(item)
-            vp_token[query_id] = [
-                held.present(
-                    found.disclose,
-                    holder_key=Key.from_jwk(item.data["holder_key"], private=True),
-                    audience=pending.client_id,
-                    nonce=request.nonce,
-                    iat=now,
-                    extra_claims=extra,
-                )
-            ]
-            disclosed.append({"query": query_id, "paths": [list(p) for p in found.disclose]})
+            else:
+                vp_token[query_id] = [
+                    consented.held.present(
+                        disclosures=consented.disclosures,
+                        holder_key=Key.from_jwk(item.data["holder_key"], private=True),
+                        audience=pending.client_id,
+                        nonce=request.nonce,
+                        iat=now,
+                        extra_claims=extra,
+                    )
+                ]
+            disclosed.append(
+                {
+                    "query": query_id,
+                    "paths": [list(p) for p in consented.paths],
+                    "claims": [row.label for row in consented.shown],
+                }
+            )
             used.append(item)
         proof = None
         if pending.whitelist is not None:
@@ -287,5 +409,7 @@ class Presenter:
                 },
             },
         )
-        redirect = answer.get("redirect_uri") if isinstance(answer, dict) else None
-        return redirect if isinstance(redirect, str) else None
+        return Outcome(
+            shared=True,
+            redirect_uri=redirect_target(answer, allow_http_loopback=self.development),
+        )

@@ -1,6 +1,8 @@
 """Credentials list and detail: every claim with its display name, the issuer,
 the expiry, and the current status (checked live, fail-closed shown as
-"unknown")."""
+"unknown"). The investor can name a credential (all its copies); the list
+shows the name, when it was issued and which claims it holds, so that two
+credentials of one provider can be told apart."""
 
 from __future__ import annotations
 
@@ -8,16 +10,17 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from ssi.errors import CredentialStatusError, SSIError
+from ssi.errors import CredentialStatusError, InvalidRequest, SSIError
 
+from .labels import claim_label, clean_name, credential_summary, issued_at
 from .receive import CREDENTIAL_KIND
 from .trust import credential_checker
 from .vault import VaultItem
 from .views_vault import vault
 
-__all__ = ["bp", "flatten_claims", "label_for", "ordered_claims"]
+__all__ = ["bp", "flatten_claims", "ordered_claims"]
 
 bp = Blueprint("credentials", __name__)
 
@@ -47,13 +50,6 @@ def ordered_claims(item: VaultItem) -> list[tuple[tuple[str, ...], Any]]:
     return sorted(leaves, key=lambda row: order.get(row[0], len(order)))
 
 
-def label_for(item: VaultItem, path: tuple[str, ...]) -> str:
-    for claim_path, label in item.data.get("claim_labels", []):
-        if tuple(claim_path) == path:
-            return str(label)
-    return " / ".join(path)
-
-
 def _date(timestamp: Any) -> str:
     if not isinstance(timestamp, int | float):
         return "never"
@@ -71,6 +67,7 @@ def list_credentials() -> Any:
             "copies": len(items),
             "unused": sum(1 for i in items if not i.data.get("shown_to")),
             "expires": _date(items[0].data.get("claims", {}).get("exp")),
+            "summary": credential_summary(items[0]),
         }
         for items in groups.values()
     ]
@@ -88,15 +85,32 @@ def detail(item_id: str) -> Any:
         status = str(exc.description)
     except SSIError as exc:
         status = f"unknown: {exc.description}"
-    rows = [(label_for(item, path), value) for path, value in ordered_claims(item)]
+    rows = [(claim_label(item, path), value) for path, value in ordered_claims(item)]
     return render_template(
         "wallet/credential.html",
         item=item,
         rows=rows,
         status=status,
-        issued=_date(claims.get("iat")),
+        issued=issued_at(item),
         expires=_date(claims.get("exp")),
+        summary=credential_summary(item),
     )
+
+
+@bp.post("/credentials/<item_id>/name")
+def rename(item_id: str) -> Any:
+    """Name a credential (every copy of it), to tell it from others of its provider."""
+    item = vault().get(item_id, CREDENTIAL_KIND)
+    try:
+        name = clean_name(request.form.get("name", ""))
+    except ValueError as exc:
+        raise InvalidRequest(str(exc)) from exc
+    group = item.data.get("group")
+    for other in list(vault().items(CREDENTIAL_KIND)):
+        if other.id == item_id or (group and other.data.get("group") == group):
+            vault().put(other.kind, {**other.data, "name": name or None}, other.id)
+    flash("Name saved." if name else "Name removed.", "success")
+    return redirect(url_for("credentials.detail", item_id=item_id))
 
 
 @bp.post("/credentials/<item_id>/delete")

@@ -1,7 +1,12 @@
 """Presenting: open a request (the wallet's ``/authorize`` route, a pasted
-link or a QR image), see exactly what leaves the wallet and what happens on
-chain, consent, and follow the verifier's redirect. The history of every
-presentation is kept encrypted."""
+link or a QR image), see exactly what leaves the wallet (each released
+disclosure with its value, :mod:`wallet.release`) and what happens on chain,
+consent or decline. Both answer 303 to the wallet's own ``/present/<id>/done``
+page, which says how it ended and, when the verifier's answer carries a
+``redirect_uri`` (OpenID4VP 1.0 §8.2), continues there with a link and a
+static script (the CSP keeps ``form-action 'self'`` and ``script-src 'self'``;
+navigation is not a form action). The history of every presentation is kept
+encrypted."""
 
 from __future__ import annotations
 
@@ -9,24 +14,25 @@ from pathlib import Path
 from typing import Any
 
 from cryptography import x509
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 
 from ssi.did import Resolver
 from ssi.errors import InvalidRequest
 from ssi.oid4vp import WalletTrust
 
 from .accounts import list_accounts
+from .labels import credential_summary
 from .pending import SessionPending, session_pending
 from .present import HISTORY_KIND, PendingRequest, Presenter
 from .qr_decode import decode_qr
 from .trust import credential_checker
-from .views_credentials import label_for, ordered_claims
 from .views_vault import vault
-from .w3c import disclosed_rows, is_w3c
 
 __all__ = ["bp"]
 
-bp = Blueprint("present", __name__)
+bp = Blueprint(
+    "present", __name__, static_folder="static", static_url_path="/wallet-static/present"
+)
 
 
 def _presenter() -> Presenter:
@@ -47,6 +53,7 @@ def _presenter() -> Presenter:
             fetcher,
             WalletTrust(roots, resolver.resolve_key),
             status_check=credential_checker().check_status,
+            development=bool(app.config["DEV_ALLOW_HTTP_LOOPBACK"]),
         )
         app.extensions["presenter"] = presenter
     return presenter
@@ -64,54 +71,46 @@ def _now() -> int:
 def _consent(link: str) -> Any:
     pending = _presenter().prepare(vault(), link, _now())
     _requests()[pending.id] = pending
-    queries = []
-    for query_id, matches in pending.matches.items():
-        options = []
-        groups: set[str] = set()
-        for found in matches:
-            item = found.candidate.ref  # type: ignore[attr-defined]
-            group = item.data.get("group", item.id)
-            if group in groups:  # one choice per credential: its best copy comes first
-                continue
-            groups.add(group)
-            if is_w3c(item):  # no selective disclosure: everything it holds leaves
-                options.append(
-                    {
-                        "item": item,
-                        "shown": disclosed_rows(item),
-                        "hidden": [],
-                        "whole": True,
-                        "seen_before": pending.client_id in item.data.get("shown_to", []),
-                    }
-                )
-                continue
-            wanted = {tuple(str(p) for p in path) for path in found.disclose}
-            claims = ordered_claims(item)
-            shown = [
-                (label_for(item, path), value)
-                for path, value in claims
-                if any(path[: len(w)] == w for w in wanted)
-            ]
-            hidden = [
-                label_for(item, path)
-                for path, _value in claims
-                if not any(path[: len(w)] == w for w in wanted)
-            ]
-            options.append(
+    if pending.refusal is not None:
+        return render_template("wallet/refusal.html", pending=pending)
+    queries = [
+        {
+            "id": query_id,
+            "options": [
                 {
-                    "item": item,
-                    "shown": shown,
-                    "hidden": hidden,
-                    "seen_before": pending.client_id in item.data.get("shown_to", []),
+                    "release": choice,
+                    "item": choice.item,
+                    "summary": credential_summary(choice.item),
+                    "seen_before": pending.client_id in choice.item.data.get("shown_to", []),
                 }
-            )
-        queries.append({"id": query_id, "options": options})
+                for choice in choices
+            ],
+        }
+        for query_id, choices in pending.choices.items()
+    ]
     return render_template(
         "wallet/consent.html",
         pending=pending,
         queries=queries,
         accounts=list_accounts(vault()),
     )
+
+
+def _open(request_id: str) -> PendingRequest:
+    """Take the request out of the store: a second click finds it answered."""
+    pending = _requests().pop(request_id, None)
+    if pending is None or pending.outcome is not None:
+        if pending is not None:
+            _requests()[request_id] = pending
+        raise InvalidRequest("this request is no longer open here: open the verifier's link again")
+    return pending
+
+
+def _finished(pending: PendingRequest) -> Any:
+    """Keep how it ended (not the credentials) for the landing page; 303 there."""
+    pending.choices = {}
+    _requests()[pending.id] = pending
+    return redirect(url_for("present.done", request_id=pending.id), code=303)
 
 
 @bp.get("/authorize")
@@ -136,25 +135,30 @@ def present_submit() -> Any:
 
 @bp.post("/present/<request_id>/consent")
 def consent(request_id: str) -> Any:
-    pending = _requests().pop(request_id, None)
-    if pending is None:
-        raise InvalidRequest("this request is no longer open here: open the verifier's link again")
+    pending = _open(request_id)
     chosen = {
-        query_id: request.form.get(f"credential_{query_id}", "") for query_id in pending.matches
+        query_id: request.form.get(f"credential_{query_id}", "") for query_id in pending.choices
     }
     address = request.form.get("address") or None
-    redirect_uri = _presenter().respond(vault(), pending, chosen, address, _now())
-    if redirect_uri:
-        return redirect(redirect_uri)
-    flash("Shared. The platform has your answer.", "success")
-    return redirect(url_for("present.history"))
+    pending.outcome = _presenter().respond(vault(), pending, chosen, address, _now())
+    return _finished(pending)
 
 
 @bp.post("/present/<request_id>/decline")
 def decline(request_id: str) -> Any:
-    _requests().pop(request_id, None)
-    flash("Nothing was shared.")
-    return redirect(url_for("credentials.list_credentials"))
+    """Decline (or, for a request the wallet refuses, tell the verifier why)."""
+    pending = _open(request_id)
+    pending.outcome = _presenter().decline(pending)
+    return _finished(pending)
+
+
+@bp.get("/present/<request_id>/done")
+def done(request_id: str) -> Any:
+    """Where Share and Decline land: how it ended, and the way on to the verifier."""
+    pending = _requests().get(request_id)
+    if pending is None or pending.outcome is None:
+        raise InvalidRequest("no answered request here: open the verifier's link again")
+    return render_template("wallet/present_done.html", pending=pending, outcome=pending.outcome)
 
 
 @bp.get("/history")

@@ -114,10 +114,7 @@ def _check_header(token: str, kid: str, enc_values: Sequence[str]) -> str:
     return enc
 
 
-def decrypt_response(
-    token: str, key: Key, *, kid: str, enc_values: Sequence[str]
-) -> AuthorizationResponse:
-    """The verifier's decryption of ``response`` with its per-request private ``key``."""
+def _decrypt_payload(token: str, key: Key, *, kid: str, enc_values: Sequence[str]) -> Any:
     enc = _check_header(token, kid, enc_values)
     if key.crv != "P-256":
         raise InvalidRequest("the response decryption key must be a P-256 key")
@@ -127,22 +124,42 @@ def decrypt_response(
     with library_errors("encrypted response", DecryptionFailed):
         jwe.deserialize(token, key=_jwk.JWK(**private))
         plaintext: bytes = jwe.payload
-    payload = json_loads_object(plaintext, "encrypted response payload")
+    return json_loads_object(plaintext, "encrypted response payload")
+
+
+def decrypt_response(
+    token: str, key: Key, *, kid: str, enc_values: Sequence[str]
+) -> AuthorizationResponse:
+    """The verifier's decryption of ``response`` with its per-request private ``key``."""
+    payload = _decrypt_payload(token, key, kid=kid, enc_values=enc_values)
     return AuthorizationResponse.from_payload(payload)
+
+
+def _error_response(params: Any) -> AuthorizationErrorResponse:
+    error, description, state = (params.get(n) for n in ("error", "error_description", spec.STATE))
+    if not isinstance(error, str) or not all(
+        v is None or isinstance(v, str) for v in (description, state)
+    ):
+        raise InvalidRequest("an error response's members must be strings (§8.5)")
+    return AuthorizationErrorResponse(error, description, state)
 
 
 def parse_direct_post_jwt(
     form: Form, key: Key, *, kid: str, enc_values: Sequence[str]
 ) -> AuthorizationResponse | AuthorizationErrorResponse:
-    """The verifier's parse of a ``direct_post.jwt`` body: ``response=<JWE>``, or an
-    unencrypted error response (§8.3.1 allows one when encryption is impossible)."""
+    """The verifier's parse of a ``direct_post.jwt`` body: ``response=<JWE>`` (whose
+    payload may be an error response, §8.5), or an unencrypted error response
+    (§8.3 allows one when encryption is impossible)."""
     params = form_params(form)
     if spec.RESPONSE not in params:
         if "error" in params and spec.VP_TOKEN not in params:
-            return AuthorizationErrorResponse(
-                params["error"], params.get("error_description"), params.get(spec.STATE)
-            )
+            return _error_response(params)
         raise InvalidRequest("direct_post.jwt: the body has no 'response'")
     if spec.VP_TOKEN in params:
         raise InvalidRequest("direct_post.jwt: vp_token must be inside the encrypted response")
-    return decrypt_response(params[spec.RESPONSE], key, kid=kid, enc_values=enc_values)
+    payload = _decrypt_payload(params[spec.RESPONSE], key, kid=kid, enc_values=enc_values)
+    if "error" in payload:
+        if spec.VP_TOKEN in payload:
+            raise InvalidRequest("a response cannot carry both error and vp_token")
+        return _error_response(payload)
+    return AuthorizationResponse.from_payload(payload)

@@ -58,6 +58,9 @@ class AuthorizationRequest:
     client_metadata: ClientMetadata | None = None
     transaction_data: tuple[str, ...] | None = None
     wallet_nonce: str | None = None
+    verification_code: str | None = None
+    """Our extension (:data:`~ssi.oid4vp.spec.VERIFICATION_CODE`): the code the
+    verifier's cross-device page shows, for the investor to compare."""
 
     def __post_init__(self) -> None:
         self._validate()
@@ -96,6 +99,14 @@ class AuthorizationRequest:
                 unknown = [i for i in entry.credential_ids if i not in self.dcql_query.ids]
                 if unknown:
                     raise InvalidTransactionData(f"credential_ids names unknown queries {unknown}")
+        if self.verification_code is not None and (
+            len(self.verification_code) != spec.VERIFICATION_CODE_LENGTH
+            or any(c not in spec.VERIFICATION_CODE_ALPHABET for c in self.verification_code)
+        ):
+            raise InvalidRequest(
+                f"{spec.VERIFICATION_CODE!r} must be {spec.VERIFICATION_CODE_LENGTH} characters"
+                f" of {spec.VERIFICATION_CODE_ALPHABET}"
+            )
         if self.state is None:
             if any(not q.requires_holder_binding for q in self.dcql_query.credentials):
                 raise InvalidRequest("state is required when holder binding is not (§5.3)")
@@ -133,6 +144,7 @@ class AuthorizationRequest:
             client_metadata=None if metadata is None else ClientMetadata.from_dict(metadata),
             transaction_data=None if transaction_data is None else tuple(transaction_data),
             wallet_nonce=_string(data, "wallet_nonce", required=False),
+            verification_code=_string(data, spec.VERIFICATION_CODE, required=False),
         )
 
     @classmethod
@@ -165,4 +177,6 @@ class AuthorizationRequest:
             out["transaction_data"] = list(self.transaction_data)
         if self.wallet_nonce is not None:
             out["wallet_nonce"] = self.wallet_nonce
+        if self.verification_code is not None:
+            out[spec.VERIFICATION_CODE] = self.verification_code
         return out

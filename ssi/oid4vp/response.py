@@ -126,6 +126,15 @@ class AuthorizationErrorResponse:
     error_description: str | None = None
     state: str | None = None
 
+    @classmethod
+    def from_wallet(cls, error: str, state: str | None) -> AuthorizationErrorResponse:
+        """§8.5 as a wallet sends it: a registered error code and the request's
+        ``state``, and no ``error_description`` (it would tell the verifier more
+        than the code)."""
+        if error not in spec.ERROR_CODES:
+            raise InvalidRequest(f"{error!r} is not an OpenID4VP error code (§8.5)")
+        return cls(error, None, state)
+
     def to_form(self) -> dict[str, str]:
         out = {"error": self.error}
         if self.error_description is not None:

@@ -115,3 +115,10 @@ WALLET_NONCE: Final = "wallet_nonce"
 WALLET_METADATA: Final = "wallet_metadata"
 ADDRESS_PROOF: Final = "address_proof"
 """Our extension (ARCHITECTURE.md, "Binding the address"): ``{message, signature}``."""
+VERIFICATION_CODE: Final = "verification_code"
+"""Our extension (docs/specs/openid4vp.md): a Request Object parameter holding the
+short code that the verifier's cross-device page shows beside its QR code, so the
+investor can compare it with the wallet's consent screen. Other wallets ignore it (§5)."""
+VERIFICATION_CODE_ALPHABET: Final = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+"""Upper-case letters and digits without the look-alikes 0/O and 1/I."""
+VERIFICATION_CODE_LENGTH: Final = 4

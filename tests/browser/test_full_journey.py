@@ -2,13 +2,20 @@
 operator approves the applicant at the issuer; the investor creates a wallet,
 receives the credential, creates an address; opens the platform's token page,
 follows the same-device link, sees the consent screen listing exactly the
-requested claims and the address to whitelist, approves; the platform page
-turns to verified with the whitelisting transactions; the KYC provider
-revokes; the platform removes the address. And the cross-device variant: the
-QR code on the platform page, decoded from a screenshot, handed to the wallet."""
+requested claims and the address to whitelist, approves; the browser lands on
+the wallet's "Shared with" page and goes on by itself to the platform's
+landing page, which shows the result and the whitelisting transactions (issue
+18 item 4: before, the CSP's ``form-action 'self'`` cancelled the redirect and
+the investor stayed on the consent screen); the KYC provider revokes; the
+platform removes the address. And the cross-device variant: the QR code on
+the platform page, decoded from a screenshot, handed to the wallet, whose
+consent screen shows the page's verification code; after Share the wallet
+says "You can close this page", and the platform page shows the outcome with
+the shortened address (issue 19 item 6)."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -59,7 +66,7 @@ def _approve(operator: Page, issuer_url: str, steps: Steps) -> dict[str, Any]:
     return operator_approves(operator, issuer_url, steps, signed_in=True)
 
 
-def _consent_and_wait(investor: Page, platform: Page, steps: Steps) -> None:
+def _consent_and_share(investor: Page, steps: Steps) -> None:
     expect(investor.locator("h1").first).to_contain_text("asks for your KYC credential")
     disclosed = investor.locator("[data-testid=disclosed]").inner_text()
     for claim in (
@@ -76,13 +83,6 @@ def _consent_and_wait(investor: Page, platform: Page, steps: Steps) -> None:
     expect(investor.locator("main")).to_contain_text("Solar Plant 7 Revenue Token")
     steps.shot(investor, "wallet-consent")
     investor.click("button:has-text('Share')")
-    steps.shot(investor, "wallet-after-share")
-    expect(platform.locator("#status")).to_have_text("verified", timeout=20_000)
-    expect(platform.locator("#whitelisting")).to_have_attribute(
-        "data-state", "done", timeout=30_000
-    )
-    expect(platform.locator("#whitelisting")).to_contain_text("register 0x")
-    steps.shot(platform, "platform-verified")
 
 
 def _revoke_and_check_removed(
@@ -112,13 +112,12 @@ def _revoke_and_check_removed(
     steps.shot(platform_operator, "platform-removed")
 
 
-def test_same_device_journey(
+def test_same_device_journey_landing_after_share(
     browser: Browser, demo: tuple[DemoLayout, dict[str, str]], steps: Steps
 ) -> None:
     layout, keys = demo
     operator = browser.new_context().new_page()
-    investor_context = browser.new_context()
-    investor = investor_context.new_page()
+    investor = browser.new_context().new_page()
     _receive_credential(operator, investor, layout, steps)
 
     # the investor opens the token page in the same browser and uses the same-device button
@@ -127,15 +126,27 @@ def test_same_device_journey(
     steps.shot(investor, "token-page")
     investor.click("[data-testid=verify]")
     expect(investor.locator("h1")).to_have_text("Present your KYC credential")
-    platform_url = investor.url
+    tx_id = investor.url.rsplit("/", 1)[-1]
     investor.click("[data-testid=same-device]")
-    platform = investor_context.new_page()
-    platform.goto(platform_url)
-    _consent_and_wait(investor, platform, steps)
+    _consent_and_share(investor, steps)
+    # the wallet's own page first (303 after the POST: form-action 'self' holds) ...
+    expect(investor).to_have_url(re.compile(re.escape(layout.wallet_url) + r"/present/[^/]+/done"))
+    expect(investor.locator("h1")).to_have_text("Shared with 127.0.0.1")
+    steps.shot(investor, "wallet-shared")
+    # ... then on by itself to the platform's landing page, with the response_code
+    landing = re.escape(f"{layout.verifier_url}/verifications/{tx_id}/done?response_code=")
+    expect(investor).to_have_url(re.compile(landing + r"[\w-]+"), timeout=20_000)
+    expect(investor.locator("h1")).to_have_text("Verification verified")
+    expect(investor.locator("[data-testid=claims]")).to_contain_text("kyc_level")
+    expect(investor.locator("#whitelisting")).to_have_attribute(
+        "data-state", "done", timeout=30_000
+    )
+    expect(investor.locator("#whitelisting")).to_contain_text("register 0x")
+    steps.shot(investor, "platform-landing")
     _revoke_and_check_removed(operator, layout, keys, steps)
 
 
-def test_cross_device_journey_with_the_qr_code(
+def test_cross_device_journey_landing_after_share(
     browser: Browser, demo: tuple[DemoLayout, dict[str, str]], steps: Steps, tmp_path: Path
 ) -> None:
     layout, _keys = demo
@@ -146,6 +157,8 @@ def test_cross_device_journey_with_the_qr_code(
     screen = browser.new_context().new_page()
     screen.goto(f"{layout.verifier_url}/tokens/SP7")
     screen.click("[data-testid=verify]")
+    code = screen.locator("[data-testid=verification-code]").inner_text()
+    assert re.fullmatch(r"[A-Z0-9]{4}", code), code
     shot = tmp_path / "qr.png"
     screen.locator(".qr").screenshot(path=str(shot))
     link = decode_qr(shot.read_bytes())
@@ -153,4 +166,16 @@ def test_cross_device_journey_with_the_qr_code(
     investor.click("text=Share")
     investor.fill("#link", link)
     investor.click("text=Continue")
-    _consent_and_wait(investor, screen, steps)
+    expect(investor.locator("[data-testid=verification-code]")).to_have_text(code)
+    _consent_and_share(investor, steps)
+    expect(investor).to_have_url(re.compile(re.escape(layout.wallet_url) + r"/present/[^/]+/done"))
+    expect(investor.locator("h1")).to_have_text("Shared with 127.0.0.1")
+    expect(investor.locator("main")).to_contain_text("You can close this page")
+    assert investor.locator("#continue").count() == 0
+    steps.shot(investor, "wallet-shared")
+    expect(screen.locator("#status")).to_have_text("verified", timeout=20_000)
+    expect(screen.locator("#whitelisting")).to_have_attribute("data-state", "done", timeout=30_000)
+    whitelisting = screen.locator("#whitelisting").inner_text()
+    assert re.search(r"0x[0-9a-fA-F]{4}…[0-9a-fA-F]{4}", whitelisting), whitelisting
+    assert "register" not in whitelisting  # outcome and shortened address only
+    steps.shot(screen, "platform-verified")

@@ -1,5 +1,10 @@
 """SECURITY.md "OpenID4VP 1.0", verifier side: each refusal over real HTTP, with
-its reason recorded and returned (``reason.code`` names the error class)."""
+its reason returned (``reason.code`` names the error class). A response whose
+holder binding does not verify for the transaction (an untrusted or tampered
+credential, a KB-JWT for another nonce or audience, a stale one) is refused
+without consuming the verification (issue 19 item 7: the verification stays
+pending); one that fails after it (the query, the policy, the status) is
+recorded as the verdict."""
 
 from __future__ import annotations
 
@@ -22,6 +27,18 @@ def assert_refused(
     result = verifier.result(created["id"])
     assert result["status"] == "refused" and result["reason"]["code"] == code, result
     return result
+
+
+def assert_not_consumed(
+    verifier: RunningVerifier, created: dict[str, Any], response: FetchResponse, code: str
+) -> str:
+    """Refused with the reason ``code``, and the verification still answerable."""
+    assert response.status == 400, response.text()
+    description: str = response.json()["error_description"]
+    assert description.startswith(code + ":"), response.text()
+    result = verifier.result(created["id"])
+    assert result["status"] == "pending" and "reason" not in result, result
+    return description
 
 
 def submit(wallet: ForeignWallet, link: str, **present: Any) -> FetchResponse:
@@ -56,8 +73,7 @@ def test_vp_token_replayed_into_another_transaction_is_refused(
     )
     stolen = wallet.response(request_2, presentation)  # the state of the second transaction
     response = wallet.post(request_2, wallet.form(request_2, stolen))
-    result = assert_refused(verifier, second, response, "ClaimMismatch")
-    assert "nonce" in result["reason"]["description"]
+    assert "nonce" in assert_not_consumed(verifier, second, response, "ClaimMismatch")
 
 
 def test_unknown_state_is_refused(verifier: RunningVerifier, wallet: ForeignWallet) -> None:
@@ -108,7 +124,7 @@ def test_kb_jwt_audience_without_the_client_id_prefix_is_refused(
     bare = request.client_id.partition(":")[2]
     presentation = wallet.present(request, audience=bare)
     response = wallet.post(request, wallet.form(request, wallet.response(request, presentation)))
-    assert_refused(verifier, created, response, "ClaimMismatch")
+    assert_not_consumed(verifier, created, response, "ClaimMismatch")
 
 
 def test_stale_kb_jwt_is_refused(verifier: RunningVerifier, wallet: ForeignWallet) -> None:
@@ -116,7 +132,7 @@ def test_stale_kb_jwt_is_refused(verifier: RunningVerifier, wallet: ForeignWalle
     request = wallet.fetch_request(created["link"]).request
     presentation = wallet.present(request, iat=verifier.clock.now - 3600)
     response = wallet.post(request, wallet.form(request, wallet.response(request, presentation)))
-    assert_refused(verifier, created, response, "TimeInvalid")
+    assert_not_consumed(verifier, created, response, "TimeInvalid")
 
 
 def test_withheld_claim_fails_the_query(verifier: RunningVerifier, wallet: ForeignWallet) -> None:
@@ -132,17 +148,22 @@ def test_untrusted_issuer_is_refused(start_verifier: StartVerifier, wallet: Fore
     verifier = start_verifier(TRUST_LIST={"issuers": {}})
     wallet.x509_roots = [verifier.ca]
     created = verifier.create()
-    assert_refused(verifier, created, submit(wallet, created["link"]), "UntrustedIssuer")
+    assert_not_consumed(verifier, created, submit(wallet, created["link"]), "UntrustedIssuer")
 
 
-def test_wallet_error_response_is_recorded(
+def test_wallet_error_response_is_recorded_as_an_unconfirmed_report(
     verifier: RunningVerifier, wallet: ForeignWallet
 ) -> None:
+    """Issue 18 item 6: an error response (§8.5) is not authenticated: recorded as
+    ``last_wallet_error``, and the verification stays answerable."""
     created = verifier.create()
     request = wallet.fetch_request(created["link"]).request
     form = {"error": "access_denied", "state": request.state or ""}
     response = wallet.post(request, form)
-    assert_refused(verifier, created, response, "WalletError")
+    assert response.status == 200 and response.json() == {}
+    result = verifier.result(created["id"])
+    assert result["status"] == "pending"
+    assert result["last_wallet_error"]["error"] == "access_denied"
 
 
 def test_unencrypted_vp_token_where_encryption_was_asked_is_refused(
@@ -164,8 +185,7 @@ def test_disclosure_dropped_after_key_binding_breaks_sd_hash(
     parts = wallet.present(request).split("~")
     tampered = "~".join([parts[0], *parts[2:]])  # one disclosure fewer, same KB-JWT
     response = wallet.post(request, wallet.form(request, wallet.response(request, tampered)))
-    result = assert_refused(verifier, created, response, "ClaimMismatch")
-    assert "sd_hash" in result["reason"]["description"]
+    assert "sd_hash" in assert_not_consumed(verifier, created, response, "ClaimMismatch")
 
 
 def test_issuer_signature_tampered(verifier: RunningVerifier, wallet: ForeignWallet) -> None:
@@ -177,14 +197,14 @@ def test_issuer_signature_tampered(verifier: RunningVerifier, wallet: ForeignWal
     flipped = signature[:10] + ("A" if signature[10] != "A" else "B") + signature[11:]
     tampered = f"{head}.{payload}.{flipped}~{rest}"
     response = wallet.post(request, wallet.form(request, wallet.response(request, tampered)))
-    assert_refused(verifier, created, response, "InvalidSignature")
+    assert_not_consumed(verifier, created, response, "InvalidSignature")
 
 
 def test_expired_credential_is_refused(verifier: RunningVerifier, wallet: ForeignWallet) -> None:
     verifier.clock.now += 366 * 86400  # the issuer's credentials live 365 days
     created = verifier.create()
-    result = assert_refused(verifier, created, submit(wallet, created["link"]), "TimeInvalid")
-    assert "exp" in result["reason"]["description"]
+    response = submit(wallet, created["link"])
+    assert "exp" in assert_not_consumed(verifier, created, response, "TimeInvalid")
 
 
 def test_credential_with_another_typ_is_refused(
@@ -217,4 +237,4 @@ def test_credential_with_another_typ_is_refused(
         iat=int(issuer.clock.now),
     )
     response = wallet.post(request, wallet.form(request, wallet.response(request, presentation)))
-    assert_refused(verifier, created, response, "WrongType")
+    assert_not_consumed(verifier, created, response, "WrongType")

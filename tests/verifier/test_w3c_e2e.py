@@ -32,7 +32,7 @@ from ssi.oid4vp import AuthorizationResponse
 from tests.support import RunningIssuer, start_issuer
 from tests.verifier.conftest import POLICIES, RunningVerifier, StartVerifier
 from tests.verifier.foreign_wallet import ForeignWallet
-from tests.verifier.test_refusals_oid4vp import assert_refused
+from tests.verifier.test_refusals_oid4vp import assert_not_consumed, assert_refused
 from tests.verifier.test_with_our_wallet import present
 from tests.wallet.test_receive_e2e import create_wallet, make_wallet, owner_vault, receive
 from wallet.vault import VaultItem
@@ -109,7 +109,8 @@ def test_our_wallet_presents_a_w3c_credential(
     assert 'data-testid="whole-credential"' in page
     item = _held(app, client, FORMAT_OF[policy])
     assert item.data["holder_did"] in page and _did(issuer) in page  # all it discloses
-    landing = present(client, token, created["link"])
+    landing = present(client, token, created["same_device_link"])
+    assert landing is not None
     assert landing.startswith(f"{verifier.url}/verifications/{created['id']}/done?response_code=")
     result = verifier.result(created["id"])
     assert result["status"] == "verified", result
@@ -151,8 +152,8 @@ def test_presentation_over_another_nonce_refused(
     request = wallet.fetch_request(created["link"]).request
     vp = present_w3c(item, nonce="a-nonce-of-another-request", client_id=request.client_id)
     form = wallet.form(request, AuthorizationResponse({"kyc": [vp]}, request.state))
-    result = assert_refused(verifier, created, wallet.post(request, form), "ClaimMismatch")
-    assert "nonce" in result["reason"]["description"]
+    response = wallet.post(request, form)
+    assert "nonce" in assert_not_consumed(verifier, created, response, "ClaimMismatch")
 
 
 def _tampered(item: VaultItem) -> Any:
@@ -179,7 +180,7 @@ def test_tampered_credential_refused(
     vp = w3c.build_presentation(
         _tampered(item), _signer(item), fmt, nonce=request.nonce, client_id=request.client_id
     )
-    assert_refused(verifier, created, _submit(verifier, created, vp), "InvalidSignature")
+    assert_not_consumed(verifier, created, _submit(verifier, created, vp), "InvalidSignature")
 
 
 @pytest.mark.parametrize("policy", ["adults", "level2"])
@@ -206,8 +207,8 @@ def test_credential_of_an_untrusted_issuer_refused(
     vp = w3c.build_presentation(
         credential, _signer(item), fmt, nonce=request.nonce, client_id=request.client_id
     )
-    result = assert_refused(verifier, created, _submit(verifier, created, vp), "UntrustedIssuer")
-    assert forger.did[:40] in result["reason"]["description"]
+    response = _submit(verifier, created, vp)
+    assert forger.did[:40] in assert_not_consumed(verifier, created, response, "UntrustedIssuer")
 
 
 def test_revoked_w3c_credential_refused(
@@ -254,9 +255,12 @@ def test_ldp_credential_rewritten_by_its_context_refused_by_the_verifier(
     vp = w3c.build_presentation(
         forged, _signer(item), "ldp_vc", nonce=request.nonce, client_id=request.client_id
     )
-    result = assert_refused(verifier, created, _submit(verifier, created, vp), "MalformedInput")
-    assert "not the context this project publishes" in result["reason"]["description"]
-    assert "claims" not in result or not result["claims"]
+    # refused before the holder's binding counts (issue 19 item 7): nothing consumed
+    description = assert_not_consumed(
+        verifier, created, _submit(verifier, created, vp), "MalformedInput"
+    )
+    assert "not the context this project publishes" in description
+    assert not verifier.result(created["id"]).get("claims")
 
 
 def test_sd_jwt_policy_still_served_beside_w3c_ones(
@@ -356,7 +360,7 @@ def test_another_issuers_context_needs_its_digest_in_the_trust_list(
         assert response.status == 200, response.text()
         assert verifier.result(created["id"])["claims"]["over18"] is True
     else:
-        assert_refused(verifier, created, response, "MalformedInput")
+        assert_not_consumed(verifier, created, response, "MalformedInput")
 
 
 def test_trust_list_context_digest_must_be_sha256_hex(
@@ -394,7 +398,7 @@ def test_review_revoked_ldp_credential_with_hidden_status_refused(
     vp = w3c.build_presentation(
         forged, _signer(item), "ldp_vc", nonce=request.nonce, client_id=request.client_id
     )
-    assert_refused(verifier, created, _submit(verifier, created, vp), "MalformedInput")
+    assert_not_consumed(verifier, created, _submit(verifier, created, vp), "MalformedInput")
 
 
 @pytest.fixture
@@ -441,5 +445,5 @@ def test_review_one_element_array_does_not_pass_a_not_in_rule(
     vp = w3c.build_presentation(
         forged, _signer(item), "ldp_vc", nonce=request.nonce, client_id=request.client_id
     )
-    result = assert_refused(verifier, created, _submit(verifier, created, vp), "MalformedInput")
-    assert not result.get("claims")
+    assert_not_consumed(verifier, created, _submit(verifier, created, vp), "MalformedInput")
+    assert not verifier.result(created["id"]).get("claims")

@@ -148,8 +148,15 @@ def test_polaris_accepts_the_wallets_presentation(
         f"/present/{request_id.group(1)}/consent",
         data={"csrf_token": token, **_choices(text)},
     )
-    assert response.status_code == 302, response.get_data(as_text=True)
-    assert response.headers["Location"].endswith("/done")  # the verifier's redirect_uri
+    # the wallet's own landing page (form-action 'self'), which continues to the
+    # verifier's redirect_uri
+    assert response.status_code == 303, response.get_data(as_text=True)
+    landing = response.headers["Location"]
+    assert landing == f"/present/{request_id.group(1)}/done"
+    done = client.get(landing).get_data(as_text=True)
+    assert "Shared with localhost" in done
+    onward = re.search(r'id="continue" href="([^"]+)"', done)
+    assert onward and onward.group(1).endswith("/done")  # polaris' redirect_uri
     ((status, _body, verdict),) = polaris.verdicts
     assert status == 200 and verdict.authentic
     assert verdict.claims["age_equal_or_over"] == {"18": True}
@@ -240,13 +247,16 @@ def test_pending_request_cannot_be_answered_by_another_session(
     answered = client.post(
         f"/present/{request_id.group(1)}/consent", data={"csrf_token": token, **_choices(text)}
     )
-    assert answered.status_code == 302, answered.get_data(as_text=True)
+    assert answered.status_code == 303, answered.get_data(as_text=True)
     assert [v[2].authentic for v in polaris.verdicts] == [True]
 
 
-def test_unknown_transaction_data_type_is_refused(
+def test_unknown_transaction_data_type_is_shown_then_reported(
     issuer: RunningIssuer, ca: tuple[Key, Any, Path], holder: tuple[Flask, FlaskClient, str]
 ) -> None:
+    """Issue 18 item 6: an authenticated verifier asks for an unknown transaction data
+    type; the wallet shows why, and only on the investor's click sends
+    ``invalid_transaction_data`` (OpenID4VP 1.0 §8.5)."""
     _, client, token = holder
     for polaris in start_polaris(issuer, ca, ("kyc_level",)):
         entry = {"type": "org.example.payment", "credential_ids": ["pid"], "amount": "10"}
@@ -255,8 +265,40 @@ def test_unknown_transaction_data_type_is_refused(
         except ValueError:
             pytest.skip("polaris refuses to build this transaction data entry")
         page = consent_page(client, token, link)
-        assert page.status_code == 400
-        assert "unsupported transaction data type" in page.get_data(as_text=True)
+        text = page.get_data(as_text=True)
+        assert page.status_code == 200, text
+        assert "unsupported transaction data type" in text
+        assert "/consent" not in text and polaris.verdicts == []  # nothing sent on its own
+        request_id = re.search(r"/present/([^/]+)/decline", text)
+        assert request_id
+        told = client.post(f"/present/{request_id.group(1)}/decline", data={"csrf_token": token})
+        assert told.status_code == 303
+        assert "was told that you declined" in client.get(told.headers["Location"]).get_data(
+            as_text=True
+        )
+        ((status, body, verdict),) = polaris.verdicts
+        assert status == 200 and body == {}
+        assert verdict.wallet_error["error"] == "invalid_transaction_data"
+        assert verdict.wallet_error["error_description"] is None
+
+
+def test_decline_sends_access_denied_to_an_authenticated_verifier(
+    polaris: Polaris, holder: tuple[Flask, FlaskClient, str]
+) -> None:
+    """Issue 18 item 6: Decline posts the error response ``access_denied`` (§8.5)."""
+    _, client, token = holder
+    text = consent_page(client, token, polaris.link()).get_data(as_text=True)
+    request_id = re.search(r"/present/([^/]+)/decline", text)
+    assert request_id and polaris.verdicts == []
+    declined = client.post(f"/present/{request_id.group(1)}/decline", data={"csrf_token": token})
+    assert declined.status_code == 303
+    page = client.get(declined.headers["Location"]).get_data(as_text=True)
+    assert "Nothing was shared" in page and "localhost was told that you declined" in page
+    assert "You can close this page" in page
+    ((status, _body, verdict),) = polaris.verdicts
+    assert status == 200 and not verdict.authentic
+    assert verdict.wallet_error["error"] == "access_denied"
+    assert verdict.wallet_error["error_description"] is None
 
 
 def test_redirect_on_request_uri_is_not_followed(holder: tuple[Flask, FlaskClient, str]) -> None:
