@@ -30,13 +30,13 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
-from iso3166 import countries
 
 from chain.devchain import TokenSpec
 from chain.errors import ChainError
 from chain.outbox import Outbox
 from chain.platform import PlatformChain
 from kyc_wallet.web import Store
+from ssi.country import numeric_code
 from ssi.errors import MalformedInput
 
 __all__ = [
@@ -51,13 +51,11 @@ log = logging.getLogger(__name__)
 
 
 def country_numeric(alpha2: str | None) -> int:
-    """ISO 3166-1 alpha-2 -> numeric; ``None`` -> 0 (no country)."""
+    """ISO 3166-1 alpha-2 -> numeric (:mod:`ssi.country`: assigned codes only, upper
+    case); ``None`` -> 0 (no country)."""
     if alpha2 is None:
         return 0
-    try:
-        return int(countries.get(alpha2).numeric)
-    except KeyError as exc:
-        raise MalformedInput(f"{alpha2!r} is not an ISO 3166-1 alpha-2 country code") from exc
+    return numeric_code(alpha2)
 
 
 def _token_specs(app: Flask) -> list[TokenSpec]:
