@@ -143,6 +143,14 @@ def get_verification(actor: str, tx_id: str) -> Any:
 def run_monitor(actor: str) -> Any:
     """Continuous compliance on demand: expiry and fresh status of every whitelisted
     investor; removals are queued on chain (the background monitor does the same
-    every ``MONITOR_INTERVAL``, honouring each list's ``ttl``)."""
+    every ``MONITOR_INTERVAL``, honouring each list's ``ttl``). Each investor is
+    checked alone: ``results`` says what became of each one (issue 19 item 1)."""
     report = current_app.extensions["background"].tick_monitor(force_refresh=True)
-    return jsonify({"checked": report.checked, "removed": report.removed, "failed": report.failed})
+    return jsonify(
+        {
+            "checked": report.checked,
+            "removed": report.removed,
+            "failed": report.failed,
+            "results": [r.to_json() for r in report.results],
+        }
+    )

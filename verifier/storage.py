@@ -114,5 +114,28 @@ def m003_intent_forwarding(db: Any) -> None:
     )
 
 
+@migrations()
+def m004_intent_failures_poison(db: Any) -> None:
+    """Issue 19 item 1: what failed for one whitelisting intent, per stage
+    (``forward`` to the chain outbox, ``chain`` as the outbox worker reports it,
+    ``monitor`` re-checking its credential), with the reason, how often, and when
+    it is tried again; the others never wait for it (verifier/failures.py)."""
+    db.executescript(
+        """
+        CREATE TABLE intent_failures (
+            intent_id INTEGER NOT NULL REFERENCES intents(id),
+            stage TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            failures INTEGER NOT NULL,
+            version INTEGER NOT NULL,          -- the intent's version when it failed
+            first_at INTEGER NOT NULL,
+            last_at INTEGER NOT NULL,
+            retry_at INTEGER,                  -- NULL: not retried automatically
+            PRIMARY KEY (intent_id, stage)
+        );
+        """
+    )
+
+
 def open_store(path: str) -> Store:
     return Store(path, migrations)

@@ -6,20 +6,22 @@ Each POST carries ``X-KYCW-Signature: t=<unix time>,v1=<hex HMAC-SHA256>``
 over ``"<t>.<body>"`` with the shared ``WEBHOOK_SECRET`` (the scheme Stripe
 uses): the receiver recomputes it, compares in constant time and refuses old
 timestamps. The body holds the id and status only; the platform reads the
-details with its API key.
+details with its API key. Other events carry an ``event`` member naming them
+(``whitelisting.failed``: :func:`queue_webhook`, issue 19 item 1).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import threading
 from collections.abc import Callable
 from typing import Any
 
 from kyc_wallet.web import Store
 
-__all__ = ["SIGNATURE_HEADER", "Webhooks", "sign_webhook", "verify_webhook"]
+__all__ = ["SIGNATURE_HEADER", "Webhooks", "queue_webhook", "sign_webhook", "verify_webhook"]
 
 SIGNATURE_HEADER = "X-KYCW-Signature"
 MAX_ATTEMPTS = 5
@@ -42,6 +44,18 @@ def verify_webhook(
     if abs(now - timestamp) > tolerance:
         return False
     return hmac.compare_digest(sign_webhook(secret, timestamp, body), header)
+
+
+def queue_webhook(conn: Any, url: str | None, verification_id: str, body: dict[str, Any]) -> bool:
+    """Queue one webhook about ``verification_id`` in the caller's transaction;
+    ``False`` (nothing queued) when no URL is configured. Delivered by :class:`Webhooks`."""
+    if not url:
+        return False
+    conn.execute(
+        "INSERT INTO webhooks (verification_id, url, body) VALUES (?, ?, ?)",
+        (verification_id, url, json.dumps(body, sort_keys=True)),
+    )
+    return True
 
 
 class Webhooks:
