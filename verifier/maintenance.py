@@ -25,6 +25,7 @@ The report lists every investor's result.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,8 +34,8 @@ from typing import Any
 from flask import Flask
 
 from kyc_wallet.web import Store
-from ssi.errors import CredentialStatusError, SSIError
-from ssi.status_list import StatusReference
+from ssi.errors import CredentialStatusError, SSIError, UntrustedIssuer
+from ssi.status_list import ReferencedIssuer, StatusReference
 
 from .failures import clear_failure, in_back_off, record_failure
 from .storage import audit
@@ -125,11 +126,29 @@ def _check_one(
     if row["status_uri"] is None:
         return None
     reference = StatusReference(int(row["status_idx"]), str(row["status_uri"]))
+    issuer = _status_issuer(store, row)
     try:
-        assert_valid(reference, force_refresh=force_refresh)
+        assert_valid(reference, issuer=issuer, force_refresh=force_refresh)
     except CredentialStatusError as exc:
         return type(exc).__name__
     return None
+
+
+def _status_issuer(store: Store, row: Any) -> ReferencedIssuer:
+    """Whose keys may sign the intent's status list: its credential's verified issuer
+    (issue 19 item 8); for an intent recorded before that was kept, the ``iss``
+    of the verified claims (no certificate: a list signed with ``x5c`` must then
+    name that issuer in its certificate)."""
+    if row["status_issuer_json"]:
+        return ReferencedIssuer.from_json(json.loads(row["status_issuer_json"]))
+    verification = store.one(
+        "SELECT claims_json FROM verifications WHERE id = ?", (row["verification_id"],)
+    )
+    claims = json.loads(verification["claims_json"] or "{}") if verification else {}
+    iss = claims.get("iss") if isinstance(claims, dict) else None
+    if not isinstance(iss, str):
+        raise UntrustedIssuer("the intent records no issuer to check its status list against")
+    return ReferencedIssuer(iss)
 
 
 def recheck_status(

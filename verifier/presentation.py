@@ -26,9 +26,8 @@ the refusal reason.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from ssi.address_binding import VerifiedWhitelisting, verify_address_binding
 from ssi.dcql import CandidateCredential, check_response
@@ -36,7 +35,7 @@ from ssi.errors import InvalidRequest, InvalidTransactionData
 from ssi.oid4vp import AuthorizationRequest, AuthorizationResponse, check_vp_token_ids
 from ssi.sdjwt import KeyBinding
 from ssi.sdjwt_vc import VerifiedCredential
-from ssi.status_list import StatusReference
+from ssi.status_list import ReferencedIssuer, StatusReference
 from ssi.w3c import VerifiedPresentation
 
 from .policies import Policy
@@ -45,8 +44,12 @@ from .trust import TrustList
 
 __all__ = ["Accepted", "AddressProofMissing", "check_authorization_response"]
 
-AssertValid = Callable[[StatusReference], None]
-"""``StatusChecker.assert_valid``: raises unless the referenced status is VALID."""
+
+class AssertValid(Protocol):
+    """``StatusChecker.assert_valid``: raises unless the referenced status is VALID
+    (the list signed with a key of ``issuer``, the Referenced Token's)."""
+
+    def __call__(self, reference: StatusReference, *, issuer: ReferencedIssuer) -> None: ...
 
 
 class AddressProofMissing(InvalidTransactionData):
@@ -65,6 +68,8 @@ class Accepted:
     """SHA-256 of each KB-JWT (of each whole VP for W3C): a presentation is accepted once."""
     w3c_presentations: tuple[VerifiedPresentation, ...] = ()
     """The W3C presentations, for a W3C policy (``credentials`` is then empty)."""
+    status_issuer: ReferencedIssuer | None = None
+    """Whose keys may sign the status list of :attr:`status` (the monitor re-checks it)."""
 
     @property
     def status(self) -> StatusReference | None:
@@ -103,10 +108,13 @@ def check_authorization_response(
     verified: dict[str, list[VerifiedCredential]] = {}
     for query_id, presentations in response.vp_token.items():
         verified[query_id] = [trust.verify(p, now=now, key_binding=binding) for p in presentations]
+    issuers: dict[int, ReferencedIssuer] = {}
     for credentials in verified.values():
         for credential in credentials:
             if credential.status is not None:
-                assert_valid(StatusReference(credential.status.idx, credential.status.uri))
+                issuer = issuers[id(credential)] = trust.referenced_issuer(credential, now)
+                reference = StatusReference(credential.status.idx, credential.status.uri)
+                assert_valid(reference, issuer=issuer)
     check_response(
         query,
         {
@@ -131,4 +139,7 @@ def check_authorization_response(
             request, main.kb_claims, response.address_proof, now=now
         )
     hashes = tuple(_kb_jwt_hash(p) for ps in response.vp_token.values() for p in ps)
-    return Accepted(all_credentials, policy.retained_claims(main.claims), whitelisting, hashes)
+    retained = policy.retained_claims(main.claims)
+    return Accepted(
+        all_credentials, retained, whitelisting, hashes, status_issuer=issuers.get(id(main))
+    )

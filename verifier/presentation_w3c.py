@@ -27,7 +27,6 @@ from ssi.dcql import check_response
 from ssi.encoding import json_dumps
 from ssi.errors import InvalidTransactionData
 from ssi.oid4vp import AuthorizationRequest, AuthorizationResponse, check_vp_token_ids
-from ssi.status_list import StatusReference
 
 from .policies import Policy
 from .trust import TrustList
@@ -59,7 +58,7 @@ def check_w3c_response(
     *,
     policy: Policy,
     trust: TrustList,
-    assert_valid: Callable[[StatusReference], None],
+    assert_valid: Callable[..., None],
     now: float,
 ) -> tuple[tuple[w3c.VerifiedPresentation, ...], dict[str, Any], tuple[str, ...]]:
     """The verified presentations, the claims the verdict keeps, and their digests."""
@@ -84,7 +83,8 @@ def check_w3c_response(
     for presentations in verified.values():
         for presentation in presentations:
             if presentation.credential.status is not None:
-                assert_valid(presentation.credential.status)
+                issuer = trust.w3c_referenced_issuer(presentation.credential.issuer)
+                assert_valid(presentation.credential.status, issuer=issuer)
     check_response(
         query,
         {query_id: [p.candidate() for p in ps] for query_id, ps in verified.items()},

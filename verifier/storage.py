@@ -137,5 +137,14 @@ def m004_intent_failures_poison(db: Any) -> None:
     )
 
 
+@migrations()
+def m005_status_issuer_poison(db: Any) -> None:
+    """Issue 19 item 8: with each intent, the verified issuer of its credential
+    (``ssi.status_list.ReferencedIssuer`` as JSON: ``iss``, and the ``x5c`` leaf and
+    root it was signed under), whose keys alone may sign its status list when the
+    monitor re-checks it."""
+    db.executescript("ALTER TABLE intents ADD COLUMN status_issuer_json TEXT;")
+
+
 def open_store(path: str) -> Store:
     return Store(path, migrations)

@@ -117,13 +117,13 @@ class Presenter:
         self,
         fetcher: Fetcher,
         trust: WalletTrust,
-        status_check: Callable[[dict[str, Any]], None] | None = None,
+        status_check: Callable[[dict[str, Any], str | None], None] | None = None,
     ) -> None:
         self.fetcher = fetcher
         self.trust = trust
         self.status_check = status_check
 
-    def _usable(self, claims: dict[str, Any], now: float) -> bool:
+    def _usable(self, claims: dict[str, Any], now: float, credential: str | None = None) -> bool:
         """Not expired, and not known to be revoked or suspended (an unknown
         status is left to the verifier, which fails closed)."""
         exp = claims.get("exp")
@@ -131,7 +131,7 @@ class Presenter:
             return False
         if self.status_check is not None and "status" in claims:
             try:
-                self.status_check(claims)
+                self.status_check(claims, credential)
             except CredentialStatusError:
                 return False
             except SSIError:
@@ -181,7 +181,7 @@ class Presenter:
                     candidates.append(w3c_candidate(item))
                 continue
             held = _held(item)
-            if not self._usable(held.claims, now):
+            if not self._usable(held.claims, now, item.data["credential"]):
                 continue
             candidates.append(
                 CandidateCredential(
