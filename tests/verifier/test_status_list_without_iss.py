@@ -7,12 +7,12 @@ before: the list's key was looked up by its ``iss``."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 import issuer.status
+from ssi.status_list import build_status_list_token
 from tests.support import RunningIssuer
 from tests.verifier.conftest import RunningVerifier, StartVerifier
 from tests.verifier.foreign_wallet import INVESTOR, ForeignWallet
@@ -24,10 +24,9 @@ OTHER_ISSUER = "http://127.0.0.1:9/bank"  # loopback: nothing is fetched from it
 
 def _lists_with_iss(monkeypatch: pytest.MonkeyPatch, iss: str | None) -> None:
     """The issuer signs its lists with this ``iss`` (``None``: without one)."""
-    build: Callable[..., str] = issuer.status.build_status_list_token
 
     def build_with(*args: Any, **kwargs: Any) -> str:
-        return build(*args, **{**kwargs, "issuer": iss})
+        return build_status_list_token(*args, **{**kwargs, "issuer": iss})
 
     monkeypatch.setattr(issuer.status, "build_status_list_token", build_with)
 
