@@ -11,8 +11,10 @@ Each intent may have one failure per stage:
   fetched or verified, a damaged record).
 
 A failure keeps its reason, how many times it happened and when it is tried
-again: after 60 s, doubling up to 6 hours (the chain stage keeps the outbox
-worker's own back-off). The first failure of a stage writes an audit line
+again: after 60 s, doubling up to 6 hours for ``forward``, up to 15 minutes for
+``monitor`` (a revocation behind a list that comes back must not wait long;
+the list's own ``ttl`` already allows such a delay), while ``chain`` keeps the
+outbox worker's own back-off. The first failure of a stage writes an audit line
 (``intent.failed``) and queues a ``whitelisting.failed`` webhook; the operator
 sees every open failure on the investors page. A success clears it.
 """
@@ -29,6 +31,7 @@ from .webhooks import queue_webhook
 
 __all__ = [
     "FAILED_EVENT",
+    "MONITOR_RETRY_MAX",
     "RETRY_BASE",
     "RETRY_MAX",
     "backoff",
@@ -41,12 +44,13 @@ __all__ = [
 FAILED_EVENT = "whitelisting.failed"
 RETRY_BASE = 60
 RETRY_MAX = 6 * 3600
+MONITOR_RETRY_MAX = 15 * 60
 _UNSET: Any = object()
 
 
-def backoff(failures: int) -> int:
-    """Seconds to wait after the ``failures``-th failure in a row."""
-    return int(min(RETRY_BASE * 2 ** max(failures - 1, 0), RETRY_MAX))
+def backoff(failures: int, cap: int = RETRY_MAX) -> int:
+    """Seconds to wait after the ``failures``-th failure in a row (at most ``cap``)."""
+    return int(min(RETRY_BASE * 2 ** max(failures - 1, 0), cap))
 
 
 def record_failure(
@@ -59,10 +63,12 @@ def record_failure(
     webhook_url: str | None,
     failures: int | None = None,
     retry_at: int | None = _UNSET,
+    retry_max: int = RETRY_MAX,
 ) -> bool:
     """Record that ``stage`` failed for ``intent`` (a row of ``intents``); return
     ``True`` when it is a new failure (then audited and reported by webhook).
-    ``failures`` and ``retry_at`` default to one more and the back-off."""
+    ``failures`` and ``retry_at`` default to one more and the back-off (capped
+    at ``retry_max``)."""
     reason = reason[:1000]
     with store.transaction() as conn:
         row = conn.execute(
@@ -70,7 +76,7 @@ def record_failure(
             (intent["id"], stage),
         ).fetchone()
         count = failures if failures is not None else (row["failures"] + 1 if row else 1)
-        retry = now + backoff(count) if retry_at is _UNSET else retry_at
+        retry = now + backoff(count, retry_max) if retry_at is _UNSET else retry_at
         conn.execute(
             "INSERT INTO intent_failures (intent_id, stage, reason, failures, version, first_at,"
             " last_at, retry_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"

@@ -18,8 +18,8 @@ monitor, ``kyc-wallet verifier --maintenance`` from cron, or
 Each investor is checked alone (issue 19 item 1): whatever fails for one
 record (its status list, a damaged row) is recorded as that intent's
 ``monitor`` failure (:mod:`verifier.failures`: shown to the operator, reported
-by webhook, retried after a back-off that the background monitor honours and a
-forced run ignores) and the others are still checked and removed when revoked.
+by webhook, retried after a back-off of at most 15 minutes that the background
+monitor honours and a forced run ignores) and the others are still checked and removed when revoked.
 The report lists every investor's result.
 """
 
@@ -37,7 +37,7 @@ from kyc_wallet.web import Store
 from ssi.errors import CredentialStatusError, SSIError, UntrustedIssuer
 from ssi.status_list import ReferencedIssuer, StatusReference
 
-from .failures import clear_failure, in_back_off, record_failure
+from .failures import MONITOR_RETRY_MAX, clear_failure, in_back_off, record_failure
 from .storage import audit
 from .whitelisting import forward_intents
 
@@ -182,7 +182,13 @@ def recheck_status(
             report.failed.append(f"{row['status_uri'] or row['address']}: {text}")
             report.results.append(ItemResult(*item, FAILED, text))
             new_failures |= record_failure(
-                store, row, "monitor", text, now, webhook_url=webhook_url
+                store,
+                row,
+                "monitor",
+                text,
+                now,
+                webhook_url=webhook_url,
+                retry_max=MONITOR_RETRY_MAX,
             )
             continue
         clear_failure(store, row["id"], "monitor")
