@@ -20,9 +20,11 @@ from iso3166 import countries_by_alpha2
 
 from .errors import MalformedInput
 
-__all__ = ["alpha2_code", "numeric_code"]
+__all__ = ["ALPHA2_CODES", "alpha2_code", "alpha2_pattern", "numeric_code"]
 
 _ALPHA2 = re.compile(r"[A-Z]{2}")
+ALPHA2_CODES = frozenset(countries_by_alpha2)
+"""The assigned alpha-2 codes, upper case."""
 
 
 def alpha2_code(value: object, what: str = "country") -> str:
@@ -30,12 +32,23 @@ def alpha2_code(value: object, what: str = "country") -> str:
     :class:`~ssi.errors.MalformedInput` naming ``what``."""
     if not isinstance(value, str) or _ALPHA2.fullmatch(value) is None:
         raise MalformedInput(f"{what}: {value!r} is not an ISO 3166-1 alpha-2 country code")
-    if value not in countries_by_alpha2:
+    if value not in ALPHA2_CODES:
         raise MalformedInput(
             f"{what}: {value!r} is not an assigned ISO 3166-1 alpha-2 country code"
             + (" (the United Kingdom is GB)" if value == "UK" else "")
         )
     return value
+
+
+def alpha2_pattern(*, any_case: bool = False) -> str:
+    """A regular expression (no anchors; the same in Python and ECMA-262, for JSON
+    Schema ``pattern``) matching exactly the assigned codes; ``any_case`` also
+    matches them in lower or mixed case (what a form may send)."""
+
+    def code(alpha2: str) -> str:
+        return "".join(f"[{c}{c.lower()}]" for c in alpha2) if any_case else alpha2
+
+    return "(?:" + "|".join(code(c) for c in sorted(ALPHA2_CODES)) + ")"
 
 
 def numeric_code(alpha2: str, what: str = "country") -> int:
