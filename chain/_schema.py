@@ -62,3 +62,10 @@ def m001_create(db: Database) -> None:
     # signs the very same bytes (same key, nonce, call), a new transaction there.
     db["transactions"].create_index(["chain", "tx_hash"])  # type: ignore[union-attr]
     db["transactions"].create_index(["chain", "sender", "state"])  # type: ignore[union-attr]
+
+
+@migrations()
+def m002_retry_at_poison(db: Database) -> None:
+    """Issue 19 item 1: a failed intent keeps its reason and is retried after a
+    back-off (``retry_at``, Unix seconds; NULL: not retried automatically)."""
+    db["intents"].add_column("retry_at", float)  # type: ignore[union-attr]

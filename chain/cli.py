@@ -5,7 +5,8 @@
 deployment file already holds one on this chain) and one token, and writes the
 addresses to the deployment file the verifier reads. ``kyc-wallet chain work``
 runs the whitelist outbox's worker once (after the reconciler with
-``--reconcile``). ``kyc-wallet chain status`` shows what a registry knows about
+``--reconcile``) and names each intent that failed, with its reason (the others
+are sent all the same). ``kyc-wallet chain status`` shows what a registry knows about
 an address.
 """
 
@@ -188,6 +189,9 @@ def _work(args: argparse.Namespace) -> int:
         f"worker: {len(report.done)} done, {len(report.failed)} failed, "
         f"{report.transactions} transactions, {report.gas_used} gas"
     )
+    for intent in outbox.intents_by_id(report.failed):  # each alone; the others went on
+        retry = "not retried automatically" if intent.retry_at is None else "retried later"
+        print(f"failed: {intent.address} on {intent.registry}: {intent.last_error} ({retry})")
     return 1 if report.failed else 0
 
 

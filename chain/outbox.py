@@ -7,7 +7,10 @@ Two tables in SQLite (sqlite-utils, WAL, ``synchronous=FULL``):
   that address on that registry (``registered`` with a country and claim data,
   or ``removed``) and where the worker stands (``queued``, ``done``, ``failed``).
   Whitelisting again or removing updates the same row, so a retry, a double
-  click or a crash never yields a second intent.
+  click or a crash never yields a second intent. A ``failed`` intent keeps its
+  reason (``last_error``) and the time of its next attempt (``retry_at``, set
+  by the worker's back-off; NULL once it gave up): one bad intent never holds
+  up the others (issue 19 item 1).
 - ``transactions``: every transaction the worker signed, with its sender,
   nonce, hash and raw bytes, stored and committed *before* it is broadcast;
   then its receipt. After a crash the worker looks the stored hash up, or
@@ -50,6 +53,8 @@ class Intent:
     state: str
     attempts: int
     last_error: str | None
+    retry_at: float | None = None
+    """When a ``failed`` intent is tried again (Unix seconds); ``None``: not automatically."""
 
 
 @dataclass(frozen=True)
@@ -118,7 +123,7 @@ class Outbox:
                 " ELSE excluded.country END,"
                 " claim_data = CASE WHEN excluded.desired = 'removed' THEN intents.claim_data"
                 " ELSE excluded.claim_data END,"
-                " state = 'queued', attempts = 0, last_error = NULL,"
+                " state = 'queued', attempts = 0, last_error = NULL, retry_at = NULL,"
                 " updated_at = excluded.updated_at",
                 [chain, registry, address, desired, country, data, QUEUED, stamp, stamp],
             )
@@ -145,6 +150,20 @@ class Outbox:
             where, args = where + " AND registry = ?", [*args, _checksum(registry)]
         return [_intent(r) for r in self.db["intents"].rows_where(where, args, order_by="id")]
 
+    def due(self, chain: str) -> list[Intent]:
+        """The intents the worker should try now: every queued one, and the failed
+        ones whose back-off has passed (oldest first)."""
+        rows = self.db["intents"].rows_where(
+            "chain = ? AND (state = ? OR (state = ? AND retry_at IS NOT NULL AND retry_at <= ?))",
+            [chain, QUEUED, FAILED, self.now().timestamp()],
+            order_by="id",
+        )
+        return [_intent(r) for r in rows]
+
+    def failed(self) -> list[Intent]:
+        """Every failed intent, of any chain (for the verifier's operator and webhooks)."""
+        return [_intent(r) for r in self.db["intents"].rows_where("state = ?", [FAILED])]
+
     def intents_by_id(self, ids: list[int]) -> list[Intent]:
         marks = ", ".join("?" for _ in ids)
         rows = self.db["intents"].rows_where(f"id IN ({marks})", ids) if ids else []
@@ -159,8 +178,27 @@ class Outbox:
         with self.db.conn:
             self.db.execute(
                 f"UPDATE intents SET state = ?, last_error = ?, updated_at = ?,"
-                f" attempts = attempts + ? WHERE id IN ({marks})",
+                f" attempts = attempts + ?, retry_at = NULL WHERE id IN ({marks})",
                 [state, error, self._stamp(), 1 if attempt else 0, *ids],
+            )
+
+    def fail(self, intent_id: int, error: str, retry_at: float | None) -> None:
+        """Mark one intent failed with its reason, counting an attempt; the worker
+        tries it again at ``retry_at`` (Unix seconds), or not at all when ``None``."""
+        with self.db.conn:
+            self.db.execute(
+                "UPDATE intents SET state = ?, last_error = ?, updated_at = ?,"
+                " attempts = attempts + 1, retry_at = ? WHERE id = ?",
+                [FAILED, error, self._stamp(), retry_at, intent_id],
+            )
+
+    def note(self, ids: list[int], error: str) -> None:
+        """Say why intents wait, changing neither their state nor their attempts."""
+        marks = ", ".join("?" for _ in ids)
+        with self.db.conn:
+            self.db.execute(
+                f"UPDATE intents SET last_error = ?, updated_at = ? WHERE id IN ({marks})",
+                [error, self._stamp(), *ids],
             )
 
     def requeue(self, ids: list[int], reason: str) -> None:
@@ -169,7 +207,7 @@ class Outbox:
             for intent_id in ids:
                 self.db.execute(
                     "UPDATE intents SET state = 'queued', attempts = 0, last_error = ?,"
-                    " updated_at = ? WHERE id = ?",
+                    " retry_at = NULL, updated_at = ? WHERE id = ?",
                     [reason, self._stamp(), intent_id],
                 )
 
@@ -252,6 +290,7 @@ def _intent(row: dict[str, Any]) -> Intent:
         state=row["state"],
         attempts=row["attempts"],
         last_error=row["last_error"],
+        retry_at=row.get("retry_at"),
     )
 
 

@@ -13,8 +13,16 @@ delete. Every transaction is signed, then
 stored and committed with its hash and nonce, then broadcast, then its receipt
 is recorded; ``hook`` is called at each of those points (tests kill the
 process there). A node that is down raises :class:`ChainUnavailable` and leaves
-the intents queued with that message; a revert counts an attempt, and after
-``max_attempts`` the intent is ``failed``.
+the intents queued with that message.
+
+One bad intent never holds up the others (issue 19 item 1). A step that fails
+for its own intents (a revert, a transaction the node refuses, a read of that
+investor's contracts that fails) marks them ``failed`` with the reason and a
+back-off: they are tried again after ``retry_base`` seconds, doubling up to
+``retry_max``, and not automatically after ``max_attempts`` (a new verdict or
+the reconciler queues them again); the run goes on with everything else. A
+``batchRegisterIdentity`` that reverts is split: its entries are registered one
+by one in the same run, so only the bad one fails.
 
 One worker per (outbox, chain, agent key) at a time, since the key's nonces
 are its own: :meth:`Worker.exclusive` takes an ``flock`` on a file next to the
@@ -29,15 +37,21 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from web3 import Web3
 
 from chain.erc3643 import GAS_BATCH_BASE, GAS_BATCH_PER_ENTRY, Call, ERC3643Client
-from chain.errors import ChainUnavailable, OutboxError, TransactionReverted, chain_errors
+from chain.errors import (
+    ChainError,
+    ChainUnavailable,
+    OutboxError,
+    TransactionReverted,
+    chain_errors,
+)
 from chain.outbox import (
     DONE,
     DROPPED,
-    FAILED,
     MINED,
     QUEUED,
     REMOVED,
@@ -70,7 +84,8 @@ class _Run:
     """What this run already made true on chain (from its own mined receipts),
     so that the next round does not read it back: fewer ``eth_call``s."""
 
-    blocked: set[int] = field(default_factory=set)  # intents that reverted in this run
+    blocked: set[int] = field(default_factory=set)  # intents that failed in this run
+    solo: set[int] = field(default_factory=set)  # of a reverted batch: register one by one
     # (intent id, desired, country) made true: an intent changed meanwhile does not match
     settled: set[tuple[int, str, int]] = field(default_factory=set)
     new_identities: set[str] = field(default_factory=set)  # wallets: no claim yet
@@ -94,11 +109,15 @@ class Worker:
         agent: Sender,
         *,
         batch_size: int = 50,
-        max_attempts: int = 5,
+        max_attempts: int = 12,
+        retry_base: float = 60.0,
+        retry_max: float = 6 * 3600.0,
         hook: Hook | None = None,
     ) -> None:
         if not 1 <= batch_size <= MAX_BATCH:
             raise ValueError(f"batch_size must be within 1..{MAX_BATCH} (the gas cap)")
+        if max_attempts < 1 or not 0 < retry_base <= retry_max:
+            raise ValueError("max_attempts >= 1 and 0 < retry_base <= retry_max")
         self.outbox = outbox
         self.client = client
         self.agent = agent
@@ -109,6 +128,8 @@ class Worker:
         }
         self.batch_size = batch_size
         self.max_attempts = max_attempts
+        self.retry_base = retry_base
+        self.retry_max = retry_max
         self.hook = hook or (lambda event, kind, tx_hash: None)
 
     @contextmanager
@@ -135,12 +156,13 @@ class Worker:
     def _run(self) -> WorkReport:
         report = WorkReport()
         try:
-            self._settle(report)
             run = _Run()
-            for _ in range(5):  # create identity, claim, register, country: at most 4 rounds
+            self._settle(report, run)
+            # create identity, claim, register (a reverted batch: one by one), country
+            for _ in range(6):
                 queued = [
                     i
-                    for i in self.outbox.intents(self.chain, state=QUEUED)
+                    for i in self.outbox.due(self.chain)
                     if i.id not in run.blocked and i.registry in self.registries
                 ]
                 steps = self._plan(queued, report, run)
@@ -176,37 +198,59 @@ class Worker:
         registers: dict[str, list[tuple[Intent, str]]] = {}
         singles: list[_Step] = []
         for intent in intents:
-            client, registry, wallet = self.client, intent.registry, intent.address
             if (intent.id, intent.desired, intent.country) in run.settled:
                 self._done(intent, report)
                 continue
-            if intent.desired == REMOVED:
-                if client.contains(registry, wallet):
-                    singles.append(_Step("delete", [intent]))
-                else:
-                    self._done(intent, report)
-                continue
-            identity = client.identity_of(wallet)
-            if identity is None:
-                creates.setdefault(wallet, []).append(intent)
-            elif identity not in run.claimed and (
-                wallet in run.new_identities or not client.has_valid_claim(identity)
-            ):
-                claims.setdefault(identity, []).append(intent)
-            elif not client.contains(registry, wallet):
-                registers.setdefault(registry, []).append((intent, identity))
-            elif client.investor_country(registry, wallet) != intent.country:
-                singles.append(_Step("update_country", [intent]))
-            else:
-                self._done(intent, report)
+            try:
+                self._plan_one(intent, report, run, creates, claims, registers, singles)
+            except ChainUnavailable:
+                raise
+            except ChainError as exc:  # this investor's contracts: this intent only
+                self._failed(_Step("plan", [intent]), str(exc), report, run)
         steps = [_Step("create_identity", group) for group in creates.values()]
         steps += [_Step("add_claim", group, (identity,)) for identity, group in claims.items()]
         for pairs in registers.values():
-            for start in range(0, len(pairs), self.batch_size):
-                chunk = pairs[start : start + self.batch_size]
+            alone = [p for p in pairs if p[0].id in run.solo]
+            batched = [p for p in pairs if p[0].id not in run.solo]
+            chunks = [
+                batched[i : i + self.batch_size] for i in range(0, len(batched), self.batch_size)
+            ]
+            for chunk in chunks + [[p] for p in alone]:
                 kind = "register" if len(chunk) == 1 else "batch_register"
                 steps.append(_Step(kind, [i for i, _ in chunk], tuple(d for _, d in chunk)))
         return steps + singles
+
+    def _plan_one(
+        self,
+        intent: Intent,
+        report: WorkReport,
+        run: _Run,
+        creates: dict[str, list[Intent]],
+        claims: dict[str, list[Intent]],
+        registers: dict[str, list[tuple[Intent, str]]],
+        singles: list[_Step],
+    ) -> None:
+        """The next step of one intent, from the chain's state (or done)."""
+        client, registry, wallet = self.client, intent.registry, intent.address
+        if intent.desired == REMOVED:
+            if client.contains(registry, wallet):
+                singles.append(_Step("delete", [intent]))
+            else:
+                self._done(intent, report)
+            return
+        identity = client.identity_of(wallet)
+        if identity is None:
+            creates.setdefault(wallet, []).append(intent)
+        elif identity not in run.claimed and (
+            wallet in run.new_identities or not client.has_valid_claim(identity)
+        ):
+            claims.setdefault(identity, []).append(intent)
+        elif not client.contains(registry, wallet):
+            registers.setdefault(registry, []).append((intent, identity))
+        elif client.investor_country(registry, wallet) != intent.country:
+            singles.append(_Step("update_country", [intent]))
+        else:
+            self._done(intent, report)
 
     def _done(self, intent: Intent, report: WorkReport) -> None:
         self.outbox.set_state([intent.id], DONE)
@@ -232,15 +276,29 @@ class Worker:
     # --- sending and recording ------------------------------------------------------
 
     def _execute(self, step: _Step, report: WorkReport, run: _Run) -> None:
-        call = self._call(step)
         ids = [i.id for i in step.intents]
-        signed = self.agent.sign(call.function, call.gas, self.agent.next_nonce())
+        try:
+            call = self._call(step)
+            signed = self.agent.sign(call.function, call.gas, self.agent.next_nonce())
+        except ChainUnavailable:
+            raise
+        except ChainError as exc:  # nothing signed: nothing to settle later
+            self._failed(step, str(exc), report, run)
+            return
         tx_id = self.outbox.record_signed(self.chain, signed, step.kind, ids)
         self.hook("signed", step.kind, signed.tx_hash)
-        self.agent.broadcast(signed)
+        try:
+            self.agent.broadcast(signed)
+        except ChainUnavailable:
+            raise
+        except ChainError as exc:  # the node refused it: never mined, its nonce stays free
+            self.outbox.record_outcome(tx_id, DROPPED, error=f"the node refused it: {exc}")
+            self._failed(step, str(exc), report, run)
+            return
         self.hook("sent", step.kind, signed.tx_hash)
-        if not self._record(tx_id, signed, call.what, step.intents, report):
-            run.blocked.update(ids)
+        reverted = self._record(tx_id, signed, call.what, report)
+        if reverted is not None:
+            self._failed(step, reverted, report, run)
         elif step.kind == "create_identity":
             run.new_identities.add(step.intents[0].address)
         elif step.kind == "add_claim":
@@ -249,9 +307,8 @@ class Worker:
             run.settled.update((i.id, i.desired, i.country) for i in step.intents)
         self.hook("recorded", step.kind, signed.tx_hash)
 
-    def _record(
-        self, tx_id: int, signed: SignedTx, what: str, intents: list[Intent], report: WorkReport
-    ) -> bool:
+    def _record(self, tx_id: int, signed: SignedTx, what: str, report: WorkReport) -> str | None:
+        """Wait for the receipt and record it; the revert reason, or ``None`` if mined."""
         receipt = self.agent.wait(signed.tx_hash)
         report.transactions += 1
         report.gas_used += int(receipt["gasUsed"])
@@ -260,19 +317,34 @@ class Worker:
             self.agent.confirm(signed, receipt, what)
         except TransactionReverted as exc:
             self.outbox.record_outcome(tx_id, REVERTED, block=block, gas_used=gas, error=str(exc))
-            for intent in intents:
-                state = FAILED if intent.attempts + 1 >= self.max_attempts else QUEUED
-                self.outbox.set_state([intent.id], state, str(exc), attempt=True)
-                if state == FAILED:
-                    report.failed.append(intent.id)
-            return False
+            return str(exc)
         self.outbox.record_outcome(tx_id, MINED, block=block, gas_used=gas)
-        return True
+        return None
 
-    def _settle(self, report: WorkReport) -> None:
+    def _failed(self, step: _Step, reason: str, report: WorkReport, run: _Run) -> None:
+        """The step failed for its own intents: they fail alone, with a back-off; the
+        entries of a batch are registered one by one instead (no attempt counted)."""
+        ids = [i.id for i in step.intents]
+        if step.kind == "batch_register" and not run.solo.issuperset(ids):
+            run.solo.update(ids)
+            self.outbox.note(ids, f"{reason} (registering the batch's entries one by one)")
+            return
+        now = self.outbox.now()
+        for intent in self.outbox.intents_by_id(ids):
+            attempts = intent.attempts + 1
+            retry_at = None
+            if attempts < self.max_attempts:
+                delay = min(self.retry_base * 2 ** (attempts - 1), self.retry_max)
+                retry_at = (now + timedelta(seconds=delay)).timestamp()
+            self.outbox.fail(intent.id, reason, retry_at)
+            report.failed.append(intent.id)
+            run.blocked.add(intent.id)
+
+    def _settle(self, report: WorkReport, run: _Run) -> None:
         """Resolve the transactions a previous run stored but did not record."""
         for record in self.outbox.transactions(self.chain, sender=self.agent.address, state=SIGNED):
             signed = record.signed
+            step = _Step(record.kind, self.outbox.intents_by_id(record.intent_ids))
             if self.agent.receipt(signed.tx_hash) is None and not self.agent.is_known(
                 signed.tx_hash
             ):
@@ -282,6 +354,14 @@ class Worker:
                     note = f"nonce {signed.nonce} taken by another transaction: dropped"
                     self.outbox.record_outcome(record.id, DROPPED, error=note)
                     continue
-                self.agent.broadcast(signed)  # the same bytes: the same transaction
-            intents = self.outbox.intents_by_id(record.intent_ids)
-            self._record(record.id, signed, f"{record.kind} (after restart)", intents, report)
+                try:
+                    self.agent.broadcast(signed)  # the same bytes: the same transaction
+                except ChainUnavailable:
+                    raise
+                except ChainError as exc:  # refused: it will never be mined
+                    self.outbox.record_outcome(record.id, DROPPED, error=f"refused: {exc}")
+                    self._failed(step, str(exc), report, run)
+                    continue
+            reverted = self._record(record.id, signed, f"{record.kind} (after restart)", report)
+            if reverted is not None:
+                self._failed(step, reverted, report, run)

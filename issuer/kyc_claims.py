@@ -17,7 +17,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ssi.errors import InvalidRequest
+from ssi.country import alpha2_code
+from ssi.errors import InvalidRequest, MalformedInput
 
 __all__ = [
     "VCT",
@@ -73,9 +74,14 @@ def _date(data: dict[str, Any], name: str) -> dt.date:
 
 
 def _country(value: object, name: str) -> str:
+    """An assigned ISO 3166-1 alpha-2 code (``XX`` or ``UK`` are two letters, no
+    country: issue 19 item 1); lower case is accepted from forms and upper-cased."""
     if not isinstance(value, str) or _COUNTRY.fullmatch(value) is None:
         raise InvalidKycRecord(f"{name!r} must be an ISO 3166-1 alpha-2 country code")
-    return value.upper()
+    try:
+        return alpha2_code(value.upper(), repr(name))
+    except MalformedInput as exc:
+        raise InvalidKycRecord(exc.description) from exc
 
 
 def _choice(data: dict[str, Any], name: str, choices: tuple[Any, ...]) -> Any:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from ssi.country import alpha2_pattern
+
 from .kyc_claims import INVESTOR_CATEGORIES, KYC_LEVELS, KYC_METHODS, SCREENING_RESULTS
 
 __all__ = ["openapi_document"]
@@ -14,7 +16,8 @@ _ERROR = {
     "required": ["error", "error_description"],
     "properties": {"error": {"type": "string"}, "error_description": {"type": "string"}},
 }
-_COUNTRY = {"type": "string", "pattern": "^[A-Za-z]{2}$"}
+_ALPHA2 = alpha2_pattern(any_case=True)  # assigned ISO 3166-1 codes only (issue 19 item 1)
+_COUNTRY = {"type": "string", "pattern": f"^{_ALPHA2}$"}
 _MONTH_DAY = "(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
 _DATE = {
     "type": "string",
@@ -91,7 +94,7 @@ def openapi_document(server_url: str, today: dt.date | None = None) -> dict[str,
                     {
                         "type": "string",
                         "description": "codes separated by commas or spaces (a form's field)",
-                        "pattern": f"^{_SEP}*[A-Za-z]{{2}}({_SEP}+[A-Za-z]{{2}}){{0,9}}{_SEP}*$",
+                        "pattern": f"^{_SEP}*{_ALPHA2}({_SEP}+{_ALPHA2}){{0,9}}{_SEP}*$",
                     },
                 ]
             },
@@ -108,7 +111,7 @@ def openapi_document(server_url: str, today: dt.date | None = None) -> dict[str,
             "investor_jurisdiction": {
                 "type": ["string", "null"],
                 "description": "defaults to country",
-                "pattern": "^([A-Za-z]{2})?$",
+                "pattern": f"^({_ALPHA2})?$",
             },
         },
     }

@@ -9,8 +9,10 @@ leaf's public key as a :class:`ssi.jose.Key` with its SAN DNS names and URIs.
 Any failure is a :class:`ssi.errors.CertificateError`.
 
 Also: :func:`x509_hash` for OpenID4VP 1.0 §5.9.3 ``x509_hash:`` client
-identifiers, and :func:`make_ca` / :func:`issue_leaf` to create a local CA
-for the demo and the tests.
+identifiers; :func:`extended_key_usages` and :func:`subject_organisations`
+(what a Status List Token's signer certificate is checked for, Token Status
+List §10); and :func:`make_ca` / :func:`issue_leaf` to create a local CA for
+the demo and the tests.
 """
 
 from __future__ import annotations
@@ -46,6 +48,9 @@ __all__ = [
     "x509_hash",
     "san_dns_names",
     "san_uris",
+    "extended_key_usages",
+    "subject_organisations",
+    "der",
     "to_x5c",
     "load_pem_certificates",
     "to_pem",
@@ -159,6 +164,27 @@ def san_uris(cert: x509.Certificate) -> tuple[str, ...]:
     return tuple(san.get_values_for_type(x509.UniformResourceIdentifier)) if san else ()
 
 
+def extended_key_usages(cert: x509.Certificate) -> tuple[str, ...]:
+    """The dotted OIDs of the extendedKeyUsage extension (RFC 5280 §4.2.1.12); none without it."""
+    try:
+        usages = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    except x509.ExtensionNotFound:
+        return ()
+    return tuple(oid.dotted_string for oid in usages)
+
+
+def subject_organisations(cert: x509.Certificate) -> tuple[str, ...]:
+    """The subject's organizationName (O) values."""
+    return tuple(
+        str(a.value) for a in cert.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)
+    )
+
+
+def der(cert: x509.Certificate) -> bytes:
+    """The DER encoding of ``cert``."""
+    return cert.public_bytes(serialization.Encoding.DER)
+
+
 def x509_hash(leaf_der: bytes) -> str:
     """OpenID4VP 1.0 §5.9.3: base64url SHA-256 of the DER leaf certificate."""
     return b64url_encode(hashlib.sha256(leaf_der).digest())
@@ -188,8 +214,11 @@ def to_pem(cert: x509.Certificate) -> bytes:
 # --- a local CA for the demo and the tests ----------------------------------------------------
 
 
-def _name(common_name: str) -> x509.Name:
-    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+def _name(common_name: str, organisation: str | None = None) -> x509.Name:
+    attributes = [x509.NameAttribute(NameOID.COMMON_NAME, common_name)]
+    if organisation is not None:
+        attributes.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation))
+    return x509.Name(attributes)
 
 
 def _require_ec(key: Key) -> None:
@@ -244,10 +273,13 @@ def issue_leaf(
     uris: Sequence[str] = (),
     *,
     common_name: str | None = None,
+    organisation: str | None = None,
+    extended_key_usages: Sequence[str] = (),
     now: float | datetime.datetime,
     days: int = 365,
 ) -> x509.Certificate:
-    """An end-entity certificate for ``subject_key``, signed by the CA, with SAN names."""
+    """An end-entity certificate for ``subject_key``, signed by the CA, with SAN names,
+    optionally a subject organisation (O) and extended key usages (dotted OIDs)."""
     _require_ec(ca_key)
     start = _utc(now)
     names: list[x509.GeneralName] = [x509.DNSName(n) for n in dns_names]
@@ -255,7 +287,7 @@ def issue_leaf(
     cn = common_name or (dns_names[0] if dns_names else uris[0] if uris else "leaf")
     builder = (
         x509.CertificateBuilder()
-        .subject_name(_name(cn))
+        .subject_name(_name(cn, organisation))
         .issuer_name(ca_cert.subject)
         .public_key(subject_key.public_key)
         .serial_number(x509.random_serial_number())
@@ -273,4 +305,7 @@ def issue_leaf(
     )
     if names:
         builder = builder.add_extension(x509.SubjectAlternativeName(names), critical=False)
+    if extended_key_usages:
+        usages = [x509.ObjectIdentifier(oid) for oid in extended_key_usages]
+        builder = builder.add_extension(x509.ExtendedKeyUsage(usages), critical=False)
     return builder.sign(ca_key.private_key, hashes.SHA256())

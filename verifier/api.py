@@ -219,12 +219,21 @@ def run_monitor(actor: str) -> Any:
     """Continuous compliance on demand for the caller's investors (those its own
     verifications whitelisted, and those of the token page on its tokens): expiry
     and fresh status; removals are queued on chain (the background monitor does
-    the same for everyone every ``MONITOR_INTERVAL``, honouring each list's ``ttl``)."""
+    the same for everyone every ``MONITOR_INTERVAL``, honouring each list's ``ttl``).
+    Each investor is checked alone: ``results`` says what became of each one (issue
+    19 item 1)."""
     mine = _access(actor).intents(
         current_app.extensions["store"], current_app.extensions["base_policies"]
     )
     report = current_app.extensions["background"].tick_monitor(force_refresh=True, only=mine)
-    return jsonify({"checked": report.checked, "removed": report.removed, "failed": report.failed})
+    return jsonify(
+        {
+            "checked": report.checked,
+            "removed": report.removed,
+            "failed": report.failed,
+            "results": [r.to_json() for r in report.results],
+        }
+    )
 
 
 @bp.get("/addresses/<address>")

@@ -14,10 +14,19 @@ monitor, ``kyc-wallet verifier --maintenance`` from cron, or
   reported and retried at the next run) - removing on a network error would let
   anyone who can disrupt the issuer un-whitelist investors;
 * forget the ephemeral decryption keys of transactions that expired unanswered.
+
+Each investor is checked alone (issue 19 item 1): whatever fails for one
+record (its status list, a damaged row) is recorded as that intent's
+``monitor`` failure (:mod:`verifier.failures`: shown to the operator, reported
+by webhook, retried after a back-off of at most 15 minutes that the background
+monitor honours and a forced run ignores) and the others are still checked and removed when revoked.
+The report lists every investor's result.
 """
 
 from __future__ import annotations
 
+import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,15 +34,50 @@ from typing import Any
 from flask import Flask
 
 from kyc_wallet.web import Store
-from ssi.errors import CredentialStatusError, SSIError
-from ssi.status_list import StatusReference
+from ssi.errors import CredentialStatusError, SSIError, UntrustedIssuer
+from ssi.status_list import ReferencedIssuer, StatusReference
 
+from .failures import MONITOR_RETRY_MAX, clear_failure, in_back_off, record_failure
 from .storage import audit
+from .webhooks import Webhooks
 from .whitelisting import forward_intents
 
-__all__ = ["MaintenanceReport", "purge_expired", "recheck_status", "run_maintenance"]
+__all__ = [
+    "MaintenanceReport",
+    "ItemResult",
+    "purge_expired",
+    "recheck_status",
+    "run_maintenance",
+]
+
+log = logging.getLogger(__name__)
 
 AssertValid = Callable[..., None]
+VALID, REMOVED, FAILED, WAITING = "valid", "removed", "failed", "waiting"
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    """What the monitor found for one whitelisted investor."""
+
+    address: str
+    registry: str
+    chain: str
+    verification: str
+    result: str
+    """``valid``, ``removed``, ``failed`` (not checked: see ``reason``), or
+    ``waiting`` (an earlier failure's back-off has not passed)."""
+    reason: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "address": self.address,
+            "identity_registry": self.registry,
+            "chain": self.chain,
+            "verification": self.verification,
+            "result": self.result,
+            "reason": self.reason,
+        }
 
 
 @dataclass
@@ -42,11 +86,13 @@ class MaintenanceReport:
     removed: list[str] = field(default_factory=list)
     """Addresses whose intent became a removal."""
     failed: list[str] = field(default_factory=list)
-    """Status lists that could not be checked (``uri: reason``)."""
+    """Checks that failed (``status list uri: reason``, or ``address: reason``)."""
     purged: int = 0
+    results: list[ItemResult] = field(default_factory=list)
+    """Every registered investor's result, in intent order."""
 
 
-def _remove(store: Store, row: Any, reason: str, now: int, report: MaintenanceReport) -> None:
+def _remove(store: Store, row: Any, reason: str, now: int, report: MaintenanceReport) -> bool:
     with store.transaction() as conn:
         changed = conn.execute(
             "UPDATE intents SET desired = 'removed', removal_reason = ?, updated_at = ?,"
@@ -68,6 +114,42 @@ def _remove(store: Store, row: Any, reason: str, now: int, report: MaintenanceRe
             )
     if changed:
         report.removed.append(row["address"])
+    return bool(changed)
+
+
+def _check_one(
+    store: Store, row: Any, assert_valid: AssertValid, now: int, force_refresh: bool
+) -> str | None:
+    """The removal reason of one intent, ``None`` when it stays; raises when the
+    check itself fails."""
+    if row["credential_exp"] is not None and row["credential_exp"] <= now:
+        return "CredentialExpired"
+    if row["status_uri"] is None:
+        return None
+    reference = StatusReference(int(row["status_idx"]), str(row["status_uri"]))
+    issuer = _status_issuer(store, row)
+    try:
+        assert_valid(reference, issuer=issuer, force_refresh=force_refresh)
+    except CredentialStatusError as exc:
+        return type(exc).__name__
+    return None
+
+
+def _status_issuer(store: Store, row: Any) -> ReferencedIssuer:
+    """Whose keys may sign the intent's status list: its credential's verified issuer
+    (issue 19 item 8); for an intent recorded before that was kept, the ``iss``
+    of the verified claims (no certificate: a list signed with ``x5c`` must then
+    name that issuer in its certificate)."""
+    if row["status_issuer_json"]:
+        return ReferencedIssuer.from_json(json.loads(row["status_issuer_json"]))
+    verification = store.one(
+        "SELECT claims_json FROM verifications WHERE id = ?", (row["verification_id"],)
+    )
+    claims = json.loads(verification["claims_json"] or "{}") if verification else {}
+    iss = claims.get("iss") if isinstance(claims, dict) else None
+    if not isinstance(iss, str):
+        raise UntrustedIssuer("the intent records no issuer to check its status list against")
+    return ReferencedIssuer(iss)
 
 
 def recheck_status(
@@ -78,25 +160,47 @@ def recheck_status(
     *,
     force_refresh: bool = True,
     only: Callable[[Any], bool] | None = None,
-) -> None:
-    """Re-check every registered intent's credential (``only`` those it accepts):
-    expiry, then status."""
-    for row in store.all("SELECT * FROM intents WHERE desired = 'registered'"):
+    webhooks: Webhooks | None = None,
+) -> bool:
+    """Re-check every registered intent's credential (``only`` those it accepts),
+    each alone: expiry, then status. Return whether a new failure was recorded (a
+    webhook to deliver)."""
+    waiting = set() if force_refresh else in_back_off(store, "monitor", now)
+    new_failures = False
+    for row in store.all("SELECT * FROM intents WHERE desired = 'registered' ORDER BY id"):
         if only is not None and not only(row):
             continue
+        item = (row["address"], row["registry"], row["chain"], row["verification_id"])
+        if row["id"] in waiting:
+            report.results.append(ItemResult(*item, WAITING))
+            continue
         report.checked += 1
-        if row["credential_exp"] is not None and row["credential_exp"] <= now:
-            _remove(store, row, "CredentialExpired", now, report)
-            continue
-        if row["status_uri"] is None:
-            continue
-        reference = StatusReference(int(row["status_idx"]), str(row["status_uri"]))
         try:
-            assert_valid(reference, force_refresh=force_refresh)
-        except CredentialStatusError as exc:
-            _remove(store, row, type(exc).__name__, now, report)
-        except SSIError as exc:
-            report.failed.append(f"{reference.uri}: {type(exc).__name__}: {exc.description}")
+            reason = _check_one(store, row, assert_valid, now, force_refresh)
+            if reason is not None:
+                _remove(store, row, reason, now, report)
+        except Exception as exc:  # noqa: BLE001 - any failure is this investor's alone
+            description = exc.description if isinstance(exc, SSIError) else str(exc)
+            text = f"{type(exc).__name__}: {description}"
+            if not isinstance(exc, SSIError):
+                log.exception("monitor: checking %s failed", row["address"])
+            report.failed.append(f"{row['status_uri'] or row['address']}: {text}")
+            report.results.append(ItemResult(*item, FAILED, text))
+            new_failures |= record_failure(
+                store,
+                row,
+                "monitor",
+                text,
+                now,
+                webhooks=webhooks,
+                retry_max=MONITOR_RETRY_MAX,
+            )
+            continue
+        clear_failure(store, row["id"], "monitor")
+        report.results.append(
+            ItemResult(*item, VALID) if reason is None else ItemResult(*item, REMOVED, reason)
+        )
+    return new_failures
 
 
 def purge_expired(store: Store, now: int, report: MaintenanceReport) -> None:
@@ -111,20 +215,23 @@ def run_maintenance(
     app: Flask, *, force_refresh: bool = True, only: Callable[[Any], bool] | None = None
 ) -> MaintenanceReport:
     """Both tasks for the app's database, with its status checker and clock; then
-    the removals are forwarded to the chain outbox. ``only``: the intents an API
-    key's ``POST /api/v1/monitor`` acts on."""
+    the removals are forwarded to the chain outbox (each alone). ``only``: the
+    intents an API key's ``POST /api/v1/monitor`` acts on."""
     report = MaintenanceReport()
     store: Store = app.extensions["store"]
     now = int(app.extensions["clock"]())
-    recheck_status(
+    new_failures = recheck_status(
         store,
         app.extensions["status_checker"].assert_valid,
         now,
         report,
         force_refresh=force_refresh,
         only=only,
+        webhooks=app.extensions.get("webhooks"),
     )
     purge_expired(store, now, report)
     with app.app_context():
         forward_intents()
+    if new_failures and app.extensions.get("webhooks") is not None:
+        app.extensions["webhooks"].kick()
     return report

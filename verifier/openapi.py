@@ -330,13 +330,26 @@ _ADDRESS_VIEW = {
 }
 MAX_OFFSET = 999_999_999
 
+_MONITOR_RESULT = {
+    "type": "object",
+    "required": ["address", "identity_registry", "chain", "verification", "result", "reason"],
+    "properties": {
+        "address": {"type": "string"},
+        "identity_registry": {"type": "string"},
+        "chain": {"type": "string"},
+        "verification": {"type": "string"},
+        "result": {"enum": ["valid", "removed", "failed", "waiting"]},
+        "reason": {"type": ["string", "null"]},
+    },
+}
 _MONITOR = {
     "type": "object",
-    "required": ["checked", "removed", "failed"],
+    "required": ["checked", "removed", "failed", "results"],
     "properties": {
         "checked": {"type": "integer"},
         "removed": {"type": "array", "items": {"type": "string"}},
         "failed": {"type": "array", "items": {"type": "string"}},
+        "results": {"type": "array", "items": _MONITOR_RESULT},
     },
 }
 

@@ -24,6 +24,7 @@ from kyc_wallet.web import Store, signin
 from ssi.address_binding import checksum_address
 from ssi.errors import InvalidRequest, MalformedInput
 
+from .failures import failures_by_intent
 from .pages import start_for_policy
 
 __all__ = ["bp"]
@@ -109,7 +110,8 @@ def index() -> Any:
         " FROM verifications ORDER BY created_at DESC, rowid DESC LIMIT 200"
     )
     verifications = [{**dict(r), "policy": json.loads(r["policy"])["name"]} for r in rows]
-    return render_template("verifier/operator.html", verifications=verifications)
+    problems = sum(len(f) for f in failures_by_intent(_store()).values())
+    return render_template("verifier/operator.html", verifications=verifications, problems=problems)
 
 
 @bp.get("/operator/investors")
@@ -127,6 +129,7 @@ def investors() -> Any:
     return render_template(
         "verifier/investors.html",
         intents=intents,
+        failures=failures_by_intent(_store()),
         tokens=tokens,
         treasury=platform.treasury if platform else None,
         chain_error=platform.last_error if platform else None,

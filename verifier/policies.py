@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from ssi.address_binding import Erc3643Whitelist
+from ssi.country import alpha2_code
 from ssi.dcql import DcqlQuery
 from ssi.errors import MalformedInput, PolicyViolation
 from ssi.oid4vp import spec as vp
@@ -59,6 +60,7 @@ __all__ = [
     "Policy",
     "TokenTarget",
     "CredentialTooOld",
+    "InvalidCountryCode",
     "load_policies",
     "read_file",
 ]
@@ -91,6 +93,37 @@ _KEEP = ("iss", "vct", "iat")
 
 class CredentialTooOld(PolicyViolation):
     """The credential was issued longer ago than the policy allows."""
+
+
+class InvalidCountryCode(PolicyViolation):
+    """A disclosed country claim is not an assigned ISO 3166-1 alpha-2 code (issue 19
+    item 1: ``XX`` passes ``not in [...]`` rules, and no registry can take it)."""
+
+
+COUNTRY_CLAIMS = (
+    ("address", "country"),
+    ("nationalities",),
+    ("investor_jurisdiction",),
+    ("residenceCountry",),  # the W3C predicate credentials (ssi.w3c.predicates)
+    ("investorJurisdiction",),
+)
+"""The claims that hold ISO 3166-1 alpha-2 codes (``nationalities`` a list of them)."""
+
+
+def check_country_claims(claims: Mapping[str, Any]) -> None:
+    """Raise :class:`InvalidCountryCode` for any disclosed country claim that is not
+    an assigned ISO 3166-1 alpha-2 code (:func:`ssi.country.alpha2_code`)."""
+    for path in COUNTRY_CLAIMS:
+        node: Any = claims
+        for name in path:
+            node = node.get(name) if isinstance(node, Mapping) else None
+        if node is None:
+            continue
+        for value in node if isinstance(node, list) else [node]:
+            try:
+                alpha2_code(value, ".".join(path))
+            except MalformedInput as exc:
+                raise InvalidCountryCode(exc.description) from exc
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,7 +240,9 @@ class Policy:
         return (target.whitelist().encode(),)
 
     def check(self, claims: Mapping[str, Any], now: float) -> None:
-        """Every rule, then the credential's age; raise a :class:`PolicyViolation`."""
+        """The country codes, every rule, then the credential's age; raise a
+        :class:`PolicyViolation`."""
+        check_country_claims(claims)
         for rule in self.rules:
             rule.check(claims)
         if self.max_credential_age_days is not None:

@@ -34,9 +34,8 @@ the refusal reason.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from ssi.address_binding import VerifiedWhitelisting, verify_address_binding
 from ssi.dcql import CandidateCredential, check_response
@@ -44,7 +43,7 @@ from ssi.errors import InvalidRequest, InvalidTransactionData
 from ssi.oid4vp import AuthorizationRequest, AuthorizationResponse, check_vp_token_ids
 from ssi.sdjwt import KeyBinding
 from ssi.sdjwt_vc import VerifiedCredential
-from ssi.status_list import StatusReference
+from ssi.status_list import ReferencedIssuer, StatusReference
 from ssi.w3c import VerifiedPresentation
 
 from .policies import Policy
@@ -60,8 +59,12 @@ __all__ = [
     "evaluate",
 ]
 
-AssertValid = Callable[[StatusReference], None]
-"""``StatusChecker.assert_valid``: raises unless the referenced status is VALID."""
+
+class AssertValid(Protocol):
+    """``StatusChecker.assert_valid``: raises unless the referenced status is VALID
+    (the list signed with a key of ``issuer``, the Referenced Token's)."""
+
+    def __call__(self, reference: StatusReference, *, issuer: ReferencedIssuer) -> None: ...
 
 
 class AddressProofMissing(InvalidTransactionData):
@@ -80,6 +83,8 @@ class Accepted:
     """SHA-256 of each KB-JWT (of each whole VP for W3C): a presentation is accepted once."""
     w3c_presentations: tuple[VerifiedPresentation, ...] = ()
     """The W3C presentations, for a W3C policy (``credentials`` is then empty)."""
+    status_issuer: ReferencedIssuer | None = None
+    """Whose keys may sign the status list of :attr:`status` (the monitor re-checks it)."""
 
     @property
     def status(self) -> StatusReference | None:
@@ -132,25 +137,32 @@ def evaluate(
     authenticated: Authenticated,
     *,
     policy: Policy,
+    trust: TrustList,
     assert_valid: AssertValid,
     now: float,
 ) -> Accepted:
-    """Steps 3 to 5 on an authenticated response; raise on the first failure."""
+    """Steps 3 to 5 on an authenticated response; raise on the first failure. The
+    status lists must be signed by a key of each credential's own, already verified
+    issuer (``trust.referenced_issuer``, issue 19 item 8)."""
     if policy.is_w3c:
         checked, retained, digests = check_w3c_verified(
             request,
             response,
             authenticated.w3c,
             policy=policy,
+            trust=trust,
             assert_valid=assert_valid,
             now=now,
         )
         return Accepted((), retained, None, digests, checked)
     verified = authenticated.sd_jwt
+    issuers: dict[int, ReferencedIssuer] = {}
     for credentials in verified.values():
         for credential in credentials:
             if credential.status is not None:
-                assert_valid(StatusReference(credential.status.idx, credential.status.uri))
+                issuer = issuers[id(credential)] = trust.referenced_issuer(credential, now)
+                reference = StatusReference(credential.status.idx, credential.status.uri)
+                assert_valid(reference, issuer=issuer)
     check_response(
         request.dcql_query,
         {
@@ -176,7 +188,10 @@ def evaluate(
             request, main.kb_claims, response.address_proof, now=now
         )
     hashes = tuple(_kb_jwt_hash(p) for ps in response.vp_token.values() for p in ps)
-    return Accepted(all_credentials, policy.retained_claims(main.claims), whitelisting, hashes)
+    retained = policy.retained_claims(main.claims)
+    return Accepted(
+        all_credentials, retained, whitelisting, hashes, status_issuer=issuers.get(id(main))
+    )
 
 
 def check_authorization_response(
@@ -194,5 +209,11 @@ def check_authorization_response(
         request, response, policy=policy, trust=trust, now=now, kb_max_age=kb_max_age
     )
     return evaluate(
-        request, response, authenticated, policy=policy, assert_valid=assert_valid, now=now
+        request,
+        response,
+        authenticated,
+        policy=policy,
+        trust=trust,
+        assert_valid=assert_valid,
+        now=now,
     )

@@ -30,7 +30,6 @@ from ssi.dcql import check_response
 from ssi.encoding import json_dumps
 from ssi.errors import InvalidTransactionData
 from ssi.oid4vp import AuthorizationRequest, AuthorizationResponse, check_vp_token_ids
-from ssi.status_list import StatusReference
 
 from .policies import Policy
 from .trust import TrustList
@@ -100,15 +99,18 @@ def check_w3c_verified(
     verified: dict[str, list[w3c.VerifiedPresentation]],
     *,
     policy: Policy,
-    assert_valid: Callable[[StatusReference], None],
+    trust: TrustList,
+    assert_valid: Callable[..., None],
     now: float,
 ) -> tuple[tuple[w3c.VerifiedPresentation, ...], dict[str, Any], tuple[str, ...]]:
     """Steps 3 and 4 on verified presentations: the verified presentations, the claims
-    the verdict keeps, and their digests."""
+    the verdict keeps, and their digests. A status list must be signed by a key of
+    the credential's issuer (``trust.w3c_referenced_issuer``)."""
     for presentations in verified.values():
         for presentation in presentations:
             if presentation.credential.status is not None:
-                assert_valid(presentation.credential.status)
+                issuer = trust.w3c_referenced_issuer(presentation.credential.issuer)
+                assert_valid(presentation.credential.status, issuer=issuer)
     check_response(
         request.dcql_query,
         {query_id: [p.candidate() for p in ps] for query_id, ps in verified.items()},
@@ -126,11 +128,17 @@ def check_w3c_response(
     *,
     policy: Policy,
     trust: TrustList,
-    assert_valid: Callable[[StatusReference], None],
+    assert_valid: Callable[..., None],
     now: float,
 ) -> tuple[tuple[w3c.VerifiedPresentation, ...], dict[str, Any], tuple[str, ...]]:
     """Every step of the module docstring."""
     verified = verify_w3c_presentations(request, response, trust=trust, now=now)
     return check_w3c_verified(
-        request, response, verified, policy=policy, assert_valid=assert_valid, now=now
+        request,
+        response,
+        verified,
+        policy=policy,
+        trust=trust,
+        assert_valid=assert_valid,
+        now=now,
     )

@@ -231,13 +231,14 @@ def _record_intent(conn: Any, row: Any, accepted: Accepted, claims: str, now: in
     exp = accepted.credentials[0].claims.get("exp")
     conn.execute(
         "INSERT INTO intents (chain, registry, token, address, country, verification_id,"
-        " record_sha256, created_at, updated_at, status_uri, status_idx, credential_exp)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " record_sha256, created_at, updated_at, status_uri, status_idx, credential_exp,"
+        " status_issuer_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         " ON CONFLICT (chain, registry, address) DO UPDATE SET"
         " verification_id = excluded.verification_id, record_sha256 = excluded.record_sha256,"
         " country = excluded.country, updated_at = excluded.updated_at,"
         " status_uri = excluded.status_uri, status_idx = excluded.status_idx,"
         " credential_exp = excluded.credential_exp, version = intents.version + 1,"
+        " status_issuer_json = excluded.status_issuer_json,"
         " desired = 'registered', removal_reason = NULL",
         (
             entry.chain_id,
@@ -252,6 +253,9 @@ def _record_intent(conn: Any, row: Any, accepted: Accepted, claims: str, now: in
             None if status is None else status.uri,
             None if status is None else status.idx,
             int(exp) if isinstance(exp, int | float) and not isinstance(exp, bool) else None,
+            None
+            if accepted.status_issuer is None
+            else json.dumps(accepted.status_issuer.to_json()),
         ),
     )
 
@@ -297,6 +301,7 @@ def receive_response(raw_form: Any) -> dict[str, Any]:
             response,
             authenticated,
             policy=policy,
+            trust=current_app.extensions["trust"],
             assert_valid=current_app.extensions["status_checker"].assert_valid,
             now=now,
         )

@@ -151,6 +151,29 @@ def m004_platform(db: Any) -> None:
 
 
 @migrations()
+def m004_intent_failures_poison(db: Any) -> None:
+    """Issue 19 item 1: what failed for one whitelisting intent, per stage
+    (``forward`` to the chain outbox, ``chain`` as the outbox worker reports it,
+    ``monitor`` re-checking its credential), with the reason, how often, and when
+    it is tried again; the others never wait for it (verifier/failures.py)."""
+    db.executescript(
+        """
+        CREATE TABLE intent_failures (
+            intent_id INTEGER NOT NULL REFERENCES intents(id),
+            stage TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            failures INTEGER NOT NULL,
+            version INTEGER NOT NULL,          -- the intent's version when it failed
+            first_at INTEGER NOT NULL,
+            last_at INTEGER NOT NULL,
+            retry_at INTEGER,                  -- NULL: not retried automatically
+            PRIMARY KEY (intent_id, stage)
+        );
+        """
+    )
+
+
+@migrations()
 def m004_flow_same_device(db: Any) -> None:
     """Issue 19 item 6 and issue 18 item 6: the same-device request has its own
     ``state`` (so its own Request Object and ``request_uri``), the cross-device
@@ -167,6 +190,15 @@ def m004_flow_same_device(db: Any) -> None:
             ON verifications(same_device_state);
         """
     )
+
+
+@migrations()
+def m005_status_issuer_poison(db: Any) -> None:
+    """Issue 19 item 8: with each intent, the verified issuer of its credential
+    (``ssi.status_list.ReferencedIssuer`` as JSON: ``iss``, and the ``x5c`` leaf and
+    root it was signed under), whose keys alone may sign its status list when the
+    monitor re-checks it."""
+    db.executescript("ALTER TABLE intents ADD COLUMN status_issuer_json TEXT;")
 
 
 def open_store(path: str) -> Store:

@@ -13,8 +13,10 @@ mechanisms by which its keys may be found (SD-JWT VC §2.5)::
 
 Each issuer gets its own :class:`ssi.sdjwt_vc.IssuerTrust` with only its
 mechanisms, so a key found by a mechanism another issuer is allowed cannot
-vouch for this one. The same trust verifies Status List Tokens, whose ``iss``
-must be a trusted issuer too. Every check is :func:`ssi.sdjwt_vc.verify_credential`'s.
+vouch for this one. The same trust verifies Status List Tokens: a list must be
+signed with a key of the Referenced Token's own (already verified) issuer, its
+``iss`` is optional but never another issuer's (:func:`ssi.status_list.status_list_key`,
+issue 19 item 8). Every check is :func:`ssi.sdjwt_vc.verify_credential`'s.
 
 An issuer that also signs W3C predicate credentials lists the DIDs it signs
 them with (did:key or did:jwk: didkit would fetch a did:web on its own)::
@@ -53,6 +55,7 @@ from ssi.jose import Key, jws
 from ssi.sdjwt import KeyBinding
 from ssi.sdjwt_vc import FetchJSON, IssuerTrust, ResolveDIDKey, VerifiedCredential
 from ssi.sdjwt_vc import verify_credential as _verify_credential
+from ssi.status_list import ReferencedIssuer, status_list_key
 
 __all__ = ["MECHANISMS", "TrustList", "load_trust_list"]
 
@@ -96,12 +99,30 @@ class TrustList:
         return frozenset().union(*(t.header_keys for t in self.issuers.values()))
 
     def status_key_resolver(self, clock: Callable[[], float]) -> Callable[..., Key]:
-        """``(header, claims) -> Key`` for Status List Tokens of trusted issuers."""
+        """``(header, claims, issuer) -> Key`` for the Status List Token of a Referenced
+        Token of ``issuer`` (:func:`ssi.status_list.status_list_key`, that issuer's trust)."""
 
-        def resolve(header: dict[str, Any], claims: dict[str, Any]) -> Key:
-            return self.trust_for(claims.get("iss")).issuer_key(header, claims, clock())
+        def resolve(
+            header: dict[str, Any], claims: dict[str, Any], issuer: ReferencedIssuer
+        ) -> Key:
+            return status_list_key(self.trust_for(issuer.iss), header, claims, issuer, clock())
 
         return resolve
+
+    def referenced_issuer(self, credential: VerifiedCredential, now: float) -> ReferencedIssuer:
+        """The verified SD-JWT VC's issuer, with the ``x5c`` leaf and root it was
+        verified with: whose keys may sign its Status List Token."""
+        trust = self.trust_for(credential.iss)
+        assert credential.iss is not None  # trust_for refused it otherwise
+        return ReferencedIssuer.from_header(credential.iss, credential.header, trust.x5c_roots, now)
+
+    def w3c_referenced_issuer(self, did: str) -> ReferencedIssuer:
+        """The trusted issuer that listed the W3C issuer DID ``did`` (its status lists
+        are that issuer's)."""
+        iss = self.w3c_dids.get(did)
+        if iss is None:
+            raise UntrustedIssuer(f"the W3C issuer {did!r} is not on the trust list")
+        return ReferencedIssuer(iss)
 
 
 def _roots(base: Path, names: object, iss: str) -> tuple[x509.Certificate, ...]:

@@ -10,6 +10,8 @@ Each POST carries ``X-KYCW-Signature: t=<unix time>,v1=<hex HMAC-SHA256>``
 over ``"<t>.<body>"`` with that secret (the scheme Stripe uses): the receiver
 recomputes it, compares in constant time and refuses old timestamps. The body
 holds the id and status only; the platform reads the details with its API key.
+Other events carry an ``event`` member naming them (``whitelisting.failed``:
+:meth:`Webhooks.queue_event`, issue 19 item 1) and go the same way.
 """
 
 from __future__ import annotations
@@ -78,19 +80,24 @@ class Webhooks:
     def queue(self, conn: Any, tx_id: str, status: str, now: int, **extra: str) -> None:
         """In the verdict's transaction: the webhook of the verification's creator
         (``extra``: more members of the body, e.g. ``last_wallet_error``)."""
-        (created_by,) = conn.execute(
-            "SELECT created_by FROM verifications WHERE id = ?", (tx_id,)
-        ).fetchone()
+        self.queue_event(conn, tx_id, {"id": tx_id, "status": status, "at": now, **extra})
+
+    def queue_event(self, conn: Any, tx_id: str, body: dict[str, Any]) -> bool:
+        """Queue ``body`` about verification ``tx_id`` in the caller's transaction,
+        for the webhook of the verification's creator; ``False`` when it has none."""
+        row = conn.execute("SELECT created_by FROM verifications WHERE id = ?", (tx_id,)).fetchone()
+        created_by = None if row is None else row[0]
         # an API key's own webhook (none if the key left the configuration); the
         # verifier's own pages use the default
         actor = created_by if str(created_by).startswith("api:") else None
         target = self._target(actor)
-        if target is not None:
-            body = json.dumps({"id": tx_id, "status": status, "at": now, **extra}, sort_keys=True)
-            conn.execute(
-                "INSERT INTO webhooks (verification_id, url, body, api_key) VALUES (?, ?, ?, ?)",
-                (tx_id, target.url, body, actor),
-            )
+        if target is None:
+            return False
+        conn.execute(
+            "INSERT INTO webhooks (verification_id, url, body, api_key) VALUES (?, ?, ?, ?)",
+            (tx_id, target.url, json.dumps(body, sort_keys=True), actor),
+        )
+        return True
 
     def kick(self) -> None:
         threading.Thread(target=self.deliver, daemon=True).start()

@@ -11,6 +11,11 @@ records the version it wrote, so no change is lost to a race. The country
 code is the disclosed ``address.country`` as ISO 3166-1 numeric; 0 only for
 a token without country rules (issue 9).
 
+An intent that cannot be forwarded, or that the outbox worker marks failed, is
+recorded with its reason (:mod:`verifier.failures`: shown to the operator,
+reported by webhook, retried with a back-off) and the others go on: one bad
+record never stops the platform (issue 19 item 1).
+
 ``CHAIN`` selects the setting:
 
 * ``"dev"``: the in-process EVM (py-evm) with T-REX deployed, the demo tokens
@@ -30,20 +35,24 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
-from iso3166 import countries
 
 from chain.devchain import TokenSpec
 from chain.errors import ChainError
-from chain.outbox import Outbox
+from chain.outbox import FAILED, Outbox
 from chain.platform import PlatformChain
 from kyc_wallet.web import Store
-from ssi.errors import MalformedInput
+from ssi.country import numeric_code
+from ssi.errors import MalformedInput, SSIError
+
+from .failures import clear_failure, in_back_off, record_failure
+from .webhooks import Webhooks
 
 __all__ = [
     "country_numeric",
     "forward_intents",
     "intent_view",
     "resolve_token_refs",
+    "sync_chain_failures",
     "start_chain",
     "whitelisting_view",
 ]
@@ -52,13 +61,11 @@ log = logging.getLogger(__name__)
 
 
 def country_numeric(alpha2: str | None) -> int:
-    """ISO 3166-1 alpha-2 -> numeric; ``None`` -> 0 (no country)."""
+    """ISO 3166-1 alpha-2 -> numeric (:mod:`ssi.country`: assigned codes only, upper
+    case); ``None`` -> 0 (no country)."""
     if alpha2 is None:
         return 0
-    try:
-        return int(countries.get(alpha2).numeric)
-    except KeyError as exc:
-        raise MalformedInput(f"{alpha2!r} is not an ISO 3166-1 alpha-2 country code") from exc
+    return numeric_code(alpha2)
 
 
 def _token_specs(app: Flask) -> list[TokenSpec]:
@@ -140,29 +147,106 @@ def outbox_for() -> Outbox | None:
     return outbox
 
 
+def _now() -> int:
+    return int(current_app.extensions["clock"]())
+
+
+def _webhooks() -> Webhooks | None:
+    webhooks: Webhooks | None = current_app.extensions.get("webhooks")
+    return webhooks
+
+
 def forward_intents() -> int:
-    """Write the new or changed intents to the chain outbox; return how many."""
+    """Write the new or changed intents to the chain outbox; return how many were.
+
+    Each intent alone: one that cannot be written (a country no registry takes,
+    an address the outbox refuses) is recorded as a ``forward`` failure and
+    retried after its back-off, while the others are forwarded."""
     outbox = outbox_for()
     if outbox is None:
         return 0
     store: Store = current_app.extensions["store"]
-    rows = store.all("SELECT * FROM intents WHERE forwarded_version < version")
+    now = _now()
+    waiting = in_back_off(store, "forward", now)
+    rows = store.all("SELECT * FROM intents WHERE forwarded_version < version ORDER BY id")
+    forwarded, new_failures = 0, False
     for row in rows:
-        if row["desired"] == "removed":
-            outbox.remove(row["chain"], row["registry"], row["address"])
-        else:
-            outbox.whitelist(
-                row["chain"],
-                row["registry"],
-                row["address"],
-                country_numeric(row["country"]),
-                hashlib.sha256(str(row["record_sha256"]).encode()).digest(),
-            )
+        if row["id"] in waiting:
+            continue
+        try:
+            _forward_one(outbox, row)
+        except SSIError as exc:
+            reason = f"{type(exc).__name__}: {exc.description}"
+            new_failures |= record_failure(store, row, "forward", reason, now, webhooks=_webhooks())
+            log.warning("intent %s not forwarded: %s", row["address"], reason)
+            continue
         store.execute(
             "UPDATE intents SET forwarded_version = ? WHERE id = ? AND forwarded_version < ?",
             (row["version"], row["id"], row["version"]),
         )
-    return len(rows)
+        clear_failure(store, row["id"], "forward")
+        forwarded += 1
+    if new_failures:
+        _kick_webhooks()
+    return forwarded
+
+
+def _forward_one(outbox: Outbox, row: Any) -> None:
+    if row["desired"] == "removed":
+        outbox.remove(row["chain"], row["registry"], row["address"])
+    else:
+        outbox.whitelist(
+            row["chain"],
+            row["registry"],
+            row["address"],
+            country_numeric(row["country"]),
+            hashlib.sha256(str(row["record_sha256"]).encode()).digest(),
+        )
+
+
+def _kick_webhooks() -> None:
+    webhooks = _webhooks()
+    if webhooks is not None:
+        webhooks.kick()
+
+
+def sync_chain_failures() -> int:
+    """Mirror the outbox's failed intents as ``chain`` failures of the verifier's
+    intents (new ones audited and reported by webhook); clear those that recovered.
+    Return how many are failed now."""
+    outbox = outbox_for()
+    if outbox is None:
+        return 0
+    store: Store = current_app.extensions["store"]
+    now = _now()
+    failed = {(i.chain, i.registry, i.address): i for i in outbox.failed()}
+    new_failures = False
+    for (chain, registry, address), intent in failed.items():
+        row = store.one(
+            "SELECT * FROM intents WHERE chain = ? AND registry = ? AND address = ?",
+            (chain, registry, address),
+        )
+        if row is None:  # the platform's own (the treasury), not an investor's
+            continue
+        new_failures |= record_failure(
+            store,
+            row,
+            "chain",
+            intent.last_error or "failed on chain",
+            now,
+            webhooks=_webhooks(),
+            failures=intent.attempts,
+            retry_at=None if intent.retry_at is None else int(intent.retry_at),
+        )
+    for row in store.all(
+        "SELECT i.* FROM intent_failures f JOIN intents i ON i.id = f.intent_id"
+        " WHERE f.stage = 'chain'"
+    ):
+        if (row["chain"], row["registry"], row["address"]) not in failed:
+            clear_failure(store, row["id"], "chain")
+    if new_failures:
+        _kick_webhooks()
+    return len(failed)
 
 
 def whitelisting_view(verification_id: str) -> dict[str, Any] | None:
@@ -185,6 +269,14 @@ def intent_view(row: Any) -> dict[str, Any]:
     outbox = outbox_for()
     if outbox is None:
         view["state"] = "recorded"
+        return view
+    store: Store = current_app.extensions["store"]
+    not_forwarded = store.one(
+        "SELECT reason FROM intent_failures WHERE intent_id = ? AND stage = 'forward'",
+        (row["id"],),
+    )
+    if not_forwarded is not None:  # never reached the outbox (verifier.failures)
+        view.update(state=FAILED, last_error=not_forwarded["reason"], transactions=[])
         return view
     try:
         intent = outbox.intent(row["chain"], row["registry"], row["address"])

@@ -195,7 +195,7 @@ class Presenter:
         self,
         fetcher: Fetcher,
         trust: WalletTrust,
-        status_check: Callable[[dict[str, Any]], None] | None = None,
+        status_check: Callable[[dict[str, Any], str | None], None] | None = None,
         *,
         development: bool = False,
     ) -> None:
@@ -206,7 +206,7 @@ class Presenter:
         """``DEV_ALLOW_HTTP_LOOPBACK``: accept unsigned requests (``redirect_uri:``
         client ids), and send the browser on to http loopback URLs."""
 
-    def _usable(self, claims: dict[str, Any], now: float) -> bool:
+    def _usable(self, claims: dict[str, Any], now: float, credential: str | None = None) -> bool:
         """Not expired, and not known to be revoked or suspended (an unknown
         status is left to the verifier, which fails closed)."""
         exp = claims.get("exp")
@@ -214,7 +214,7 @@ class Presenter:
             return False
         if self.status_check is not None and "status" in claims:
             try:
-                self.status_check(claims)
+                self.status_check(claims, credential)
             except CredentialStatusError:
                 return False
             except SSIError:
@@ -276,7 +276,7 @@ class Presenter:
                     candidates.append(w3c_candidate(item))
                 continue
             sd_jwt = _held(item)
-            if not self._usable(sd_jwt.claims, now):
+            if not self._usable(sd_jwt.claims, now, item.data["credential"]):
                 continue
             held[item.id] = sd_jwt
             candidates.append(

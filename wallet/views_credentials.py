@@ -80,7 +80,7 @@ def detail(item_id: str) -> Any:
     claims = item.data.get("claims", {})
     status = "valid"
     try:
-        credential_checker().check_status(claims)
+        credential_checker().check_status(claims, item.data.get("credential"))
     except CredentialStatusError as exc:
         status = str(exc.description)
     except SSIError as exc:

@@ -9,6 +9,7 @@ from .binding import (
     VerifiedWhitelisting,
     build_address_proof,
     expected_siwe,
+    siwe_nonce,
     verify_address_binding,
     whitelist_entry,
 )
@@ -64,6 +65,7 @@ __all__ = [
     "parse_caip2_eip155",
     "personal_sign",
     "recover_signer",
+    "siwe_nonce",
     "verify_address_binding",
     "verify_siwe",
     "whitelist_entry",

@@ -5,8 +5,9 @@ The wallet answers a request carrying an ``erc3643_whitelist`` transaction
 data entry with (1) a KB-JWT whose ``transaction_data_hashes`` hash the entry
 and whose ``whitelist_address`` names the chosen address, and (2) an
 ``address_proof``: an EIP-4361 message signed by that address, naming the
-``response_uri``'s host and the URI itself, the chain, the request ``nonce``,
-the ``state`` as request-id, and the registry as CAIP-10 resource.
+``response_uri``'s host and the URI itself, the chain, a nonce derived from the
+request ``nonce`` (:func:`siwe_nonce`), the ``state`` as request-id, and the
+registry as CAIP-10 resource.
 
 :func:`build_address_proof` is the wallet's; :func:`verify_address_binding` the
 verifier's, given the KB-JWT claims that ``ssi.sdjwt`` already verified. It
@@ -16,6 +17,7 @@ or replay a consent for another token, chain, verifier or transaction.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +36,7 @@ __all__ = [
     "VerifiedWhitelisting",
     "whitelist_entry",
     "expected_siwe",
+    "siwe_nonce",
     "build_address_proof",
     "verify_address_binding",
 ]
@@ -62,6 +65,18 @@ def whitelist_entry(request: AuthorizationRequest) -> Erc3643Whitelist:
     return Erc3643Whitelist.parse(entries[0])
 
 
+def siwe_nonce(openid4vp_nonce: str) -> str:
+    """The EIP-4361 ``Nonce:`` of a request: the lowercase hex SHA-256 of the UTF-8
+    bytes of its OpenID4VP ``nonce`` (64 characters).
+
+    OpenID4VP 1.0 §5.2 lets a verifier draw any string (base64url nonces hold ``-``
+    and ``_``, others ``.`` and ``~``), while the EIP-4361 ABNF allows only letters
+    and digits; the digest fits EIP-4361 and stays bound to exactly this request
+    (docs/specs/address-binding.md, issue 19 item 12).
+    """
+    return hashlib.sha256(openid4vp_nonce.encode("utf-8")).hexdigest()
+
+
 def expected_siwe(request: AuthorizationRequest, whitelist: Erc3643Whitelist) -> ExpectedSiwe:
     """The EIP-4361 fields this request fixes (ARCHITECTURE.md "Binding the address")."""
     if request.state is None:
@@ -70,7 +85,7 @@ def expected_siwe(request: AuthorizationRequest, whitelist: Erc3643Whitelist) ->
         domain=urlsplit(request.response_uri).netloc,
         uri=request.response_uri,
         chain_id=whitelist.chain_number,
-        nonce=request.nonce,
+        nonce=siwe_nonce(request.nonce),
         request_id=request.state,
         resources=(whitelist.registry_account,),
     )

@@ -6,6 +6,8 @@ https://datatracker.ietf.org/doc/draft-ietf-oauth-status-list/
 * :func:`build_status_list_token` / :func:`verify_status_list_token`: the
   ``statuslist+jwt`` Status List Token (§5.1);
 * :func:`parse_status_reference`: the Referenced Token's ``status`` claim (§6.2);
+* :class:`ReferencedIssuer` / :func:`status_list_key`: whose keys may sign a
+  Referenced Token's list (§11.3; ``iss`` is optional, §5.1);
 * :class:`StatusChecker`: fetching, caching and fail-closed checking (§8).
 
 JWT format only; CWT and Status List Aggregation (§9) are not implemented.
@@ -20,6 +22,8 @@ from .checker import (
     StatusChecker,
     WrongMediaType,
 )
+from .signers import ReferencedIssuer, status_list_key
+from .spec import ID_KP_OAUTH_STATUS_SIGNING
 from .status_list import (
     ALLOWED_BITS,
     INVALID,
@@ -45,6 +49,7 @@ from .token import (
 
 __all__ = [
     "ALLOWED_BITS",
+    "ID_KP_OAUTH_STATUS_SIGNING",
     "INVALID",
     "MAX_CACHE_SECONDS",
     "MAX_DECOMPRESSED_BYTES",
@@ -58,6 +63,7 @@ __all__ = [
     "DecompressionLimitExceeded",
     "FetchResponse",
     "KeyResolver",
+    "ReferencedIssuer",
     "StatusChecker",
     "StatusIndexOutOfRange",
     "StatusList",
@@ -68,5 +74,6 @@ __all__ = [
     "compress",
     "decompress",
     "parse_status_reference",
+    "status_list_key",
     "verify_status_list_token",
 ]

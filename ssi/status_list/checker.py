@@ -16,6 +16,9 @@ unreachable                ``FetchError`` (what the fetcher raised, or a
 timeout                    ``FetchTimeout`` (raised by the fetcher)
 wrong media type           ``WrongMediaType`` (§8.2: MUST be statuslist+jwt)
 badly signed               ``InvalidSignature`` / ``AlgorithmNotAllowed``
+another issuer's ``iss``   ``UntrustedIssuer`` (``iss`` is optional, §5.1)
+a signer not admitted      ``UntrustedIssuer`` / ``CertificateError``
+                           (:func:`~ssi.status_list.status_list_key`)
 expired, no ``iat``        ``TimeInvalid``
 wrong ``typ``              ``WrongType``
 ``sub`` ≠ ``uri``          ``ClaimMismatch``
@@ -40,6 +43,7 @@ from ..errors import (
     SSIError,
 )
 from ..jose import DEFAULT_SKEW
+from .signers import ReferencedIssuer
 from .status_list import INVALID, MAX_DECOMPRESSED_BYTES, SUSPENDED, VALID
 from .token import (
     STATUS_LIST_MEDIA_TYPE,
@@ -105,8 +109,13 @@ class StatusChecker:
     """Resolve and check status references, failing closed.
 
     ``fetch``: ``Fetcher.get``-like callable; ``key_resolver``: ``(header,
-    claims) -> Key`` for the Status List Token; ``clock``: ``() -> seconds``;
-    ``allow_header_keys``: ``{"x5c"}`` when the resolver validates ``x5c`` chains.
+    claims, issuer) -> Key`` for the Status List Token of a Referenced Token of
+    ``issuer``; ``clock``: ``() -> seconds``; ``allow_header_keys``: ``{"x5c"}``
+    when the resolver validates ``x5c`` chains.
+
+    Every check names the Referenced Token's verified issuer
+    (:class:`~ssi.status_list.ReferencedIssuer`); a list is cached per URI *and*
+    issuer, so a list admitted for one issuer never answers for another.
     """
 
     def __init__(
@@ -129,19 +138,32 @@ class StatusChecker:
         self._min_cache = min_cache
         self._max_cache = max_cache
         self._allow_header_keys = allow_header_keys
-        self._cache: dict[str, _Cached] = {}
+        self._cache: dict[tuple[str, ReferencedIssuer], _Cached] = {}
         self._lock = threading.Lock()
 
     # --- public API ----------------------------------------------------------------
 
-    def status(self, reference: StatusReference, *, force_refresh: bool = False) -> int:
-        """The status value at ``reference.idx`` (§8.3 step 6); raises on any failure."""
-        token = self.status_list_token(reference.uri, force_refresh=force_refresh)
+    def status(
+        self,
+        reference: StatusReference,
+        *,
+        issuer: ReferencedIssuer,
+        force_refresh: bool = False,
+    ) -> int:
+        """The status value at ``reference.idx`` (§8.3 step 6) of a Referenced Token
+        of ``issuer``; raises on any failure."""
+        token = self.status_list_token(reference.uri, issuer=issuer, force_refresh=force_refresh)
         return token.status_list.get(reference.idx)
 
-    def assert_valid(self, reference: StatusReference, *, force_refresh: bool = False) -> None:
+    def assert_valid(
+        self,
+        reference: StatusReference,
+        *,
+        issuer: ReferencedIssuer,
+        force_refresh: bool = False,
+    ) -> None:
         """Raise unless the status is VALID (0x00); SUSPENDED blocks like INVALID."""
-        value = self.status(reference, force_refresh=force_refresh)
+        value = self.status(reference, issuer=issuer, force_refresh=force_refresh)
         if value == VALID:
             return
         where = f"index {reference.idx} of {reference.uri}"
@@ -151,30 +173,39 @@ class StatusChecker:
             raise CredentialSuspended(f"the credential is suspended (status 0x02 at {where})")
         raise CredentialStatusError(f"the credential's status is 0x{value:02x} at {where}")
 
-    def assert_token_valid(self, claims: dict[str, Any], *, force_refresh: bool = False) -> None:
+    def assert_token_valid(
+        self, claims: dict[str, Any], *, issuer: ReferencedIssuer, force_refresh: bool = False
+    ) -> None:
         """:meth:`assert_valid` for a Referenced Token's verified claims (§8.3 step 1)."""
-        self.assert_valid(parse_status_reference(claims), force_refresh=force_refresh)
+        self.assert_valid(
+            parse_status_reference(claims), issuer=issuer, force_refresh=force_refresh
+        )
 
-    def status_list_token(self, uri: str, *, force_refresh: bool = False) -> StatusListToken:
-        """The verified Status List Token at ``uri``, from the cache when still fresh."""
+    def status_list_token(
+        self, uri: str, *, issuer: ReferencedIssuer, force_refresh: bool = False
+    ) -> StatusListToken:
+        """The verified Status List Token at ``uri`` for a Referenced Token of
+        ``issuer``, from the cache when still fresh."""
         now = self._clock()
+        key = (uri, issuer)
         if not force_refresh:
             with self._lock:
-                cached = self._cache.get(uri)
+                cached = self._cache.get(key)
             if cached is not None and now < cached.fresh_until and not self._expired(cached, now):
                 return cached.token
-        token = self._fetch_and_verify(uri, now)
+        token = self._fetch_and_verify(uri, issuer, now)
         with self._lock:
-            self._cache[uri] = _Cached(token, now + self._cache_seconds(token, now))
+            self._cache[key] = _Cached(token, now + self._cache_seconds(token, now))
         return token
 
     def forget(self, uri: str | None = None) -> None:
-        """Drop one cached list, or all of them."""
+        """Drop one cached list (for every issuer), or all of them."""
         with self._lock:
             if uri is None:
                 self._cache.clear()
             else:
-                self._cache.pop(uri, None)
+                for key in [k for k in self._cache if k[0] == uri]:
+                    del self._cache[key]
 
     # --- internals -----------------------------------------------------------------
 
@@ -187,7 +218,7 @@ class StatusChecker:
         seconds = token.ttl if token.ttl is not None else self._max_cache
         return min(max(seconds, self._min_cache), self._max_cache)
 
-    def _fetch_and_verify(self, uri: str, now: float) -> StatusListToken:
+    def _fetch_and_verify(self, uri: str, issuer: ReferencedIssuer, now: float) -> StatusListToken:
         try:
             response = self._fetch(uri, headers={"Accept": STATUS_LIST_MEDIA_TYPE})
         except SSIError:
@@ -212,6 +243,7 @@ class StatusChecker:
             token,
             self._key_resolver,
             uri=uri,
+            issuer=issuer,
             now=now,
             skew=self._skew,
             max_bytes=self._max_bytes,

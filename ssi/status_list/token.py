@@ -10,9 +10,13 @@ Token Status List (draft-ietf-oauth-status-list @ 2fb61cd):
 * §8.3 step 3-4: verify the JWT per RFC 7519 §7.2, then ``sub`` MUST equal the
   referenced ``uri``, ``exp`` MUST be checked if present.
 
-The verifier's key comes from an injected resolver; the clock ``now`` is passed
+``iss`` is not required (§5.1): the Relying Party decides whose keys may sign
+(§11.3). The caller names the Referenced Token's verified issuer
+(:class:`~ssi.status_list.ReferencedIssuer`); an ``iss``, when present, must
+be that issuer's, and the key comes from an injected resolver given that issuer
+(:func:`ssi.status_list.status_list_key` is ours). The clock ``now`` is passed
 in; the token's own header keys (``jwk``, ``x5c``, ``jku``) are refused by
-:func:`ssi.jose.jws.verify`.
+:func:`ssi.jose.jws.verify` unless the resolver validates them.
 """
 
 from __future__ import annotations
@@ -23,8 +27,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..errors import ClaimMismatch, MalformedInput, TimeInvalid, WrongType
+from ..errors import ClaimMismatch, MalformedInput, TimeInvalid, UntrustedIssuer, WrongType
 from ..jose import DEFAULT_SKEW, Key, check_times, jws
+from .signers import ReferencedIssuer
 from .status_list import MAX_DECOMPRESSED_BYTES, StatusList
 
 __all__ = [
@@ -43,8 +48,9 @@ STATUS_LIST_TYP = "statuslist+jwt"
 STATUS_LIST_MEDIA_TYPE = "application/statuslist+jwt"
 """§8.1 / §8.2: the media type asked for and answered with."""
 
-KeyResolver = Callable[[dict[str, Any], dict[str, Any]], Key]
-"""``(header, claims) -> Key``: the Status Issuer's key for an (unverified) token."""
+KeyResolver = Callable[[dict[str, Any], dict[str, Any], ReferencedIssuer], Key]
+"""``(header, claims, issuer) -> Key``: the key an (unverified) token must verify
+under, given the Referenced Token's verified issuer."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +124,7 @@ def verify_status_list_token(
     key_resolver: KeyResolver,
     *,
     uri: str,
+    issuer: ReferencedIssuer,
     now: float,
     skew: float = DEFAULT_SKEW,
     max_bytes: int = MAX_DECOMPRESSED_BYTES,
@@ -125,9 +132,11 @@ def verify_status_list_token(
 ) -> StatusListToken:
     """§8.3 steps 3-5: verify ``token`` as the Status List Token published at ``uri``.
 
-    Raises :class:`~ssi.errors.WrongType` (``typ``), ``AlgorithmNotAllowed``,
-    ``InvalidSignature``, :class:`~ssi.errors.ClaimMismatch` (``sub`` ≠ ``uri``),
-    :class:`~ssi.errors.TimeInvalid` (``iat`` missing, expired), ``MalformedInput``.
+    Raises :class:`~ssi.errors.WrongType` (``typ``), :class:`~ssi.errors.UntrustedIssuer`
+    (``iss`` not ``issuer.iss``, or a signer the resolver does not admit),
+    ``AlgorithmNotAllowed``, ``InvalidSignature``, :class:`~ssi.errors.ClaimMismatch`
+    (``sub`` ≠ ``uri``), :class:`~ssi.errors.TimeInvalid` (``iat`` missing,
+    expired), ``MalformedInput``.
 
     ``allow_header_keys``: header parameters the resolver validates itself
     (``{"x5c"}`` when it checks chains against configured roots, as
@@ -138,7 +147,12 @@ def verify_status_list_token(
     if not jws.typ_matches(parsed.header.get("typ"), STATUS_LIST_TYP):
         raise WrongType(f"typ must be {STATUS_LIST_TYP!r}, got {parsed.header.get('typ')!r}")
     unverified = parsed.claims()
-    key = key_resolver(parsed.header, unverified)
+    iss = unverified.get("iss", issuer.iss)
+    if iss != issuer.iss:  # optional (§5.1), but never another issuer's
+        raise UntrustedIssuer(
+            f"the Status List Token's iss {iss!r} is not the Referenced Token's {issuer.iss!r}"
+        )
+    key = key_resolver(parsed.header, unverified, issuer)
     jws.verify(parsed, key, STATUS_LIST_TYP, allow_header_keys=allow_header_keys)
     claims = unverified
     sub = claims.get("sub")

@@ -27,7 +27,7 @@ def test_database_is_wal_with_full_sync_and_migrated(outbox: Outbox) -> None:
     assert outbox.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert outbox.db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
     names = [r["name"] for r in outbox.db["_sqlite_migrations"].rows]
-    assert names == ["m001_create"]
+    assert names == ["m001_create", "m002_retry_at_poison"]
 
 
 def test_one_intent_per_chain_registry_address(outbox: Outbox) -> None:
@@ -97,23 +97,25 @@ def test_node_down_leaves_the_intent_queued(inproc_env: DevChain, outbox: Outbox
     assert dev.client.is_verified(registry, wallet)
 
 
-def test_revert_counts_an_attempt_then_fails_with_the_reason(
+def test_revert_fails_the_intent_with_the_reason_and_a_back_off(
     inproc_env: DevChain, outbox: Outbox
 ) -> None:
-    """A key that does not own the IdFactory: the revert reason reaches the intent."""
+    """A key that does not own the IdFactory: the revert reason reaches the intent,
+    which is ``failed`` at once and waits for its back-off (issue 19 item 1; it was
+    ``queued`` and retried at every run before)."""
     dev = inproc_env
     intruder = dev.investor(funded=True)
     registry = dev.deployment.token("SOLAR").identity_registry
     wallet = dev.investor().address
     outbox.whitelist(dev.deployment.caip2, registry, wallet, 276, DATA)
-    worker = Worker(outbox, dev.client, Sender(dev.w3, intruder), max_attempts=2)
-    worker.run_once()
-    intent = outbox.intent(dev.deployment.caip2, registry, wallet)
-    assert (intent.state, intent.attempts) == (QUEUED, 1)
-    assert intent.last_error is not None and "Ownable: caller is not the owner" in intent.last_error
+    worker = Worker(outbox, dev.client, Sender(dev.w3, intruder), retry_base=3600.0)
     report = worker.run_once()
+    intent = outbox.intent(dev.deployment.caip2, registry, wallet)
     assert report.failed == [intent.id]
-    assert outbox.intent(dev.deployment.caip2, registry, wallet).state == FAILED
+    assert (intent.state, intent.attempts) == (FAILED, 1)
+    assert intent.last_error is not None and "Ownable: caller is not the owner" in intent.last_error
+    assert intent.retry_at is not None and intent.retry_at > outbox.now().timestamp() + 3000
+    assert worker.run_once().transactions == 0  # not before its back-off
 
 
 def test_a_second_worker_for_the_same_key_is_refused(inproc_env: DevChain, outbox: Outbox) -> None:

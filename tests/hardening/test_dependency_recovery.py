@@ -40,6 +40,7 @@ from tests.verifier.foreign_wallet import INVESTOR, ForeignWallet
 from tests.verifier.foreign_wallet import issue_credential as obtain_credential
 from tests.verifier.test_refusals_oid4vp import assert_refused, submit
 from tests.verifier.test_status import x5c_issuer_app
+from verifier.failures import backoff
 
 STATUS_LIST_TTL = int(ISSUER_DEFAULTS["STATUS_LIST_TTL"])
 
@@ -131,9 +132,11 @@ def test_monitor_retries_an_unreachable_status_list_until_it_returns(
     caplog: pytest.LogCaptureFixture,
     revoked: bool,
 ) -> None:
-    """Down: each tick reports the list as not checked and changes nothing (removing
-    on a network error would let anyone who can cut the issuer off un-whitelist
-    investors); back: the next tick checks it and removes a revoked investor."""
+    """Down: each tick after the item's back-off reports the list as not checked and
+    changes nothing (removing on a network error would let anyone who can cut the
+    issuer off un-whitelist investors); back: the next tick checks it and removes a
+    revoked investor. (Issue 19 item 1: a failed item waits for its back-off, 60 s
+    doubling, in the background monitor; every tick retried it before.)"""
     _verified(verifier, wallet, "solar7")
     (intent,) = _intents(verifier)
     if revoked:
@@ -144,17 +147,20 @@ def test_monitor_retries_an_unreachable_status_list_until_it_returns(
     background = verifier.app.extensions["background"]
     where = issuer_host.url.removeprefix("http://")
     failure = f"{intent['status_uri']}: FetchError: cannot connect to {where}"
-    for _ in range(2):  # every tick retries; none decides
+    for attempt in (1, 2):  # every tick after the back-off retries; none decides
         with caplog.at_level(logging.WARNING, logger="verifier.background"):
             report = background.tick_monitor()
         assert (report.checked, report.removed) == (1, [])
         assert len(report.failed) == 1 and report.failed[0].startswith(failure)
         assert "status lists not checked: " + failure in caplog.text
         caplog.clear()
+        assert background.tick_monitor().checked == 0  # waits for its back-off
+        verifier.clock.now += backoff(attempt)
     answer = verifier.api("POST", "/api/v1/monitor")  # the platform's on-demand run says so too
     assert answer.status == 200 and answer.json()["removed"] == []
     assert [line.startswith(failure) for line in answer.json()["failed"]] == [True]
     assert [row["desired"] for row in _intents(verifier)] == ["registered"]
+    verifier.clock.now += backoff(3)
 
     issuer_host.start()
     report = background.tick_monitor()

@@ -21,7 +21,7 @@ from ssi.oid4vci import (
     parse_offer_link,
 )
 from ssi.sdjwt import verify
-from ssi.status_list import INVALID, SUSPENDED, VALID, verify_status_list_token
+from ssi.status_list import INVALID, SUSPENDED, VALID, ReferencedIssuer, verify_status_list_token
 from tests.support import APPLICANT, RunningIssuer
 
 
@@ -170,7 +170,11 @@ def _status(issuer: RunningIssuer, claims: dict[str, Any]) -> int:
     assert response.content_type == "application/statuslist+jwt"
     assert "max-age=" in response.headers["cache-control"]
     token = verify_status_list_token(
-        response.text(), _issuer_key(issuer), uri=ref["uri"], now=issuer.clock.now
+        response.text(),
+        lambda header, claims, _referenced: _issuer_key(issuer)(header, claims),
+        uri=ref["uri"],
+        issuer=ReferencedIssuer(issuer.url),
+        now=issuer.clock.now,
     )
     assert token.ttl is not None
     status: int = token.status_list.get(ref["idx"])

@@ -22,7 +22,12 @@ import pytest
 from ssi.fetch import Fetcher, FetchResponse
 from ssi.jose import Key
 from ssi.oid4vci import CredentialResponse, TokenRequest, build_proof, parse_offer_link
-from ssi.status_list import CredentialRevoked, CredentialSuspended, StatusReference
+from ssi.status_list import (
+    CredentialRevoked,
+    CredentialSuspended,
+    ReferencedIssuer,
+    StatusReference,
+)
 from tests.issuer.test_w3c_issuance import OFFERED, _checker, _one, _request
 from tests.support import RunningIssuer, start_issuer
 
@@ -120,7 +125,7 @@ def test_revoke_issuance_by_one_copy_revokes_every_copy_in_every_format(
     checker = _checker(issuer)
     for reference in _references(changed):  # and the served lists say so
         with pytest.raises(CredentialRevoked):
-            checker.assert_valid(reference, force_refresh=True)
+            checker.assert_valid(reference, issuer=ReferencedIssuer(issuer.url), force_refresh=True)
     assert _statuses(issuer) == ["revoked"] * (BATCH + len(OFFERED))
     audit = issuer.app.extensions["store"].all(
         "SELECT action, subject FROM audit_log WHERE action LIKE 'issuance.%'"
@@ -190,11 +195,11 @@ def test_revoke_issuance_suspend_and_reinstate_every_copy(issuer: RunningIssuer)
     checker = _checker(issuer)
     for reference in _references(issuer.api("GET", path).json()["copies"]):
         with pytest.raises(CredentialSuspended):
-            checker.assert_valid(reference, force_refresh=True)
+            checker.assert_valid(reference, issuer=ReferencedIssuer(issuer.url), force_refresh=True)
     reinstated = issuer.api("POST", f"{path}/reinstate")
     assert reinstated.status == 200 and len(reinstated.json()["changed"]) == BATCH + 1
     for reference in _references(reinstated.json()["changed"]):
-        checker.assert_valid(reference, force_refresh=True)
+        checker.assert_valid(reference, issuer=ReferencedIssuer(issuer.url), force_refresh=True)
 
 
 def test_revoke_issuance_unknown_id_or_action_refused(issuer: RunningIssuer) -> None:

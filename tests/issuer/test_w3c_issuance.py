@@ -19,7 +19,7 @@ from ssi.errors import MalformedInput
 from ssi.fetch import Fetcher, FetchResponse
 from ssi.jose import Key
 from ssi.oid4vci import CredentialResponse, TokenRequest, build_proof, parse_offer_link
-from ssi.status_list import CredentialRevoked, StatusChecker
+from ssi.status_list import CredentialRevoked, ReferencedIssuer, StatusChecker
 from tests.support import RunningIssuer, start_issuer
 
 OFFERED = ["kyc_age_jwt_vc_json", "kyc_level_ldp_vc"]
@@ -72,7 +72,7 @@ def _did(issuer: RunningIssuer) -> str:
 def _checker(issuer: RunningIssuer) -> StatusChecker:
     jwks = issuer.fetch.get(issuer.url + "/.well-known/jwt-vc-issuer").json()["jwks"]["keys"]
 
-    def resolve(header: dict[str, Any], claims: dict[str, Any]) -> Key:
+    def resolve(header: dict[str, Any], claims: dict[str, Any], _: ReferencedIssuer) -> Key:
         (jwk,) = [k for k in jwks if k["kid"] == header["kid"]]
         return Key.from_jwk({k: v for k, v in jwk.items() if k != "kid"})
 
@@ -143,13 +143,13 @@ def test_revoking_a_w3c_credential_flips_its_status_bit(w3c_issuer: RunningIssue
     vc = _one(_request(w3c_issuer, token, "kyc_level_ldp_vc", Key.generate("EdDSA")))
     reference = w3c.parse_status_entry(vc)
     assert reference is not None
-    _checker(w3c_issuer).assert_valid(reference)
+    _checker(w3c_issuer).assert_valid(reference, issuer=ReferencedIssuer(w3c_issuer.url))
     (row,) = w3c_issuer.api("GET", "/api/v1/credentials").json()["credentials"]
     assert row["vct"] == "KycLevelCredential" and row["format"] == "ldp_vc"
     assert row["status_list"]["idx"] == reference.idx
     assert w3c_issuer.api("POST", f"/api/v1/credentials/{row['id']}/revoke").status == 200
     with pytest.raises(CredentialRevoked):
-        _checker(w3c_issuer).assert_valid(reference)
+        _checker(w3c_issuer).assert_valid(reference, issuer=ReferencedIssuer(w3c_issuer.url))
 
 
 def test_one_token_serves_each_offered_configuration_once(w3c_issuer: RunningIssuer) -> None:

@@ -6,6 +6,8 @@ ARCHITECTURE.md "Binding the address to the presentation"; each SECURITY.md
 
 from __future__ import annotations
 
+import hashlib
+import re
 from dataclasses import replace
 from typing import Any
 
@@ -129,7 +131,7 @@ def test_round_trip_binds_address_to_the_transaction() -> None:
     assert message.domain == "verifier.example.org:8443"
     assert message.uri == RESPONSE_URI
     assert message.chain_id == 1
-    assert message.nonce == REQUEST.nonce
+    assert message.nonce == hashlib.sha256(REQUEST.nonce.encode()).hexdigest()
     assert message.request_id == "st-42"
     assert message.resources == (f"eip155:1:{REGISTRY}",)
 
@@ -261,11 +263,38 @@ def test_refuse_malformed_signature() -> None:
         verify(AddressProof(proof().message, "0x1234"))
 
 
-def test_wallet_refuses_nonce_unfit_for_eip_4361() -> None:
-    """LIBRARIES.md: EIP-4361 nonces are alphanumeric, at least 8 characters."""
-    request = make_request("n-0S6_WzA2Mj")
-    with pytest.raises(MalformedSiweMessage, match="nonce"):
-        build_address_proof(request, HOLDER.address, HOLDER.key, now=NOW)
+# --- issue 19 item 12: the EIP-4361 nonce is derived from the OpenID4VP nonce -------------
+
+PUNCTUATED_NONCE = "n-0S6_WzA2Mj.q~Z"
+"""OpenID4VP 1.0 §5.2 allows any string; an independent verifier draws ``-``, ``_``,
+``.`` and ``~`` (base64url, RFC 3986 unreserved), which the EIP-4361 ABNF forbids."""
+
+
+def test_siwe_nonce_is_the_sha256_hex_of_the_openid4vp_nonce() -> None:
+    """docs/specs/address-binding.md: ``Nonce:`` = lowercase hex SHA-256 of the UTF-8
+    bytes of the request's ``nonce`` (64 characters, alphanumeric as EIP-4361 asks)."""
+    request = make_request(PUNCTUATED_NONCE)
+    message = SiweMessage.parse(
+        build_address_proof(request, HOLDER.address, HOLDER.key, now=NOW).message
+    )
+    assert message.nonce == hashlib.sha256(PUNCTUATED_NONCE.encode("utf-8")).hexdigest()
+    assert re.fullmatch(r"[0-9a-f]{64}", message.nonce)
+
+
+def test_siwe_nonce_with_punctuation_binds_wallet_to_verifier() -> None:
+    """Both sides of ``ssi.address_binding``: a nonce with ``- _ . ~`` round-trips."""
+    request = make_request(PUNCTUATED_NONCE)
+    built = build_address_proof(request, HOLDER.address, HOLDER.key, now=NOW)
+    verified = verify_address_binding(request, kb_claims(request), built, now=NOW)
+    assert verified.address == HOLDER.address
+
+
+def test_siwe_nonce_verifier_refuses_the_raw_openid4vp_nonce() -> None:
+    """The verifier accepts only the derived nonce: an alphanumeric OpenID4VP nonce
+    copied as is (the old wire format) is refused."""
+    raw = resign({"nonce": REQUEST.nonce})
+    with pytest.raises(NonceMismatch, match="nonce"):
+        verify(raw)
 
 
 # --- EIP-4361 messages --------------------------------------------------------------------

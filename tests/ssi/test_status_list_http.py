@@ -23,6 +23,7 @@ from ssi.status_list import (
     VALID,
     CredentialRevoked,
     CredentialSuspended,
+    ReferencedIssuer,
     StatusChecker,
     StatusList,
     StatusReference,
@@ -30,6 +31,7 @@ from ssi.status_list import (
 )
 
 ISSUER_KEY = Key.generate("ES256")
+ISSUER = ReferencedIssuer("https://issuer.example")
 NOW = int(time.time())
 
 
@@ -85,32 +87,32 @@ def base_url() -> Iterator[str]:
 @pytest.fixture
 def checker() -> StatusChecker:
     fetcher = Fetcher(FetchPolicy(allow_http_loopback=True, timeout=1.0))
-    return StatusChecker(fetcher.get, lambda header, claims: ISSUER_KEY, lambda: float(NOW))
+    return StatusChecker(fetcher.get, lambda header, claims, issuer: ISSUER_KEY, lambda: float(NOW))
 
 
 def test_statuses_read_over_http(base_url: str, checker: StatusChecker) -> None:
     uri = base_url + "/statuslists/1"
-    checker.assert_valid(StatusReference(0, uri))
+    checker.assert_valid(StatusReference(0, uri), issuer=ISSUER)
     with pytest.raises(CredentialRevoked):
-        checker.assert_valid(StatusReference(1, uri))
+        checker.assert_valid(StatusReference(1, uri), issuer=ISSUER)
     with pytest.raises(CredentialSuspended):
-        checker.assert_valid(StatusReference(2, uri))
+        checker.assert_valid(StatusReference(2, uri), issuer=ISSUER)
     assert "application/statuslist+jwt" in Publisher.accepts
 
 
 def test_5xx_over_http_refused(base_url: str, checker: StatusChecker) -> None:
     with pytest.raises(FetchHTTPStatus, match="503"):
-        checker.assert_valid(StatusReference(0, base_url + "/down"))
+        checker.assert_valid(StatusReference(0, base_url + "/down"), issuer=ISSUER)
 
 
 def test_redirect_not_followed(base_url: str, checker: StatusChecker) -> None:
     with pytest.raises(FetchRedirect):
-        checker.assert_valid(StatusReference(0, base_url + "/redirect"))
+        checker.assert_valid(StatusReference(0, base_url + "/redirect"), issuer=ISSUER)
 
 
 def test_timeout_over_http_refused(base_url: str, checker: StatusChecker) -> None:
     with pytest.raises(FetchTimeout):
-        checker.assert_valid(StatusReference(0, base_url + "/slow"))
+        checker.assert_valid(StatusReference(0, base_url + "/slow"), issuer=ISSUER)
 
 
 def test_unreachable_over_http_refused(checker: StatusChecker) -> None:
@@ -118,4 +120,6 @@ def test_unreachable_over_http_refused(checker: StatusChecker) -> None:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     with pytest.raises(FetchError):
-        checker.assert_valid(StatusReference(0, f"http://127.0.0.1:{port}/statuslists/1"))
+        checker.assert_valid(
+            StatusReference(0, f"http://127.0.0.1:{port}/statuslists/1"), issuer=ISSUER
+        )

@@ -21,6 +21,7 @@ from ssi.errors import (
 )
 from ssi.jose import Key, jws
 from ssi.status_list import (
+    ReferencedIssuer,
     StatusList,
     StatusReference,
     build_status_list_token,
@@ -30,6 +31,8 @@ from ssi.status_list import (
 
 VECTORS = Path(__file__).parent.parent / "vectors" / "status-list"
 URI = "https://issuer.example/statuslists/1"
+ISSUER = ReferencedIssuer("https://issuer.example")
+EXAMPLE_ISSUER = ReferencedIssuer("https://example.com")  # the raw example's iss
 NOW = 1_700_000_000
 
 
@@ -58,7 +61,7 @@ def key() -> Key:
 
 
 def resolver_for(key: Key) -> Any:
-    return lambda header, claims: key
+    return lambda header, claims, issuer: key
 
 
 def token(key: Key, **changes: Any) -> str:
@@ -102,6 +105,7 @@ def test_example_token_verifies_with_its_key() -> None:
         raw_example(),
         resolver_for(example_key()),
         uri="https://example.com/statuslists/1",
+        issuer=EXAMPLE_ISSUER,
         now=1686920170 + 60,
     )
     assert verified.sub == "https://example.com/statuslists/1"
@@ -127,6 +131,7 @@ def test_example_token_refused_with_another_key(key: Key) -> None:
             raw_example(),
             resolver_for(key),
             uri="https://example.com/statuslists/1",
+            issuer=EXAMPLE_ISSUER,
             now=1686920170,
         )
 
@@ -135,34 +140,37 @@ def test_example_token_refused_with_another_key(key: Key) -> None:
 
 
 def test_build_then_verify(key: Key) -> None:
-    verified = verify_status_list_token(token(key), resolver_for(key), uri=URI, now=NOW + 10)
+    verified = verify_status_list_token(
+        token(key), resolver_for(key), uri=URI, issuer=ISSUER, now=NOW + 10
+    )
     assert jws.parse(token(key)).header == {"alg": "ES256", "typ": "statuslist+jwt"}
     assert verified.sub == URI and verified.iat == NOW and verified.ttl == 300
     assert [verified.status_list.get(i) for i in range(4)] == [0, 1, 2, 0]
 
 
 def test_resolver_sees_header_and_claims(key: Key) -> None:
-    seen: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    seen: list[tuple[dict[str, Any], dict[str, Any], ReferencedIssuer]] = []
 
-    def resolver(header: dict[str, Any], claims: dict[str, Any]) -> Key:
-        seen.append((header, claims))
+    def resolver(header: dict[str, Any], claims: dict[str, Any], issuer: ReferencedIssuer) -> Key:
+        seen.append((header, claims, issuer))
         return key
 
-    verify_status_list_token(token(key), resolver, uri=URI, now=NOW)
+    verify_status_list_token(token(key), resolver, uri=URI, issuer=ISSUER, now=NOW)
     assert seen[0][0]["typ"] == "statuslist+jwt" and seen[0][1]["sub"] == URI
+    assert seen[0][2] == ISSUER
 
 
 def test_wrong_typ_refused(key: Key) -> None:
     """§5.1: ``typ`` MUST be ``statuslist+jwt``: a credential offered as a list is refused."""
     bad = forge(key, {"alg": "ES256", "typ": "dc+sd-jwt"}, good_claims())
     with pytest.raises(WrongType, match="statuslist\\+jwt"):
-        verify_status_list_token(bad, resolver_for(key), uri=URI, now=NOW)
+        verify_status_list_token(bad, resolver_for(key), uri=URI, issuer=ISSUER, now=NOW)
 
 
 def test_missing_typ_refused(key: Key) -> None:
     bad = forge(key, {"alg": "ES256"}, good_claims())
     with pytest.raises(WrongType):
-        verify_status_list_token(bad, resolver_for(key), uri=URI, now=NOW)
+        verify_status_list_token(bad, resolver_for(key), uri=URI, issuer=ISSUER, now=NOW)
 
 
 def test_sub_not_uri_refused(key: Key) -> None:
@@ -172,6 +180,7 @@ def test_sub_not_uri_refused(key: Key) -> None:
             token(key, uri="https://issuer.example/statuslists/2"),
             resolver_for(key),
             uri=URI,
+            issuer=ISSUER,
             now=NOW,
         )
 
@@ -181,7 +190,7 @@ def test_missing_sub_refused(key: Key) -> None:
     del claims["sub"]
     bad = forge(key, {"alg": "ES256", "typ": "statuslist+jwt"}, claims)
     with pytest.raises(ClaimMismatch, match="no 'sub'"):
-        verify_status_list_token(bad, resolver_for(key), uri=URI, now=NOW)
+        verify_status_list_token(bad, resolver_for(key), uri=URI, issuer=ISSUER, now=NOW)
 
 
 def test_missing_iat_refused(key: Key) -> None:
@@ -190,20 +199,22 @@ def test_missing_iat_refused(key: Key) -> None:
     del claims["iat"]
     bad = forge(key, {"alg": "ES256", "typ": "statuslist+jwt"}, claims)
     with pytest.raises(TimeInvalid, match="no 'iat'"):
-        verify_status_list_token(bad, resolver_for(key), uri=URI, now=NOW)
+        verify_status_list_token(bad, resolver_for(key), uri=URI, issuer=ISSUER, now=NOW)
 
 
 def test_expired_refused(key: Key) -> None:
     """§8.3 step 4c: an expired Status List Token is refused (60 s skew)."""
     with pytest.raises(TimeInvalid, match="expired"):
-        verify_status_list_token(token(key), resolver_for(key), uri=URI, now=NOW + 3600 + 60)
+        verify_status_list_token(
+            token(key), resolver_for(key), uri=URI, issuer=ISSUER, now=NOW + 3600 + 60
+        )
 
 
 def test_string_exp_refused(key: Key) -> None:
     claims = good_claims() | {"exp": str(NOW + 3600)}
     bad = forge(key, {"alg": "ES256", "typ": "statuslist+jwt"}, claims)
     with pytest.raises(MalformedInput, match="NumericDate"):
-        verify_status_list_token(bad, resolver_for(key), uri=URI, now=NOW)
+        verify_status_list_token(bad, resolver_for(key), uri=URI, issuer=ISSUER, now=NOW)
 
 
 @pytest.mark.parametrize("ttl", [0, -5, "300", True])
@@ -211,7 +222,7 @@ def test_bad_ttl_refused(key: Key, ttl: object) -> None:
     """§5.1: ``ttl`` MUST be a positive number."""
     bad = forge(key, {"alg": "ES256", "typ": "statuslist+jwt"}, good_claims() | {"ttl": ttl})
     with pytest.raises(MalformedInput, match="'ttl'"):
-        verify_status_list_token(bad, resolver_for(key), uri=URI, now=NOW)
+        verify_status_list_token(bad, resolver_for(key), uri=URI, issuer=ISSUER, now=NOW)
 
 
 def test_missing_status_list_refused(key: Key) -> None:
@@ -219,28 +230,32 @@ def test_missing_status_list_refused(key: Key) -> None:
     del claims["status_list"]
     bad = forge(key, {"alg": "ES256", "typ": "statuslist+jwt"}, claims)
     with pytest.raises(MalformedInput, match="no 'status_list'"):
-        verify_status_list_token(bad, resolver_for(key), uri=URI, now=NOW)
+        verify_status_list_token(bad, resolver_for(key), uri=URI, issuer=ISSUER, now=NOW)
 
 
 def test_badly_signed_refused(key: Key) -> None:
     header, payload, signature = token(key).split(".")
     tampered = f"{header}.{payload}.{signature[:-4]}AAAA"
     with pytest.raises(InvalidSignature):
-        verify_status_list_token(tampered, resolver_for(key), uri=URI, now=NOW)
+        verify_status_list_token(tampered, resolver_for(key), uri=URI, issuer=ISSUER, now=NOW)
 
 
 def test_alg_none_refused(key: Key) -> None:
     header = b64url_encode(b'{"alg":"none","typ":"statuslist+jwt"}')
     payload = b64url_encode(json_dumps(good_claims()).encode())
     with pytest.raises(AlgorithmNotAllowed, match="none"):
-        verify_status_list_token(f"{header}.{payload}.", resolver_for(key), uri=URI, now=NOW)
+        verify_status_list_token(
+            f"{header}.{payload}.", resolver_for(key), uri=URI, issuer=ISSUER, now=NOW
+        )
 
 
 def test_hmac_refused(key: Key) -> None:
     header = b64url_encode(b'{"alg":"HS256","typ":"statuslist+jwt"}')
     payload = b64url_encode(json_dumps(good_claims()).encode())
     with pytest.raises(AlgorithmNotAllowed, match="HMAC"):
-        verify_status_list_token(f"{header}.{payload}.AAAA", resolver_for(key), uri=URI, now=NOW)
+        verify_status_list_token(
+            f"{header}.{payload}.AAAA", resolver_for(key), uri=URI, issuer=ISSUER, now=NOW
+        )
 
 
 def test_header_jwk_refused(key: Key) -> None:
@@ -252,7 +267,7 @@ def test_header_jwk_refused(key: Key) -> None:
         good_claims(),
     )
     with pytest.raises(HeaderKeyRefused):
-        verify_status_list_token(bad, resolver_for(attacker), uri=URI, now=NOW)
+        verify_status_list_token(bad, resolver_for(attacker), uri=URI, issuer=ISSUER, now=NOW)
 
 
 def test_builder_refuses_non_positive_ttl(key: Key) -> None:
@@ -297,8 +312,13 @@ def test_header_x5c_refused_unless_the_resolver_validates_chains(key: Key) -> No
     that checks it (``IssuerTrust.header_keys``); by default the header key is refused."""
     signed = forge(key, {"alg": "ES256", "typ": "statuslist+jwt", "x5c": ["MIIB"]}, good_claims())
     with pytest.raises(HeaderKeyRefused, match="'x5c'"):
-        verify_status_list_token(signed, resolver_for(key), uri=URI, now=NOW)
+        verify_status_list_token(signed, resolver_for(key), uri=URI, issuer=ISSUER, now=NOW)
     verified = verify_status_list_token(
-        signed, resolver_for(key), uri=URI, now=NOW, allow_header_keys=frozenset({"x5c"})
+        signed,
+        resolver_for(key),
+        uri=URI,
+        issuer=ISSUER,
+        now=NOW,
+        allow_header_keys=frozenset({"x5c"}),
     )
     assert verified.sub == URI
