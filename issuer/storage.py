@@ -1,5 +1,6 @@
 """The issuer's SQLite database: applicants, offers, tokens, nonces, issued
-credentials, status lists, API keys, and the append-only audit log.
+credentials, status lists, API keys, and the append-only audit log; and the
+operator sign-in's sessions (``kyc_wallet.web.signin``).
 
 Secrets (pre-authorized codes, PINs, access tokens, API keys) are stored only
 as SHA-256 hashes. Single-use values are consumed with
@@ -13,7 +14,7 @@ from typing import Any
 
 from sqlite_migrate import Migrations
 
-from kyc_wallet.web import Store
+from kyc_wallet.web import Store, signin
 from kyc_wallet.web.audit import AUDIT_LOG_SQL
 
 __all__ = ["migrations", "open_store"]
@@ -110,4 +111,4 @@ def m002_several_configurations(db: Any) -> None:
 
 
 def open_store(path: str) -> Store:
-    return Store(path, migrations)
+    return Store(path, migrations, signin.migrations)

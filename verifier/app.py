@@ -14,6 +14,7 @@ from typing import Any
 from flask import Flask
 
 from kyc_wallet.web.factory import new_app, rate_limit
+from kyc_wallet.web.signin import install_operator_signin
 from ssi.did import Resolver
 from ssi.fetch import Fetcher, FetchPolicy
 from ssi.status_list import StatusChecker
@@ -120,6 +121,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Any = time.tim
         title_setting="VERIFIER_NAME",
         home_endpoint="pages.index",
     )
+    install_operator_signin(app, "VERIFIER_URL")
     data_dir = Path(app.config["DATA_DIR"])
     fetcher = Fetcher(FetchPolicy(allow_http_loopback=bool(app.config["DEV_ALLOW_HTTP_LOOPBACK"])))
     trust = _trust(app, fetcher)
