@@ -4,7 +4,6 @@ revoke, suspend or reinstate them, read the audit log."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import (
@@ -19,6 +18,7 @@ from flask import (
 
 from kyc_wallet.web import Store, signin
 
+from . import records
 from .kyc_claims import INVESTOR_CATEGORIES, KYC_LEVELS, KYC_METHODS, claim_label
 from .service import STATUS_NAMES, NotFound, create_offer, record_applicant, set_credential_status
 
@@ -53,7 +53,7 @@ def index() -> Any:
     )
     rows = []
     for row in applicants:
-        record = json.loads(row["record"]) if row["record"] else {}
+        record = records.open_record(_store().conn, row["id"]) or {}
         name = f"{record.get('given_name', '')} {record.get('family_name', '')}".strip()
         rows.append({**dict(row), "name": name or "(erased after issuance)"})
     w3c_did = current_app.extensions["w3c_issuer"].did
@@ -81,7 +81,7 @@ def applicant(applicant_id: str) -> Any:
     row = _store().one("SELECT * FROM applicants WHERE id = ?", (applicant_id,))
     if row is None:
         raise NotFound(f"no applicant {applicant_id!r}")
-    record = json.loads(row["record"]) if row["record"] else None
+    record = records.open_record(_store().conn, applicant_id)
     credentials = _store().all(
         "SELECT * FROM credentials WHERE applicant_id = ? ORDER BY issued_at DESC", (applicant_id,)
     )
