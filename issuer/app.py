@@ -14,6 +14,7 @@ from typing import Any
 from flask import Flask
 
 from kyc_wallet.web.factory import new_app, rate_limit
+from kyc_wallet.web.signin import DEFAULTS as SIGNIN_DEFAULTS
 from kyc_wallet.web.signin import install_operator_signin
 
 from .keys import IssuerKeys
@@ -33,6 +34,7 @@ DEFAULTS: dict[str, Any] = {
     "W3C_KEY_PATH": None,
     "W3C_OFFER": [],
     "OPERATOR_PASSWORD": None,
+    **SIGNIN_DEFAULTS,
     "API_KEYS": [],
     "DEV_ALLOW_HTTP_LOOPBACK": False,
     "OFFER_TTL": 86400,
