@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
 import multiprocessing
 import os
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 importlib.import_module(os.environ["KYCW_TEST_APP_MODULE"])
+gc.freeze()  # the imported objects stay shared with the workers (no copy-on-write by the GC)
 
 workers = int(os.environ["KYCW_TEST_WORKERS"])
 control_socket_disable = True  # gunicorn 23+ would open one in $HOME, shared by every run

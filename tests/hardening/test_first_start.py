@@ -65,7 +65,8 @@ class Gunicorn:
         self.log = folder / f"gunicorn-{role.name}.log"
         self.round_file = folder / "round"
         self.process: subprocess.Popen[bytes] | None = None
-        self.workers: set[str] = set()
+        self.workers: set[str] = set()  # the pids of the current round's workers
+        self.seen: set[str] = set()  # of every round's
 
     def _start_master(self) -> subprocess.Popen[bytes]:
         role = self.role
@@ -110,11 +111,13 @@ class Gunicorn:
             self.process.send_signal(signal.SIGHUP)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
+            # whole lines only: the last one may be half written
             text = self.log.read_text(errors="replace")
-            ready = set(re.findall(r"worker ready (\d+)", text)) - old
-            exited = set(re.findall(r"Worker exiting \(pid: (\d+)\)", text))
+            ready = set(re.findall(r"worker ready (\d+)\n", text)) - self.seen
+            exited = set(re.findall(r"Worker exiting \(pid: (\d+)\)\n", text))
             if len(ready) >= WORKERS and old <= exited:
                 self.workers = ready
+                self.seen |= ready
                 return
             if self.process.poll() is not None:
                 self._fail(f"gunicorn stopped (exit {self.process.returncode})")
@@ -140,7 +143,7 @@ def _check_healthy(role: Role, url: str) -> None:
         answer = client.request("GET", role.key_document)
         assert answer.status == 200, answer.body
         documents.add(answer.body)
-    assert len(documents) == 1, "the workers serve different keys"
+    assert len(documents) == 1, f"the workers serve different keys: {documents}"
     auth = {"Authorization": f"Bearer {API_KEY}"}
     if role.name == "issuer":
         answer = client.post_json("/api/v1/offers", {"applicant": APPLICANT}, auth)
