@@ -9,7 +9,8 @@ The database file is created with mode 0600 (SQLite gives its ``-wal`` and
 is narrowed to 0600. Migrations run under an exclusive lock on a file beside
 the database, so that several workers starting on one empty data folder
 (``gunicorn --workers 4``) migrate it once, one after the other; the other
-workers find nothing pending.
+workers find nothing pending. Each start then checkpoints the WAL
+(:meth:`Store.checkpoint`).
 
 Multi-statement changes use :meth:`Store.transaction` (``BEGIN IMMEDIATE``)
 with plain SQL; single-use values are consumed with
@@ -36,7 +37,7 @@ __all__ = ["Store", "migration_lock", "private_database_file"]
 
 log = logging.getLogger(__name__)
 
-CHECKPOINT_ATTEMPTS = 5
+CHECKPOINT_ATTEMPTS = 3
 
 
 @contextmanager
@@ -86,8 +87,9 @@ class Store:
                 pending = [m.name for m in migrations.pending(db)]
                 migrations.apply(db)
                 self.applied_now += pending
-            if self.applied_now:  # no copy of a row a migration rewrote stays in the WAL
-                self.checkpoint()
+            # no earlier page version stays in the WAL: of a row a migration rewrote,
+            # or of a key deleted just before a crash cut the checkpoint after it
+            self.checkpoint()
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
@@ -128,7 +130,7 @@ class Store:
         so no earlier version of a page (a deleted key, an erased record) stays
         in it. Each attempt waits up to the busy timeout for readers to finish;
         after :data:`CHECKPOINT_ATTEMPTS`, log and return ``False`` (the next
-        erasure checkpoints again)."""
+        erasure, or the next start, checkpoints again)."""
         for attempt in range(CHECKPOINT_ATTEMPTS):
             busy = self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
             if busy == 0:
