@@ -14,6 +14,8 @@ from typing import Any
 from flask import Flask
 
 from kyc_wallet.web.factory import new_app, rate_limit
+from kyc_wallet.web.signin import DEFAULTS as SIGNIN_DEFAULTS
+from kyc_wallet.web.signin import install_operator_signin
 
 from .keys import IssuerKeys
 from .storage import open_store
@@ -33,6 +35,7 @@ DEFAULTS: dict[str, Any] = {
     "W3C_KEY_PATH": None,
     "W3C_OFFER": [],
     "OPERATOR_PASSWORD": None,
+    **SIGNIN_DEFAULTS,
     "API_KEYS": [],
     "DEV_ALLOW_HTTP_LOOPBACK": False,
     "OFFER_TTL": 86400,
@@ -74,6 +77,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Any = time.tim
         title_setting="ISSUER_NAME",
         home_endpoint="operator.index",
     )
+    install_operator_signin(app, "ISSUER_URL")
     data_dir = Path(app.config["DATA_DIR"])
     app.config["ISSUER_URL"] = app.config["ISSUER_URL"].rstrip("/")
     key_path = Path(app.config["KEY_PATH"] or data_dir / "issuer_key.pem")

@@ -1,7 +1,8 @@
 """The issuer's signing key and optional X.509 chain.
 
 Generated on first start into the data folder (file mode 0600) or loaded from
-a configured path; ES256 (the HAIP default) or EdDSA. With a certificate chain
+a configured path, which other users must not be able to read (the issuer
+refuses to start otherwise); ES256 (the HAIP default) or EdDSA. With a certificate chain
 configured (PEM, leaf first, as the demo's local CA writes it), every
 credential carries it in ``x5c`` (SD-JWT VC §3.5, HAIP 1.0 §6.1).
 """
@@ -15,7 +16,7 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from kyc_wallet.web.config import write_private_file
+from kyc_wallet.web.config import read_private_file, write_private_file
 from ssi.errors import MalformedInput
 from ssi.jose import Key
 
@@ -24,11 +25,12 @@ __all__ = ["IssuerKeys", "load_or_create_key"]
 
 def load_or_create_key(path: Path, alg: str) -> Key:
     """Load the PEM private key at ``path``; create it (0600) when absent (atomically:
-    several workers starting on an empty folder all end up with the same key)."""
+    several workers starting on an empty folder all end up with the same key).
+    A key file other users can read is refused (``ConfigurationError``)."""
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         write_private_file(path, Key.generate(alg).private_pem())
-    key = Key.from_pem(path.read_bytes())
+    key = Key.from_pem(read_private_file(path))
     if not key.is_private:
         raise MalformedInput(f"{path} does not hold a private key")
     if key.alg != alg:

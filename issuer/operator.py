@@ -5,7 +5,6 @@ copy, every format), act on one copy under "Advanced", read the audit log."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import (
@@ -20,6 +19,7 @@ from flask import (
 
 from kyc_wallet.web import Store, signin
 
+from . import records
 from .issuances import Conflict, StatusChange
 from .kyc_claims import INVESTOR_CATEGORIES, KYC_LEVELS, KYC_METHODS, claim_label
 from .service import (
@@ -63,7 +63,7 @@ def index() -> Any:
     )
     rows = []
     for row in applicants:
-        record = json.loads(row["record"]) if row["record"] else {}
+        record = records.open_record(_store().conn, row["id"]) or {}
         name = f"{record.get('given_name', '')} {record.get('family_name', '')}".strip()
         rows.append({**dict(row), "name": name or "(erased after issuance)"})
     w3c_did = current_app.extensions["w3c_issuer"].did
@@ -91,7 +91,7 @@ def applicant(applicant_id: str) -> Any:
     row = _store().one("SELECT * FROM applicants WHERE id = ?", (applicant_id,))
     if row is None:
         raise NotFound(f"no applicant {applicant_id!r}")
-    record = json.loads(row["record"]) if row["record"] else None
+    record = records.open_record(_store().conn, applicant_id)
     return render_template(
         "issuer/applicant.html",
         applicant=row,

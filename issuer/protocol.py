@@ -12,7 +12,6 @@ request changes nothing. Errors carry the spec's codes (§6.3, §8.3.1).
 
 from __future__ import annotations
 
-import json
 import secrets
 from typing import Any
 
@@ -44,6 +43,7 @@ from ssi.oid4vci.errors import (
     UnknownCredentialIdentifier,
 )
 
+from . import records
 from .issuance import issue_one, offered_configurations, resolve_holder_kid, take_token
 from .issuances import ACTIONS
 from .kyc_claims import CREDENTIAL_CONFIGURATION_ID, KycRecord
@@ -245,23 +245,22 @@ def credential() -> Any:
         complete = take_token(conn, token_hash, cid, offered, now)
         # read after the token is taken: a racer that lost finds the token used, not the
         # record erased by the winner
-        applicant = conn.execute(
-            "SELECT record FROM applicants WHERE id = ?", (grant["applicant_id"],)
-        ).fetchone()
-        if applicant is None or applicant[0] is None:
+        applicant = records.open_record(conn, grant["applicant_id"])
+        if applicant is None:
             raise InvalidCredentialRequest("the KYC record for this offer is no longer available")
-        record = KycRecord.from_dict(json.loads(applicant[0]))
+        record = KycRecord.from_dict(applicant)
         for proof, holder_key in zip(proofs, keys, strict=True):
             credentials.append(
                 issue_one(conn, cid, record, proof, holder_key, grant, now=now, lifetime=lifetime)
             )
+        erased = complete and not config["RETAIN_PERSONAL_DATA"]
         if complete:  # the record is kept until the offer's last credential is issued
-            keep = bool(config["RETAIN_PERSONAL_DATA"])
             conn.execute(
-                "UPDATE applicants SET state = ?,"
-                " record = CASE WHEN ? THEN record ELSE NULL END WHERE id = ?",
-                ("issued" if keep else "erased", keep, grant["applicant_id"]),
+                "UPDATE applicants SET state = ? WHERE id = ?",
+                ("erased" if erased else "issued", grant["applicant_id"]),
             )
+            if erased:
+                records.erase(conn, grant["applicant_id"])
         audit(
             conn,
             now,
@@ -272,4 +271,6 @@ def credential() -> Any:
             configuration_id=cid,
             count=len(credentials),
         )
+    if erased:
+        records.shred(store)
     return _no_store(CredentialResponse.issued(credentials).to_dict())

@@ -25,6 +25,7 @@ from ssi.errors import InvalidRequest
 from ssi.oid4vci import CredentialOffer, PreAuthorizedCodeGrant, TxCode, build_offer_link
 from ssi.oid4vci.spec import GRANT_PRE_AUTHORIZED_CODE
 
+from . import records
 from .issuances import (
     STATUS_NAMES,
     Issuance,
@@ -69,10 +70,11 @@ def record_applicant(data: dict[str, Any], actor: str, reference: str = "") -> s
     applicant_id = secrets.token_hex(8)
     body = json.dumps(record.to_dict(), sort_keys=True)
     with _store().transaction() as conn:
+        sealed = records.seal_record(conn, applicant_id, record.to_dict())
         conn.execute(
             "INSERT INTO applicants (id, reference, record, record_sha256, state, created_at,"
             " created_by) VALUES (?, ?, ?, ?, 'recorded', ?, ?)",
-            (applicant_id, reference, body, secret_hash(body), _now(), actor),
+            (applicant_id, reference, sealed, secret_hash(body), _now(), actor),
         )
         audit(conn, _now(), actor, "applicant.recorded", applicant_id, reference=reference)
     return applicant_id

@@ -1,5 +1,9 @@
 """The issuer's SQLite database: applicants, offers, tokens, nonces, issued
-credentials, status lists, API keys, and the append-only audit log.
+credentials, status lists, API keys, and the append-only audit log; and the
+operator sign-in's sessions (``kyc_wallet.web.signin``).
+
+KYC records are encrypted, each under its own key in ``record_keys``
+(``issuer.records``: erasure deletes the key).
 
 Secrets (pre-authorized codes, PINs, access tokens, API keys) are stored only
 as SHA-256 hashes. Single-use values are consumed with
@@ -13,8 +17,10 @@ from typing import Any
 
 from sqlite_migrate import Migrations
 
-from kyc_wallet.web import Store
+from kyc_wallet.web import Store, signin
 from kyc_wallet.web.audit import AUDIT_LOG_SQL
+
+from . import records
 
 __all__ = ["migrations", "open_store"]
 
@@ -132,5 +138,20 @@ def m003_issuances_ldp(db: Any) -> None:
     )
 
 
+@migrations()
+def m003_record_keys_datarest(db: Any) -> None:
+    """Each KYC record under its own key (``issuer.records``); the plaintext
+    records of an earlier version are sealed now."""
+    db.executescript(records.KEYS_SQL)
+    records.encrypt_existing(db.conn)
+
+
+@migrations(transactional=False)
+def m004_vacuum_datarest(db: Any) -> None:
+    """Rewrite the file once, so that the plaintext of records erased or sealed
+    before ``m003`` stays in no free page (the WAL is then checkpointed)."""
+    db.execute("VACUUM")
+
+
 def open_store(path: str) -> Store:
-    return Store(path, migrations)
+    return Store(path, migrations, signin.migrations)

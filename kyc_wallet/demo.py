@@ -88,6 +88,23 @@ def _wait(fetcher: Fetcher, url: str, process: subprocess.Popen[bytes], name: st
     raise SystemExit(f"the {name} did not answer at {url} within 90 s")
 
 
+def _migrate(layout: DemoLayout, command: list[str], output: Any) -> None:
+    """``kyc-wallet issuer migrate`` and ``kyc-wallet verifier migrate``, as a
+    deploy runs them once before the servers start (docs/deployment.md)."""
+    runs = {
+        name: subprocess.Popen(
+            [*command, name, "migrate", "--data-dir", str(folder)]
+            + ["--config", str(folder / "config.toml")],
+            stdout=output,
+            stderr=output,
+        )
+        for name, folder in (("issuer", layout.issuer_dir), ("verifier", layout.verifier_dir))
+    }
+    for name, run in runs.items():
+        if run.wait(timeout=120) != 0:
+            raise SystemExit(f"kyc-wallet {name} migrate failed (exit {run.returncode})")
+
+
 @contextmanager
 def running_demo(layout: DemoLayout, *, quiet: bool = False) -> Iterator[dict[str, str]]:
     """Prepare the data folder, start the three apps, yield the API keys, stop them."""
@@ -99,6 +116,7 @@ def running_demo(layout: DemoLayout, *, quiet: bool = False) -> Iterator[dict[st
         ("wallet", layout.wallet_dir, layout.wallet_url, "/setup"),
         ("verifier", layout.verifier_dir, layout.verifier_url, "/api/v1/openapi.json"),
     ]
+    _migrate(layout, command, output)
     processes: dict[str, subprocess.Popen[bytes]] = {}
     try:
         for name, folder, url, _probe in specs:

@@ -17,7 +17,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from kyc_wallet.web.config import write_private_file
+from kyc_wallet.web.config import private_data_dir, write_private_file
 from ssi.did import did_key_from_key
 from ssi.jose import Key
 from ssi.x509 import issue_leaf, make_ca
@@ -93,13 +93,21 @@ def _toml(value: Any) -> str:
 
 
 def _write_config(path: Path, values: dict[str, Any]) -> None:
-    path.write_text("".join(f"{key} = {_toml(value)}\n" for key, value in values.items()))
+    """Mode 0600: the file holds API keys (issue 19 item 10)."""
+    text = "".join(f"{key} = {_toml(value)}\n" for key, value in values.items())
+    write_private_file(path, text.encode(), replace=True)
 
 
 def prepare(layout: DemoLayout) -> dict[str, str]:
     """Create or refresh the demo's files; return the API keys by app."""
-    for folder in (layout.issuer_dir, layout.wallet_dir, layout.verifier_dir, layout.ca_dir):
-        folder.mkdir(parents=True, exist_ok=True)
+    for folder in (
+        layout.data,
+        layout.issuer_dir,
+        layout.wallet_dir,
+        layout.verifier_dir,
+        layout.ca_dir,
+    ):
+        private_data_dir(folder)
     now = time.time()
     ca_key_path, ca_path = layout.ca_dir / "ca-key.pem", layout.ca_dir / "ca.pem"
     if not ca_path.exists():

@@ -15,6 +15,7 @@ from flask import Flask
 
 from chain.platform import PlatformChain
 from kyc_wallet.web.factory import new_app, rate_limit
+from kyc_wallet.web.signin import install_operator_signin
 from ssi.did import Resolver
 from ssi.fetch import Fetcher, FetchPolicy
 from ssi.status_list import StatusChecker
@@ -134,6 +135,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Any = time.tim
         title_setting="VERIFIER_NAME",
         home_endpoint="pages.index",
     )
+    install_operator_signin(app, "VERIFIER_URL")
     data_dir = Path(app.config["DATA_DIR"])
     fetcher = Fetcher(FetchPolicy(allow_http_loopback=bool(app.config["DEV_ALLOW_HTTP_LOOPBACK"])))
     trust = _trust(app, fetcher)

@@ -1,19 +1,28 @@
-"""``kyc-wallet verifier``: serve the token platform's verifier (OpenID4VP 1.0)."""
+"""``kyc-wallet verifier``: serve the token platform's verifier (OpenID4VP 1.0),
+or (``migrate``) prepare its data folder and database once per deploy."""
 
 from __future__ import annotations
 
 import argparse
 
-from kyc_wallet.web.cli import add_server_arguments, server_config
+from kyc_wallet.web.cli import (
+    add_action_argument,
+    add_server_arguments,
+    migrate_database,
+    server_config,
+    starting,
+)
 from kyc_wallet.web.signin import operator_password
 
-from .app import create_app
+from .app import DEFAULTS, create_app
 from .maintenance import run_maintenance
+from .storage import open_store
 
 __all__ = ["add_arguments", "run"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_action_argument(parser)
     add_server_arguments(parser, port=5003, data_dir="verifier-data")
     parser.add_argument("--url", help="public base URL (default http://HOST:PORT)")
     parser.add_argument("--policies", help="the policies file (TOML or JSON)")
@@ -27,12 +36,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     config = server_config(args)
+    if args.action == "migrate":
+        return migrate_database(
+            "verifier", DEFAULTS, config, "KYCW_VERIFIER", open_store, "verifier.sqlite"
+        )
     config["VERIFIER_URL"] = args.url or f"http://{args.host}:{args.port}"
     if args.policies:
         config["POLICIES_PATH"] = args.policies
     if args.trust_list:
         config["TRUST_LIST_PATH"] = args.trust_list
-    app = create_app(config)
+    app = starting("verifier", lambda: create_app(config))
     if args.maintenance:
         report = run_maintenance(app)
         print(

@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import base64
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from kyc_wallet.web.config import read_private_file, write_private_file
 from ssi.did.web import did_web_document, did_web_from_url
 from ssi.errors import MalformedInput
 from ssi.jose import Key
@@ -40,17 +40,16 @@ PREFIXES = (
 
 
 def load_or_create_key(path: Path) -> Key:
-    """The ES256 request-signing key at ``path`` (PEM); created with mode 0600 when absent."""
-    if path.exists():
-        key = Key.from_pem(path.read_bytes())
-        if not key.is_private or key.alg != "ES256":
-            raise MalformedInput(f"{path} must hold a private ES256 (P-256) key")
-        return key
-    key = Key.generate("ES256")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(key.private_pem())
+    """The ES256 request-signing key at ``path`` (PEM); created with mode 0600
+    when absent, atomically (several workers starting on an empty folder all
+    read the one whole key, never a half-written file). A key file other users
+    can read is refused (``ConfigurationError``)."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_private_file(path, Key.generate("ES256").private_pem())
+    key = Key.from_pem(read_private_file(path))
+    if not key.is_private or key.alg != "ES256":
+        raise MalformedInput(f"{path} must hold a private ES256 (P-256) key")
     return key
 
 

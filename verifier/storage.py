@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlite_migrate import Migrations
 
-from kyc_wallet.web import Store
+from kyc_wallet.web import Store, signin
 from kyc_wallet.web.audit import AUDIT_LOG_SQL, audit
 from kyc_wallet.web.auth import secret_hash
 
@@ -202,4 +202,5 @@ def m005_status_issuer_poison(db: Any) -> None:
 
 
 def open_store(path: str) -> Store:
-    return Store(path, migrations)
+    """The database, migrated (with the operator sign-in's tables)."""
+    return Store(path, migrations, signin.migrations)

@@ -1,17 +1,38 @@
-"""The command-line options every server command shares."""
+"""The command-line options every server command shares, and what the
+issuer's and the verifier's ``migrate`` action and start have in common."""
 
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, TypeVar
 
-__all__ = ["add_server_arguments", "server_config"]
+from flask import Flask
+
+from ssi.errors import SSIError
+
+from .config import load_config
+from .storage import Store
+
+__all__ = [
+    "add_action_argument",
+    "add_server_arguments",
+    "migrate_database",
+    "server_config",
+    "starting",
+]
+
+T = TypeVar("T")
 
 
 def add_server_arguments(parser: argparse.ArgumentParser, *, port: int, data_dir: str) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=port, help=f"port (default {port})")
-    parser.add_argument("--data-dir", default=data_dir, help="keys, database, secrets")
+    parser.add_argument(
+        "--data-dir",
+        help=f"keys, database, secrets (default: DATA_DIR of the configuration, else {data_dir})",
+    )
     parser.add_argument("--config", help="a TOML configuration file")
     parser.add_argument(
         "--dev-http-loopback",
@@ -20,11 +41,57 @@ def add_server_arguments(parser: argparse.ArgumentParser, *, port: int, data_dir
     )
 
 
+def add_action_argument(parser: argparse.ArgumentParser) -> None:
+    """``serve`` (the default) or ``migrate``."""
+    parser.add_argument(
+        "action",
+        nargs="?",
+        choices=("serve", "migrate"),
+        default="serve",
+        help="serve (default), or migrate: create the data folder and migrate the "
+        "database, then exit (once per deploy, before the workers start)",
+    )
+
+
 def server_config(args: argparse.Namespace) -> dict[str, Any]:
     """The app configuration the shared options give."""
-    config: dict[str, Any] = {"DATA_DIR": args.data_dir}
+    config: dict[str, Any] = {}
+    if args.data_dir:
+        config["DATA_DIR"] = args.data_dir
     if args.config:
         config["CONFIG_FILE"] = args.config
     if args.dev_http_loopback:
         config["DEV_ALLOW_HTTP_LOOPBACK"] = True
     return config
+
+
+def starting(role: str, build: Callable[[], T]) -> T:
+    """``build()``, or exit with one line saying why the ``role`` cannot start
+    (a setting or a file it is configured with)."""
+    try:
+        return build()
+    except SSIError as exc:
+        raise SystemExit(f"kyc-wallet {role}: cannot start: {exc.description}") from None
+
+
+def migrate_database(
+    role: str,
+    defaults: Mapping[str, Any],
+    config: Mapping[str, Any],
+    prefix: str,
+    open_store: Callable[[str], Store],
+    filename: str,
+) -> int:
+    """``kyc-wallet <role> migrate``: the configuration read as the app reads it
+    (file, ``<prefix>_*`` variables), the data folder created (0700), the
+    database migrated under its lock; says what it applied."""
+
+    def migrate() -> Store:
+        app = Flask(role)
+        load_config(app, defaults, config, prefix)
+        return open_store(str(Path(app.config["DATA_DIR"]) / filename))
+
+    store = starting(role, migrate)
+    applied = ", ".join(store.applied_now) or "nothing to apply"
+    print(f"kyc-wallet {role} migrate: {store.path} is up to date ({applied})")
+    return 0

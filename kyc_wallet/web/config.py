@@ -1,12 +1,21 @@
 """App configuration: defaults, then a TOML file, then prefixed environment
 variables, then the mapping passed to ``create_app`` (Flask tutorial,
 ``app.config.from_prefixed_env``). Library code never reads ``os.environ``;
-only this loader does, on behalf of the app factory."""
+only this loader does, on behalf of the app factory.
+
+Files at rest (issue 19 item 10): the data folder is kept at mode 0700, and
+every secret the apps write (keys, generated passwords, the session secret)
+is created 0600, atomically. A private key or secret the app reads must not
+be readable by other users: the app refuses to start otherwise
+(:func:`read_private_file`). A configuration file that holds a secret
+setting and that others can read is reported in the log."""
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
+import stat
 import tempfile
 import tomllib
 from collections.abc import Mapping
@@ -15,7 +24,26 @@ from typing import Any
 
 from flask import Flask
 
-__all__ = ["load_config", "persistent_secret", "write_private_file"]
+from ssi.errors import MalformedInput
+
+__all__ = [
+    "ConfigurationError",
+    "load_config",
+    "persistent_secret",
+    "private_data_dir",
+    "read_private_file",
+    "write_private_file",
+]
+
+log = logging.getLogger(__name__)
+
+SECRET_SETTINGS = ("API_KEYS", "OPERATOR_PASSWORD", "SECRET_KEY", "WEBHOOK_SECRET")
+"""Settings whose value is a secret: a configuration file naming one should be 0600."""
+
+
+class ConfigurationError(MalformedInput):
+    """A setting, or a file the app is configured with, that it cannot start
+    with; the message says which and what to do (one line)."""
 
 
 def load_config(
@@ -27,22 +55,62 @@ def load_config(
     config_file = config.get("CONFIG_FILE") or os.environ.get(f"{prefix}_CONFIG_FILE")
     if config_file:
         with open(config_file, "rb") as handle:
-            app.config.update({k.upper(): v for k, v in tomllib.load(handle).items()})
+            values = {k.upper(): v for k, v in tomllib.load(handle).items()}
+        app.config.update(values)
+        _warn_if_readable(Path(config_file), [name for name in SECRET_SETTINGS if name in values])
     app.config.from_prefixed_env(prefix)
     app.config.update(config)
     data_dir = Path(app.config["DATA_DIR"])
-    data_dir.mkdir(parents=True, exist_ok=True)
+    private_data_dir(data_dir)
     app.config["DATA_DIR"] = str(data_dir)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = persistent_secret(data_dir / "secret_key")
 
 
-def write_private_file(path: Path, data: bytes) -> bool:
+def _warn_if_readable(path: Path, secret_settings: list[str]) -> None:
+    mode = path.stat().st_mode
+    if secret_settings and mode & 0o077:
+        log.warning(
+            "%s holds %s and other users can read it (mode %s): chmod 600 %s",
+            path,
+            ", ".join(secret_settings),
+            oct(stat.S_IMODE(mode))[2:],
+            path,
+        )
+
+
+def private_data_dir(path: Path) -> None:
+    """Create the data folder with mode 0700, or narrow an existing one to 0700."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if path.stat().st_mode & 0o077:
+        try:
+            path.chmod(0o700)
+        except PermissionError as exc:
+            raise ConfigurationError(
+                f"the data folder {path} is open to other users and not ours to narrow: "
+                f"chmod 700 {path}"
+            ) from exc
+
+
+def read_private_file(path: Path) -> bytes:
+    """The content of a key or secret file; refuse (:class:`ConfigurationError`)
+    when users other than its owner may read or write it, as OpenSSH does."""
+    mode = path.stat().st_mode
+    if mode & 0o077:
+        raise ConfigurationError(
+            f"{path} holds a private key or secret and other users can read it "
+            f"(mode {oct(stat.S_IMODE(mode))[2:]}): chmod 600 {path}"
+        )
+    return path.read_bytes()
+
+
+def write_private_file(path: Path, data: bytes, *, replace: bool = False) -> bool:
     """Create ``path`` (mode 0600) holding ``data``, atomically: the data is
     written to a temporary file that is then hard-linked into place, so a
     concurrent reader (another gunicorn worker starting on an empty folder)
     sees either nothing or the whole file. Returns ``False`` when ``path``
-    already existed (it is left as it is)."""
+    already existed (it is left as it is), unless ``replace`` (then it is
+    replaced, atomically too)."""
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
         os.fchmod(fd, 0o600)
@@ -50,16 +118,20 @@ def write_private_file(path: Path, data: bytes) -> bool:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.link(temporary, path)
+        if replace:
+            os.replace(temporary, path)
+        else:
+            os.link(temporary, path)
         return True
     except FileExistsError:
         return False
     finally:
-        os.unlink(temporary)
+        if os.path.lexists(temporary):
+            os.unlink(temporary)
 
 
 def persistent_secret(path: Path) -> str:
     """A random secret kept in ``path`` (mode 0600), created on first use."""
     if not path.exists():
         write_private_file(path, secrets.token_urlsafe(32).encode())
-    return path.read_text().strip()
+    return read_private_file(path).decode().strip()

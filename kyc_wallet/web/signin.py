@@ -1,10 +1,29 @@
-"""Operator sign-in for the issuer's and the verifier's operator pages: one
-password (configured, or generated into the data folder with mode 0600),
-compared in constant time; the session remembers the signed-in operator."""
+"""Operator sign-in for the issuer's and the verifier's operator pages
+(issue 19 item 9).
+
+* One password: ``OPERATOR_PASSWORD``, or generated into the data folder
+  (``operator_password``, mode 0600). A configured password shorter than
+  :data:`MIN_PASSWORD_LENGTH` stops the start, with one line that names the
+  setting and how to generate one. Compared in constant time.
+* ``POST /operator/login`` backs off per client and for all clients together
+  (:mod:`.signin_throttle`): 429 with ``Retry-After``.
+* Sessions are records on the server (``operator_sessions``): the cookie
+  carries a random session id, the database its SHA-256, when it was opened
+  and last used, and an HMAC of the password it was opened with. Signing out
+  deletes the record, so every copy of the cookie is dead; a new password
+  ends every session; a session ends after ``OPERATOR_IDLE_TIMEOUT`` seconds
+  without use and ``OPERATOR_SESSION_LIFETIME`` seconds after sign-in
+  (OWASP ASVS 4.0 V3.3.1, V3.3.2). The records are in the app's database, so
+  every worker of a multi-worker server shares them.
+* ``Secure`` cookies and HSTS whenever the public URL is https (:mod:`.https`).
+"""
 
 from __future__ import annotations
 
+import hashlib
 import hmac
+import logging
+import secrets
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
@@ -12,6 +31,7 @@ from typing import Any, TypeVar
 
 from flask import (
     Blueprint,
+    Flask,
     current_app,
     flash,
     redirect,
@@ -20,19 +40,74 @@ from flask import (
     session,
     url_for,
 )
+from sqlite_migrate import Migrations
 
-from .config import persistent_secret
+from . import signin_throttle as throttle
+from .auth import secret_hash
+from .config import ConfigurationError, persistent_secret
+from .https import install_https
+from .storage import Store
 
 __all__ = [
+    "DEFAULTS",
+    "MIN_PASSWORD_LENGTH",
     "add_signin_routes",
+    "install_operator_signin",
+    "migrations",
     "operator_password",
-    "password_matches",
-    "sign_in",
-    "signed_in",
     "safe_next",
+    "signed_in",
 ]
 
+log = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
+
+MIN_PASSWORD_LENGTH = 16
+DEFAULTS: dict[str, Any] = {
+    "OPERATOR_IDLE_TIMEOUT": 900,
+    "OPERATOR_SESSION_LIFETIME": 28_800,
+    "OPERATOR_SIGNIN_ATTEMPTS": 5,
+    "OPERATOR_SIGNIN_ATTEMPTS_ALL": 20,
+    "OPERATOR_SIGNIN_MAX_DELAY": 900,
+}
+"""Settings of the sign-in (docs/configuration.md); an app's own value wins."""
+
+migrations = Migrations("kyc-wallet-operator-signin")
+"""The sign-in's tables, applied to the issuer's and the verifier's database."""
+
+
+@migrations()
+def m001_operator_sessions_signin(db: Any) -> None:
+    db.executescript(
+        """
+        CREATE TABLE operator_sessions (
+            id_hash TEXT PRIMARY KEY,        -- SHA-256 of the session id in the cookie
+            password_mac TEXT NOT NULL,      -- HMAC of the password it was opened with
+            created_at INTEGER NOT NULL,
+            last_seen_at INTEGER NOT NULL
+        );
+        """
+        + throttle.SQL
+    )
+
+
+def install_operator_signin(app: Flask, url_setting: str) -> None:
+    """Check the configured password (too short: :class:`ConfigurationError`),
+    fill in the sign-in's default settings, and send ``Secure`` cookies and
+    HSTS when the public URL (the setting ``url_setting``) is https."""
+    for name, value in DEFAULTS.items():
+        app.config.setdefault(name, value)
+    configured = app.config.get("OPERATOR_PASSWORD")
+    if configured not in (None, ""):
+        if not isinstance(configured, str) or len(configured) < MIN_PASSWORD_LENGTH:
+            length = len(configured) if isinstance(configured, str) else "no"
+            raise ConfigurationError(
+                f"OPERATOR_PASSWORD has {length} characters, at least {MIN_PASSWORD_LENGTH} "
+                "are needed: generate one with "
+                "python3 -c 'import secrets; print(secrets.token_urlsafe(24))' "
+                "(or leave it unset to use the generated operator_password file)"
+            )
+    install_https(app, url_setting)
 
 
 def operator_password() -> str:
@@ -42,13 +117,92 @@ def operator_password() -> str:
     return persistent_secret(Path(current_app.config["DATA_DIR"]) / "operator_password")
 
 
-def password_matches(given: str) -> bool:
-    return hmac.compare_digest(given.encode(), operator_password().encode())
+def _store() -> Store:
+    store: Store = current_app.extensions["store"]
+    return store
 
 
-def sign_in() -> None:
+def _now() -> int:
+    return int(current_app.extensions["clock"]())
+
+
+def _password_mac(password: str) -> str:
+    """Binds a session to the password it was opened with, without storing it."""
+    key = str(current_app.config["SECRET_KEY"]).encode()
+    return hmac.new(key, b"operator-password:" + password.encode(), hashlib.sha256).hexdigest()
+
+
+def _ended(row: Any, now: int) -> str | None:
+    """Why the session ``row`` is over, or ``None`` while it lasts."""
+    config = current_app.config
+    idle = int(config["OPERATOR_IDLE_TIMEOUT"])
+    if now - int(row["created_at"]) >= int(config["OPERATOR_SESSION_LIFETIME"]):
+        return "Your session reached its maximum length: sign in again."
+    if now - int(row["last_seen_at"]) >= idle:
+        return f"You were signed out after {idle // 60} minutes without activity."
+    if not hmac.compare_digest(row["password_mac"], _password_mac(operator_password())):
+        return "The operator password has changed: sign in with the new one."
+    return None
+
+
+def _current_session() -> str | None:
+    """``None`` when the cookie names a live session (its last use is now
+    recorded); else why not (empty when there is no session at all)."""
+    sid = session.get("operator")
+    if not isinstance(sid, str):
+        return ""
+    now = _now()
+    with _store().transaction() as conn:
+        row = conn.execute(
+            "SELECT * FROM operator_sessions WHERE id_hash = ?", (secret_hash(sid),)
+        ).fetchone()
+        if row is None:
+            return "Your session has ended: sign in again."
+        reason = _ended(row, now)
+        if reason is not None:
+            conn.execute("DELETE FROM operator_sessions WHERE id_hash = ?", (row["id_hash"],))
+            return reason
+        conn.execute(
+            "UPDATE operator_sessions SET last_seen_at = ? WHERE id_hash = ?", (now, row["id_hash"])
+        )
+    return None
+
+
+def _open_session(conn: Any, now: int) -> None:
+    config = current_app.config
+    conn.execute(
+        "DELETE FROM operator_sessions WHERE last_seen_at <= ? OR created_at <= ?",
+        (
+            now - int(config["OPERATOR_IDLE_TIMEOUT"]),
+            now - int(config["OPERATOR_SESSION_LIFETIME"]),
+        ),
+    )
+    sid = secrets.token_urlsafe(32)
+    conn.execute(
+        "INSERT INTO operator_sessions (id_hash, password_mac, created_at, last_seen_at)"
+        " VALUES (?, ?, ?, ?)",
+        (secret_hash(sid), _password_mac(operator_password()), now, now),
+    )
     session.clear()  # a fresh session: no fixation of a pre-login session
-    session["operator"] = True
+    session["operator"] = sid
+
+
+def _attempt(password: str) -> int | None:
+    """Sign in with ``password``: ``None`` when signed in, ``0`` when the
+    password is wrong, else the seconds to wait (the password unchecked)."""
+    now = _now()
+    client = throttle.client_scope(request.remote_addr)
+    scopes = [client, throttle.ALL]
+    with _store().transaction() as conn:
+        wait = throttle.retry_after(conn, scopes, now)
+        if wait:
+            return wait
+        if hmac.compare_digest(password.encode(), operator_password().encode()):
+            throttle.forget(conn, client)
+            _open_session(conn, now)
+            return None
+        throttle.record_failure(conn, scopes, now, current_app.config)
+    return 0
 
 
 def safe_next(prefix: str, default: str) -> str:
@@ -61,7 +215,11 @@ def signed_in(login_endpoint: str) -> Callable[[F], F]:
     def decorate(view: F) -> F:
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            if not session.get("operator"):
+            reason = _current_session()
+            if reason is not None:
+                session.pop("operator", None)
+                if reason:
+                    flash(reason, "error")
                 return redirect(url_for(login_endpoint, next=request.path))
             return view(*args, **kwargs)
 
@@ -73,16 +231,27 @@ def signed_in(login_endpoint: str) -> Callable[[F], F]:
 def add_signin_routes(bp: Blueprint, base_template: str) -> None:
     """``/operator/login`` and ``/operator/logout`` on ``bp`` (its ``index`` is home)."""
 
+    def page(status: int = 200, headers: dict[str, str] | None = None) -> Any:
+        body = render_template("common/login.html", base_template=base_template)
+        return body, status, headers or {}
+
     def login() -> Any:
-        if request.method == "POST":
-            if password_matches(request.form.get("password", "")):
-                sign_in()
-                return redirect(safe_next("/operator/", url_for(f"{bp.name}.index")))
-            flash("Wrong password.", "error")
-            return render_template("common/login.html", base_template=base_template), 401
-        return render_template("common/login.html", base_template=base_template)
+        if request.method != "POST":
+            return page()
+        wait = _attempt(request.form.get("password", ""))
+        if wait is None:
+            return redirect(safe_next("/operator/", url_for(f"{bp.name}.index")))
+        if wait:
+            log.warning("operator sign-in refused: too many failed attempts (%d s to wait)", wait)
+            flash(f"Too many failed sign-ins: try again in {wait} seconds.", "error")
+            return page(429, {"Retry-After": str(wait)})
+        flash("Wrong password.", "error")
+        return page(401)
 
     def logout() -> Any:
+        sid = session.get("operator")
+        if isinstance(sid, str):
+            _store().execute("DELETE FROM operator_sessions WHERE id_hash = ?", (secret_hash(sid),))
         session.clear()
         return redirect(url_for(f"{bp.name}.login"))
 

@@ -1,6 +1,16 @@
 """SQLite storage for the apps: one connection per thread, WAL,
 ``synchronous=FULL`` (a commit that matters is on disk), foreign keys, a busy
-timeout, and migrations recorded in ``_sqlite_migrations`` (sqlite-migrate).
+timeout, ``secure_delete`` (deleted rows are overwritten with zeros, whatever
+the build's default), and migrations recorded in ``_sqlite_migrations``
+(sqlite-migrate).
+
+The database file is created with mode 0600 (SQLite gives its ``-wal`` and
+``-shm`` the mode of the database file); an older file that others could read
+is narrowed to 0600. Migrations run under an exclusive lock on a file beside
+the database, so that several workers starting on one empty data folder
+(``gunicorn --workers 4``) migrate it once, one after the other; the other
+workers find nothing pending. Each start then checkpoints the WAL
+(:meth:`Store.checkpoint`).
 
 Multi-statement changes use :meth:`Store.transaction` (``BEGIN IMMEDIATE``)
 with plain SQL; single-use values are consumed with
@@ -9,8 +19,12 @@ with plain SQL; single-use values are consumed with
 
 from __future__ import annotations
 
+import fcntl
+import logging
+import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,18 +33,63 @@ from typing import Any
 import sqlite_utils
 from sqlite_migrate import Migrations
 
-__all__ = ["Store"]
+__all__ = ["Store", "migration_lock", "private_database_file"]
+
+log = logging.getLogger(__name__)
+
+CHECKPOINT_ATTEMPTS = 3
+
+
+@contextmanager
+def migration_lock(database: Path) -> Iterator[None]:
+    """An exclusive ``flock`` on ``.<database name>.lock`` beside ``database``
+    (created 0600), held for the block; other processes wait for it."""
+    path = database.with_name(f".{database.name}.lock")
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+def private_database_file(database: Path) -> None:
+    """Create ``database`` empty with mode 0600 (SQLite then creates its
+    ``-wal`` and ``-shm`` with the same mode); narrow an existing one (and
+    its ``-wal``, ``-shm``) to 0600."""
+    os.close(os.open(database, os.O_RDWR | os.O_CREAT, 0o600))
+    for path in (database, Path(f"{database}-wal"), Path(f"{database}-shm")):
+        try:
+            if path.stat().st_mode & 0o077:
+                path.chmod(0o600)
+        except FileNotFoundError:
+            pass
 
 
 class Store:
-    """A SQLite file shared by the threads of one app process."""
+    """A SQLite file shared by the threads of one app process, migrated by
+    every set in ``migration_sets`` (the app's own, then shared ones such as
+    the operator sign-in's)."""
 
-    def __init__(self, path: str | Path, migrations: Migrations) -> None:
+    def __init__(self, path: str | Path, *migration_sets: Migrations) -> None:
         self.path = str(path)
         self._local = threading.local()
-        db = self.db
-        db.execute("PRAGMA journal_mode=WAL")
-        migrations.apply(db)
+        self.applied_now: list[str] = []
+        """The migrations this process applied (the others found them applied)."""
+        with migration_lock(Path(path)):
+            private_database_file(Path(path))
+            db = self.db
+            db.execute("PRAGMA journal_mode=WAL")
+            for migrations in migration_sets:
+                pending = [m.name for m in migrations.pending(db)]
+                migrations.apply(db)
+                self.applied_now += pending
+            # no earlier page version stays in the WAL: of a row a migration rewrote,
+            # or of a key deleted just before a crash cut the checkpoint after it
+            self.checkpoint()
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
@@ -38,6 +97,7 @@ class Store:
         conn.execute("PRAGMA synchronous=FULL")
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("PRAGMA busy_timeout=10000")
+        conn.execute("PRAGMA secure_delete=ON")
         return conn
 
     @property
@@ -63,6 +123,21 @@ class Store:
             conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
+
+    def checkpoint(self) -> bool:
+        """``PRAGMA wal_checkpoint(TRUNCATE)`` until it reports done: every page
+        is back in the database file and the ``-wal`` file is cut to zero bytes,
+        so no earlier version of a page (a deleted key, an erased record) stays
+        in it. Each attempt waits up to the busy timeout for readers to finish;
+        after :data:`CHECKPOINT_ATTEMPTS`, log and return ``False`` (the next
+        erasure, or the next start, checkpoints again)."""
+        for attempt in range(CHECKPOINT_ATTEMPTS):
+            busy = self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+            if busy == 0:
+                return True
+            time.sleep(0.05 * (attempt + 1))
+        log.warning("the WAL of %s could not be checkpointed: readers kept it busy", self.path)
+        return False
 
     def one(self, sql: str, params: Any = ()) -> sqlite3.Row | None:
         row: sqlite3.Row | None = self.conn.execute(sql, params).fetchone()

@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from eth_account import Account
 from flask import Flask
 
+from kyc_wallet.web.config import write_private_file
 from ssi.fetch import Fetcher, FetchPolicy, FetchResponse
 from ssi.jose import Key
 from ssi.x509 import issue_leaf, make_ca
@@ -101,7 +102,7 @@ def start_verifier(
         data_dir.mkdir()
         ca_key, ca = make_ca("Test Root", now=issuer.clock.now)
         key = Key.generate("ES256")
-        (data_dir / "key.pem").write_bytes(key.private_pem())
+        write_private_file(data_dir / "key.pem", key.private_pem())  # 0600, or refused
         leaf = issue_leaf(ca_key, ca, key, ["127.0.0.1"], now=issuer.clock.now, days=800)
         (data_dir / "chain.pem").write_bytes(leaf.public_bytes(Encoding.PEM))
         settings = {

@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from flask import Flask
 
 from issuer.app import create_app as create_issuer
+from kyc_wallet.web.config import write_private_file
 from ssi.fetch import Fetcher
 from ssi.jose import Key
 from ssi.x509 import issue_leaf, make_ca
@@ -50,7 +51,7 @@ def x5c_issuer_app(data_dir: Path, url: str, clock: Clock) -> Flask:
     data_dir.mkdir(parents=True)
     ca_key, ca = make_ca("Issuer Root", now=clock.now)
     key = Key.generate("ES256")
-    (data_dir / "issuer_key.pem").write_bytes(key.private_pem())
+    write_private_file(data_dir / "issuer_key.pem", key.private_pem())  # 0600, or refused
     leaf = issue_leaf(ca_key, ca, key, uris=[url], now=clock.now)
     (data_dir / "chain.pem").write_bytes(leaf.public_bytes(Encoding.PEM))
     (data_dir / "root.pem").write_bytes(ca.public_bytes(Encoding.PEM))

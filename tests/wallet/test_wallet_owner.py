@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from flask import Flask
 from flask.testing import FlaskClient
 
+from kyc_wallet.web.config import write_private_file
 from ssi.fetch import Fetcher, FetchPolicy
 from ssi.jose import Key
 from ssi.x509 import issue_leaf, make_ca
@@ -327,7 +328,7 @@ def verifier_app(tmp_path: Path) -> Flask:
     clock = Clock()
     ca_key, ca = make_ca("Test Root", now=clock.now)
     key = Key.generate("ES256")
-    (data_dir / "key.pem").write_bytes(key.private_pem())
+    write_private_file(data_dir / "key.pem", key.private_pem())  # 0600, or refused
     leaf = issue_leaf(ca_key, ca, key, ["127.0.0.1"], now=clock.now, days=800)
     (data_dir / "chain.pem").write_bytes(leaf.public_bytes(Encoding.PEM))
     return create_verifier(

@@ -1,0 +1,102 @@
+"""The applicants' KYC records at rest, each under its own key (issue 19 item
+10; SECURITY.md "Erased personal data must be unrecoverable from every file").
+
+A record is stored in ``applicants.record`` as AES-256-GCM ciphertext
+(``nonce || ciphertext``, the applicant id as associated data, so a record
+cannot be moved to another row) under a random 256-bit key of its own, kept
+in the table ``record_keys``. Erasing a record deletes its key: whatever
+copies of the ciphertext linger (the SQLite WAL, free pages, a backup, later
+a PostgreSQL heap) can no longer be read. The issuer's connections run with
+``PRAGMA secure_delete=ON`` (``kyc_wallet.web.storage``), so the deleted key's
+bytes are overwritten with zeros in its page; :func:`shred` then checkpoints
+the WAL with ``TRUNCATE`` until it reports done, so no earlier version of
+that page stays in the ``-wal`` file. Backups and WAL archives taken before
+keep the key (docs/issuer.md "Erasure").
+
+Every read and write of a record goes through this module.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Mapping
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from kyc_wallet.web import Store
+from ssi.errors import SSIError
+
+__all__ = ["KEYS_SQL", "encrypt_existing", "open_record", "seal_record", "erase", "shred"]
+
+_NONCE = 12
+_AAD = b"kyc-wallet issuer applicant record "
+
+KEYS_SQL = """
+CREATE TABLE record_keys (
+    applicant_id TEXT PRIMARY KEY
+        REFERENCES applicants(id) DEFERRABLE INITIALLY DEFERRED,
+    key BLOB NOT NULL                -- 32 random bytes; deleted at erasure
+);
+"""
+
+
+class RecordUnreadable(SSIError):
+    """A stored record that its key does not open (a corrupted database)."""
+
+
+def _seal(key: bytes, applicant_id: str, record: Mapping[str, Any]) -> bytes:
+    nonce = os.urandom(_NONCE)
+    body = json.dumps(dict(record), sort_keys=True).encode()
+    return nonce + AESGCM(key).encrypt(nonce, body, _AAD + applicant_id.encode())
+
+
+def seal_record(conn: sqlite3.Connection, applicant_id: str, record: Mapping[str, Any]) -> bytes:
+    """Create the applicant's key (in the caller's transaction) and return the
+    record sealed under it, for ``applicants.record``."""
+    key = AESGCM.generate_key(bit_length=256)
+    conn.execute("INSERT INTO record_keys (applicant_id, key) VALUES (?, ?)", (applicant_id, key))
+    return _seal(key, applicant_id, record)
+
+
+def open_record(conn: sqlite3.Connection, applicant_id: str) -> dict[str, Any] | None:
+    """The applicant's record, or ``None`` when it was erased (or never was)."""
+    row = conn.execute(
+        "SELECT a.record, k.key FROM applicants a JOIN record_keys k ON k.applicant_id = a.id"
+        " WHERE a.id = ?",
+        (applicant_id,),
+    ).fetchone()
+    if row is None or row[0] is None:
+        return None
+    sealed, key = bytes(row[0]), bytes(row[1])
+    try:
+        body = AESGCM(key).decrypt(sealed[:_NONCE], sealed[_NONCE:], _AAD + applicant_id.encode())
+    except InvalidTag as exc:
+        raise RecordUnreadable(f"the record of applicant {applicant_id} does not decrypt") from exc
+    record: dict[str, Any] = json.loads(body)
+    return record
+
+
+def erase(conn: sqlite3.Connection, applicant_id: str) -> None:
+    """Delete the record's key and the record (in the caller's transaction);
+    call :func:`shred` after the commit."""
+    conn.execute("DELETE FROM record_keys WHERE applicant_id = ?", (applicant_id,))
+    conn.execute("UPDATE applicants SET record = NULL WHERE id = ?", (applicant_id,))
+
+
+def shred(store: Store) -> bool:
+    """After an erasure's commit: no page version with the key stays in the WAL."""
+    return store.checkpoint()
+
+
+def encrypt_existing(conn: sqlite3.Connection) -> None:
+    """Migration: seal the plaintext JSON records an earlier version stored."""
+    rows = conn.execute(
+        "SELECT id, record FROM applicants WHERE typeof(record) = 'text'"
+    ).fetchall()
+    for applicant_id, text in rows:
+        sealed = seal_record(conn, applicant_id, json.loads(text))
+        conn.execute("UPDATE applicants SET record = ? WHERE id = ?", (sealed, applicant_id))
