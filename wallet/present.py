@@ -136,6 +136,12 @@ class PendingRequest:
         return self.verified.request
 
     @property
+    def expires_at(self) -> float | None:
+        """The Request Object's ``exp``: the pending store forgets the request then
+        (:mod:`wallet.pending`), if that is sooner than its own limit."""
+        return self.verified.expires_at
+
+    @property
     def client_id(self) -> str:
         return self.verified.client.raw
 

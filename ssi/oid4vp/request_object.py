@@ -63,6 +63,9 @@ class VerifiedRequest:
     client: ClientIdentifier
     signed: bool
     leaf_dns_names: tuple[str, ...] = ()
+    expires_at: float | None = None
+    """The Request Object's ``exp`` (checked at ``now``): the wallet keeps the request
+    open no longer than that."""
 
 
 def sign_request_object(
@@ -157,7 +160,9 @@ def verify_request_object(
     params = {k: v for k, v in claims.items() if k not in _TRANSPORT_CLAIMS}
     request = AuthorizationRequest.from_dict(params)
     check_response_uri(client, request.response_uri, names)
-    return VerifiedRequest(request, client, True, names)
+    exp = claims.get("exp")
+    expires_at = float(exp) if isinstance(exp, int | float) and not isinstance(exp, bool) else None
+    return VerifiedRequest(request, client, True, names, expires_at)
 
 
 def accept_unsigned_request(request: AuthorizationRequest) -> VerifiedRequest:

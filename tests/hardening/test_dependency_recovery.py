@@ -38,7 +38,7 @@ from tests.verifier.conftest import (
 )
 from tests.verifier.foreign_wallet import INVESTOR, ForeignWallet
 from tests.verifier.foreign_wallet import issue_credential as obtain_credential
-from tests.verifier.test_refusals_oid4vp import assert_refused, submit
+from tests.verifier.test_refusals_oid4vp import assert_not_consumed, assert_refused, submit
 from tests.verifier.test_status import x5c_issuer_app
 from verifier.failures import backoff
 
@@ -251,10 +251,15 @@ def test_did_web_host_down_refuses_then_back_verifies(
     )
 
     did_issuer.host.stop()
+    # the issuer cannot be authenticated, so the holder binding never verifies: a 400
+    # that consumes nothing (issue 19 item 7)
     created = verifier.create()
-    result = assert_refused(verifier, created, submit(wallet, created["link"]), "ResolutionError")
-    assert result["reason"]["description"].startswith(
-        f"cannot fetch the DID document of {did_issuer.did}: cannot connect to localhost:"
+    description = assert_not_consumed(
+        verifier, created, submit(wallet, created["link"]), "ResolutionError"
+    )
+    assert description.startswith(
+        f"ResolutionError: cannot fetch the DID document of {did_issuer.did}:"
+        " cannot connect to localhost:"
     )
 
     did_issuer.host.start()  # no refusal was cached: the next request resolves it again
@@ -262,4 +267,4 @@ def test_did_web_host_down_refuses_then_back_verifies(
 
     did_issuer.host.stop()  # nor a success: the document is fetched for each presentation
     created = verifier.create()
-    assert_refused(verifier, created, submit(wallet, created["link"]), "ResolutionError")
+    assert_not_consumed(verifier, created, submit(wallet, created["link"]), "ResolutionError")

@@ -186,6 +186,12 @@ def test_refuse_wrong_audience() -> None:
         verify(token)
 
 
+def test_verified_request_keeps_the_request_objects_exp() -> None:
+    """The wallet keeps a request open no longer than its Request Object's ``exp``."""
+    token = sign_request_object(request(), KEY, now=NOW, kid=KID, lifetime=120)
+    assert verify(token).expires_at == NOW + 120
+
+
 def test_refuse_expired_request_object() -> None:
     token = sign_request_object(request(), KEY, now=NOW - 3600, kid=KID, lifetime=300)
     with pytest.raises(TimeInvalid, match="expired"):

@@ -101,6 +101,8 @@ class ListeningVerifier:
     x5c: list[str]
     roots: Path
     redirect_uri: str | None = None
+    lifetime: int = 300
+    """Seconds from signing to the Request Object's ``exp``."""
     requests: dict[str, AuthorizationRequest] = field(default_factory=dict)
     responses: list[dict[str, str]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -182,7 +184,11 @@ def listening_verifier(
     def request_object(number: str) -> Any:
         listener = holder["listener"]
         token = sign_request_object(
-            listener.requests[number], listener.key, now=time.time(), x5c=listener.x5c
+            listener.requests[number],
+            listener.key,
+            now=time.time(),
+            x5c=listener.x5c,
+            lifetime=listener.lifetime,
         )
         return app.response_class(token, mimetype="application/oauth-authz-req+jwt")
 

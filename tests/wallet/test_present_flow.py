@@ -232,3 +232,22 @@ def test_two_credentials_of_one_provider_are_told_apart(
         f"/credentials/{first.item_id}/name", data={"name": "x" * 61, "csrf_token": token}
     )
     assert too_long.status_code == 400
+
+
+def test_an_open_request_ends_at_its_request_objects_exp(
+    tmp_path: Path, listener: ListeningVerifier
+) -> None:
+    """Issue 18 ("Also"): a pending request is kept at most 10 minutes, or until the
+    request's ``exp`` when that is sooner; then it can no longer be answered."""
+    clock = Clock()
+    wallet = make_wallet(tmp_path / "wallet", clock, TRUSTED_X509_ROOTS=str(listener.roots))
+    client = wallet.test_client()
+    token = create_wallet(client)
+    hold(wallet, client, CLAIMS, labels=LABELS)
+    listener.lifetime = 60
+    page = open_request(client, token, listener.link(DCQL))
+    clock.now += 61
+    late = post(client, token, page, "consent")
+    assert late.status_code == 400, late.get_data(as_text=True)
+    assert "no longer open" in late.get_data(as_text=True)
+    assert listener.responses == []
