@@ -5,7 +5,10 @@ listening verifier on 127.0.0.1, real SQLite, no mocks."""
 from __future__ import annotations
 
 import re
+import secrets
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -14,8 +17,20 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from ssi.did.jwk import did_jwk_from_key
+from ssi.did.key import did_key_from_key
+from ssi.encoding import json_loads_object
+from ssi.jose import Key, jws
+from ssi.oid4vp import (
+    AuthorizationRequest,
+    RequestReference,
+    build_request_link,
+    sign_request_object,
+)
+from ssi.sdjwt import SD, split
+from tests.servers import serve
 from tests.support import Clock
-from tests.wallet.listening_verifier import VCT, ListeningVerifier, listening_verifier
+from tests.wallet.listening_verifier import VCT, ListeningVerifier, hold, listening_verifier
 from tests.wallet.test_receive_e2e import PASS, create_wallet, csrf, make_wallet
 
 DCQL = {
@@ -94,3 +109,109 @@ def test_unlock_next_cannot_redirect_to_another_site(tmp_path: Path, target: str
     landed = urlsplit(urljoin("http://127.0.0.1:5002/unlock", browser))
     assert landed.netloc == "127.0.0.1:5002", location
     assert investor.get(landed.path).status_code == 200
+
+
+# --- (c): a verifier whose identity nobody vouches for ------------------------------------
+
+
+@contextmanager
+def self_made_did_verifier(method: str, response_uri: str) -> Iterator[str]:
+    """A "verifier" that made itself a DID a moment ago (did:jwk or did:key: no
+    domain, no certificate, nobody vouches for it) and signs a request whose
+    ``response_uri`` is another party's; yields the request link."""
+    key = Key.generate("ES256")
+    did = did_jwk_from_key(key) if method == "jwk" else did_key_from_key(key)
+    kid = f"{did}#0" if method == "jwk" else f"{did}#{did.removeprefix('did:key:')}"
+    client_id = f"decentralized_identifier:{did}"
+    request = AuthorizationRequest.from_dict(
+        {
+            "client_id": client_id,
+            "response_type": "vp_token",
+            "response_mode": "direct_post",
+            "response_uri": response_uri,
+            "nonce": secrets.token_urlsafe(16),
+            "state": secrets.token_urlsafe(16),
+            "dcql_query": DCQL,
+        }
+    )
+    app = Flask("self-made-did-verifier")
+
+    @app.get("/request")
+    def request_object() -> Any:
+        token = sign_request_object(request, key, now=time.time(), kid=kid)
+        return app.response_class(token, mimetype="application/oauth-authz-req+jwt")
+
+    with serve(app) as url:
+        yield build_request_link(RequestReference(client_id, f"{url}/request"))
+
+
+@pytest.mark.parametrize("method", ["jwk", "key"])
+def test_self_made_did_verifier_is_not_shown_as_verified_nor_told(
+    tmp_path: Path, listener: ListeningVerifier, method: str
+) -> None:
+    """Anyone can make a did:jwk or did:key in a millisecond: a request signed with
+    one authenticates nobody. Before the fix the consent screen said "Identity
+    verified against your wallet's trust anchors", and Decline posted
+    ``access_denied`` to whatever ``response_uri`` the request named (here another
+    platform's), which only a DID bound to a host (did:web) may choose."""
+    wallet, client, token = holder_wallet(tmp_path, listener)
+    hold(wallet, client, {SD("kyc_level"): 2}, labels=LABELS)
+    with self_made_did_verifier(method, f"{listener.url}/response") as link:
+        opened = open_request(client, token, link)
+        page = opened.get_data(as_text=True)
+        assert "Identity verified" not in page
+        assert "/consent" not in page, "the wallet offers to share with nobody in particular"
+        if "/decline" in page:
+            answer(client, token, page, "decline")
+    assert listener.responses == []
+
+
+# --- the owner's own session: answered requests ------------------------------------------
+
+
+def test_answered_requests_do_not_fill_the_sessions_open_requests(
+    tmp_path: Path, listener: ListeningVerifier
+) -> None:
+    """An investor who answered 10 requests within 10 minutes (the landing page
+    of each is kept) could not open an 11th: "10 offers and requests are open",
+    though none was."""
+    wallet, client, token = holder_wallet(tmp_path, listener)
+    hold(wallet, client, {SD("kyc_level"): 2}, labels=LABELS)
+    landings = []
+    for _ in range(12):
+        opened = open_request(client, token, listener.link(DCQL))
+        page = opened.get_data(as_text=True)
+        assert opened.status_code == 200, page
+        declined = answer(client, token, page, "decline")
+        assert declined.status_code == 303
+        landings.append(declined.headers["Location"])
+    assert len(listener.responses) == 12
+    # the latest landing pages still say how it ended
+    last = client.get(landings[-1])
+    assert last.status_code == 200 and "Nothing was shared" in last.get_data(as_text=True)
+
+
+# --- (c): what always leaves with an SD-JWT VC -------------------------------------------
+
+
+def test_consent_lists_claims_the_issuer_did_not_make_disclosable(
+    tmp_path: Path, listener: ListeningVerifier
+) -> None:
+    """A claim the issuer signed in plain text (not a disclosure) leaves with every
+    presentation of the credential. The consent screen listed only disclosures:
+    it said "KYC level" while the family name went out too."""
+    wallet, client, token = holder_wallet(tmp_path, listener)
+    claims = {SD("given_name"): "Erika", "family_name": "Mustermann", SD("kyc_level"): 2}
+    hold(wallet, client, claims, labels=LABELS)
+    opened = open_request(client, token, listener.link(DCQL))
+    page = opened.get_data(as_text=True)
+    assert opened.status_code == 200, page
+    tables = re.findall(r'<table data-testid="disclosed">(.*?)</table>', page, re.S)
+    shared = re.sub(r"<[^>]+>", " ", " ".join(tables))
+    assert answer(client, token, page, "consent").status_code == 303
+    (form,) = listener.responses
+    (presentation,) = json_loads_object(form["vp_token"], "vp_token")["kyc"]
+    sent = jws.parse(split(presentation).issuer_jwt).claims()
+    assert sent["family_name"] == "Mustermann"  # it did leave the wallet
+    assert "Family name" in shared and "Mustermann" in shared, shared
+    assert "Erika" not in shared
