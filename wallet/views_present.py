@@ -100,7 +100,7 @@ def _open(request_id: str) -> PendingRequest:
     pending = _requests().pop(request_id, None)
     if pending is None or pending.outcome is not None:
         if pending is not None:
-            _requests()[request_id] = pending
+            _requests().finish(request_id, pending)
         raise InvalidRequest("this request is no longer open here: open the verifier's link again")
     return pending
 
@@ -108,7 +108,7 @@ def _open(request_id: str) -> PendingRequest:
 def _finished(pending: PendingRequest) -> Any:
     """Keep how it ended (not the credentials) for the landing page; 303 there."""
     pending.choices = {}
-    _requests()[pending.id] = pending
+    _requests().finish(pending.id, pending)
     return redirect(url_for("present.done", request_id=pending.id), code=303)
 
 

@@ -32,6 +32,7 @@ from tests.servers import serve
 from tests.support import Clock
 from tests.wallet.listening_verifier import VCT, ListeningVerifier, hold, listening_verifier
 from tests.wallet.test_receive_e2e import PASS, create_wallet, csrf, make_wallet
+from wallet.pending import PendingStore
 
 DCQL = {
     "credentials": [
@@ -215,3 +216,24 @@ def test_consent_lists_claims_the_issuer_did_not_make_disclosable(
     assert sent["family_name"] == "Mustermann"  # it did leave the wallet
     assert "Family name" in shared and "Mustermann" in shared, shared
     assert "Erika" not in shared
+
+
+def test_answered_requests_kept_for_landing_pages_stay_bounded() -> None:
+    """The landing pages of answered requests are not open entries, but they
+    take memory too: at most 10 per session and 100 in all, the oldest forgotten
+    first; an open entry is never dropped for them."""
+    store = PendingStore(Clock())
+    for n in range(10):
+        store.add("owner", "offer", f"open{n}", n)
+    for n in range(15):
+        store.finish("owner", "request", f"done{n}", n)
+    assert [store.get("owner", "request", f"done{n}") for n in range(15)] == [None] * 5 + list(
+        range(5, 15)
+    )
+    assert all(store.get("owner", "offer", f"open{n}") == n for n in range(10))
+    for session in range(12):
+        for n in range(10):
+            store.finish(f"s{session}", "request", f"done{n}", n)
+    assert store.count() == 10 + 100
+    assert store.get("s11", "request", "done9") == 9
+    assert all(store.get("owner", "offer", f"open{n}") == n for n in range(10))
