@@ -237,3 +237,25 @@ def test_answered_requests_kept_for_landing_pages_stay_bounded() -> None:
     assert store.count() == 10 + 100
     assert store.get("s11", "request", "done9") == 9
     assert all(store.get("owner", "offer", f"open{n}") == n for n in range(10))
+
+
+# --- (c): where the landing page goes on to ------------------------------------------
+
+
+def test_landing_page_names_the_host_it_continues_to(
+    tmp_path: Path, listener: ListeningVerifier
+) -> None:
+    """The verifier's answer may send the browser to any https URL (§8.2). The
+    wallet's landing page said "Continue to 127.0.0.1" (the verifier's name)
+    and went on, by itself, to another host: a look-alike of the wallet asking
+    for the passphrase again would have been one second away. The link names
+    the host the browser goes to."""
+    wallet, client, token = holder_wallet(tmp_path, listener)
+    hold(wallet, client, {SD("kyc_level"): 2}, labels=LABELS)
+    listener.redirect_uri = "https://wallet-login.attacker.example/unlock"
+    page = open_request(client, token, listener.link(DCQL)).get_data(as_text=True)
+    shared = answer(client, token, page, "consent")
+    text = client.get(shared.headers["Location"]).get_data(as_text=True)
+    link = re.search(r'<a [^>]*id="continue"[^>]*>([^<]*)</a>', text)
+    assert link, text
+    assert link.group(1) == "Continue to wallet-login.attacker.example", link.group(1)
