@@ -48,6 +48,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from cryptography import x509
 
@@ -126,6 +127,12 @@ class Outcome:
     redirect_uri: str | None = None
     told: bool = False
     """Declined: the verifier took the error response."""
+
+    @property
+    def redirect_host(self) -> str | None:
+        """The host the browser goes on to: the landing page names it, not the
+        verifier (a ``redirect_uri`` may be on any host, §8.2)."""
+        return urlsplit(self.redirect_uri).hostname if self.redirect_uri else None
 
 
 @dataclass
