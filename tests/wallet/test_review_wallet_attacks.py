@@ -259,3 +259,37 @@ def test_landing_page_names_the_host_it_continues_to(
     link = re.search(r'<a [^>]*id="continue"[^>]*>([^<]*)</a>', text)
     assert link, text
     assert link.group(1) == "Continue to wallet-login.attacker.example", link.group(1)
+
+
+# --- (a): session fixation ------------------------------------------------------------
+
+
+def test_session_fixation_a_planted_cookie_opens_nothing_after_the_owner_unlocks(
+    tmp_path: Path,
+) -> None:
+    """Browsers keep cookies per host, not per port: a program serving another
+    port of 127.0.0.1 can plant a wallet session cookie of its own (with a CSRF
+    token it knows) in the investor's browser. Unlocking starts a new session:
+    the planted cookie, replayed, opens nothing, and its CSRF token is not the
+    owner's. (Regression: this held already.)"""
+    wallet = make_wallet(tmp_path / "wallet", Clock())
+    owner = wallet.test_client()
+    create_wallet(owner)
+    owner.post("/lock", data={"csrf_token": csrf(owner, "/unlock")})
+    attacker = wallet.test_client()
+    planted_token = csrf(attacker, "/unlock")
+    name = wallet.config["SESSION_COOKIE_NAME"]
+    planted = attacker.get_cookie(name)
+    assert planted is not None
+    investor = wallet.test_client()
+    investor.set_cookie(name, planted.value)
+    unlocked = investor.post("/unlock", data={"passphrase": PASS, "csrf_token": planted_token})
+    assert unlocked.status_code == 302
+    assert investor.get("/accounts").status_code == 200
+    after = investor.get_cookie(name)
+    assert after is not None and after.value != planted.value
+    # the attacker's copy of the planted session is still locked ...
+    assert attacker.get("/accounts").status_code == 303
+    # ... and its CSRF token does not pass in the owner's session
+    forged = investor.post("/accounts", data={"action": "create", "csrf_token": planted_token})
+    assert forged.status_code == 400 and "CSRF" in forged.get_data(as_text=True)
