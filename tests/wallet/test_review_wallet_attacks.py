@@ -32,6 +32,8 @@ from tests.servers import serve
 from tests.support import Clock
 from tests.wallet.listening_verifier import VCT, ListeningVerifier, hold, listening_verifier
 from tests.wallet.test_receive_e2e import PASS, create_wallet, csrf, make_wallet
+from tests.wallet.test_wallet_owner import FOREIGN_HOST as FOREIGN
+from tests.wallet.test_wallet_owner import raw_request
 from wallet.pending import PendingStore
 
 DCQL = {
@@ -293,3 +295,34 @@ def test_session_fixation_a_planted_cookie_opens_nothing_after_the_owner_unlocks
     # ... and its CSRF token does not pass in the owner's session
     forged = investor.post("/accounts", data={"action": "create", "csrf_token": planted_token})
     assert forged.status_code == 400 and "CSRF" in forged.get_data(as_text=True)
+
+
+# --- (b): Host header spellings a rebinding page or a proxy could bring -----------------
+
+
+def test_rebinding_host_spellings_and_absolute_targets_are_refused(tmp_path: Path) -> None:
+    """Names that resolve to 127.0.0.1 or look like it but are not a trusted
+    name (a trailing dot, a wildcard-DNS name, a numeric IPv4 spelling), an
+    absolute-form request target naming a foreign host, and an
+    ``X-Forwarded-Host`` (no proxy is trusted): 400 before any view runs.
+    (Regression: these held already.)"""
+    wallet = make_wallet(tmp_path / "wallet", Clock())
+    with serve(wallet) as base:
+        port = urlsplit(base).port
+        spellings = [
+            f"localhost.:{port}",
+            f"127.0.0.1.nip.io:{port}",
+            f"2130706433:{port}",
+            f"127.1:{port}",
+            f"localhost:{port}@{FOREIGN}",
+        ]
+        for host in spellings:
+            assert raw_request(base, "GET", "/setup", host)[0] == 400, host
+        absolute = f"http://{FOREIGN}:{port}/setup"
+        assert raw_request(base, "GET", absolute, f"127.0.0.1:{port}")[0] == 400
+        forwarded = {"X-Forwarded-Host": f"127.0.0.1:{port}"}
+        status, _ = raw_request(base, "GET", "/setup", f"{FOREIGN}:{port}", headers=forwarded)
+        assert status == 400
+        # nothing ran: the wallet still waits for its owner's passphrase
+        status, text = raw_request(base, "GET", "/setup", f"localhost:{port}")
+        assert status == 200 and "Create your wallet" in text
