@@ -21,6 +21,7 @@ from ssi.did.jwk import did_jwk_from_key
 from ssi.did.key import did_key_from_key
 from ssi.encoding import json_loads_object
 from ssi.jose import Key, jws
+from ssi.oid4vci import CredentialIssuerMetadata, CredentialOffer
 from ssi.oid4vp import (
     AuthorizationRequest,
     RequestReference,
@@ -35,6 +36,7 @@ from tests.wallet.test_receive_e2e import PASS, create_wallet, csrf, make_wallet
 from tests.wallet.test_wallet_owner import FOREIGN_HOST as FOREIGN
 from tests.wallet.test_wallet_owner import raw_request
 from wallet.pending import PendingStore
+from wallet.receive import PendingOffer
 
 DCQL = {
     "credentials": [
@@ -326,3 +328,53 @@ def test_rebinding_host_spellings_and_absolute_targets_are_refused(tmp_path: Pat
         # nothing ran: the wallet still waits for its owner's passphrase
         status, text = raw_request(base, "GET", "/setup", f"localhost:{port}")
         assert status == 200 and "Create your wallet" in text
+
+
+# --- an issuer's claim descriptions ---------------------------------------------------
+
+
+def test_issuer_claim_descriptions_of_another_shape_do_not_break_the_wallet(
+    tmp_path: Path, listener: ListeningVerifier
+) -> None:
+    """An issuer's metadata describes its claims (OpenID4VCI §12.2.4); the parser
+    only checks that each ``path`` is a non-empty array. A path holding an
+    object, kept as a claim label, made the credential list answer 500 on every
+    visit from then on; a ``display`` that is not an array made the offer page
+    answer 500. Such descriptions are left out."""
+    issuer = "https://issuer.test.example"
+    metadata = CredentialIssuerMetadata.from_dict(
+        {
+            "credential_issuer": issuer,
+            "credential_endpoint": f"{issuer}/credential",
+            "credential_configurations_supported": {
+                "kyc": {
+                    "format": "dc+sd-jwt",
+                    "vct": VCT,
+                    "credential_metadata": {
+                        "claims": [
+                            {"path": [{"x": 1}], "display": [{"name": "Evil"}]},
+                            {"path": ["kyc_level"], "display": 5},
+                            {"path": ["given_name", True], "display": [{"name": "Bool"}]},
+                            {"path": ["given_name"], "display": [{"name": "Given name"}]},
+                        ]
+                    },
+                }
+            },
+        }
+    )
+    offer = PendingOffer(
+        "offer",
+        CredentialOffer(issuer, ("kyc",)),
+        metadata,
+        f"{issuer}/token",
+        "kyc",
+        metadata.credential_configurations_supported["kyc"],
+    )
+    labels = offer.claim_labels  # what the offer page shows and accept() stores
+    assert any(label == "Given name" for _path, label in labels), labels
+    wallet, client, _token = holder_wallet(tmp_path, listener)
+    held = hold(wallet, client, {SD("given_name"): "Erika", SD("kyc_level"): 2}, labels=labels)
+    listing = client.get("/credentials")
+    assert listing.status_code == 200, listing.get_data(as_text=True)
+    detail = client.get(f"/credentials/{held.item_id}").get_data(as_text=True)
+    assert "Given name" in detail and "Evil" not in detail and "Bool" not in detail
