@@ -19,30 +19,17 @@ from typing import Any
 from ssi.errors import InvalidRequest
 
 from .accounts import KIND as ACCOUNT_KIND
-from .labels import MAX_NAME_LENGTH, clean_name
+from .labels import MAX_NAME_LENGTH, clean_name, is_claim_path
 from .present import HISTORY_KIND
 from .receive import CREDENTIAL_KIND
 
-__all__ = ["check_fields", "is_claim_path"]
+__all__ = ["check_fields"]
 
-_MAX_TEXT = 2000
 Check = Callable[[Any], bool]
 
 
-def is_claim_path(value: Any) -> bool:
-    """A claim path as the wallet keeps it: names, array indexes, ``null`` (OpenID4VP §7)."""
-    return (
-        isinstance(value, list)
-        and bool(value)
-        and all(
-            part is None or isinstance(part, str) or (type(part) is int and part >= 0)  # not a bool
-            for part in value
-        )
-    )
-
-
 def _text(value: Any) -> bool:
-    return isinstance(value, str) and len(value) <= _MAX_TEXT
+    return isinstance(value, str)  # as long as an issuer made it (the upload is capped)
 
 
 def _name(value: Any) -> bool:
