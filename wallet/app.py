@@ -6,7 +6,8 @@ below, then a TOML file, then ``KYCW_WALLET_*`` environment variables, then
 
 Every page but setup and unlock belongs to the browser session that unlocked
 the vault: any other request is sent to ``/unlock`` (303) before its view
-runs, and gets no data (issue 18, :mod:`wallet.sessions`).
+runs, and gets no data (issue 18, :mod:`wallet.sessions`). No page is kept in
+the browser's cache (``Cache-Control: no-store``).
 """
 
 from __future__ import annotations
@@ -93,6 +94,15 @@ def create_app(
             back = request.full_path if request.method == "GET" else None
             return redirect(url_for("vault.unlock", next=back), code=303)
         return None
+
+    @app.after_request
+    def _no_store(response: Any) -> Any:
+        """Pages show claims, keys and history: the browser keeps none of them
+        (Back after a Lock or a timeout asks the wallet again; nothing lands in
+        the profile's disk cache). Static files stay cacheable."""
+        if not (request.endpoint or "").endswith("static"):
+            response.headers["Cache-Control"] = "no-store"
+        return response
 
     from .views_credentials import bp as credentials_bp
     from .views_present import bp as present_bp

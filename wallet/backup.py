@@ -17,7 +17,9 @@ Restoring trusts nothing in the file (issue 18):
   receipt; its status is shown live on its page), a W3C credential through
   ``ssi.w3c`` (its proof by the issuer DID it names, its subject the did:key of
   its holder key), an Ethereum account's key must give its address; the
-  claims, type and issuer key kept are those the check returned.
+  claims, type and issuer key kept are those the check returned; the wallet's
+  own fields (names, claim labels, history…) must have the shape the wallet
+  writes (:mod:`wallet.restored_fields`), or the pages reading them would fail.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from ssi.jose import Key
 from .accounts import KIND as ACCOUNT_KIND
 from .present import HISTORY_KIND
 from .receive import CREDENTIAL_KIND
+from .restored_fields import check_fields
 from .trust import CredentialChecker
 from .vault import KdfParams, Vault, WrongPassphrase
 from .w3c import FORMATS as W3C_FORMATS
@@ -161,6 +164,7 @@ def check_item(item: dict[str, Any], checker: CredentialChecker, now: float) -> 
     """The item as it will be stored, or :class:`BackupRefused` naming what failed."""
     data = item["data"]
     try:
+        check_fields(item["kind"], data)
         if item["kind"] == CREDENTIAL_KIND:
             data = _credential(data, checker, now)
         elif item["kind"] == ACCOUNT_KIND:

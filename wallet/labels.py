@@ -20,12 +20,28 @@ __all__ = [
     "clean_name",
     "credential_summary",
     "display_value",
+    "is_claim_path",
     "issued_at",
     "plain_value",
 ]
 
 MAX_NAME_LENGTH = 60
 _REGISTERED = {"iss", "iat", "exp", "nbf", "cnf", "vct", "status", "_sd_alg"}
+
+
+def is_claim_path(value: Any) -> bool:
+    """A claim path as the wallet keeps one: a non-empty array of names, array
+    indexes and ``null`` (OpenID4VCI §12.2.4 / OpenID4VP §7). Issuer metadata
+    and backups are checked with it: a label of another shape would make every
+    page listing the credential fail."""
+    return (
+        isinstance(value, list)
+        and bool(value)
+        and all(
+            part is None or isinstance(part, str) or (type(part) is int and part >= 0)
+            for part in value
+        )
+    )
 
 
 def claim_label(item: VaultItem, path: Sequence[str | int | None]) -> str:

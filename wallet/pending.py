@@ -8,6 +8,13 @@ request's own expiry when it is sooner (an entry with an ``expires_at``
 attribute, a Unix time). A full store refuses a new entry with a clear page
 (429); it never drops one already open, so nobody can push out the owner's.
 When a session ends (Lock, timeout), its entries are forgotten.
+
+An answered entry (:meth:`PendingStore.finish`: how a request ended, for the
+page the investor lands on) is no longer open: it does not count against
+these limits, is never refused, and keeps at most :data:`PER_SESSION` per
+session and :data:`TOTAL` in all, the oldest forgotten first (a landing page
+seen long ago, never an open entry). It is kept :data:`MAX_AGE` seconds, not
+until the request's expiry: the answer was given in time.
 """
 
 from __future__ import annotations
@@ -50,6 +57,8 @@ class _Entry:
     kind: str
     value: Any
     expires_at: float
+    open: bool = True
+    """Not answered yet (counted against the limits)."""
 
 
 def _expiry(value: Any) -> float | None:
@@ -91,19 +100,37 @@ class PendingStore:
             expires_at = min(expires_at, own)
         with self._lock:
             self._purge(now)
-            mine = sum(1 for e in self._entries.values() if e.owner == owner)
+            mine = sum(1 for e in self._entries.values() if e.open and e.owner == owner)
             if mine >= self.per_session:
                 raise PendingFull(
                     f"{mine} offers and requests are open in this browser session: accept or "
                     "decline one, or wait until they expire (at most "
                     f"{round(self.max_age / 60)} minutes), then try again"
                 )
-            if len(self._entries) >= self.total:
+            if sum(1 for e in self._entries.values() if e.open) >= self.total:
                 raise PendingFull(
                     "this wallet has too many offers and requests open: "
                     "wait a few minutes, then try again"
                 )
             self._entries[(owner, entry_id)] = _Entry(owner, kind, value, expires_at)
+
+    def finish(self, owner: str, kind: str, entry_id: str, value: Any) -> None:
+        """Keep ``value``, an answered entry of ``owner``'s session, for its landing
+        page; never refused: the oldest answered entries are forgotten to make room."""
+        now = self._clock()
+        with self._lock:
+            self._purge(now)
+            self._entries.pop((owner, entry_id), None)  # the newest goes last
+            self._entries[(owner, entry_id)] = _Entry(
+                owner, kind, value, now + self.max_age, open=False
+            )
+            mine = [k for k, e in self._entries.items() if not e.open and e.owner == owner]
+            self._forget_oldest(mine, self.per_session)
+            self._forget_oldest([k for k, e in self._entries.items() if not e.open], self.total)
+
+    def _forget_oldest(self, keys: list[tuple[str, str]], keep: int) -> None:
+        for key in keys[: max(0, len(keys) - keep)]:
+            del self._entries[key]
 
     def get(self, owner: str, kind: str, entry_id: str) -> Any | None:
         with self._lock:
@@ -142,6 +169,10 @@ class SessionPending(Generic[T]):
 
     def __setitem__(self, entry_id: str, value: T) -> None:
         self._store.add(self._owner, self._kind, entry_id, value)
+
+    def finish(self, entry_id: str, value: T) -> None:
+        """Keep ``value`` as answered (:meth:`PendingStore.finish`)."""
+        self._store.finish(self._owner, self._kind, entry_id, value)
 
     def get(self, entry_id: str, default: T | None = None) -> T | None:
         value: T | None = self._store.get(self._owner, self._kind, entry_id)

@@ -13,8 +13,16 @@ the exact disclosures the presentation would carry, which the consent screen
 lists. Unsigned requests (``redirect_uri:`` client ids) are taken only in
 development mode.
 
+A verifier is authenticated by an ``x509_san_dns:`` / ``x509_hash:`` client id
+whose certificate chains to the wallet's trust anchors, or by a
+``decentralized_identifier:`` that is a did:web (ARCHITECTURE.md "Trust"): its
+key is published on its host, and its ``response_uri`` must be on that host.
+A did:jwk, did:key or did:pkh authenticates nobody (anyone makes one in a
+moment, and it binds no ``response_uri``): such requests are refused
+(:func:`verifier_trust`).
+
 A request that the wallet authenticated (a signed Request Object under a
-trust anchor or a resolved DID) but must refuse (an unknown transaction data
+trust anchor or a did:web) but must refuse (an unknown transaction data
 type, no matching credential) becomes a pending refusal: the investor sees
 why, and ``decline`` sends the error response (§8.5) with its code. An
 unauthenticated request is refused on the page only: the wallet never posts
@@ -40,6 +48,9 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
+
+from cryptography import x509
 
 from ssi.address_binding import (
     ERC3643_WHITELIST,
@@ -49,9 +60,11 @@ from ssi.address_binding import (
     whitelist_entry,
 )
 from ssi.dcql import CandidateCredential, CredentialMatch, match
+from ssi.did import Resolver
 from ssi.errors import (
     AccessDenied,
     CredentialStatusError,
+    InvalidClientIdentifier,
     InvalidRequest,
     InvalidTransactionData,
     SSIError,
@@ -91,6 +104,7 @@ __all__ = [
     "PendingRequest",
     "Presenter",
     "UnsignedRequestRefused",
+    "verifier_trust",
 ]
 
 HISTORY_KIND = "history"
@@ -113,6 +127,12 @@ class Outcome:
     redirect_uri: str | None = None
     told: bool = False
     """Declined: the verifier took the error response."""
+
+    @property
+    def redirect_host(self) -> str | None:
+        """The host the browser goes on to: the landing page names it, not the
+        verifier (a ``redirect_uri`` may be on any host, §8.2)."""
+        return urlsplit(self.redirect_uri).hostname if self.redirect_uri else None
 
 
 @dataclass
@@ -170,6 +190,27 @@ class PendingRequest:
             if candidate.item.id == item_id:
                 return candidate
         raise InvalidRequest(f"that credential does not answer the request {query_id!r}")
+
+
+def verifier_trust(roots: tuple[x509.Certificate, ...], resolver: Resolver) -> WalletTrust:
+    """The wallet's trust in verifiers: X.509 ``roots``, and DIDs bound to a host.
+
+    A ``decentralized_identifier:`` client id authenticates its verifier only as
+    a did:web (its document is served by its host, whose name the consent
+    screen shows, and :func:`ssi.oid4vp.check_response_uri` keeps the
+    ``response_uri`` on that host). A did:jwk, did:key or did:pkh is a key its
+    holder made itself: it names no one and binds no ``response_uri``."""
+
+    def resolve_key(kid: str, did: str) -> Key:
+        if not did.startswith("did:web:"):
+            raise InvalidClientIdentifier(
+                f"this verifier identifies itself only by a {':'.join(did.split(':')[:2])} "
+                "that anyone can make: the wallet takes requests signed under its trust "
+                "anchors or by a did:web"
+            )
+        return resolver.resolve_key(kid, did)
+
+    return WalletTrust(tuple(roots), resolve_key)
 
 
 def _held(item: VaultItem) -> HeldSDJWT:

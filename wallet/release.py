@@ -11,6 +11,12 @@ leave. :class:`Release` keeps those disclosures: the consent screen lists each
 one with its value, and :meth:`wallet.present.Presenter.respond` presents
 exactly them, so the two can never disagree.
 
+Claims the issuer signed in plain text (not as disclosures) leave with every
+presentation, whatever was asked: they are listed too, marked as always
+shared (all but the registered claims of SD-JWT VC §2.2.2, ``iat`` and the
+digests, which say nothing about the investor; the issuer is named above the
+list).
+
 A W3C credential cannot be partly disclosed (``wallet.w3c``): its release is
 the whole credential, listed member by member.
 """
@@ -22,12 +28,16 @@ from typing import Any
 
 from ssi.dcql import CredentialMatch
 from ssi.sdjwt import Disclosure, HeldSDJWT
+from ssi.sdjwt_vc.spec import NON_DISCLOSABLE_CLAIMS
 
 from .labels import claim_label, claim_order, display_value, plain_value
 from .vault import VaultItem
 from .w3c import disclosed_rows, is_w3c
 
 __all__ = ["Release", "ReleasedClaim", "release"]
+
+# registered claims (§2.2.2) and ``iat``: about the credential, not the investor
+_TECHNICAL = NON_DISCLOSABLE_CLAIMS | {"iat", "_sd_alg"}
 
 
 @dataclass(frozen=True)
@@ -37,7 +47,9 @@ class ReleasedClaim:
     label: str
     text: str
     disclosure: Disclosure | None = None
-    """The SD-JWT disclosure this row shows (``None`` for a W3C member)."""
+    """The SD-JWT disclosure this row shows (``None`` for a W3C member or a plain claim)."""
+    always: bool = False
+    """A claim the issuer signed in plain text: it leaves with every presentation."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +77,17 @@ def _is_container(value: Any) -> bool:
     return isinstance(value, dict | list) and not plain
 
 
+def _always_shared(item: VaultItem, held: HeldSDJWT) -> list[tuple[Any, ReleasedClaim]]:
+    """The claims of the issuer-signed payload itself, with their sort keys."""
+    rows: list[tuple[Any, ReleasedClaim]] = []
+    for name, value in plain_value(held.opened.issuer_payload).items():
+        if name in _TECHNICAL or value in ({}, []):
+            continue
+        row = ReleasedClaim(claim_label(item, [name]), display_value(value), always=True)
+        rows.append((claim_order(item, [name]), row))
+    return rows
+
+
 def release(found: CredentialMatch, held: HeldSDJWT | None) -> Release:
     """What ``found`` releases: for an SD-JWT VC the disclosures the presentation
     will carry, each shown with its value; for a W3C credential everything."""
@@ -77,7 +100,7 @@ def release(found: CredentialMatch, held: HeldSDJWT | None) -> Release:
         return Release(found.query_id, item, None, (), rows, (), paths)
     chosen = held.select(found.disclose)
     digests = {d.digest for d in chosen}
-    shown: list[ReleasedClaim] = []
+    shown = _always_shared(item, held)
     hidden: list[str] = []
     for entry in sorted(held.disclosures, key=lambda e: claim_order(item, e.path)):
         label = claim_label(item, entry.path)
@@ -88,7 +111,9 @@ def release(found: CredentialMatch, held: HeldSDJWT | None) -> Release:
                 if _is_container(value)
                 else display_value(plain_value(value))
             )
-            shown.append(ReleasedClaim(label, text, entry.disclosure))
+            row = ReleasedClaim(label, text, entry.disclosure)
+            shown.append((claim_order(item, entry.path), row))
         elif not _is_container(value):
             hidden.append(label)
-    return Release(found.query_id, item, held, chosen, tuple(shown), tuple(hidden), paths)
+    rows = tuple(row for _key, row in sorted(shown, key=lambda pair: pair[0]))
+    return Release(found.query_id, item, held, chosen, rows, tuple(hidden), paths)

@@ -18,12 +18,11 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 
 from ssi.did import Resolver
 from ssi.errors import InvalidRequest
-from ssi.oid4vp import WalletTrust
 
 from .accounts import list_accounts
 from .labels import credential_summary
 from .pending import SessionPending, session_pending
-from .present import HISTORY_KIND, PendingRequest, Presenter
+from .present import HISTORY_KIND, PendingRequest, Presenter, verifier_trust
 from .qr_decode import decode_qr
 from .trust import credential_checker
 from .views_vault import vault
@@ -51,7 +50,7 @@ def _presenter() -> Presenter:
         )
         presenter = Presenter(
             fetcher,
-            WalletTrust(roots, resolver.resolve_key),
+            verifier_trust(roots, resolver),
             status_check=credential_checker().check_status,
             development=bool(app.config["DEV_ALLOW_HTTP_LOOPBACK"]),
         )
@@ -101,7 +100,7 @@ def _open(request_id: str) -> PendingRequest:
     pending = _requests().pop(request_id, None)
     if pending is None or pending.outcome is not None:
         if pending is not None:
-            _requests()[request_id] = pending
+            _requests().finish(request_id, pending)
         raise InvalidRequest("this request is no longer open here: open the verifier's link again")
     return pending
 
@@ -109,7 +108,7 @@ def _open(request_id: str) -> PendingRequest:
 def _finished(pending: PendingRequest) -> Any:
     """Keep how it ended (not the credentials) for the landing page; 303 there."""
     pending.choices = {}
-    _requests()[pending.id] = pending
+    _requests().finish(pending.id, pending)
     return redirect(url_for("present.done", request_id=pending.id), code=303)
 
 

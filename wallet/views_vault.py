@@ -9,6 +9,7 @@ session and no other."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from flask import (
@@ -55,9 +56,16 @@ def _start_session(handle: str) -> None:
     new_csrf_token()
 
 
+# A path of this wallet: printable ASCII without a backslash, not "//" (another host).
+# Browsers drop tabs and newlines from a URL and read a backslash as "/", so
+# "/<TAB>/x.example" would leave the wallet (and a newline cannot go into a header).
+_LOCAL_PATH = re.compile(r"/(?!/)[\x21-\x5b\x5d-\x7e]*")
+
+
 def _safe_next(default: str) -> str:
+    """Where to go after unlocking: the ``next`` path if it stays in the wallet."""
     target = request.args.get("next", "")
-    return target if target.startswith("/") and not target.startswith("//") else default
+    return target if _LOCAL_PATH.fullmatch(target) else default
 
 
 @bp.get("/")

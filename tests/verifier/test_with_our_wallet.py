@@ -6,6 +6,7 @@ OpenID4VP 1.0 to the other."""
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from flask.testing import FlaskClient
 
 from tests.support import RunningIssuer
 from tests.verifier.conftest import RunningVerifier
-from tests.wallet.test_receive_e2e import create_wallet, make_wallet, owner_vault, receive
+from tests.wallet.test_receive_e2e import PASS, create_wallet, make_wallet, owner_vault, receive
 
 IMPORTED_KEY = "0x" + "77" * 32
 
@@ -100,3 +101,42 @@ def test_an_ed25519_holder_wallet_receives_and_presents(
     created = verifier.create("kyc")
     assert present(client, token, created["link"]) is None  # the QR code's flow: no redirect
     assert verifier.result(created["id"])["status"] == "verified"
+
+
+def test_a_backup_holding_the_history_of_a_whitelisting_restores(
+    tmp_path: Path,
+    issuer: RunningIssuer,
+    verifier: RunningVerifier,
+    investor: tuple[FlaskClient, str],
+) -> None:
+    """The shape checks of a restored item's wallet fields (wallet/restored_fields.py)
+    take what the wallet itself writes: the history of a presentation that
+    whitelisted an address, the account, the named credential."""
+    client, token = investor
+    assert present(client, token, verifier.create("solar7")["same_device_link"])
+    item_id = re.search(r'href="/credentials/([0-9a-f]+)"', client.get("/credentials").text)
+    assert item_id
+    named = client.post(
+        f"/credentials/{item_id.group(1)}/name", data={"name": "Main", "csrf_token": token}
+    )
+    assert named.status_code == 302
+    backup = client.post("/backup", data={"passphrase": PASS, "csrf_token": token})
+    assert backup.status_code == 200
+    wallet = make_wallet(tmp_path / "restored", issuer.clock)
+    other = wallet.test_client()
+    other_token = create_wallet(other)
+    restored = other.post(
+        "/restore",
+        data={
+            "csrf_token": other_token,
+            "passphrase": PASS,
+            "backup": (io.BytesIO(backup.data), "backup.json"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert restored.status_code == 302, restored.get_data(as_text=True)
+    (entry,) = owner_vault(wallet, other).items("history")
+    assert entry.data["whitelist"]["token_name"]
+    history = other.get("/history").get_data(as_text=True)
+    assert "0xAe72A48c1a36bd18Af168541c53037965d26e4A8" in history
+    assert "“Main”" in other.get("/credentials").get_data(as_text=True)

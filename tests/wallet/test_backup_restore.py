@@ -164,3 +164,60 @@ def test_restore_refuses_a_backup_with_a_forged_item_whole(
     assert reason in message.group(1)
     vault = owner_vault(wallet, client)
     assert list(vault.items("credential")) == [] and list(vault.items("eth_account")) == []
+
+
+def _history_entry(**data: Any) -> dict[str, Any]:
+    return {"id": "a1" * 12, "kind": "history", "created_at": 1, "updated_at": 1, "data": data}
+
+
+def _set_sd_jwt(field: str, value: Any) -> Callable[[list[dict[str, Any]]], None]:
+    return lambda items: _sd_jwt(items).__setitem__(field, value)
+
+
+def _add(entry: dict[str, Any]) -> Callable[[list[dict[str, Any]]], None]:
+    return lambda items: items.append(entry)
+
+
+def _unlabelled_account(items: list[dict[str, Any]]) -> None:
+    del next(i["data"] for i in items if i["kind"] == "eth_account")["label"]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        _add(_history_entry(at="yesterday", verifier="x")),
+        _add(_history_entry(at=1, disclosed=5)),
+        _set_sd_jwt("claim_labels", 5),
+        _set_sd_jwt("claim_labels", [[[{"a": 1}], "Given name"]]),
+        _set_sd_jwt("group", ["a list"]),
+        _set_sd_jwt("shown_to", 5),
+        _unlabelled_account,
+    ],
+    ids=[
+        "history-time",
+        "history-disclosed",
+        "labels-not-a-list",
+        "label-path-object",
+        "group-list",
+        "shown-to-number",
+        "account-label",
+    ],
+)
+def test_restore_refuses_a_backup_whose_items_break_the_wallets_pages(
+    backup: bytes,
+    new_wallet: tuple[Flask, FlaskClient, str],
+    change: Callable[[list[dict[str, Any]]], None],
+) -> None:
+    """A crafted backup whose credentials and account verify, but whose wallet
+    fields (claim labels, copy group, history, an account's label) are of
+    another shape: restored, they made the credential list, the history or
+    the addresses answer 500 on every visit. The whole backup is refused."""
+    wallet, client, token = new_wallet
+    response = restore(client, token, edit_backup(backup, change))
+    text = response.get_data(as_text=True)
+    assert response.status_code == 400, text
+    assert "nothing was restored" in text
+    vault = owner_vault(wallet, client)
+    assert list(vault.items("credential")) == [] and list(vault.items("history")) == []
+    for page in ("/credentials", "/history", "/accounts"):
+        assert client.get(page).status_code == 200, page
