@@ -34,6 +34,7 @@ from flask import (
     Flask,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -221,7 +222,10 @@ def signed_in(login_endpoint: str) -> Callable[[F], F]:
                 if reason:
                     flash(reason, "error")
                 return redirect(url_for(login_endpoint, next=request.path))
-            return view(*args, **kwargs)
+            # records and addresses: none stays in the browser's cache after sign-out
+            response = make_response(view(*args, **kwargs))
+            response.headers["Cache-Control"] = "no-store"
+            return response
 
         return wrapper  # type: ignore[return-value]
 

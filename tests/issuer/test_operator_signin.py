@@ -160,6 +160,16 @@ def test_signin_copied_cookie_is_dead_after_logout(start_app: StartApp) -> None:
     assert not _signed_in(operator.operator_page())
 
 
+def test_signin_operator_pages_are_not_kept_in_the_browser_cache(start_app: StartApp) -> None:
+    """Applicants' records and investors' addresses must not outlive sign-out in the
+    browser's (disk) cache: Back after Sign out asks the server again."""
+    operator = start_app().browser()
+    assert operator.sign_in().status == 302
+    page = operator.operator_page()
+    assert page.status == 200
+    assert page.headers["Cache-Control"] == "no-store"
+
+
 def test_signin_sessions_survive_a_restart_but_not_a_password_change(
     start_app: StartApp,
 ) -> None:
