@@ -1,0 +1,132 @@
+"""A red-team review of issue 19 (items 1, 3, 4, 6, 7, 13, 14) on the verifier:
+attacks that still worked after those items landed. Each test is named after
+its attack and failed on the code it reviews.
+
+* One platform's webhook receiver that hangs (or a flood of unauthenticated
+  error responses, each a webhook to it) held up every other platform's
+  webhooks: delivery was one queue under one lock.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Flask, request
+
+from ssi.fetch import Fetcher, FetchPolicy
+from tests.servers import serve
+from tests.verifier.conftest import RunningVerifier, StartVerifier
+from tests.verifier.platform_keys import (
+    KEY_A,
+    KEY_B,
+    KEYS,
+    PLATFORM_POLICIES,
+    create,
+)
+from verifier.api_keys import webhooks_by_actor
+from verifier.webhooks import SIGNATURE_HEADER, Webhooks, verify_webhook
+
+SECRET_A, SECRET_B = "whsec-a-0123456789", "whsec-b-0123456789"
+
+
+class Hanging:
+    """Platform A's webhook receiver: it takes each delivery and answers only when
+    the test releases it (a receiver that hangs, or drops packets)."""
+
+    def __init__(self) -> None:
+        self.entered, self.release = threading.Event(), threading.Event()
+        self.received: list[str] = []
+        self.app = Flask("hanging-receiver")
+        self.app.post("/hook")(self._hook)
+
+    def _hook(self) -> Any:
+        self.received.append(request.get_data(as_text=True))
+        self.entered.set()
+        self.release.wait(120)
+        return "", 204
+
+
+class Recording:
+    """Platform B's webhook receiver: answers at once."""
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        self.received: list[dict[str, str]] = []
+        self.app = Flask("recording-receiver")
+        self.app.post("/hook")(self._hook)
+
+    def _hook(self) -> Any:
+        self.received.append(
+            {"body": request.get_data(as_text=True), "sig": request.headers[SIGNATURE_HEADER]}
+        )
+        self.event.set()
+        return "", 204
+
+
+@pytest.fixture
+def receivers() -> Iterator[tuple[Hanging, str, Recording, str]]:
+    hanging, recording = Hanging(), Recording()
+    with serve(hanging.app) as url_a, serve(recording.app) as url_b:
+        try:
+            yield hanging, url_a + "/hook", recording, url_b + "/hook"
+        finally:
+            hanging.release.set()
+
+
+def _error_response(verifier: RunningVerifier, created: dict[str, Any]) -> None:
+    """What anyone who saw the QR code can send (OpenID4VP 1.0 §8.5, unauthenticated)."""
+    row = verifier.app.extensions["store"].one(
+        "SELECT state FROM verifications WHERE id = ?", (created["id"],)
+    )
+    answer = verifier.fetch.post(
+        verifier.url + "/oid4vp/response",
+        data={"error": "access_denied", "state": row["state"]},
+        raise_for_status=False,
+    )
+    assert answer.status == 200, answer.text()
+
+
+def test_platform_isolation_review_a_hanging_webhook_of_one_key_does_not_hold_up_anothers(
+    start_verifier: StartVerifier, receivers: tuple[Hanging, str, Recording, str]
+) -> None:
+    """Platform A's receiver hangs; a webhook for A is in flight (here caused by an
+    error response anyone may post). Platform B's webhook is delivered meanwhile:
+    before, every delivery waited for A's to time out, one after the other (an
+    error response per QR code A shows made that minutes or hours)."""
+    hanging, url_a, recording, url_b = receivers
+    keys = [
+        {**KEYS[0], "webhook_url": url_a, "webhook_secret": SECRET_A},
+        {**KEYS[1], "webhook_url": url_b, "webhook_secret": SECRET_B},
+    ]
+    verifier = start_verifier(API_KEYS=keys, POLICIES=PLATFORM_POLICIES)
+    # the app's own deliveries, through a real fetcher whose deadline outlasts the test
+    # (the default 5 s would let A's delivery end by itself)
+    app = verifier.app
+    store = app.extensions["store"]
+    patient = Fetcher(FetchPolicy(allow_http_loopback=True, timeout=120))
+    by_actor = webhooks_by_actor(app.extensions["api_access"], None)
+    app.extensions["webhooks"] = Webhooks(store, patient.post, verifier.clock, by_actor, None)
+
+    for_a = create(verifier, KEY_A, policy="kyc")
+    _error_response(verifier, for_a)
+    assert hanging.entered.wait(30), "A's webhook was never sent"
+    for_b = create(verifier, KEY_B, policy="kyc")
+    _error_response(verifier, for_b)
+
+    assert recording.event.wait(30), "B's webhook waited for A's receiver"
+    assert not hanging.release.is_set()
+    (delivery,) = recording.received
+    assert json.loads(delivery["body"])["id"] == for_b["id"]
+    assert verify_webhook(SECRET_B, delivery["sig"], delivery["body"], now=verifier.clock.now)
+    in_flight = store.one("SELECT attempts FROM webhooks WHERE verification_id = ?", (for_a["id"],))
+    assert in_flight["attempts"] == 0  # A's delivery has not ended yet
+
+    hanging.release.set()
+    app.extensions["webhooks"].deliver()  # waits for A's delivery in flight
+    delivered = store.all("SELECT verification_id FROM webhooks WHERE delivered_at IS NOT NULL")
+    assert {r["verification_id"] for r in delivered} == {for_a["id"], for_b["id"]}
+    assert [json.loads(body)["id"] for body in hanging.received] == [for_a["id"]]
