@@ -5,6 +5,8 @@ its attack and failed on the code it reviews.
 * One platform's webhook receiver that hangs (or a flood of unauthenticated
   error responses, each a webhook to it) held up every other platform's
   webhooks: delivery was one queue under one lock.
+* A key learned another platform's token (contract, name) and base policy
+  from the refusal of a token it may not whitelist on.
 """
 
 from __future__ import annotations
@@ -19,12 +21,14 @@ from flask import Flask, request
 
 from ssi.fetch import Fetcher, FetchPolicy
 from tests.servers import serve
-from tests.verifier.conftest import RunningVerifier, StartVerifier
+from tests.verifier.conftest import RULES, TOKEN_TARGET, VCT, RunningVerifier, StartVerifier
 from tests.verifier.platform_keys import (
     KEY_A,
     KEY_B,
     KEYS,
     PLATFORM_POLICIES,
+    WIND_TARGET,
+    call,
     create,
 )
 from verifier.api_keys import webhooks_by_actor
@@ -130,3 +134,28 @@ def test_platform_isolation_review_a_hanging_webhook_of_one_key_does_not_hold_up
     delivered = store.all("SELECT verification_id FROM webhooks WHERE delivered_at IS NOT NULL")
     assert {r["verification_id"] for r in delivered} == {for_a["id"], for_b["id"]}
     assert [json.loads(body)["id"] for body in hanging.received] == [for_a["id"]]
+
+
+def test_platform_isolation_review_a_key_learns_nothing_of_a_token_it_may_not_whitelist_on(
+    start_verifier: StartVerifier,
+) -> None:
+    """Key A may whitelist on SP7 only. Naming WF3's identity registry (platform C's
+    token) with a wrong token contract made the verifier answer with WF3's exact
+    token (contract, name), and other refusals quoted WF3's base policy (its
+    credential type, its number of rules): each is now the 403 of the grant."""
+    verifier = start_verifier(API_KEYS=KEYS, POLICIES=PLATFORM_POLICIES)
+    probes = [
+        {**WIND_TARGET, "token": TOKEN_TARGET["token"], "name": "Guess"},
+        WIND_TARGET,
+    ]
+    bodies = [{"vct": VCT, "rules": RULES, "address_proof": True, "token": t} for t in probes]
+    bodies.append({**bodies[1], "vct": "urn:example:other"})
+    bodies.append({**bodies[1], "rules": [f"x{i} == 1" for i in range(100)]})
+    for body in bodies:
+        answer = call(verifier, KEY_A, "POST", "/api/v1/verifications", {"policy_body": body})
+        assert answer.status == 403, answer.text()
+        description = answer.json()["error_description"]
+        assert "this API key may not whitelist" in description, description
+        for secret in (WIND_TARGET["token"], WIND_TARGET["name"], VCT, "base policy"):
+            assert secret not in description, description
+    assert verifier.app.extensions["store"].all("SELECT id FROM verifications") == []
