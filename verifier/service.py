@@ -145,13 +145,12 @@ def create_verification(
 
     A policy that whitelists on a token becomes that token's effective policy
     (:mod:`verifier.base_policies`: its base policy's checks added); the token is
-    refused unless it is managed and ``may_whitelist`` (the caller's grants) allows it."""
+    refused unless it is managed and ``may_whitelist`` (the caller's grants) allows it,
+    which is asked before anything about the token is checked or told."""
     if token is not None:
         policy_body = {**policy_body, "token": token.to_dict()}
     base_policies: BasePolicies = current_app.extensions["base_policies"]
-    policy_body, managed = base_policies.effective(policy_name, policy_body)
-    if managed is not None and may_whitelist is not None:
-        may_whitelist(managed)
+    policy_body, _ = base_policies.effective(policy_name, policy_body, may_whitelist)
     policy = Policy.from_dict(policy_name, policy_body)
     if policy.address_proof and policy.token is None:
         raise MalformedInput("this policy asks for an address proof: give the 'token'")
