@@ -7,11 +7,14 @@ its attack and failed on the code it reviews.
   webhooks: delivery was one queue under one lock.
 * A key learned another platform's token (contract, name) and base policy
   from the refusal of a token it may not whitelist on.
+* ``POST /tokens/<unknown>/verify`` (and the operator's mint and transfer of an
+  unknown token) answered 502: a client mistake reported as a chain failure.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -31,6 +34,8 @@ from tests.verifier.platform_keys import (
     call,
     create,
 )
+from tests.verifier.test_chain_e2e import CHAIN_CONFIG
+from tests.verifier.test_poison_e2e import _operator
 from verifier.api_keys import webhooks_by_actor
 from verifier.webhooks import SIGNATURE_HEADER, Webhooks, verify_webhook
 
@@ -159,3 +164,31 @@ def test_platform_isolation_review_a_key_learns_nothing_of_a_token_it_may_not_wh
         for secret in (WIND_TARGET["token"], WIND_TARGET["name"], VCT, "base policy"):
             assert secret not in description, description
     assert verifier.app.extensions["store"].all("SELECT id FROM verifications") == []
+
+
+def test_review_an_unknown_token_symbol_is_a_404_not_a_502(
+    start_verifier: StartVerifier,
+) -> None:
+    """The investor's token page answered 404 for an unknown symbol, its Verify
+    button's POST (and the operator's mint and transfer) 502: a client mistake
+    reported as a failure of the chain."""
+    verifier = start_verifier(**CHAIN_CONFIG)
+    browser = verifier.app.test_client()
+    page = browser.get("/tokens/SP7").get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert csrf
+    assert browser.get("/tokens/NOPE").status_code == 404
+    answer = browser.post("/tokens/NOPE/verify", data={"csrf_token": csrf[1]})
+    assert answer.status_code == 404, answer.get_data(as_text=True)
+    assert "no token NOPE on this platform" in answer.get_data(as_text=True)
+    assert verifier.app.extensions["store"].all("SELECT id FROM verifications") == []
+
+    operator = _operator(verifier)
+    page = operator.get("/operator/investors").get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert csrf
+    for action, form in (("mint", {"amount": "5"}), ("transfer", {"amount": "5", "to": ""})):
+        answer = operator.post(
+            f"/operator/tokens/NOPE/{action}", data={**form, "csrf_token": csrf[1]}
+        )
+        assert answer.status_code == 404, answer.get_data(as_text=True)
