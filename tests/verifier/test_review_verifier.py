@@ -9,22 +9,31 @@ its attack and failed on the code it reviews.
   from the refusal of a token it may not whitelist on.
 * ``POST /tokens/<unknown>/verify`` (and the operator's mint and transfer of an
   unknown token) answered 502: a client mistake reported as a chain failure.
+* An outbox that cannot be opened (any exception but ``SSIError``) turned a
+  committed verdict into a 500 for the wallet, and the monitor trigger's
+  committed removals into a 500 for the platform.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import shutil
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask, request
 
+from chain.outbox import Outbox
 from ssi.fetch import Fetcher, FetchPolicy
+from ssi.jose import Key
 from tests.servers import serve
+from tests.support import RunningIssuer
 from tests.verifier.conftest import RULES, TOKEN_TARGET, VCT, RunningVerifier, StartVerifier
+from tests.verifier.foreign_wallet import INVESTOR, ForeignWallet, issue_credential
 from tests.verifier.platform_keys import (
     KEY_A,
     KEY_B,
@@ -36,8 +45,10 @@ from tests.verifier.platform_keys import (
 )
 from tests.verifier.test_chain_e2e import CHAIN_CONFIG
 from tests.verifier.test_poison_e2e import _operator
+from tests.verifier.test_refusals_oid4vp import submit
 from verifier.api_keys import webhooks_by_actor
 from verifier.webhooks import SIGNATURE_HEADER, Webhooks, verify_webhook
+from verifier.whitelisting import forward_intents
 
 SECRET_A, SECRET_B = "whsec-a-0123456789", "whsec-b-0123456789"
 
@@ -192,3 +203,52 @@ def test_review_an_unknown_token_symbol_is_a_404_not_a_502(
             f"/operator/tokens/NOPE/{action}", data={**form, "csrf_token": csrf[1]}
         )
         assert answer.status_code == 404, answer.get_data(as_text=True)
+
+
+def test_poison_review_an_unavailable_outbox_does_not_turn_a_committed_verdict_into_a_500(
+    start_verifier: StartVerifier, issuer: RunningIssuer, tmp_path: Path
+) -> None:
+    """The chain outbox (``CHAIN = "outbox"``) goes away: its folder is gone, so
+    opening it raises ``sqlite3.OperationalError``, not an ``SSIError``. The verdict
+    and its intent were committed, yet the wallet was answered 500 (and
+    ``POST /api/v1/monitor`` too, after committing its removals): the forwarding
+    that follows caught ``SSIError`` only. It is retried by the worker anyway."""
+    folder = tmp_path / "outbox"
+    folder.mkdir()
+    outbox_path = folder / "outbox.sqlite"
+    verifier = start_verifier(CHAIN="outbox", OUTBOX_PATH=str(outbox_path))
+    shutil.rmtree(folder)
+
+    holder = Key.generate("ES256")
+    wallet = ForeignWallet(
+        verifier.fetch, issuer.clock, issue_credential(issuer, holder), holder, [verifier.ca]
+    )
+    created = verifier.create("solar7")
+    answer = submit(wallet, created["link"])
+    assert answer.status == 200, answer.text()
+    assert answer.json() == {}
+    store = verifier.app.extensions["store"]
+    row = store.one("SELECT status FROM verifications WHERE id = ?", (created["id"],))
+    assert row["status"] == "verified"
+    (intent,) = store.all("SELECT * FROM intents")
+    assert intent["address"] == INVESTOR.address and intent["forwarded_version"] == 0
+
+    for entry in issuer.api("GET", "/api/v1/credentials").json()["credentials"]:
+        issuer.api("POST", f"/api/v1/credentials/{entry['id']}/revoke")
+    report = verifier.api("POST", "/api/v1/monitor")
+    assert report.status == 200, report.text()
+    assert report.json()["removed"] == [INVESTOR.address]
+
+    folder.mkdir()  # the outbox comes back: a new thread's forwarding writes the removal
+    forwarded: list[int] = []
+
+    def forward() -> None:
+        with verifier.app.app_context():
+            forwarded.append(forward_intents())
+
+    thread = threading.Thread(target=forward)
+    thread.start()
+    thread.join()
+    assert forwarded == [1]
+    queued = Outbox(outbox_path).intent(intent["chain"], intent["registry"], INVESTOR.address)
+    assert queued.desired == "removed"
