@@ -40,7 +40,7 @@ from ssi.status_list import ReferencedIssuer, StatusReference
 from .failures import MONITOR_RETRY_MAX, clear_failure, in_back_off, record_failure
 from .storage import audit
 from .webhooks import Webhooks
-from .whitelisting import forward_intents
+from .whitelisting import forward_soon
 
 __all__ = [
     "MaintenanceReport",
@@ -231,7 +231,7 @@ def run_maintenance(
     )
     purge_expired(store, now, report)
     with app.app_context():
-        forward_intents()
+        forward_soon()  # the removals are committed whatever the outbox does
     if new_failures and app.extensions.get("webhooks") is not None:
         app.extensions["webhooks"].kick()
     return report

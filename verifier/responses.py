@@ -51,7 +51,7 @@ from .policies import Policy
 from .presentation import Accepted, authenticate, evaluate
 from .service import ENC_VALUES, FLOW_SAME_DEVICE, flow_of, load_request
 from .storage import audit, secret_hash
-from .whitelisting import forward_intents
+from .whitelisting import forward_soon
 
 __all__ = [
     "NotAuthenticated",
@@ -184,7 +184,7 @@ def _verdict(
         _queue_webhook(conn, row["id"], status, now)
         audit(conn, now, "wallet", f"verification.{status}", row["id"], reason=reason_code)
     if accepted is not None and accepted.whitelisting is not None:
-        _forward()
+        forward_soon()  # the verdict stands whatever the outbox does
     if flow != FLOW_SAME_DEVICE:
         return {}  # cross-device: nobody on this device to send on (§8.2)
     return {"redirect_uri": _redirect(row, code)}
@@ -212,14 +212,6 @@ def _wallet_error(row: Any, now: int, error: str) -> dict[str, Any]:
             _queue_webhook(conn, row["id"], "pending", now, last_wallet_error=error)
             audit(conn, now, "wallet", "verification.wallet_error", row["id"], error=error)
     return {}
-
-
-def _forward() -> None:
-    """Queue the new intent on the chain outbox now (the worker also retries it)."""
-    try:
-        forward_intents()
-    except SSIError as exc:
-        current_app.logger.warning("intent not forwarded yet: %s", exc.description)
 
 
 def _record_intent(conn: Any, row: Any, accepted: Accepted, claims: str, now: int) -> None:
