@@ -12,6 +12,8 @@ its attack and failed on the code it reviews.
 * An outbox that cannot be opened (any exception but ``SSIError``) turned a
   committed verdict into a 500 for the wallet, and the monitor trigger's
   committed removals into a 500 for the platform.
+* Of a verdict on several credentials, the monitor re-checked the status of
+  the first only.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from flask import Flask, request
 from chain.outbox import Outbox
 from ssi.fetch import Fetcher, FetchPolicy
 from ssi.jose import Key
+from ssi.oid4vp import AuthorizationResponse
 from tests.servers import serve
 from tests.support import RunningIssuer
 from tests.verifier.conftest import RULES, TOKEN_TARGET, VCT, RunningVerifier, StartVerifier
@@ -252,3 +255,65 @@ def test_poison_review_an_unavailable_outbox_does_not_turn_a_committed_verdict_i
     assert forwarded == [1]
     queued = Outbox(outbox_path).intent(intent["chain"], intent["registry"], INVESTOR.address)
     assert queued.desired == "removed"
+
+
+PATHS = [["age_equal_or_over", "18"], ["kyc_level"], ["sanctions_screening_result"]]
+PATHS += [["address", "country"], ["investor_classification"]]
+SEVERAL = {
+    "vct": VCT,
+    "rules": RULES,
+    "address_proof": True,
+    "token": TOKEN_TARGET,
+    "dcql": {
+        "credentials": [
+            {
+                "id": "kyc",
+                "format": "dc+sd-jwt",
+                "meta": {"vct_values": [VCT]},
+                "multiple": True,
+                "claims": [{"path": p} for p in PATHS],
+            }
+        ]
+    },
+}
+
+
+def test_review_the_status_of_every_credential_of_a_verdict_is_monitored(
+    start_verifier: StartVerifier, issuer: RunningIssuer
+) -> None:
+    """A policy whose query admits several credentials (``multiple``): each is
+    checked, at the verdict, for the policy and for its status (a revoked one makes
+    the whole response refused). The monitor re-checked only the first: once the
+    second was revoked the investor stayed whitelisted, although the same response
+    would now be refused."""
+    policies = {
+        **PLATFORM_POLICIES,
+        "policies": {**PLATFORM_POLICIES["policies"], "several": SEVERAL},
+    }
+    verifier = start_verifier(POLICIES=policies)
+    wallets = []
+    for _ in range(2):
+        before = {c["id"] for c in issuer.api("GET", "/api/v1/credentials").json()["credentials"]}
+        holder = Key.generate("ES256")
+        credential = issue_credential(issuer, holder)
+        wallets.append(
+            ForeignWallet(verifier.fetch, issuer.clock, credential, holder, [verifier.ca])
+        )
+        listed = issuer.api("GET", "/api/v1/credentials").json()["credentials"]
+        second_ids = {c["id"] for c in listed} - before
+    assert second_ids
+    first, second = wallets
+    created = verifier.create("several")
+    request = first.fetch_request(created["link"]).request
+    presentations = [first.present(request), second.present(request)]
+    response = AuthorizationResponse({"kyc": presentations}, request.state, first.proof(request))
+    answer = first.post(request, first.form(request, response))
+    assert answer.status == 200, answer.text()
+    assert verifier.result(created["id"])["address"] == INVESTOR.address
+
+    for credential_id in second_ids:  # the second credential only
+        issuer.api("POST", f"/api/v1/credentials/{credential_id}/revoke")
+    report = verifier.api("POST", "/api/v1/monitor").json()
+    assert report["removed"] == [INVESTOR.address], report
+    (result,) = report["results"]
+    assert result["result"] == "removed" and result["reason"] == "CredentialRevoked"
