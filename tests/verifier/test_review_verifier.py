@@ -14,6 +14,8 @@ its attack and failed on the code it reviews.
   committed removals into a 500 for the platform.
 * Of a verdict on several credentials, the monitor re-checked the status of
   the first only.
+* The API did not say which flow answered: a platform could not tell a relayed
+  same-device answer from an answer to its QR code.
 """
 
 from __future__ import annotations
@@ -317,3 +319,33 @@ def test_review_the_status_of_every_credential_of_a_verdict_is_monitored(
     assert report["removed"] == [INVESTOR.address], report
     (result,) = report["results"]
     assert result["result"] == "removed" and result["reason"] == "CredentialRevoked"
+
+
+def test_review_a_relayed_same_device_answer_is_told_apart_by_the_api(
+    verifier: RunningVerifier, wallet: ForeignWallet
+) -> None:
+    """A platform's user starts a verification and relays its same-device link; the
+    victim's wallet answers it. The verifier's own status page says only "done"
+    (item 6), but the API gave the platform the same view as for an answer to the
+    QR code: a platform that shows its user the result of the verification that
+    user started, as it must for a QR code, attached the victim's claims. The API
+    now says which flow answered, so that a same-device result is bound with its
+    ``response_code`` (docs/verifier.md)."""
+    relayed = verifier.create("solar7")
+    _, answer = wallet.complete(relayed["same_device_link"])  # the victim's wallet
+    assert answer.status == 200, answer.text()
+    scanned = verifier.create("kyc")
+    _, answer = wallet.complete(scanned["link"])  # the QR code, on another device
+    assert answer.status == 200 and answer.json() == {}
+
+    same = verifier.result(relayed["id"])
+    assert same["status"] == "verified" and same["flow"] == "same_device", same
+    cross = verifier.result(scanned["id"])
+    assert cross["status"] == "verified" and cross["flow"] == "cross_device", cross
+    listed = verifier.api("GET", "/api/v1/verifications").json()["verifications"]
+    assert {v["id"]: v["flow"] for v in listed} == {
+        relayed["id"]: "same_device",
+        scanned["id"]: "cross_device",
+    }
+    pending = verifier.create("kyc")
+    assert verifier.result(pending["id"])["flow"] is None
