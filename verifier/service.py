@@ -305,6 +305,7 @@ def summary_view(row: Any, now: int) -> dict[str, Any]:
         "created_at": row["created_at"],
         "expires_at": row["expires_at"],
         "completed_at": row["completed_at"],
+        "flow": row["answered_flow"],
     }
 
 
@@ -326,6 +327,9 @@ def status_view(row: Any, now: int, *, with_claims: bool) -> dict[str, Any]:
     out["policy"] = json.loads(row["policy"])["name"]
     out["created_at"], out["expires_at"] = row["created_at"], row["expires_at"]
     out["completed_at"] = row["completed_at"]
+    # a same-device answer is bound with its response_code; a relayed link is answered
+    # by someone else than whoever started the verification (issue 19 item 6)
+    out["flow"] = row["answered_flow"]
     return out
 
 
