@@ -9,8 +9,8 @@ Two tables in SQLite (sqlite-utils, WAL, ``synchronous=FULL``):
   Whitelisting again or removing updates the same row, so a retry, a double
   click or a crash never yields a second intent. A ``failed`` intent keeps its
   reason (``last_error``) and the time of its next attempt (``retry_at``, set
-  by the worker's back-off; NULL once it gave up): one bad intent never holds
-  up the others (issue 19 item 1).
+  by the worker's back-off; NULL once it gave up on a registration, never for a
+  removal): one bad intent never holds up the others (issue 19 item 1).
 - ``transactions``: every transaction the worker signed, with its sender,
   nonce, hash and raw bytes, stored and committed *before* it is broadcast;
   then its receipt. After a crash the worker looks the stored hash up, or

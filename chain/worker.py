@@ -19,8 +19,10 @@ One bad intent never holds up the others (issue 19 item 1). A step that fails
 for its own intents (a revert, a transaction the node refuses, a read of that
 investor's contracts that fails) marks them ``failed`` with the reason and a
 back-off: they are tried again after ``retry_base`` seconds, doubling up to
-``retry_max``, and not automatically after ``max_attempts`` (a new verdict or
-the reconciler queues them again); the run goes on with everything else. A
+``retry_max``; a registration not automatically after ``max_attempts`` (a new
+verdict or the reconciler queues it again: failing closed), a removal for ever
+(a revoked investor must leave the registry once the cause is gone); the run
+goes on with everything else. A
 ``batchRegisterIdentity`` that reverts is split: its entries are registered one
 by one in the same run, so only the bad one fails.
 
@@ -333,8 +335,10 @@ class Worker:
         for intent in self.outbox.intents_by_id(ids):
             attempts = intent.attempts + 1
             retry_at = None
-            if attempts < self.max_attempts:
-                delay = min(self.retry_base * 2 ** (attempts - 1), self.retry_max)
+            # a removal is never given up: a revoked investor must leave the registry
+            if attempts < self.max_attempts or intent.desired == REMOVED:
+                doublings = min(attempts - 1, 64)  # 2**1024 would overflow a float
+                delay = min(self.retry_base * 2**doublings, self.retry_max)
                 retry_at = (now + timedelta(seconds=delay)).timestamp()
             self.outbox.fail(intent.id, reason, retry_at)
             report.failed.append(intent.id)

@@ -27,7 +27,7 @@ registry stop the start.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -113,13 +113,19 @@ class BasePolicies:
                 )
             registries[key] = token.id
 
-    def find(self, target: TokenTarget) -> ManagedToken:
-        """The managed token of ``target``'s identity registry; exactly that token."""
+    def find(
+        self, target: TokenTarget, may_whitelist: Callable[[ManagedToken], None] | None = None
+    ) -> ManagedToken:
+        """The managed token of ``target``'s identity registry; exactly that token.
+        ``may_whitelist`` (the caller's grants) is asked first: a caller learns nothing
+        of a token it may not whitelist on (its contract, name or base policy)."""
         for token in self.tokens.values():
             if (token.target.chain_id, token.target.identity_registry) == (
                 target.chain_id,
                 target.identity_registry,
             ):
+                if may_whitelist is not None:
+                    may_whitelist(token)
                 if token.target != target:
                     raise TokenNotManaged(
                         f"the identity registry {target.identity_registry} is token"
@@ -133,14 +139,17 @@ class BasePolicies:
         )
 
     def effective(
-        self, name: str, body: Mapping[str, Any]
+        self,
+        name: str,
+        body: Mapping[str, Any],
+        may_whitelist: Callable[[ManagedToken], None] | None = None,
     ) -> tuple[dict[str, Any], ManagedToken | None]:
         """The policy to apply and the token it whitelists on (``None``: it whitelists
-        nothing, and is returned as it is)."""
+        nothing, and is returned as it is); ``may_whitelist``: see :meth:`find`."""
         policy = Policy.from_dict(name, body)
         if not policy.address_proof or policy.token is None:
             return dict(body), None
-        token = self.find(policy.token)
+        token = self.find(policy.token, may_whitelist)
         return token.tightened(name, body), token
 
 

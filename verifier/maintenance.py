@@ -3,8 +3,10 @@ monitor, ``kyc-wallet verifier --maintenance`` from cron, or
 ``POST /api/v1/monitor``):
 
 * re-check the expiry and the status of every credential behind a registered
-  whitelisting intent (SECURITY.md "Revocation, fail-closed": re-check
-  periodically; a revocation or suspension removes the address): an expired,
+  whitelisting intent (each credential of its verdict, when a query with
+  ``multiple`` brought several: each was required valid for it; SECURITY.md
+  "Revocation, fail-closed": re-check periodically; a revocation or suspension
+  removes the address): an expired,
   revoked or suspended credential turns its intent into ``desired =
   'removed'``, in one SQLite transaction with an audit line saying why; the
   forwarder then queues the removal on chain. The background monitor honours
@@ -34,13 +36,13 @@ from typing import Any
 from flask import Flask
 
 from kyc_wallet.web import Store
-from ssi.errors import CredentialStatusError, SSIError, UntrustedIssuer
+from ssi.errors import CredentialStatusError, MalformedInput, SSIError, UntrustedIssuer
 from ssi.status_list import ReferencedIssuer, StatusReference
 
 from .failures import MONITOR_RETRY_MAX, clear_failure, in_back_off, record_failure
 from .storage import audit
 from .webhooks import Webhooks
-from .whitelisting import forward_intents
+from .whitelisting import forward_soon
 
 __all__ = [
     "MaintenanceReport",
@@ -124,15 +126,30 @@ def _check_one(
     check itself fails."""
     if row["credential_exp"] is not None and row["credential_exp"] <= now:
         return "CredentialExpired"
-    if row["status_uri"] is None:
-        return None
-    reference = StatusReference(int(row["status_idx"]), str(row["status_uri"]))
-    issuer = _status_issuer(store, row)
-    try:
-        assert_valid(reference, issuer=issuer, force_refresh=force_refresh)
-    except CredentialStatusError as exc:
-        return type(exc).__name__
+    checks = _other_statuses(row)
+    if row["status_uri"] is not None:
+        reference = StatusReference(int(row["status_idx"]), str(row["status_uri"]))
+        checks.insert(0, (reference, _status_issuer(store, row)))
+    for reference, issuer in checks:  # every credential of the verdict
+        try:
+            assert_valid(reference, issuer=issuer, force_refresh=force_refresh)
+        except CredentialStatusError as exc:
+            return type(exc).__name__
     return None
+
+
+def _other_statuses(row: Any) -> list[tuple[StatusReference, ReferencedIssuer]]:
+    """The status references of the verdict's other credentials, with their issuers."""
+    entries = json.loads(row["other_statuses_json"] or "[]")
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise MalformedInput("the intent's other status references are damaged")
+    try:
+        return [
+            (StatusReference(int(e["idx"]), str(e["uri"])), ReferencedIssuer.from_json(e["issuer"]))
+            for e in entries
+        ]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise MalformedInput("the intent's other status references are damaged") from exc
 
 
 def _status_issuer(store: Store, row: Any) -> ReferencedIssuer:
@@ -231,7 +248,7 @@ def run_maintenance(
     )
     purge_expired(store, now, report)
     with app.app_context():
-        forward_intents()
+        forward_soon()  # the removals are committed whatever the outbox does
     if new_failures and app.extensions.get("webhooks") is not None:
         app.extensions["webhooks"].kick()
     return report

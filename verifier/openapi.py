@@ -209,6 +209,12 @@ _CREATED = {
         "status": {"type": "string"},
     },
 }
+_FLOW = {
+    "enum": ["same_device", "cross_device", None],
+    "description": "which link the wallet answered (null before an answer). A same-device"
+    " answer belongs to the browser that lands on your redirect_uri with its response_code:"
+    " bind it to a user only there (a same-device link may have been relayed)",
+}
 _STATUS = {
     "type": "object",
     "required": ["id", "status"],
@@ -225,6 +231,7 @@ _STATUS = {
         "created_at": {"type": "integer"},
         "expires_at": {"type": "integer"},
         "completed_at": {"type": ["integer", "null"]},
+        "flow": _FLOW,
         "last_wallet_error": {
             "type": "object",
             "description": "the last error response a wallet sent: not authenticated, so a"
@@ -280,6 +287,7 @@ _LIST = {
                     "created_at": {"type": "integer"},
                     "expires_at": {"type": "integer"},
                     "completed_at": {"type": ["integer", "null"]},
+                    "flow": _FLOW,
                 },
             },
         },

@@ -18,6 +18,7 @@ from flask import (
     url_for,
 )
 
+from chain.deployment import TokenDeployment
 from chain.errors import ChainError
 from chain.platform import PlatformChain
 from kyc_wallet.web import Store, signin
@@ -52,6 +53,14 @@ def _chain() -> PlatformChain:
     return platform
 
 
+def _token(symbol: str) -> TokenDeployment:
+    """The deployed token with this symbol (or address); an unknown one is a 404."""
+    try:
+        return _chain().token(symbol)
+    except ChainError as exc:
+        raise UnknownToken(f"no token {symbol} on this platform") from exc
+
+
 def _token_policies() -> dict[str, str]:
     """token address -> the policy that verifies investors for it."""
     out: dict[str, str] = {}
@@ -68,10 +77,7 @@ def _token_policies() -> dict[str, str]:
 @bp.get("/tokens/<symbol>")
 def token_page(symbol: str) -> Any:
     platform = _chain()
-    try:
-        token = platform.token(symbol)
-    except ChainError as exc:
-        raise UnknownToken(f"no token {symbol} on this platform") from exc
+    token = _token(symbol)
     policy_name = _token_policies().get(token.token)
     policy = current_app.extensions["policies"].get(policy_name) if policy_name else None
     return render_template(
@@ -85,8 +91,7 @@ def token_page(symbol: str) -> Any:
 
 @bp.post("/tokens/<symbol>/verify")
 def token_verify(symbol: str) -> Any:
-    platform = _chain()
-    token = platform.token(symbol)
+    token = _token(symbol)
     policy_name = _token_policies().get(token.token)
     if policy_name is None:
         raise InvalidRequest(f"no policy whitelists investors for {symbol}")
@@ -150,7 +155,7 @@ def _amount() -> int:
 @signed_in
 def mint(symbol: str) -> Any:
     platform = _chain()
-    token = platform.token(symbol)
+    token = _token(symbol)
     amount = _amount()
     try:
         tx = platform.mint_to_treasury(token, amount)
@@ -165,7 +170,7 @@ def mint(symbol: str) -> Any:
 @signed_in
 def transfer(symbol: str) -> Any:
     platform = _chain()
-    token = platform.token(symbol)
+    token = _token(symbol)
     amount = _amount()
     to = checksum_address(request.form.get("to", ""), "the recipient")
     try:

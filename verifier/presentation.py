@@ -85,6 +85,9 @@ class Accepted:
     """The W3C presentations, for a W3C policy (``credentials`` is then empty)."""
     status_issuer: ReferencedIssuer | None = None
     """Whose keys may sign the status list of :attr:`status` (the monitor re-checks it)."""
+    other_statuses: tuple[tuple[StatusReference, ReferencedIssuer], ...] = ()
+    """The status references of the other credentials, each with its issuer: the
+    monitor re-checks them too (each was required VALID for this verdict)."""
 
     @property
     def status(self) -> StatusReference | None:
@@ -189,8 +192,18 @@ def evaluate(
         )
     hashes = tuple(_kb_jwt_hash(p) for ps in response.vp_token.values() for p in ps)
     retained = policy.retained_claims(main.claims)
+    others = tuple(
+        (StatusReference(c.status.idx, c.status.uri), issuers[id(c)])
+        for c in all_credentials[1:]
+        if c.status is not None
+    )
     return Accepted(
-        all_credentials, retained, whitelisting, hashes, status_issuer=issuers.get(id(main))
+        all_credentials,
+        retained,
+        whitelisting,
+        hashes,
+        status_issuer=issuers.get(id(main)),
+        other_statuses=others,
     )
 
 

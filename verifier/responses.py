@@ -51,7 +51,7 @@ from .policies import Policy
 from .presentation import Accepted, authenticate, evaluate
 from .service import ENC_VALUES, FLOW_SAME_DEVICE, flow_of, load_request
 from .storage import audit, secret_hash
-from .whitelisting import forward_intents
+from .whitelisting import forward_soon
 
 __all__ = [
     "NotAuthenticated",
@@ -184,7 +184,7 @@ def _verdict(
         _queue_webhook(conn, row["id"], status, now)
         audit(conn, now, "wallet", f"verification.{status}", row["id"], reason=reason_code)
     if accepted is not None and accepted.whitelisting is not None:
-        _forward()
+        forward_soon()  # the verdict stands whatever the outbox does
     if flow != FLOW_SAME_DEVICE:
         return {}  # cross-device: nobody on this device to send on (§8.2)
     return {"redirect_uri": _redirect(row, code)}
@@ -214,31 +214,28 @@ def _wallet_error(row: Any, now: int, error: str) -> dict[str, Any]:
     return {}
 
 
-def _forward() -> None:
-    """Queue the new intent on the chain outbox now (the worker also retries it)."""
-    try:
-        forward_intents()
-    except SSIError as exc:
-        current_app.logger.warning("intent not forwarded yet: %s", exc.description)
-
-
 def _record_intent(conn: Any, row: Any, accepted: Accepted, claims: str, now: int) -> None:
     """One intent per (chain, registry, address), committed with the verdict (SECURITY.md)."""
     assert accepted.whitelisting is not None
     entry = accepted.whitelisting.whitelist
     country = accepted.claims.get("address.country")
     status = accepted.status
-    exp = accepted.credentials[0].claims.get("exp")
+    others = [
+        {"uri": reference.uri, "idx": reference.idx, "issuer": issuer.to_json()}
+        for reference, issuer in accepted.other_statuses
+    ]
     conn.execute(
         "INSERT INTO intents (chain, registry, token, address, country, verification_id,"
         " record_sha256, created_at, updated_at, status_uri, status_idx, credential_exp,"
-        " status_issuer_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " status_issuer_json, other_statuses_json)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         " ON CONFLICT (chain, registry, address) DO UPDATE SET"
         " verification_id = excluded.verification_id, record_sha256 = excluded.record_sha256,"
         " country = excluded.country, updated_at = excluded.updated_at,"
         " status_uri = excluded.status_uri, status_idx = excluded.status_idx,"
         " credential_exp = excluded.credential_exp, version = intents.version + 1,"
         " status_issuer_json = excluded.status_issuer_json,"
+        " other_statuses_json = excluded.other_statuses_json,"
         " desired = 'registered', removal_reason = NULL",
         (
             entry.chain_id,
@@ -252,12 +249,21 @@ def _record_intent(conn: Any, row: Any, accepted: Accepted, claims: str, now: in
             now,
             None if status is None else status.uri,
             None if status is None else status.idx,
-            int(exp) if isinstance(exp, int | float) and not isinstance(exp, bool) else None,
+            _earliest_exp(accepted),
             None
             if accepted.status_issuer is None
             else json.dumps(accepted.status_issuer.to_json()),
+            json.dumps(others) if others else None,
         ),
     )
+
+
+def _earliest_exp(accepted: Accepted) -> int | None:
+    """The first ``exp`` among the verdict's credentials: the monitor removes the
+    address when it passes (each was required unexpired for this verdict)."""
+    exps = [c.claims.get("exp") for c in accepted.credentials]
+    numbers = [int(e) for e in exps if isinstance(e, int | float) and not isinstance(e, bool)]
+    return min(numbers) if numbers else None
 
 
 def _queue_webhook(conn: Any, tx_id: str, status: str, now: int, **extra: str) -> None:

@@ -145,13 +145,12 @@ def create_verification(
 
     A policy that whitelists on a token becomes that token's effective policy
     (:mod:`verifier.base_policies`: its base policy's checks added); the token is
-    refused unless it is managed and ``may_whitelist`` (the caller's grants) allows it."""
+    refused unless it is managed and ``may_whitelist`` (the caller's grants) allows it,
+    which is asked before anything about the token is checked or told."""
     if token is not None:
         policy_body = {**policy_body, "token": token.to_dict()}
     base_policies: BasePolicies = current_app.extensions["base_policies"]
-    policy_body, managed = base_policies.effective(policy_name, policy_body)
-    if managed is not None and may_whitelist is not None:
-        may_whitelist(managed)
+    policy_body, _ = base_policies.effective(policy_name, policy_body, may_whitelist)
     policy = Policy.from_dict(policy_name, policy_body)
     if policy.address_proof and policy.token is None:
         raise MalformedInput("this policy asks for an address proof: give the 'token'")
@@ -306,6 +305,7 @@ def summary_view(row: Any, now: int) -> dict[str, Any]:
         "created_at": row["created_at"],
         "expires_at": row["expires_at"],
         "completed_at": row["completed_at"],
+        "flow": row["answered_flow"],
     }
 
 
@@ -327,6 +327,9 @@ def status_view(row: Any, now: int, *, with_claims: bool) -> dict[str, Any]:
     out["policy"] = json.loads(row["policy"])["name"]
     out["created_at"], out["expires_at"] = row["created_at"], row["expires_at"]
     out["completed_at"] = row["completed_at"]
+    # a same-device answer is bound with its response_code; a relayed link is answered
+    # by someone else than whoever started the verification (issue 19 item 6)
+    out["flow"] = row["answered_flow"]
     return out
 
 

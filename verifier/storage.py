@@ -201,6 +201,14 @@ def m005_status_issuer_poison(db: Any) -> None:
     db.executescript("ALTER TABLE intents ADD COLUMN status_issuer_json TEXT;")
 
 
+@migrations()
+def m006_other_statuses_review(db: Any) -> None:
+    """Review of issue 19 item 14: the status references of a verdict's other
+    credentials (a query with ``multiple``), each with its verified issuer, as a
+    JSON list of ``{"uri", "idx", "issuer"}``: the monitor re-checks every one."""
+    db.executescript("ALTER TABLE intents ADD COLUMN other_statuses_json TEXT;")
+
+
 def open_store(path: str) -> Store:
     """The database, migrated (with the operator sign-in's tables)."""
     return Store(path, migrations, signin.migrations)

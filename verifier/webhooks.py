@@ -12,6 +12,11 @@ recomputes it, compares in constant time and refuses old timestamps. The body
 holds the id and status only; the platform reads the details with its API key.
 Other events carry an ``event`` member naming them (``whitelisting.failed``:
 :meth:`Webhooks.queue_event`, issue 19 item 1) and go the same way.
+
+Each target (an API key's webhook, or the default one) is delivered in its own
+thread under its own lock: a receiver that hangs or fails delays only its own
+platform's webhooks, never another's (issue 19 items 1 and 14: an error response,
+which anyone who saw a QR code may send, queues a webhook for its platform).
 """
 
 from __future__ import annotations
@@ -72,7 +77,8 @@ class Webhooks:
     ) -> None:
         self._store, self._post, self._clock = store, post, clock
         self._by_actor, self._default = dict(by_actor), default
-        self._lock = threading.Lock()
+        self._locks: dict[str | None, threading.Lock] = {}
+        self._locks_lock = threading.Lock()
 
     def _target(self, actor: str | None) -> WebhookTarget | None:
         return self._default if actor is None else self._by_actor.get(actor)
@@ -103,12 +109,38 @@ class Webhooks:
         threading.Thread(target=self.deliver, daemon=True).start()
 
     def deliver(self) -> int:
-        """Send every undelivered webhook once; return how many were delivered."""
-        delivered = 0
-        with self._lock:
-            rows = self._store.all(
-                "SELECT * FROM webhooks WHERE delivered_at IS NULL AND attempts < ? ORDER BY id",
+        """Send every undelivered webhook once, each target's in its own thread;
+        return how many were delivered (after any delivery in flight)."""
+        actors = [
+            row["api_key"]
+            for row in self._store.all(
+                "SELECT DISTINCT api_key FROM webhooks WHERE delivered_at IS NULL AND attempts < ?",
                 (MAX_ATTEMPTS,),
+            )
+        ]
+        counts: list[int] = []
+        threads = [
+            threading.Thread(target=lambda a=actor: counts.append(self._deliver_to(a)), daemon=True)
+            for actor in actors
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return sum(counts)
+
+    def _lock_of(self, actor: str | None) -> threading.Lock:
+        with self._locks_lock:
+            return self._locks.setdefault(actor, threading.Lock())
+
+    def _deliver_to(self, actor: str | None) -> int:
+        """The undelivered webhooks of one target (``api_key`` ``actor``), in order."""
+        delivered = 0
+        with self._lock_of(actor):
+            rows = self._store.all(
+                "SELECT * FROM webhooks WHERE delivered_at IS NULL AND attempts < ?"
+                " AND api_key IS ? ORDER BY id",
+                (MAX_ATTEMPTS, actor),
             )
             for row in rows:
                 now = int(self._clock())

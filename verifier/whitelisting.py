@@ -50,6 +50,7 @@ from .webhooks import Webhooks
 __all__ = [
     "country_numeric",
     "forward_intents",
+    "forward_soon",
     "intent_view",
     "resolve_token_refs",
     "sync_chain_failures",
@@ -175,8 +176,9 @@ def forward_intents() -> int:
             continue
         try:
             _forward_one(outbox, row)
-        except SSIError as exc:
-            reason = f"{type(exc).__name__}: {exc.description}"
+        except Exception as exc:  # noqa: BLE001 - whatever fails is this intent's alone
+            description = exc.description if isinstance(exc, SSIError) else str(exc)
+            reason = f"{type(exc).__name__}: {description}"
             new_failures |= record_failure(store, row, "forward", reason, now, webhooks=_webhooks())
             log.warning("intent %s not forwarded: %s", row["address"], reason)
             continue
@@ -189,6 +191,18 @@ def forward_intents() -> int:
     if new_failures:
         _kick_webhooks()
     return forwarded
+
+
+def forward_soon() -> None:
+    """:func:`forward_intents` right after a commit (a verdict, a monitor run): if the
+    outbox itself fails (unreachable, full, locked), the commit stands, the failure
+    is logged and the worker forwards at its next tick."""
+    try:
+        forward_intents()
+    except SSIError as exc:
+        log.warning("intents not forwarded yet: %s", exc.description)
+    except Exception:  # noqa: BLE001 - the outbox's own failure (sqlite3, the disk)
+        log.exception("intents not forwarded yet")
 
 
 def _forward_one(outbox: Outbox, row: Any) -> None:

@@ -230,4 +230,5 @@ def test_the_list_pages_through_the_keys_verifications_newest_first(
         "created_at",
         "expires_at",
         "completed_at",
+        "flow",  # which link answered (review of issue 19 item 6)
     }
