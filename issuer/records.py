@@ -4,7 +4,8 @@
 A record is stored in ``applicants.record`` as AES-256-GCM ciphertext
 (``nonce || ciphertext``, the applicant id as associated data, so a record
 cannot be moved to another row) under a random 256-bit key of its own, kept
-in the table ``record_keys``. Erasing a record deletes its key: whatever
+in the table ``record_keys``. Erasing a record deletes its key (and the
+record's SHA-256, a dictionary oracle for its few unknown facts): whatever
 copies of the ciphertext linger (the SQLite WAL, free pages, a backup, later
 a PostgreSQL heap) can no longer be read. The issuer's connections run with
 ``PRAGMA secure_delete=ON`` (``kyc_wallet.web.storage``), so the deleted key's
@@ -81,10 +82,16 @@ def open_record(conn: sqlite3.Connection, applicant_id: str) -> dict[str, Any] |
 
 
 def erase(conn: sqlite3.Connection, applicant_id: str) -> None:
-    """Delete the record's key and the record (in the caller's transaction);
-    call :func:`shred` after the commit."""
+    """Delete the record's key, the record and its SHA-256 (in the caller's
+    transaction); call :func:`shred` after the commit.
+
+    The hash goes too: a KYC record has little entropy once a few facts about
+    the person are known, so its unsalted SHA-256 would give the rest away by
+    dictionary (the birthdate in some 30,000 guesses)."""
     conn.execute("DELETE FROM record_keys WHERE applicant_id = ?", (applicant_id,))
-    conn.execute("UPDATE applicants SET record = NULL WHERE id = ?", (applicant_id,))
+    conn.execute(
+        "UPDATE applicants SET record = NULL, record_sha256 = '' WHERE id = ?", (applicant_id,)
+    )
 
 
 def shred(store: Store) -> bool:

@@ -153,5 +153,13 @@ def m004_vacuum_datarest(db: Any) -> None:
     db.execute("VACUUM")
 
 
+@migrations()
+def m005_erased_hashes_revissuer(db: Any) -> None:
+    """The SHA-256 of a record erased by an earlier version goes too
+    (``issuer.records.erase``); ``secure_delete`` zeroes the old bytes, and the
+    start's ``TRUNCATE`` checkpoint empties the WAL."""
+    db.execute("UPDATE applicants SET record_sha256 = '' WHERE record IS NULL")
+
+
 def open_store(path: str) -> Store:
     return Store(path, migrations, signin.migrations)
