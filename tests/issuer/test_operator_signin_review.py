@@ -6,19 +6,25 @@ was read as it was: a file an administrator emptied (to "reset" it, or a
 deployment tool that creates it empty) let anyone sign in with an empty
 password, and a short one was accepted. The file is held to the same rule:
 at start (one line naming the file and what to do) and at each sign-in (an
-empty or short password file admits nobody).
+empty or short password file admits nobody). And the password is not
+printed into the service's log at start.
 """
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import pytest
 
 from kyc_wallet.web.config import ConfigurationError
+from tests.hardening.issuer_process import IssuerProcess, free_port
+from tests.hardening.verifier_process import VerifierProcess
 from tests.issuer.test_operator_signin import StartApp, _create, _signed_in
 from tests.issuer.test_operator_signin import start_app as start_app  # the fixture
 from tests.support import Clock
+
+LOGGED = "a-configured-operator-password"
 
 
 @pytest.mark.parametrize("role", ["issuer", "verifier"])
@@ -46,3 +52,24 @@ def test_signin_password_file_emptied_after_start_admits_nobody(start_app: Start
     intruder = running.browser("127.0.0.2")
     assert intruder.sign_in("").status == 401
     assert not _signed_in(intruder.operator_page())
+
+
+@pytest.mark.parametrize("role", ["issuer", "verifier"])
+def test_signin_password_is_not_printed_into_the_log_at_start(tmp_path: Path, role: str) -> None:
+    """``kyc-wallet issuer|verifier`` printed the operator password on every start,
+    a configured one included: into the service's log (journald, docker logs),
+    which more people read than the configuration."""
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'OPERATOR_PASSWORD = "{LOGGED}"\nDEV_ALLOW_HTTP_LOOPBACK = true\nMONITOR_INTERVAL = 0\n'
+    )
+    config.chmod(0o600)
+    kind = IssuerProcess if role == "issuer" else VerifierProcess
+    process = kind(tmp_path / "data", config, free_port(), tmp_path / "out.log")
+    process.start()
+    assert process.process is not None
+    process.process.send_signal(signal.SIGINT)  # as an operator stops it: stdout is flushed
+    process.process.wait(timeout=30)
+    log = (tmp_path / "out.log").read_text()
+    assert f"{role}: http://127.0.0.1:{process.port}" in log  # the start line is there
+    assert LOGGED not in log
