@@ -55,6 +55,7 @@ __all__ = [
     "install_operator_signin",
     "migrations",
     "operator_password",
+    "password_notice",
     "safe_next",
     "signed_in",
 ]
@@ -116,6 +117,14 @@ def install_operator_signin(app: Flask, url_setting: str) -> None:
                 "generated, or set OPERATOR_PASSWORD"
             )
     install_https(app, url_setting)
+
+
+def password_notice() -> str:
+    """Where the operator password is, for the start line: never the password
+    itself (stdout goes to the service's log, which more people read)."""
+    if current_app.config.get("OPERATOR_PASSWORD"):
+        return "operator password: OPERATOR_PASSWORD, as configured"
+    return f"operator password: in {_password_file(current_app.config['DATA_DIR'])}"
 
 
 def _password_file(data_dir: str) -> Path:
