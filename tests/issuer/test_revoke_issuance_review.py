@@ -84,6 +84,11 @@ def test_revoke_issuance_upgrade_extends_a_copy_revoked_before_to_its_siblings(
     _old_issuance(conn, "suspended-one", [2, 0, 0], earlier)
     _old_issuance(conn, "both", [2, 1, 0], earlier)
     _old_issuance(conn, "untouched", [0, 0, 0], earlier)
+    conn.execute(
+        "INSERT INTO access_tokens (token_hash, offer_id, expires_at)"
+        " VALUES ('revoked-one', 'revoked-one', ?)",
+        (earlier + 10 * 86400,),
+    )
     conn.close()
     assert _issuance_of(path, "revoked-one") == ("revoked", ["revoked"] * 3)
     assert _issuance_of(path, "suspended-one") == ("suspended", ["suspended"] * 3)
@@ -96,8 +101,9 @@ def test_revoke_issuance_upgrade_extends_a_copy_revoked_before_to_its_siblings(
         ("migration", "issuance.revoke"),
         ("migration", "issuance.suspend"),
     ]
-    tokens = store.one("SELECT COUNT(*) FROM offers WHERE status = 1 AND burnt_at IS NULL")
-    assert tokens is not None and tokens[0] == 0  # a revoked issuance's offer is withdrawn
+    # the access token of a revoked issuance is closed: no W3C sibling is taken later
+    token = store.one("SELECT used_at FROM access_tokens WHERE token_hash = 'revoked-one'")
+    assert token is not None and token["used_at"] is not None
 
 
 def test_revoke_issuance_upgrade_leaves_a_copy_acted_on_alone_after_it(tmp_path: Path) -> None:
