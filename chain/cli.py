@@ -13,7 +13,6 @@ an address.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -107,17 +106,14 @@ def _countries(text: str) -> list[int]:
 
 
 def _key(path: Path, *, create: bool = True) -> LocalAccount:
-    """The key in ``path``, or a new one written there (mode 0600)."""
-    from eth_account import Account
+    """The key in ``path``, or a new one written there (mode 0600); a key file
+    other users can read is refused (``chain.files.load_account``)."""
+    from chain.files import load_account
 
-    if path.exists() or not create:
-        account: LocalAccount = Account.from_key(path.read_text(encoding="utf-8").strip())
-        return account
-    account = Account.create()
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(account.key.hex() + "\n")
-    print(f"created a new key in {path} ({account.address})", file=sys.stderr)
+    existed = path.exists()
+    account = load_account(path, create=create)
+    if not existed:
+        print(f"created a new key in {path} ({account.address})", file=sys.stderr)
     return account
 
 
@@ -128,9 +124,9 @@ def _deploy(args: argparse.Namespace) -> int:
     from chain.errors import DeploymentMismatch
     from chain.transactions import Sender
 
-    w3 = connect(args.rpc_url)
-    owner = _key(args.key_file)
+    owner = _key(args.key_file)  # a key file others can read stops it before the node is asked
     claim_signer = _key(args.claim_key_file or args.out.parent / "claim-signer.key")
+    w3 = connect(args.rpc_url)
     if args.dev_fund:
         fund(w3, owner.address)
     sender = Sender(w3, owner)
@@ -168,11 +164,13 @@ def _work(args: argparse.Namespace) -> int:
     from chain.transactions import Sender
     from chain.worker import Worker
 
+    claim_signer = _key(args.claim_key_file, create=False)
+    agent = _key(args.key_file, create=False)
     w3 = connect(args.rpc_url)
     deployment = Deployment.load(args.deployment)
-    client = ERC3643Client(w3, deployment, _key(args.claim_key_file, create=False))
+    client = ERC3643Client(w3, deployment, claim_signer)
     outbox = Outbox(args.outbox)
-    worker = Worker(outbox, client, Sender(w3, _key(args.key_file, create=False)))
+    worker = Worker(outbox, client, Sender(w3, agent))
     try:
         check_deployment(w3, deployment)
         if args.reconcile:

@@ -31,6 +31,7 @@ from web3 import Web3
 
 from chain._schema import migrations
 from chain.errors import OutboxError
+from chain.files import private_database
 from chain.transactions import SignedTx
 
 __all__ = ["Intent", "TxRecord", "Outbox", "REGISTERED", "REMOVED"]
@@ -80,6 +81,7 @@ class Outbox:
 
     def __init__(self, path: Path | str, *, now: Callable[[], datetime] = _now) -> None:
         self.path = Path(path)
+        private_database(self.path)  # addresses, countries, transactions: 0600
         self.db = Database(path)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=FULL")

@@ -18,20 +18,19 @@ thread-safe, and one agent key must not sign two nonces at once.
 from __future__ import annotations
 
 import hashlib
-import os
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
 from chain.backend import fund
 from chain.deployment import Deployment, TokenDeployment
 from chain.devchain import DevChain, TokenSpec, resume_dev_chain, start_dev_chain
 from chain.errors import ChainError
+from chain.files import load_account, private_folder
 from chain.outbox import Intent, Outbox, TxRecord
 from chain.reconcile import Reconciler
 from chain.transactions import Sender
@@ -50,13 +49,9 @@ class Holder:
 
 
 def _key(path: Path) -> LocalAccount:
-    """The private key in ``path`` (hex), created with mode 0600 when missing."""
-    if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(bytes(Account.create().key).hex())
-    account: LocalAccount = Account.from_key(bytes.fromhex(path.read_text().strip()))
-    return account
+    """The private key in ``path`` (hex), created with mode 0600 when missing;
+    refused when other users can read it (``chain.files.load_account``)."""
+    return load_account(path, create=True)
 
 
 class PlatformChain:
@@ -81,7 +76,7 @@ class PlatformChain:
     @classmethod
     def start_dev(cls, folder: Path, tokens: Sequence[TokenSpec]) -> PlatformChain:
         """Deploy (first start) or redeploy and replay (later starts) on a new in-process chain."""
-        folder.mkdir(parents=True, exist_ok=True)
+        private_folder(folder)
         owner = _key(folder / "owner.key")
         claim_signer = _key(folder / "claim-signer.key")
         treasury = _key(folder / "treasury.key")

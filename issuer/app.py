@@ -17,6 +17,7 @@ from kyc_wallet.web.factory import new_app, rate_limit
 from kyc_wallet.web.signin import DEFAULTS as SIGNIN_DEFAULTS
 from kyc_wallet.web.signin import install_operator_signin
 
+from . import records
 from .keys import IssuerKeys
 from .storage import open_store
 from .w3c import load_w3c_issuer
@@ -87,7 +88,9 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Any = time.tim
     )
     w3c_key_path = Path(app.config["W3C_KEY_PATH"] or data_dir / "w3c_issuer_key.pem")
     app.extensions["w3c_issuer"] = load_w3c_issuer(w3c_key_path, app.config["W3C_OFFER"])
-    app.extensions["store"] = open_store(str(data_dir / "issuer.sqlite"))
+    app.extensions["store"] = store = open_store(str(data_dir / "issuer.sqlite"))
+    if not app.config["RETAIN_PERSONAL_DATA"]:  # tokens that expired while it was stopped
+        records.sweep(store, int(clock()))
 
     from .api import bp as api_bp
     from .metadata import bp as metadata_bp

@@ -12,7 +12,7 @@ from kyc_wallet.web.cli import (
     server_config,
     starting,
 )
-from kyc_wallet.web.signin import operator_password
+from kyc_wallet.web.signin import password_notice
 
 from .app import DEFAULTS, create_app
 from .storage import open_store
@@ -35,6 +35,6 @@ def run(args: argparse.Namespace) -> int:
     config["ISSUER_URL"] = args.url or f"http://{args.host}:{args.port}"
     app = starting("issuer", lambda: create_app(config))
     with app.app_context():
-        print(f"issuer: {app.config['ISSUER_URL']}  (operator password: {operator_password()})")
+        print(f"issuer: {app.config['ISSUER_URL']}  ({password_notice()})")
     app.run(host=args.host, port=args.port, threaded=True, use_reloader=False)
     return 0

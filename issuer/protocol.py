@@ -135,6 +135,8 @@ def token() -> Any:
             (secret_hash(access_token), row["id"], now + ttl),
         )
         audit(conn, now, "wallet", "token.issued", row["applicant_id"], offer_id=row["id"])
+    if not config["RETAIN_PERSONAL_DATA"]:  # records whose tokens expired meanwhile
+        records.sweep(store, now)
     return _no_store(TokenResponse(access_token, "Bearer", ttl).to_dict())
 
 
@@ -253,14 +255,12 @@ def credential() -> Any:
             credentials.append(
                 issue_one(conn, cid, record, proof, holder_key, grant, now=now, lifetime=lifetime)
             )
-        erased = complete and not config["RETAIN_PERSONAL_DATA"]
-        if complete:  # the record is kept until the offer's last credential is issued
+        if complete:  # the offer's last configuration: nothing more to issue under it
             conn.execute(
-                "UPDATE applicants SET state = ? WHERE id = ?",
-                ("erased" if erased else "issued", grant["applicant_id"]),
+                "UPDATE applicants SET state = 'issued' WHERE id = ?", (grant["applicant_id"],)
             )
-            if erased:
-                records.erase(conn, grant["applicant_id"])
+        # this record once its offer is complete, and any other nothing can be issued from
+        erased = [] if config["RETAIN_PERSONAL_DATA"] else records.erase_finished(conn, now)
         audit(
             conn,
             now,

@@ -233,10 +233,23 @@ def set_issuance_status(
     """Revoke, suspend or reinstate an issuance (named, or by one of its copies):
     every copy, every format, one transaction; effective at the lists' next fetch."""
     check_action(action)
-    with _store().transaction() as conn:
+    store = _store()
+    with store.transaction() as conn:
         if issuance_id is None:
             issuance_id = issuance_of_credential(conn, str(credential_id))
-        return change_issuance(conn, issuance_id, action, actor, reason, _now())
+        change = change_issuance(conn, issuance_id, action, actor, reason, _now())
+        # revoked after a first copy: nothing more can be issued from the record
+        erased = action == "revoke" and _erase_finished(conn)
+    if erased:
+        records.shred(store)
+    return change
+
+
+def _erase_finished(conn: Any) -> bool:
+    """Erase the records nothing more can be issued from (issuer.records.erase_finished)."""
+    if current_app.config["RETAIN_PERSONAL_DATA"]:
+        return False
+    return bool(records.erase_finished(conn, _now()))
 
 
 def set_copy_status(credential_id: str, action: str, actor: str, reason: str = "") -> StatusChange:

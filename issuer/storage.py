@@ -13,12 +13,14 @@ audit log refuses ``UPDATE`` and ``DELETE`` by trigger.
 
 from __future__ import annotations
 
+import datetime
+import time
 from typing import Any
 
 from sqlite_migrate import Migrations
 
 from kyc_wallet.web import Store, signin
-from kyc_wallet.web.audit import AUDIT_LOG_SQL
+from kyc_wallet.web.audit import AUDIT_LOG_SQL, audit
 
 from . import records
 
@@ -151,6 +153,70 @@ def m004_vacuum_datarest(db: Any) -> None:
     """Rewrite the file once, so that the plaintext of records erased or sealed
     before ``m003`` stays in no free page (the WAL is then checkpointed)."""
     db.execute("VACUUM")
+
+
+@migrations()
+def m005_erased_hashes_revissuer(db: Any) -> None:
+    """The SHA-256 of a record erased by an earlier version goes too
+    (``issuer.records.erase``); ``secure_delete`` zeroes the old bytes, and the
+    start's ``TRUNCATE`` checkpoint empties the WAL."""
+    db.execute("UPDATE applicants SET record_sha256 = '' WHERE record IS NULL")
+
+
+@migrations()
+def m006_old_copy_actions_revissuer(db: Any) -> None:
+    """The earlier version revoked or suspended one copy of an issuance (issue 19
+    item 5: the investor was re-whitelisted at once with a sibling), and
+    ``m003_issuances_ldp`` revoked an issuance only when every copy was. A copy
+    revoked or suspended before ``m003`` was applied (its ``credential.<action>``
+    audit line is older) now revokes or suspends its whole issuance, as
+    :func:`issuer.issuances.change_issuance` does, with an audit line (actor
+    ``migration``). Fail closed: an operator who meant one lost device re-issues.
+    A copy acted on alone afterwards (the advanced action) is left alone."""
+    applied = db.execute(
+        "SELECT applied_at FROM _sqlite_migrations WHERE migration_set = ? AND name = ?",
+        [migrations.name, "m003_issuances_ldp"],
+    ).fetchone()
+    cutoff = int(datetime.datetime.fromisoformat(applied[0]).timestamp())
+    conn = db.conn
+    rows = conn.execute(
+        "SELECT o.id, o.issuance_id, MIN(c.status = 2) AS only_suspended"
+        " FROM audit_log a JOIN credentials c ON c.id = a.subject"
+        " JOIN offers o ON o.id = c.offer_id"
+        " WHERE a.action IN ('credential.revoke', 'credential.suspend') AND a.at < ?"
+        " AND c.status IN (1, 2) AND o.status = 0 GROUP BY o.id ORDER BY o.rowid",
+        (cutoff,),
+    ).fetchall()
+    now = int(time.time())
+    for offer_id, issuance_id, only_suspended in rows:
+        target, action = (2, "suspend") if only_suspended else (1, "revoke")
+        conn.execute(
+            "UPDATE offers SET status = ?, status_changed_at = ? WHERE id = ?",
+            (target, now, offer_id),
+        )
+        copies = conn.execute(
+            "UPDATE credentials SET status = ? WHERE offer_id = ? AND status NOT IN (1, ?)",
+            (target, offer_id, target),
+        ).rowcount
+        if target == 1:
+            conn.execute(
+                "UPDATE offers SET burnt_at = ? WHERE id = ? AND used_at IS NULL"
+                " AND burnt_at IS NULL",
+                (now, offer_id),
+            )
+            conn.execute(
+                "UPDATE access_tokens SET used_at = ? WHERE offer_id = ? AND used_at IS NULL",
+                (now, offer_id),
+            )
+        audit(
+            conn,
+            now,
+            "migration",
+            f"issuance.{action}",
+            issuance_id,
+            copies=copies,
+            reason="a copy was acted on alone by the version before issue 19 item 5",
+        )
 
 
 def open_store(path: str) -> Store:

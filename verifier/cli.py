@@ -12,7 +12,7 @@ from kyc_wallet.web.cli import (
     server_config,
     starting,
 )
-from kyc_wallet.web.signin import operator_password
+from kyc_wallet.web.signin import password_notice
 
 from .app import DEFAULTS, create_app
 from .maintenance import run_maintenance
@@ -56,7 +56,6 @@ def run(args: argparse.Namespace) -> int:
             print(f"  {line}")
         return 1 if report.failed else 0
     with app.app_context():
-        password = operator_password()
-    print(f"verifier: {app.config['VERIFIER_URL']}  (operator password: {password})")
+        print(f"verifier: {app.config['VERIFIER_URL']}  ({password_notice()})")
     app.run(host=args.host, port=args.port, threaded=True, use_reloader=False)
     return 0

@@ -56,6 +56,7 @@ __all__ = [
     "install_operator_signin",
     "migrations",
     "operator_password",
+    "password_notice",
     "safe_next",
     "signed_in",
 ]
@@ -108,14 +109,44 @@ def install_operator_signin(app: Flask, url_setting: str) -> None:
                 "python3 -c 'import secrets; print(secrets.token_urlsafe(24))' "
                 "(or leave it unset to use the generated operator_password file)"
             )
+    else:  # the generated file, created now if absent; one edited by hand is held to the rule
+        path = _password_file(app.config["DATA_DIR"])
+        if len(persistent_secret(path)) < MIN_PASSWORD_LENGTH:
+            raise ConfigurationError(
+                f"{path} holds a password of fewer than {MIN_PASSWORD_LENGTH} characters "
+                f"(at least {MIN_PASSWORD_LENGTH} are needed): delete it to have a new one "
+                "generated, or set OPERATOR_PASSWORD"
+            )
     install_https(app, url_setting)
 
 
+def password_notice() -> str:
+    """Where the operator password is, for the start line: never the password
+    itself (stdout goes to the service's log, which more people read)."""
+    if current_app.config.get("OPERATOR_PASSWORD"):
+        return "operator password: OPERATOR_PASSWORD, as configured"
+    return f"operator password: in {_password_file(current_app.config['DATA_DIR'])}"
+
+
+def _password_file(data_dir: str) -> Path:
+    return Path(data_dir) / "operator_password"
+
+
 def operator_password() -> str:
+    """The password, configured or in the generated file; an empty or short one
+    (a file emptied while the app runs) is never returned: the sign-in fails
+    closed (:class:`ConfigurationError`)."""
     configured = current_app.config.get("OPERATOR_PASSWORD")
     if configured:
         return str(configured)
-    return persistent_secret(Path(current_app.config["DATA_DIR"]) / "operator_password")
+    path = _password_file(current_app.config["DATA_DIR"])
+    password = persistent_secret(path)
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ConfigurationError(
+            f"{path} holds a password of fewer than {MIN_PASSWORD_LENGTH} characters: "
+            "delete it to have a new one generated"
+        )
+    return password
 
 
 def _store() -> Store:
@@ -141,7 +172,12 @@ def _ended(row: Any, now: int) -> str | None:
         return "Your session reached its maximum length: sign in again."
     if now - int(row["last_seen_at"]) >= idle:
         return f"You were signed out after {idle // 60} minutes without activity."
-    if not hmac.compare_digest(row["password_mac"], _password_mac(operator_password())):
+    try:
+        current = _password_mac(operator_password())
+    except ConfigurationError as exc:  # fail closed: every session ends
+        log.error("operator session ended: %s", exc.description)
+        return "The operator password is not usable: ask the administrator."
+    if not hmac.compare_digest(row["password_mac"], current):
         return "The operator password has changed: sign in with the new one."
     return None
 
@@ -198,7 +234,12 @@ def _attempt(password: str) -> int | None:
         wait = throttle.retry_after(conn, scopes, now)
         if wait:
             return wait
-        if hmac.compare_digest(password.encode(), operator_password().encode()):
+        try:
+            expected = operator_password()
+        except ConfigurationError as exc:  # fail closed: nobody signs in
+            log.error("operator sign-in refused: %s", exc.description)
+            expected = None
+        if expected is not None and hmac.compare_digest(password.encode(), expected.encode()):
             throttle.forget(conn, client)
             _open_session(conn, now)
             return None

@@ -31,8 +31,9 @@ def worker_command(dev: DevChain, tmp_path: Path, crash_at: str = "") -> list[st
     deployment = tmp_path / "deployment.json"
     dev.deployment.save(deployment)
     key, claim_key = tmp_path / "agent.key", tmp_path / "claim.key"
-    key.write_text(dev.owner.key.hex())
-    claim_key.write_text(dev.claim_signer.key.hex())
+    for path, account in ((key, dev.owner), (claim_key, dev.claim_signer)):
+        path.write_text(account.key.hex())
+        path.chmod(0o600)  # a key file others can read is refused
     rpc_url = dev.w3.provider.endpoint_uri  # type: ignore[attr-defined]
     command = [sys.executable, str(WORKER), "--rpc-url", str(rpc_url)]
     command += ["--deployment", str(deployment), "--outbox", str(tmp_path / "outbox.sqlite")]

@@ -82,8 +82,9 @@ def _work_command(env: DevChain, folder: Path, rpc_url: str, outbox: Path) -> li
         folder / "claim.key",
     )
     env.deployment.save(deployment)
-    agent.write_text(env.owner.key.hex())
-    claim.write_text(env.claim_signer.key.hex())
+    for path, account in ((agent, env.owner), (claim, env.claim_signer)):
+        path.write_text(account.key.hex())
+        path.chmod(0o600)  # a key file others can read is refused
     return [
         "chain",
         "work",
