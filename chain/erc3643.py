@@ -81,6 +81,17 @@ class ERC3643Client:
             identity = str(self.id_factory.functions.getIdentity(_cs(wallet)).call(self._from))
         return None if int(identity, 16) == 0 else identity
 
+    def claim_data(self, identity: str) -> bytes:
+        """The data of our ClaimIssuer's KYC claim on ``identity`` (public, like all
+        chain state: no value anyone can read personal data back from)."""
+        with chain_errors(f"reading the claim of {identity}"):
+            claim = (
+                contract(self.w3, "Identity", identity)
+                .functions.getClaim(claim_id(self.claim_issuer.address, self.topic))
+                .call(self._from)
+            )
+        return bytes(claim[4])
+
     def has_valid_claim(self, identity: str) -> bool:
         """Whether ``identity`` holds our ClaimIssuer's claim on the KYC topic, still valid."""
         issuer = self.claim_issuer.address

@@ -214,8 +214,17 @@ def _forward_one(outbox: Outbox, row: Any) -> None:
             row["registry"],
             row["address"],
             country_numeric(row["country"]),
-            hashlib.sha256(str(row["record_sha256"]).encode()).digest(),
+            claim_data(row),
         )
+
+
+def claim_data(row: Any) -> bytes:
+    """The data of the investor's ONCHAINID claim, public on chain: SHA-256 of the
+    verification's id (128 random bits only the platform holds) and the SHA-256 of
+    the claims the policy read. It names the platform's record, which can recompute
+    it; nobody can try the few values a policy's claims take and read them back
+    (the claims' hash alone was such a dictionary oracle)."""
+    return hashlib.sha256(f"{row['verification_id']}:{row['record_sha256']}".encode()).digest()
 
 
 def _kick_webhooks() -> None:

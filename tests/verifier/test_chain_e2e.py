@@ -6,6 +6,7 @@ credential is removed too. The worker and the monitor are ticked by hand."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -128,6 +129,31 @@ def test_whitelist_receive_revoke_remove_rewhitelist(
     assert again["status"] == "verified" and again["whitelisting"]["desired"] == "registered"
     assert platform.is_verified(ADDRESS, sp7)
     platform.transfer_from_treasury(sp7, ADDRESS, 5)
+
+
+def test_the_claim_on_chain_reveals_no_claim_by_dictionary(
+    platform_verifier: RunningVerifier, issuer: RunningIssuer, tmp_path: Path
+) -> None:
+    """The ONCHAINID claim's data is public. It was SHA-256 of SHA-256 of the claims
+    the policy read, which take few values (a level, a country, true/false): anyone
+    could try them all and read an investor's claims back from the chain. It is now
+    bound to the verification (its random id, which only the platform holds), so it
+    still names the platform's record and reveals nothing."""
+    verifier = platform_verifier
+    client, token = _wallet(tmp_path, issuer, verifier)
+    _receive(client, token, issuer)
+    result = _verify(verifier, client, token)
+    assert result["status"] == "verified"
+    chain = _chain(verifier).dev.client
+    identity = chain.identity_of(ADDRESS)
+    assert identity is not None
+    data = chain.claim_data(identity)
+    claims = json.dumps(result["claims"], sort_keys=True)
+    guessed = hashlib.sha256(hashlib.sha256(claims.encode()).hexdigest().encode()).digest()
+    assert data != guessed  # the dictionary attack of the old derivation
+    record = hashlib.sha256(claims.encode()).hexdigest()
+    bound = hashlib.sha256(f"{result['id']}:{record}".encode()).digest()
+    assert data == bound  # what the platform recomputes from its record
 
 
 def test_expired_credential_is_removed_by_the_monitor(
