@@ -28,11 +28,11 @@ from ssi.encoding import json_dumps
 from ssi.errors import InvalidCredentialRequest
 from ssi.jose import Key
 from ssi.oid4vci import spec as vci_spec
-from ssi.oid4vci.errors import InvalidAccessToken
+from ssi.oid4vci.errors import CredentialRequestDenied, InvalidAccessToken
 from ssi.status_list import StatusReference
 
 from .credential import issue_kyc_credential
-from .issuances import status_for_new_copy
+from .issuances import ACTIONS, status_for_new_copy
 from .kyc_claims import CREDENTIAL_CONFIGURATION_ID, KycRecord
 from .status import allocate_index
 from .w3c import current_w3c_issuer
@@ -129,6 +129,13 @@ def take_token(
         (cid, now, token_hash),
     ).rowcount
     if taken != 1:
+        withdrawn = conn.execute(
+            "SELECT 1 FROM access_tokens t JOIN offers o ON o.id = t.offer_id"
+            " WHERE t.token_hash = ? AND o.status = ?",
+            (token_hash, ACTIONS["revoke"]),
+        ).fetchone()
+        if withdrawn:  # a revocation committed after the request read its grant
+            raise CredentialRequestDenied("the KYC provider withdrew this credential")
         raise InvalidAccessToken("the access token was already used for a Credential Request")
     used = {
         row[0]

@@ -19,9 +19,12 @@ from typing import Any
 
 import pytest
 
+from issuer.issuance import take_token
+from kyc_wallet.web.auth import secret_hash
 from ssi.fetch import Fetcher, FetchResponse
 from ssi.jose import Key
 from ssi.oid4vci import CredentialResponse, TokenRequest, build_proof, parse_offer_link
+from ssi.oid4vci.errors import CredentialRequestDenied
 from ssi.status_list import (
     CredentialRevoked,
     CredentialSuspended,
@@ -178,6 +181,20 @@ def test_revoke_issuance_closes_the_token_for_the_copies_not_taken_yet(
     assert late.json()["error"] == "credential_request_denied"
     assert "withdrew" in late.json()["error_description"]
     assert _statuses(issuer) == ["revoked"] * BATCH
+
+
+def test_revoke_issuance_that_wins_the_race_is_told_to_the_wallet(issuer: RunningIssuer) -> None:
+    """A Credential Request read the grant before a revocation committed, then takes
+    its token in the transaction that issues: it loses, and the wallet is told the
+    issuance was withdrawn (``credential_request_denied``), not "already used"."""
+    offer = issuer.create_offer()
+    token = _redeem(issuer, offer).json()["access_token"]
+    revoked = issuer.api("POST", f"/api/v1/issuances/{offer['issuance_id']}/revoke")
+    assert revoked.status == 200
+    store = issuer.app.extensions["store"]
+    with pytest.raises(CredentialRequestDenied, match="withdrew"):
+        with store.transaction() as conn:
+            take_token(conn, secret_hash(token), OFFERED[0], list(OFFERED), int(issuer.clock.now))
 
 
 def test_revoke_issuance_suspend_and_reinstate_every_copy(issuer: RunningIssuer) -> None:
