@@ -101,8 +101,14 @@ def install_operator_signin(app: Flask, url_setting: str) -> None:
         app.config.setdefault(name, value)
     configured = app.config.get("OPERATOR_PASSWORD")
     if configured not in (None, ""):
-        if not isinstance(configured, str) or len(configured) < MIN_PASSWORD_LENGTH:
-            length = len(configured) if isinstance(configured, str) else "no"
+        if not isinstance(configured, str):
+            raise ConfigurationError(
+                f"OPERATOR_PASSWORD must be a string, not {type(configured).__name__!r}: an"
+                " environment value is read as JSON, so quote one that is all digits"
+                """ (KYCW_ISSUER_OPERATOR_PASSWORD='"…"')"""
+            )
+        if len(configured) < MIN_PASSWORD_LENGTH:
+            length = len(configured)
             raise ConfigurationError(
                 f"OPERATOR_PASSWORD has {length} characters, at least {MIN_PASSWORD_LENGTH} "
                 "are needed: generate one with "

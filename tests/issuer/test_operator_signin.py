@@ -258,6 +258,16 @@ def test_signin_backs_off_for_all_clients_together(start_app: StartApp) -> None:
 
 
 @pytest.mark.parametrize("role", ["issuer", "verifier"])
+def test_signin_password_read_as_a_number_refuses_to_start_saying_so(
+    tmp_path: Path, role: str
+) -> None:
+    """``KYCW_ISSUER_OPERATOR_PASSWORD=12345678901234567890`` is JSON for a number:
+    the start says to quote it (it said "has no characters")."""
+    with pytest.raises(ConfigurationError, match="must be a string, not 'int'.*quote"):
+        _create(role, tmp_path / role, Clock(), OPERATOR_PASSWORD=12345678901234567890)
+
+
+@pytest.mark.parametrize("role", ["issuer", "verifier"])
 def test_signin_short_password_refuses_to_start(tmp_path: Path, role: str) -> None:
     config = tmp_path / "config.toml"
     config.write_text('OPERATOR_PASSWORD = "fifteen-chars!!"\n')
