@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.postgres import PostgresCluster
 
 VECTORS = Path(__file__).parent / "vectors"
 
@@ -40,3 +43,32 @@ def fresh_now(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -
     import time
 
     monkeypatch.setattr(request.module, "NOW", int(time.time()))
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[PostgresCluster]:
+    """A PostgreSQL server for the whole session, started on first use."""
+    cluster = PostgresCluster()
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A new, empty service database on each engine: a SQLite file, then a
+    database on the session's PostgreSQL server. Tests using it run twice,
+    ``[sqlite]`` and ``[postgres]``: ``pytest -k postgres`` selects the
+    PostgreSQL runs."""
+    if request.param == "sqlite":
+        return f"sqlite+pysqlite:///{tmp_path / 'service.db'}"
+    cluster: PostgresCluster = request.getfixturevalue("postgres_cluster")
+    return cluster.create_database()
+
+
+@pytest.fixture
+def postgres_url(postgres_cluster: PostgresCluster) -> str:
+    """A new, empty database on the session's PostgreSQL server."""
+    return postgres_cluster.create_database()

@@ -19,9 +19,7 @@ with plain SQL; single-use values are consumed with
 
 from __future__ import annotations
 
-import fcntl
 import logging
-import os
 import sqlite3
 import threading
 import time
@@ -33,40 +31,13 @@ from typing import Any
 import sqlite_utils
 from sqlite_migrate import Migrations
 
+from kyc_wallet.database.files import migration_lock, private_database_file
+
 __all__ = ["Store", "migration_lock", "private_database_file"]
 
 log = logging.getLogger(__name__)
 
 CHECKPOINT_ATTEMPTS = 3
-
-
-@contextmanager
-def migration_lock(database: Path) -> Iterator[None]:
-    """An exclusive ``flock`` on ``.<database name>.lock`` beside ``database``
-    (created 0600), held for the block; other processes wait for it."""
-    path = database.with_name(f".{database.name}.lock")
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-    finally:
-        os.close(fd)
-
-
-def private_database_file(database: Path) -> None:
-    """Create ``database`` empty with mode 0600 (SQLite then creates its
-    ``-wal`` and ``-shm`` with the same mode); narrow an existing one (and
-    its ``-wal``, ``-shm``) to 0600."""
-    os.close(os.open(database, os.O_RDWR | os.O_CREAT, 0o600))
-    for path in (database, Path(f"{database}-wal"), Path(f"{database}-shm")):
-        try:
-            if path.stat().st_mode & 0o077:
-                path.chmod(0o600)
-        except FileNotFoundError:
-            pass
 
 
 class Store:

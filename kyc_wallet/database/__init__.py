@@ -1,0 +1,6 @@
+"""The services' storage: SQLAlchemy 2 Core on SQLite or PostgreSQL, with
+Alembic migrations. The wallet (a local single-user app) keeps sqlite-utils."""
+
+from kyc_wallet.database.engine import Database, DatabaseUnavailable, database_url
+
+__all__ = ["Database", "DatabaseUnavailable", "database_url"]
