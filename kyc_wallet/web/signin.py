@@ -43,6 +43,9 @@ from flask import (
 )
 from sqlite_migrate import Migrations
 
+from kyc_wallet.database import Database
+from kyc_wallet.database.compat import run
+
 from . import signin_throttle as throttle
 from .auth import secret_hash
 from .config import ConfigurationError, persistent_secret
@@ -155,8 +158,8 @@ def operator_password() -> str:
     return password
 
 
-def _store() -> Store:
-    store: Store = current_app.extensions["store"]
+def _store() -> Store | Database:
+    store: Store | Database = current_app.extensions["store"]
     return store
 
 
@@ -196,35 +199,39 @@ def _current_session() -> str | None:
         return ""
     now = _now()
     with _store().transaction() as conn:
-        row = conn.execute(
-            "SELECT * FROM operator_sessions WHERE id_hash = ?", (secret_hash(sid),)
-        ).fetchone()
+        row = run(
+            conn, "SELECT * FROM operator_sessions WHERE id_hash = :id", {"id": secret_hash(sid)}
+        ).first()
         if row is None:
             return "Your session has ended: sign in again."
         reason = _ended(row, now)
         if reason is not None:
-            conn.execute("DELETE FROM operator_sessions WHERE id_hash = ?", (row["id_hash"],))
+            run(conn, "DELETE FROM operator_sessions WHERE id_hash = :id", {"id": row["id_hash"]})
             return reason
-        conn.execute(
-            "UPDATE operator_sessions SET last_seen_at = ? WHERE id_hash = ?", (now, row["id_hash"])
+        run(
+            conn,
+            "UPDATE operator_sessions SET last_seen_at = :now WHERE id_hash = :id",
+            {"now": now, "id": row["id_hash"]},
         )
     return None
 
 
 def _open_session(conn: Any, now: int) -> None:
     config = current_app.config
-    conn.execute(
-        "DELETE FROM operator_sessions WHERE last_seen_at <= ? OR created_at <= ?",
-        (
-            now - int(config["OPERATOR_IDLE_TIMEOUT"]),
-            now - int(config["OPERATOR_SESSION_LIFETIME"]),
-        ),
+    run(
+        conn,
+        "DELETE FROM operator_sessions WHERE last_seen_at <= :idle OR created_at <= :old",
+        {
+            "idle": now - int(config["OPERATOR_IDLE_TIMEOUT"]),
+            "old": now - int(config["OPERATOR_SESSION_LIFETIME"]),
+        },
     )
     sid = secrets.token_urlsafe(32)
-    conn.execute(
+    run(
+        conn,
         "INSERT INTO operator_sessions (id_hash, password_mac, created_at, last_seen_at)"
-        " VALUES (?, ?, ?, ?)",
-        (secret_hash(sid), _password_mac(operator_password()), now, now),
+        " VALUES (:id, :mac, :now, :now)",
+        {"id": secret_hash(sid), "mac": _password_mac(operator_password()), "now": now},
     )
     session.clear()  # a fresh session: no fixation of a pre-login session
     session["operator"] = sid
@@ -302,7 +309,12 @@ def add_signin_routes(bp: Blueprint, base_template: str) -> None:
     def logout() -> Any:
         sid = session.get("operator")
         if isinstance(sid, str):
-            _store().execute("DELETE FROM operator_sessions WHERE id_hash = ?", (secret_hash(sid),))
+            with _store().transaction() as conn:
+                run(
+                    conn,
+                    "DELETE FROM operator_sessions WHERE id_hash = :id",
+                    {"id": secret_hash(sid)},
+                )
         session.clear()
         return redirect(url_for(f"{bp.name}.login"))
 

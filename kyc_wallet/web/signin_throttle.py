@@ -20,13 +20,25 @@ guesses cannot slip past the count.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Mapping
 from typing import Any
 
+import sqlalchemy as sa
+from alembic.operations import Operations
+
+from kyc_wallet.database.compat import run
+
 from .auth import secret_hash
 
-__all__ = ["ALL", "WINDOW", "client_scope", "record_failure", "retry_after", "forget"]
+__all__ = [
+    "ALL",
+    "WINDOW",
+    "client_scope",
+    "create_signin_tables",
+    "forget",
+    "record_failure",
+    "retry_after",
+]
 
 ALL = "all"
 WINDOW = 3600
@@ -51,39 +63,66 @@ def _free_attempts(scope: str, config: Mapping[str, Any]) -> int:
     return int(config[setting])
 
 
-def retry_after(conn: sqlite3.Connection, scopes: list[str], now: int) -> int:
+def retry_after(conn: Any, scopes: list[str], now: int) -> int:
     """Seconds until every scope may try again (0: now)."""
-    marks = ",".join("?" for _ in scopes)
-    row = conn.execute(
-        f"SELECT MAX(blocked_until) FROM operator_signin_failures WHERE scope IN ({marks})",
-        scopes,
-    ).fetchone()
-    until = row[0] if row and row[0] is not None else 0
+    names = {f"s{i}": scope for i, scope in enumerate(scopes)}
+    marks = ", ".join(f":{name}" for name in names)
+    row = run(
+        conn,
+        "SELECT MAX(blocked_until) AS until FROM operator_signin_failures"
+        f" WHERE scope IN ({marks})",
+        names,
+    ).first()
+    until = row["until"] if row and row["until"] is not None else 0
     return max(0, int(until) - now)
 
 
-def record_failure(
-    conn: sqlite3.Connection, scopes: list[str], now: int, config: Mapping[str, Any]
-) -> None:
+def record_failure(conn: Any, scopes: list[str], now: int, config: Mapping[str, Any]) -> None:
     """Count a failed attempt in each scope and block those past their free attempts."""
-    conn.execute("DELETE FROM operator_signin_failures WHERE last_failure_at < ?", (now - WINDOW,))
+    run(
+        conn,
+        "DELETE FROM operator_signin_failures WHERE last_failure_at < :since",
+        {"since": now - WINDOW},
+    )
     for scope in scopes:
-        row = conn.execute(
-            "SELECT failures FROM operator_signin_failures WHERE scope = ?", (scope,)
-        ).fetchone()
-        failures = 1 if row is None else int(row[0]) + 1
+        row = run(
+            conn,
+            "SELECT failures FROM operator_signin_failures WHERE scope = :scope",
+            {"scope": scope},
+        ).first()
+        failures = 1 if row is None else int(row["failures"]) + 1
         beyond = failures - _free_attempts(scope, config)
         delay = (
             0 if beyond < 0 else min(int(config["OPERATOR_SIGNIN_MAX_DELAY"]), 2 ** min(beyond, 30))
         )
-        conn.execute(
+        run(
+            conn,
             "INSERT INTO operator_signin_failures (scope, failures, last_failure_at,"
-            " blocked_until) VALUES (?, ?, ?, ?) ON CONFLICT (scope) DO UPDATE SET"
-            " failures = excluded.failures, last_failure_at = excluded.last_failure_at,"
-            " blocked_until = excluded.blocked_until",
-            (scope, failures, now, now + delay),
+            " blocked_until) VALUES (:scope, :failures, :now, :until) ON CONFLICT (scope)"
+            " DO UPDATE SET failures = excluded.failures,"
+            " last_failure_at = excluded.last_failure_at, blocked_until = excluded.blocked_until",
+            {"scope": scope, "failures": failures, "now": now, "until": now + delay},
         )
 
 
-def forget(conn: sqlite3.Connection, scope: str) -> None:
-    conn.execute("DELETE FROM operator_signin_failures WHERE scope = ?", (scope,))
+def forget(conn: Any, scope: str) -> None:
+    run(conn, "DELETE FROM operator_signin_failures WHERE scope = :scope", {"scope": scope})
+
+
+def create_signin_tables(op: Operations) -> None:
+    """The sign-in's tables (same as :data:`SQL` and the sessions table of
+    ``signin.migrations``) as an Alembic revision's step."""
+    op.create_table(
+        "operator_sessions",
+        sa.Column("id_hash", sa.Text, primary_key=True),
+        sa.Column("password_mac", sa.Text, nullable=False),
+        sa.Column("created_at", sa.BigInteger, nullable=False),
+        sa.Column("last_seen_at", sa.BigInteger, nullable=False),
+    )
+    op.create_table(
+        "operator_signin_failures",
+        sa.Column("scope", sa.Text, primary_key=True),
+        sa.Column("failures", sa.Integer, nullable=False),
+        sa.Column("last_failure_at", sa.BigInteger, nullable=False),
+        sa.Column("blocked_until", sa.BigInteger, nullable=False),
+    )

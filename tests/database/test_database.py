@@ -12,9 +12,12 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Column, Integer, MetaData, Table, Text, insert, select, text, update
+from sqlalchemy.exc import DBAPIError
 
 from kyc_wallet.database import Database, DatabaseUnavailable, database_url
+from kyc_wallet.database.audit import audit
 from kyc_wallet.database.migrate import current_revision, head_revision, upgrade
+from kyc_wallet.web import signin_throttle as throttle
 
 SAMPLE = "tests.database.sample_service"
 metadata = MetaData()
@@ -149,9 +152,9 @@ def test_migrations_run_once_when_started_together(
         applied.append(upgrade(opened(database_url), SAMPLE))
 
     together(5, start)
-    assert sorted(map(tuple, applied)) == [(), (), (), (), ("s001", "s002")]
+    assert sorted(map(tuple, applied)) == [(), (), (), (), ("s001", "s002", "s003")]
     with opened(database_url).read() as conn:
-        assert current_revision(conn) == head_revision(SAMPLE) == "s002"
+        assert current_revision(conn) == head_revision(SAMPLE) == "s003"
 
 
 def test_adopt_stamps_the_baseline_of_an_older_database(
@@ -163,7 +166,7 @@ def test_adopt_stamps_the_baseline_of_an_older_database(
     with db.transaction() as conn:
         conn.execute(text("CREATE TABLE codes (id INTEGER PRIMARY KEY, used_at BIGINT)"))
         conn.execute(text("INSERT INTO codes (id) VALUES (5)"))
-    assert upgrade(db, SAMPLE, adopt=lambda conn: "s001") == ["s002"]
+    assert upgrade(db, SAMPLE, adopt=lambda conn: "s001") == ["s002", "s003"]
     with db.read() as conn:
         assert conn.scalar(select(codes.c.id)) == 5
 
@@ -195,3 +198,42 @@ def test_postgres_unreachable_is_database_unavailable(
     db = opened(f"postgresql+psycopg://kyc@/none?host={tmp_path}")
     with pytest.raises(DatabaseUnavailable):
         db.ping()
+
+
+@pytest.mark.parametrize(
+    "change", ["UPDATE audit_log SET actor = 'someone else'", "DELETE FROM audit_log"]
+)
+def test_audit_log_is_append_only(db: Database, change: str) -> None:
+    """The triggers refuse to rewrite or delete an audit line, on both engines."""
+    with db.transaction() as conn:
+        audit(conn, 1, "issuer", "applicant.recorded", "a1", reference="r")
+    with pytest.raises(DBAPIError, match="append-only"), db.transaction() as conn:
+        conn.execute(text(change))
+    with db.read() as conn:
+        line = conn.execute(text("SELECT actor, detail FROM audit_log")).one()
+    assert tuple(line) == ("issuer", '{"reference": "r"}')
+
+
+def test_postgres_audit_log_refuses_truncate(
+    postgres_url: str, opened: Callable[[str], Database]
+) -> None:
+    db = opened(postgres_url)
+    upgrade(db, SAMPLE)
+    with pytest.raises(DBAPIError, match="append-only"), db.transaction() as conn:
+        conn.execute(text("TRUNCATE audit_log"))
+
+
+def test_signin_throttle_counts_on_both_engines(db: Database) -> None:
+    """The shared sign-in throttle runs its upsert on SQLAlchemy connections."""
+    config = {
+        "OPERATOR_SIGNIN_ATTEMPTS": 1,
+        "OPERATOR_SIGNIN_ATTEMPTS_ALL": 100,
+        "OPERATOR_SIGNIN_MAX_DELAY": 60,
+    }
+    scopes = [throttle.client_scope("127.0.0.1"), throttle.ALL]
+    with db.transaction() as conn:
+        for _ in range(3):
+            throttle.record_failure(conn, scopes, 1000, config)
+        assert throttle.retry_after(conn, scopes, 1000) == 4
+        throttle.forget(conn, scopes[0])
+        assert throttle.retry_after(conn, scopes, 1000) == 0
