@@ -8,7 +8,6 @@ import json
 from typing import Any
 
 import sqlalchemy as sa
-from alembic.operations import Operations
 
 from kyc_wallet.database.compat import run
 
@@ -34,8 +33,8 @@ CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
 release (sqlite-migrate); :func:`create_audit_log` is the Alembic version."""
 
 
-def create_audit_log(op: Operations) -> None:
-    """Create ``audit_log`` and its append-only triggers (an Alembic revision's
+def create_audit_log(op: Any) -> None:
+    """Create ``audit_log`` and its append-only triggers (``op``: alembic.op, in a revision;
     step; same columns as :data:`AUDIT_LOG_SQL`)."""
     op.create_table(
         "audit_log",

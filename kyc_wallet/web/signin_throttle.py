@@ -24,7 +24,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
-from alembic.operations import Operations
 
 from kyc_wallet.database.compat import run
 
@@ -109,7 +108,7 @@ def forget(conn: Any, scope: str) -> None:
     run(conn, "DELETE FROM operator_signin_failures WHERE scope = :scope", {"scope": scope})
 
 
-def create_signin_tables(op: Operations) -> None:
+def create_signin_tables(op: Any) -> None:
     """The sign-in's tables (same as :data:`SQL` and the sessions table of
     ``signin.migrations``) as an Alembic revision's step."""
     op.create_table(
