@@ -34,8 +34,8 @@ release (sqlite-migrate); :func:`create_audit_log` is the Alembic version."""
 
 
 def create_audit_log(op: Any) -> None:
-    """Create ``audit_log`` and its append-only triggers (``op``: alembic.op, in a revision;
-    step; same columns as :data:`AUDIT_LOG_SQL`)."""
+    """Create ``audit_log`` and its append-only triggers, in an Alembic
+    revision (``op``: ``alembic.op``); same columns as :data:`AUDIT_LOG_SQL`."""
     op.create_table(
         "audit_log",
         sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
