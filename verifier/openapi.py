@@ -21,14 +21,16 @@ from typing import Any
 from ssi.address_binding.eth import CAIP2_EIP155_PATTERN
 from ssi.address_binding.whitelist import token_name_schema
 from ssi.oid4vp import spec as vp
-from ssi.w3c import PREDICATE_GROUPS
+from ssi.w3c import PREDICATE_GROUPS, PredicateGroup
 from ssi.w3c import spec as w3c_spec
 
-from .policies import MAX_AGE_DAYS, MAX_RULES, TOKEN_MEMBERS, Policy
+from .policies import MAX_AGE_DAYS, MAX_RULES, SD_JWT_MEMBERS, TOKEN_MEMBERS, W3C_MEMBERS, Policy
 from .rules import MAX_RULE_LENGTH, rule_pattern
 
 __all__ = [
+    "CREATE_MEMBERS",
     "EIP55_FORMAT",
+    "LIST_PARAMETERS",
     "MAX_LIST",
     "MAX_OFFSET",
     "MAX_REDIRECT_URI",
@@ -40,6 +42,14 @@ EIP55_FORMAT = "eip55-address"
 MAX_REDIRECT_URI = 2000
 MAX_LIST = 100
 """At most this many verifications per page of ``GET /api/v1/verifications``."""
+MAX_OFFSET = 999_999_999
+LIST_PARAMETERS = {"limit": (1, MAX_LIST), "offset": (0, MAX_OFFSET)}
+"""The query of ``GET /api/v1/verifications``: name -> (lowest, highest); any other is a 400."""
+CREATE_MEMBERS = ("policy", "policy_body", "token", "redirect_uri")
+"""The members of ``POST /api/v1/verifications``; any other is a 400."""
+INLINE_REFUSED = "dcql"
+"""An inline policy's query is derived from its rules and claims (a custom one
+belongs in the policies file): the one member of a policy it does not take."""
 _LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _PORT = "(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])"
 _PORT_PATH = rf"(?::{_PORT})?(?:[/?][!$-~]*)?"
@@ -118,23 +128,25 @@ _AGE = {"type": "integer", "minimum": 0, "maximum": MAX_AGE_DAYS}
 def _sd_jwt_policy() -> dict[str, Any]:
     """An inline SD-JWT VC policy (no ``dcql``: the query is derived from the
     rules and claims, so the wallet is asked for exactly what they read)."""
+    members: dict[str, Any] = {
+        "format": {"const": vp.FORMAT_SD_JWT_VC},
+        "vct": {"type": "string", "minLength": 1},
+        "rules": _rules(),
+        "claims": {
+            "type": "array",
+            "maxItems": MAX_RULES,
+            "items": {"type": "array", "minItems": 1, "items": {"type": "string"}},
+        },
+        "max_credential_age_days": _AGE,
+        "address_proof": {"type": "boolean"},
+        "token": {"$ref": "#/components/schemas/Token"},
+    }
     return {
         "type": "object",
         "additionalProperties": False,
         "required": ["vct"],
-        "properties": {
-            "format": {"const": vp.FORMAT_SD_JWT_VC},
-            "vct": {"type": "string", "minLength": 1},
-            "rules": _rules(),
-            "claims": {
-                "type": "array",
-                "maxItems": MAX_RULES,
-                "items": {"type": "array", "minItems": 1, "items": {"type": "string"}},
-            },
-            "max_credential_age_days": _AGE,
-            "address_proof": {"type": "boolean"},
-            "token": {"$ref": "#/components/schemas/Token"},
-        },
+        # the members Policy.from_dict takes (a KeyError here: a member without a schema)
+        "properties": {m: members[m] for m in sorted(SD_JWT_MEMBERS - {INLINE_REFUSED})},
         # an address proof needs a token, and a token is only for an address proof
         "if": {"required": ["address_proof"], "properties": {"address_proof": {"const": True}}},
         "then": {"required": ["token"]},
@@ -144,17 +156,21 @@ def _sd_jwt_policy() -> dict[str, Any]:
 
 def _w3c_policies() -> list[dict[str, Any]]:
     """One inline W3C predicate-credential policy per credential type."""
+
+    def members(group: PredicateGroup) -> dict[str, Any]:
+        return {
+            "format": {"enum": sorted(w3c_spec.FORMATS)},
+            "credential_type": {"const": group.type},
+            "rules": _rules(list(group.members)),
+            "max_credential_age_days": _AGE,
+        }
+
     return [
         {
             "type": "object",
             "additionalProperties": False,
             "required": ["format", "credential_type"],
-            "properties": {
-                "format": {"enum": sorted(w3c_spec.FORMATS)},
-                "credential_type": {"const": group.type},
-                "rules": _rules(list(group.members)),
-                "max_credential_age_days": _AGE,
-            },
+            "properties": {m: members(group)[m] for m in sorted(W3C_MEMBERS)},
         }
         for group in PREDICATE_GROUPS
     ]
@@ -336,8 +352,6 @@ _ADDRESS_VIEW = {
         },
     },
 }
-MAX_OFFSET = 999_999_999
-
 _MONITOR_RESULT = {
     "type": "object",
     "required": ["address", "identity_registry", "chain", "verification", "result", "reason"],
@@ -408,17 +422,12 @@ def openapi_document(
                     "summary": "The API key's own verifications, newest first",
                     "parameters": [
                         {
-                            "name": "limit",
+                            "name": name,
                             "in": "query",
                             "required": False,
-                            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIST},
-                        },
-                        {
-                            "name": "offset",
-                            "in": "query",
-                            "required": False,
-                            "schema": {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET},
-                        },
+                            "schema": {"type": "integer", "minimum": low, "maximum": high},
+                        }
+                        for name, (low, high) in LIST_PARAMETERS.items()
                     ],
                     "responses": {
                         "200": {"description": "a page", "content": _json("VerificationList")},
