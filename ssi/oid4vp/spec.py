@@ -88,10 +88,10 @@ ERROR_CODES: Final = frozenset(
 
 # --- credential format identifiers (Appendix B): defined with DCQL -------------
 
-FORMAT_JWT_VC_JSON = dcql_spec.FORMAT_JWT_VC_JSON
-FORMAT_LDP_VC = dcql_spec.FORMAT_LDP_VC
-FORMAT_MSO_MDOC = dcql_spec.FORMAT_MSO_MDOC
-FORMAT_SD_JWT_VC = dcql_spec.FORMAT_SD_JWT_VC
+FORMAT_JWT_VC_JSON: Final = dcql_spec.FORMAT_JWT_VC_JSON
+FORMAT_LDP_VC: Final = dcql_spec.FORMAT_LDP_VC
+FORMAT_MSO_MDOC: Final = dcql_spec.FORMAT_MSO_MDOC
+FORMAT_SD_JWT_VC: Final = dcql_spec.FORMAT_SD_JWT_VC
 
 # --- encrypted responses (§8.3, HAIP 1.0 §5) -------------------------------------
 
