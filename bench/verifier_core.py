@@ -45,11 +45,12 @@ from ssi.encoding import b64url_decode
 from ssi.jose import Key
 from ssi.oid4vp import AuthorizationRequest, AuthorizationResponse, kb_jwt_transaction_claims
 from ssi.sdjwt import SD, HeldSDJWT
-from ssi.sdjwt_vc import IssuerTrust, StatusReference, issue_credential
+from ssi.sdjwt_vc import IssuerTrust, issue_credential
 from ssi.status_list import (
     STATUS_LIST_MEDIA_TYPE,
     StatusChecker,
     StatusList,
+    StatusReference,
     build_status_list_token,
 )
 from verifier import Policy, Rule, TokenTarget, TrustList, check_authorization_response

@@ -8,7 +8,8 @@ every copy in every format, in one transaction (issue 19 item 5), and so does
 ``POST /api/v1/credentials/<id>/…`` for the issuance of that copy. The answer
 lists every copy and status index it changed; an action that does not apply
 (revoking twice) is 409 with the issuance as it is.
-The OpenAPI 3.1 document is served at ``/api/v1/openapi.json``.
+The OpenAPI 3.1 document is served at ``/api/v1/openapi.json``; requests are
+checked with the definitions it publishes (:mod:`issuer.api_requests`).
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from flask import Blueprint, current_app, jsonify, request
 
 from kyc_wallet.web import Store, json_object_body
 from kyc_wallet.web.auth import api_key_required
-from ssi.errors import InvalidRequest
 
+from .api_requests import action_request, list_filter, offer_request
 from .issuances import Conflict, StatusChange
 from .openapi import openapi_document
 from .service import (
@@ -45,11 +46,7 @@ def openapi() -> Any:
 @bp.post("/offers")
 @api_key_required
 def post_offer(actor: str) -> Any:
-    body = json_object_body()
-    applicant = body.get("applicant")
-    if not isinstance(applicant, dict):
-        raise InvalidRequest("'applicant' must be an object with the verified KYC claims")
-    reference = body.get("reference", "")
+    applicant, reference = offer_request(json_object_body())
     applicant_id = record_applicant(applicant, actor, reference)
     offer = create_offer(applicant_id, actor)
     return jsonify(offer.to_json()), 201
@@ -73,7 +70,7 @@ def _credential_json(row: Any) -> dict[str, Any]:
 @api_key_required
 def list_credentials(actor: str) -> Any:
     store: Store = current_app.extensions["store"]
-    applicant = _applicant_filter()
+    applicant = list_filter(request.args)
     select = "SELECT c.*, o.issuance_id FROM credentials c JOIN offers o ON o.id = c.offer_id"
     if applicant is not None:
         rows = store.all(
@@ -84,21 +81,11 @@ def list_credentials(actor: str) -> Any:
     return jsonify({"credentials": [_credential_json(r) for r in rows]})
 
 
-def _applicant_filter() -> str | None:
-    for name in request.args:  # a misspelt filter must not list everything
-        if name != "applicant_id":
-            raise InvalidRequest(f"unknown query parameter {name!r}")
-    applicant = request.args.get("applicant_id")
-    if applicant == "":
-        raise InvalidRequest("'applicant_id' must not be empty (leave it out to list all)")
-    return applicant
-
-
 @bp.get("/issuances")
 @api_key_required
 def list_issuances(actor: str) -> Any:
     url = str(current_app.config["ISSUER_URL"])
-    found = issuances(_applicant_filter(), limit=1000)
+    found = issuances(list_filter(request.args), limit=1000)
     return jsonify({"issuances": [i.to_json(url) for i in found]})
 
 
@@ -110,10 +97,7 @@ def get_issuance(actor: str, issuance_id: str) -> Any:
 
 def _reason() -> str:
     body = json_object_body() if request.get_data(cache=True) else {}  # the body is optional
-    reason = body.get("reason", "")
-    if not isinstance(reason, str):
-        raise InvalidRequest("'reason' must be a text")
-    return reason
+    return action_request(body)
 
 
 def _changed(run: Any) -> Any:

@@ -15,7 +15,8 @@ from flask import current_app
 
 from ssi.jose import Key
 from ssi.sdjwt import mark
-from ssi.sdjwt_vc.credential import StatusReference, issue_credential
+from ssi.sdjwt_vc.credential import issue_credential
+from ssi.status_list import StatusReference
 
 from .keys import IssuerKeys
 from .kyc_claims import VCT, KycRecord, sd_paths

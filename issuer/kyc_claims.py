@@ -13,12 +13,12 @@ here: a bad record is refused with a clear message before anything is stored.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 from typing import Any
 
-from ssi.country import alpha2_code
-from ssi.errors import InvalidRequest, MalformedInput
+from ssi.errors import InvalidRequest
+
+from .fields import Choice, Countries, Country, Day, Field, Flag, String, Text
 
 __all__ = [
     "VCT",
@@ -27,7 +27,10 @@ __all__ = [
     "KYC_METHODS",
     "INVESTOR_CATEGORIES",
     "SCREENING_RESULTS",
+    "APPLICANT_FIELDS",
+    "REFERENCE",
     "KycRecord",
+    "applicant_schema",
     "type_metadata",
     "sd_paths",
     "claim_label",
@@ -39,56 +42,38 @@ KYC_LEVELS = (1, 2, 3)
 KYC_METHODS = ("video_ident", "eid", "in_person", "document_check", "bank_ident")
 INVESTOR_CATEGORIES = ("retail", "professional", "accredited")
 SCREENING_RESULTS = ("clear", "hit")
-_COUNTRY = re.compile(r"[A-Za-z]{2}")  # before upper(): 'ß'.upper() is 'SS'
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # Unicode category Cc
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # fromisoformat also takes 20261123
+APPLICANT_FIELDS: tuple[Field, ...] = (
+    Text("given_name"),
+    Text("family_name"),
+    Day("birthdate", birthdate=True),
+    Countries("nationalities"),
+    Text("street_address", required=False),
+    Text("locality", required=False),
+    Text("postal_code", 20, required=False),
+    Country("country"),
+    Choice("kyc_level", KYC_LEVELS),
+    Choice("kyc_method", KYC_METHODS),
+    Choice("sanctions_screening_result", SCREENING_RESULTS),
+    Day("sanctions_screening_date"),
+    Flag("pep"),
+    Choice("investor_classification", INVESTOR_CATEGORIES),
+    Country("investor_jurisdiction", default_from="country"),
+)
+"""The KYC record's members as received (API and operator form): each field's
+check is :meth:`KycRecord.from_dict`'s, its schema the OpenAPI ``Applicant``'s."""
+REFERENCE = String("reference", max_length=200)
+"""The vendor's (or operator's) own reference for the applicant, kept beside the record."""
 
 
-class InvalidKycRecord(InvalidRequest):
-    """A KYC record with a missing or malformed field."""
-
-
-def _text(data: dict[str, Any], name: str, max_len: int = 200, required: bool = True) -> str:
-    value = data.get(name)
-    if value is None or value == "":
-        if required:
-            raise InvalidKycRecord(f"{name!r} is required")
-        return ""
-    if not isinstance(value, str) or len(value) > max_len or not value.strip():
-        raise InvalidKycRecord(f"{name!r} must be a non-empty text of at most {max_len} characters")
-    if _CONTROL.search(value):
-        raise InvalidKycRecord(f"{name!r} must not hold control characters")
-    return value.strip()
-
-
-def _date(data: dict[str, Any], name: str) -> dt.date:
-    value = data.get(name)
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            pass
-    raise InvalidKycRecord(f"{name!r} must be a date YYYY-MM-DD")
-
-
-def _country(value: object, name: str) -> str:
-    """An assigned ISO 3166-1 alpha-2 code (``XX`` or ``UK`` are two letters, no
-    country: issue 19 item 1); lower case is accepted from forms and upper-cased."""
-    if not isinstance(value, str) or _COUNTRY.fullmatch(value) is None:
-        raise InvalidKycRecord(f"{name!r} must be an ISO 3166-1 alpha-2 country code")
-    try:
-        return alpha2_code(value.upper(), repr(name))
-    except MalformedInput as exc:
-        raise InvalidKycRecord(exc.description) from exc
-
-
-def _choice(data: dict[str, Any], name: str, choices: tuple[Any, ...]) -> Any:
-    value = data.get(name)
-    if value not in choices:
-        raise InvalidKycRecord(f"{name!r} must be one of {', '.join(map(str, choices))}")
-    return value
+def applicant_schema(today: dt.date | None = None) -> dict[str, Any]:
+    """The JSON Schema of a KYC record; ``today`` bounds the birthdate (default:
+    the local date, as :meth:`KycRecord.from_dict` uses)."""
+    today = today or dt.date.today()
+    return {
+        "type": "object",
+        "required": [f.name for f in APPLICANT_FIELDS if f.required],
+        "properties": {f.name: f.schema(today) for f in APPLICANT_FIELDS},
+    }
 
 
 @dataclass(frozen=True)
@@ -113,48 +98,11 @@ class KycRecord:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> KycRecord:
+        """Check every member (:data:`APPLICANT_FIELDS`); a bad one is a 400 naming it."""
         if not isinstance(data, dict):
-            raise InvalidKycRecord("the KYC record must be a JSON object")
-        nationalities = data.get("nationalities")
-        if isinstance(nationalities, str):
-            nationalities = [n for n in re.split(r"[,\s]+", nationalities) if n]
-        if not isinstance(nationalities, list) or not nationalities or len(nationalities) > 10:
-            raise InvalidKycRecord("'nationalities' must list 1 to 10 country codes")
-        level = data.get("kyc_level")
-        if isinstance(level, str):  # a form's "2"; never int() of any Unicode digit
-            level = {str(n): n for n in KYC_LEVELS}.get(level, level)
-        if isinstance(level, bool):  # True == 1 in Python, not a level
-            raise InvalidKycRecord("'kyc_level' must be one of 1, 2, 3")
-        pep = data.get("pep", False)
-        if not isinstance(pep, bool):  # a form's checkbox is turned into a bool by its view
-            raise InvalidKycRecord("'pep' must be true or false")
-        birthdate = _date(data, "birthdate")
-        if not dt.date(1900, 1, 1) <= birthdate <= dt.date.today():
-            raise InvalidKycRecord("'birthdate' is not a plausible date of birth")
-        return cls(
-            given_name=_text(data, "given_name"),
-            family_name=_text(data, "family_name"),
-            birthdate=birthdate,
-            nationalities=tuple(_country(n, "nationalities") for n in nationalities),
-            street_address=_text(data, "street_address", required=False),
-            locality=_text(data, "locality", required=False),
-            postal_code=_text(data, "postal_code", 20, required=False),
-            country=_country(data.get("country"), "country"),
-            kyc_level=int(_choice({"kyc_level": level}, "kyc_level", KYC_LEVELS)),
-            kyc_method=_choice(data, "kyc_method", KYC_METHODS),
-            sanctions_screening_result=_choice(
-                data, "sanctions_screening_result", SCREENING_RESULTS
-            ),
-            sanctions_screening_date=_date(data, "sanctions_screening_date"),
-            pep=pep,
-            investor_classification=_choice(data, "investor_classification", INVESTOR_CATEGORIES),
-            investor_jurisdiction=_country(
-                data["investor_jurisdiction"]
-                if data.get("investor_jurisdiction") not in (None, "")
-                else data.get("country"),
-                "investor_jurisdiction",
-            ),
-        )
+            raise InvalidRequest("the KYC record must be a JSON object")
+        today = dt.date.today()
+        return cls(**{f.name: f.read(data, today) for f in APPLICANT_FIELDS})
 
     def to_dict(self) -> dict[str, Any]:
         """The record as stored (JSON-ready)."""

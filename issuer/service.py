@@ -38,7 +38,7 @@ from .issuances import (
     list_issuances,
     load_issuance,
 )
-from .kyc_claims import CREDENTIAL_CONFIGURATION_ID, KycRecord
+from .kyc_claims import CREDENTIAL_CONFIGURATION_ID, REFERENCE, KycRecord
 
 __all__ = [
     "CreatedOffer",
@@ -65,8 +65,7 @@ def _now() -> int:
 def record_applicant(data: dict[str, Any], actor: str, reference: str = "") -> str:
     """Validate and store a KYC record; return the applicant id."""
     record = KycRecord.from_dict(data)
-    if not isinstance(reference, str) or len(reference) > 200:
-        raise InvalidRequest("'reference' must be a text of at most 200 characters")
+    REFERENCE.check(reference)
     applicant_id = secrets.token_hex(8)
     body = json.dumps(record.to_dict(), sort_keys=True)
     with _store().transaction() as conn:

@@ -29,27 +29,10 @@ from typing import Any
 from ssi.errors import FetchError
 from ssi.fetch import Fetcher, FetchPolicy
 
-from .demo_setup import DemoLayout, prepare
+from .demo_setup import DEMO_APPLICANT, DemoLayout, prepare
+from .walkthrough import walkthrough
 
-__all__ = ["add_arguments", "run", "DEMO_APPLICANT", "running_demo"]
-
-DEMO_APPLICANT: dict[str, Any] = {
-    "given_name": "Erika",
-    "family_name": "Mustermann",
-    "birthdate": "1990-08-12",
-    "nationalities": ["DE"],
-    "street_address": "Heidestrasse 17",
-    "locality": "Koeln",
-    "postal_code": "51147",
-    "country": "DE",
-    "kyc_level": 2,
-    "kyc_method": "video_ident",
-    "sanctions_screening_result": "clear",
-    "sanctions_screening_date": "2026-11-01",
-    "pep": False,
-    "investor_classification": "professional",
-    "investor_jurisdiction": "DE",
-}
+__all__ = ["add_arguments", "run", "running_demo"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -172,8 +155,6 @@ def _layout(args: argparse.Namespace, data: Path) -> DemoLayout:
 
 def run(args: argparse.Namespace) -> int:
     if args.walkthrough:
-        from .walkthrough import walkthrough
-
         with tempfile.TemporaryDirectory(prefix="kyc-wallet-walkthrough-") as tmp:
             layout = _layout(args, Path(args.data_dir or tmp).resolve())
             with running_demo(layout, quiet=True) as keys:

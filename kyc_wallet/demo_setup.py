@@ -22,7 +22,26 @@ from ssi.did import did_key_from_key
 from ssi.jose import Key
 from ssi.x509 import issue_leaf, make_ca
 
-__all__ = ["DemoLayout", "prepare", "DEMO_TOKEN", "RULES"]
+__all__ = ["DemoLayout", "prepare", "DEMO_APPLICANT", "DEMO_TOKEN", "RULES"]
+
+DEMO_APPLICANT: dict[str, Any] = {
+    "given_name": "Erika",
+    "family_name": "Mustermann",
+    "birthdate": "1990-08-12",
+    "nationalities": ["DE"],
+    "street_address": "Heidestrasse 17",
+    "locality": "Koeln",
+    "postal_code": "51147",
+    "country": "DE",
+    "kyc_level": 2,
+    "kyc_method": "video_ident",
+    "sanctions_screening_result": "clear",
+    "sanctions_screening_date": "2026-11-01",
+    "pep": False,
+    "investor_classification": "professional",
+    "investor_jurisdiction": "DE",
+}
+"""The applicant the demo seeds through the issuer's API (and the walkthrough and tests use)."""
 
 DEMO_TOKEN = {
     "name": "Solar Plant 7 Revenue Token",

@@ -19,8 +19,7 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
-from .demo import DEMO_APPLICANT
-from .demo_setup import DemoLayout
+from .demo_setup import DEMO_APPLICANT, DemoLayout
 
 __all__ = ["walkthrough", "WalkthroughFailed"]
 

@@ -11,7 +11,7 @@ from typing import Any
 from flask import Flask
 
 from issuer.app import create_app
-from kyc_wallet.demo import DEMO_APPLICANT
+from kyc_wallet.demo_setup import DEMO_APPLICANT
 from ssi.fetch import Fetcher
 from tests.servers import serve
 

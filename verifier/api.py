@@ -35,7 +35,15 @@ from ssi.errors import AccessDenied, InvalidRequest, MalformedInput
 from .addresses import address_view, parse_address
 from .api_keys import ApiAccess
 from .base_policies import BasePolicies
-from .openapi import MAX_LIST, MAX_OFFSET, MAX_REDIRECT_URI, openapi_document, redirect_uri_pattern
+from .openapi import (
+    CREATE_MEMBERS,
+    INLINE_REFUSED,
+    LIST_PARAMETERS,
+    MAX_LIST,
+    MAX_REDIRECT_URI,
+    openapi_document,
+    redirect_uri_pattern,
+)
 from .policies import Policy, TokenTarget
 from .service import create_verification, status_view, summary_view
 from .storage import secret_hash
@@ -45,7 +53,7 @@ __all__ = ["bp"]
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
-_MEMBERS = frozenset({"policy", "policy_body", "token", "redirect_uri"})
+_MEMBERS = frozenset(CREATE_MEMBERS)
 
 
 def _redirect_uri(value: object) -> str:
@@ -75,10 +83,10 @@ def policy_body(body: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     inline = body["policy_body"]
     if not isinstance(inline, dict):
         raise InvalidRequest("'policy_body' must be an object")
-    if "dcql" in inline:
+    if INLINE_REFUSED in inline:
         raise InvalidRequest(
-            "an inline policy takes no 'dcql': its query is derived from 'rules' and 'claims'"
-            " (a custom DCQL query belongs in the policies file)"
+            f"an inline policy takes no {INLINE_REFUSED!r}: its query is derived from 'rules'"
+            " and 'claims' (a custom DCQL query belongs in the policies file)"
         )
     try:
         Policy.from_dict("inline", inline)
@@ -181,11 +189,13 @@ def _query_int(name: str, default: int, low: int, high: int) -> int:
 @api_key_required
 def list_verifications(actor: str) -> Any:
     """The caller's verifications, newest first (``limit``, ``offset``)."""
-    unknown = sorted(set(request.args) - {"limit", "offset"})
+    unknown = sorted(set(request.args) - set(LIST_PARAMETERS))
     if unknown:
-        raise InvalidRequest(f"unknown query parameters {unknown}: it takes limit and offset")
-    limit = _query_int("limit", MAX_LIST, 1, MAX_LIST)
-    offset = _query_int("offset", 0, 0, MAX_OFFSET)
+        raise InvalidRequest(
+            f"unknown query parameters {unknown}: it takes {' and '.join(LIST_PARAMETERS)}"
+        )
+    limit = _query_int("limit", MAX_LIST, *LIST_PARAMETERS["limit"])
+    offset = _query_int("offset", 0, *LIST_PARAMETERS["offset"])
     store: Store = current_app.extensions["store"]
     rows = store.all(
         "SELECT * FROM verifications WHERE created_by = ?"

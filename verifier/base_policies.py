@@ -31,6 +31,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ssi.dcql.spec import META_VCT_VALUES
 from ssi.errors import AccessDenied, InvalidRequest, MalformedInput
 from ssi.oid4vp import spec as vp
 
@@ -69,7 +70,7 @@ class ManagedToken:
                 f" (its base policy); policy {name!r} asks for {body.get('vct')!r}"
             )
         for query in (body.get("dcql") or {}).get("credentials", []):
-            vct_values = query.get("meta", {}).get("vct_values")  # a valid DCQL query
+            vct_values = query.get("meta", {}).get(META_VCT_VALUES)  # a valid DCQL query
             if query.get("format") != vp.FORMAT_SD_JWT_VC or vct_values != [base["vct"]]:
                 raise WeakerThanBase(
                     f"policy {name!r}: each credential query of its 'dcql' must ask for the"

@@ -21,14 +21,17 @@ from typing import Any
 from ssi.address_binding.eth import CAIP2_EIP155_PATTERN
 from ssi.address_binding.whitelist import token_name_schema
 from ssi.oid4vp import spec as vp
-from ssi.w3c import PREDICATE_GROUPS
+from ssi.w3c import PREDICATE_GROUPS, PredicateGroup
 from ssi.w3c import spec as w3c_spec
 
-from .policies import MAX_AGE_DAYS, MAX_RULES, TOKEN_MEMBERS, Policy
+from .openapi_schemas import ANSWER_SCHEMAS, MAX_LIST
+from .policies import MAX_AGE_DAYS, MAX_RULES, SD_JWT_MEMBERS, TOKEN_MEMBERS, W3C_MEMBERS, Policy
 from .rules import MAX_RULE_LENGTH, rule_pattern
 
 __all__ = [
+    "CREATE_MEMBERS",
     "EIP55_FORMAT",
+    "LIST_PARAMETERS",
     "MAX_LIST",
     "MAX_OFFSET",
     "MAX_REDIRECT_URI",
@@ -38,8 +41,14 @@ __all__ = [
 
 EIP55_FORMAT = "eip55-address"
 MAX_REDIRECT_URI = 2000
-MAX_LIST = 100
-"""At most this many verifications per page of ``GET /api/v1/verifications``."""
+MAX_OFFSET = 999_999_999
+LIST_PARAMETERS = {"limit": (1, MAX_LIST), "offset": (0, MAX_OFFSET)}
+"""The query of ``GET /api/v1/verifications``: name -> (lowest, highest); any other is a 400."""
+CREATE_MEMBERS = ("policy", "policy_body", "token", "redirect_uri")
+"""The members of ``POST /api/v1/verifications``; any other is a 400."""
+INLINE_REFUSED = "dcql"
+"""An inline policy's query is derived from its rules and claims (a custom one
+belongs in the policies file): the one member of a policy it does not take."""
 _LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _PORT = "(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])"
 _PORT_PATH = rf"(?::{_PORT})?(?:[/?][!$-~]*)?"
@@ -60,11 +69,6 @@ def _ipv6() -> str:
     return f"(?:{'|'.join(forms)})"
 
 
-_ERROR = {
-    "type": "object",
-    "required": ["error", "error_description"],
-    "properties": {"error": {"type": "string"}, "error_description": {"type": "string"}},
-}
 # No ``pattern`` beside the format: a pattern alone admits all-digit addresses,
 # which are valid checksums, so a tool that drops the format to draw invalid
 # values would draw valid ones.
@@ -118,23 +122,25 @@ _AGE = {"type": "integer", "minimum": 0, "maximum": MAX_AGE_DAYS}
 def _sd_jwt_policy() -> dict[str, Any]:
     """An inline SD-JWT VC policy (no ``dcql``: the query is derived from the
     rules and claims, so the wallet is asked for exactly what they read)."""
+    members: dict[str, Any] = {
+        "format": {"const": vp.FORMAT_SD_JWT_VC},
+        "vct": {"type": "string", "minLength": 1},
+        "rules": _rules(),
+        "claims": {
+            "type": "array",
+            "maxItems": MAX_RULES,
+            "items": {"type": "array", "minItems": 1, "items": {"type": "string"}},
+        },
+        "max_credential_age_days": _AGE,
+        "address_proof": {"type": "boolean"},
+        "token": {"$ref": "#/components/schemas/Token"},
+    }
     return {
         "type": "object",
         "additionalProperties": False,
         "required": ["vct"],
-        "properties": {
-            "format": {"const": vp.FORMAT_SD_JWT_VC},
-            "vct": {"type": "string", "minLength": 1},
-            "rules": _rules(),
-            "claims": {
-                "type": "array",
-                "maxItems": MAX_RULES,
-                "items": {"type": "array", "minItems": 1, "items": {"type": "string"}},
-            },
-            "max_credential_age_days": _AGE,
-            "address_proof": {"type": "boolean"},
-            "token": {"$ref": "#/components/schemas/Token"},
-        },
+        # the members Policy.from_dict takes (a KeyError here: a member without a schema)
+        "properties": {m: members[m] for m in sorted(SD_JWT_MEMBERS - {INLINE_REFUSED})},
         # an address proof needs a token, and a token is only for an address proof
         "if": {"required": ["address_proof"], "properties": {"address_proof": {"const": True}}},
         "then": {"required": ["token"]},
@@ -144,17 +150,21 @@ def _sd_jwt_policy() -> dict[str, Any]:
 
 def _w3c_policies() -> list[dict[str, Any]]:
     """One inline W3C predicate-credential policy per credential type."""
+
+    def members(group: PredicateGroup) -> dict[str, Any]:
+        return {
+            "format": {"enum": sorted(w3c_spec.FORMATS)},
+            "credential_type": {"const": group.type},
+            "rules": _rules(list(group.members)),
+            "max_credential_age_days": _AGE,
+        }
+
     return [
         {
             "type": "object",
             "additionalProperties": False,
             "required": ["format", "credential_type"],
-            "properties": {
-                "format": {"enum": sorted(w3c_spec.FORMATS)},
-                "credential_type": {"const": group.type},
-                "rules": _rules(list(group.members)),
-                "max_credential_age_days": _AGE,
-            },
+            "properties": {m: members(group)[m] for m in sorted(W3C_MEMBERS)},
         }
         for group in PREDICATE_GROUPS
     ]
@@ -192,176 +202,6 @@ def _create(policies: Mapping[str, Mapping[str, Any]], allow_http_loopback: bool
     return {"oneOf": named + inline}
 
 
-_CREATED = {
-    "type": "object",
-    "required": ["id", "request_uri", "link", "same_device_link", "qr_svg", "session_secret"],
-    "properties": {
-        "id": {"type": "string"},
-        "request_uri": {"type": "string"},
-        "link": {"type": "string", "description": "openid4vp://?client_id=…&request_uri=…"},
-        "same_device_link": {"type": "string"},
-        "qr_svg": {"type": "string"},
-        "verification_code": {
-            "type": "string",
-            "description": "show it beside the QR code: the wallet shows the same code",
-        },
-        "session_secret": {"type": "string"},
-        "status": {"type": "string"},
-    },
-}
-_FLOW = {
-    "enum": ["same_device", "cross_device", None],
-    "description": "which link the wallet answered (null before an answer). A same-device"
-    " answer belongs to the browser that lands on your redirect_uri with its response_code:"
-    " bind it to a user only there (a same-device link may have been relayed)",
-}
-_STATUS = {
-    "type": "object",
-    "required": ["id", "status"],
-    "properties": {
-        "id": {"type": "string"},
-        "status": {"enum": ["pending", "verified", "refused", "expired"]},
-        "reason": {
-            "type": "object",
-            "properties": {"code": {"type": "string"}, "description": {"type": "string"}},
-        },
-        "claims": {"type": "object"},
-        "address": {"type": ["string", "null"]},
-        "policy": {"type": "string"},
-        "created_at": {"type": "integer"},
-        "expires_at": {"type": "integer"},
-        "completed_at": {"type": ["integer", "null"]},
-        "flow": _FLOW,
-        "last_wallet_error": {
-            "type": "object",
-            "description": "the last error response a wallet sent: not authenticated, so a"
-            " report, not a verdict; the verification stays answerable",
-            "properties": {
-                "error": {"type": "string"},
-                "description": {"type": "string"},
-                "at": {"type": "integer"},
-            },
-        },
-        "whitelisting": {
-            "type": "object",
-            "description": "the on-chain whitelisting of the proven address",
-            "properties": {
-                "chain": {"type": "string"},
-                "identity_registry": {"type": "string"},
-                "token": {"type": "string"},
-                "address": {"type": "string"},
-                "desired": {"enum": ["registered", "removed"]},
-                "removal_reason": {"type": ["string", "null"]},
-                "state": {"type": "string"},
-                "last_error": {"type": ["string", "null"]},
-                "transactions": {
-                    "type": "array",
-                    "items": {
-                        "type": "object",
-                        "properties": {
-                            "kind": {"type": "string"},
-                            "state": {"type": "string"},
-                            "hash": {"type": "string"},
-                        },
-                    },
-                },
-            },
-        },
-    },
-}
-
-_LIST = {
-    "type": "object",
-    "required": ["verifications", "next_offset"],
-    "properties": {
-        "verifications": {
-            "type": "array",
-            "maxItems": MAX_LIST,
-            "items": {
-                "type": "object",
-                "required": ["id", "status", "policy", "created_at", "expires_at"],
-                "properties": {
-                    "id": {"type": "string"},
-                    "status": {"enum": ["pending", "verified", "refused", "expired"]},
-                    "policy": {"type": "string"},
-                    "created_at": {"type": "integer"},
-                    "expires_at": {"type": "integer"},
-                    "completed_at": {"type": ["integer", "null"]},
-                    "flow": _FLOW,
-                },
-            },
-        },
-        "next_offset": {"type": ["integer", "null"]},
-    },
-}
-_ADDRESS_VIEW = {
-    "type": "object",
-    "required": ["address", "tokens"],
-    "properties": {
-        "address": {"type": "string"},
-        "tokens": {
-            "type": "array",
-            "description": "the API key's tokens on which the address has (had) an intent",
-            "items": {
-                "type": "object",
-                "required": [
-                    "id",
-                    *TOKEN_MEMBERS,
-                    "whitelisted",
-                    "since",
-                    "removed_at",
-                    "removal_reason",
-                    "state",
-                ],
-                "properties": {
-                    "id": {"type": "string", "description": "the token's id (base_policies)"},
-                    "chain_id": {"type": "string"},
-                    "identity_registry": {"type": "string"},
-                    "token": {"type": "string"},
-                    "name": {"type": "string"},
-                    "whitelisted": {"type": "boolean"},
-                    "since": {
-                        "type": ["integer", "null"],
-                        "description": "when it was (last) registered, while whitelisted",
-                    },
-                    "removed_at": {"type": ["integer", "null"]},
-                    "removal_reason": {
-                        "type": ["string", "null"],
-                        "description": "e.g. CredentialRevoked, CredentialSuspended,"
-                        " CredentialExpired",
-                    },
-                    "state": {"type": "string", "description": "the chain outbox's state"},
-                },
-            },
-        },
-    },
-}
-MAX_OFFSET = 999_999_999
-
-_MONITOR_RESULT = {
-    "type": "object",
-    "required": ["address", "identity_registry", "chain", "verification", "result", "reason"],
-    "properties": {
-        "address": {"type": "string"},
-        "identity_registry": {"type": "string"},
-        "chain": {"type": "string"},
-        "verification": {"type": "string"},
-        "result": {"enum": ["valid", "removed", "failed", "waiting"]},
-        "reason": {"type": ["string", "null"]},
-    },
-}
-_MONITOR = {
-    "type": "object",
-    "required": ["checked", "removed", "failed", "results"],
-    "properties": {
-        "checked": {"type": "integer"},
-        "removed": {"type": "array", "items": {"type": "string"}},
-        "failed": {"type": "array", "items": {"type": "string"}},
-        "results": {"type": "array", "items": _MONITOR_RESULT},
-    },
-}
-
-
 def _json(ref: str) -> dict[str, Any]:
     return {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}}
 
@@ -383,14 +223,9 @@ def openapi_document(
         "components": {
             "securitySchemes": {"apiKey": {"type": "http", "scheme": "bearer"}},
             "schemas": {
-                "Error": _ERROR,
                 "Token": _token(),
                 "CreateVerification": _create(policies, allow_http_loopback),
-                "Created": _CREATED,
-                "Verification": _STATUS,
-                "VerificationList": _LIST,
-                "MonitorReport": _MONITOR,
-                "AddressWhitelisting": _ADDRESS_VIEW,
+                **ANSWER_SCHEMAS,
             },
         },
         "security": [{"apiKey": []}],
@@ -408,17 +243,12 @@ def openapi_document(
                     "summary": "The API key's own verifications, newest first",
                     "parameters": [
                         {
-                            "name": "limit",
+                            "name": name,
                             "in": "query",
                             "required": False,
-                            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIST},
-                        },
-                        {
-                            "name": "offset",
-                            "in": "query",
-                            "required": False,
-                            "schema": {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET},
-                        },
+                            "schema": {"type": "integer", "minimum": low, "maximum": high},
+                        }
+                        for name, (low, high) in LIST_PARAMETERS.items()
                     ],
                     "responses": {
                         "200": {"description": "a page", "content": _json("VerificationList")},

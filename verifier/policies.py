@@ -43,6 +43,7 @@ from typing import Any
 from ssi.address_binding import Erc3643Whitelist
 from ssi.country import alpha2_code
 from ssi.dcql import DcqlQuery
+from ssi.dcql.spec import META_VCT_VALUES
 from ssi.errors import MalformedInput, PolicyViolation
 from ssi.oid4vp import spec as vp
 from ssi.w3c import PREDICATE_GROUPS, credential_query
@@ -226,7 +227,7 @@ class Policy:
         query: dict[str, Any] = {
             "id": CREDENTIAL_QUERY_ID,
             "format": vp.FORMAT_SD_JWT_VC,
-            "meta": {"vct_values": [self.vct]},
+            "meta": {META_VCT_VALUES: [self.vct]},
         }
         if self.disclosed_paths:  # §6.1: no claims asks for no selectively disclosed claim
             query["claims"] = [{"path": list(path)} for path in self.disclosed_paths]

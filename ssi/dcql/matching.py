@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 from ..errors import AccessDenied
-from ..oid4vp import spec
+from . import spec
 from .claims_path import ClaimsPath, PathError, select
 from .query import ClaimsQuery, ClaimValue, CredentialQuery, DcqlQuery
 
@@ -122,11 +122,11 @@ def _type_matches(query: CredentialQuery, candidate: Candidate) -> bool:
     if query.format == spec.FORMAT_SD_JWT_VC:
         return candidate.vct in query.vct_values
     if query.format == spec.FORMAT_MSO_MDOC:
-        return candidate.vct == query.meta.get("doctype_value")
+        return candidate.vct == query.meta.get(spec.META_DOCTYPE_VALUE)
     if query.format in (spec.FORMAT_JWT_VC_JSON, spec.FORMAT_LDP_VC):
         types = candidate.claims.get("type")
         held = set(types) if isinstance(types, list) else {types}
-        return any(set(option) <= held for option in query.meta.get("type_values", []))
+        return any(set(option) <= held for option in query.meta.get(spec.META_TYPE_VALUES, []))
     return True
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..encoding import json_loads_object
 from ..errors import MalformedInput
-from ..oid4vp import spec
+from . import spec
 from ._checks import InvalidDcqlQuery, _array, _identifier, _object, _optional_bool, _strings
 from .claims_path import ClaimsPath, validate_path
 
@@ -89,13 +89,17 @@ class TrustedAuthoritiesQuery:
 def _check_meta(fmt: str, meta: dict[str, Any], what: str) -> None:
     """Appendix B: the ``meta`` members each format requires."""
     if fmt == spec.FORMAT_SD_JWT_VC:
-        _strings(meta.get("vct_values"), f"{what} meta.vct_values")
+        _strings(meta.get(spec.META_VCT_VALUES), f"{what} meta.{spec.META_VCT_VALUES}")
     elif fmt == spec.FORMAT_MSO_MDOC:
-        if not isinstance(meta.get("doctype_value"), str) or not meta["doctype_value"]:
-            raise InvalidDcqlQuery(f"{what} meta.doctype_value must be a non-empty string")
+        doctype = meta.get(spec.META_DOCTYPE_VALUE)
+        if not isinstance(doctype, str) or not doctype:
+            raise InvalidDcqlQuery(
+                f"{what} meta.{spec.META_DOCTYPE_VALUE} must be a non-empty string"
+            )
     elif fmt in (spec.FORMAT_JWT_VC_JSON, spec.FORMAT_LDP_VC):
-        for alternative in _array(meta.get("type_values"), f"{what} meta.type_values"):
-            _strings(alternative, f"{what} meta.type_values entry")
+        where = f"{what} meta.{spec.META_TYPE_VALUES}"
+        for alternative in _array(meta.get(spec.META_TYPE_VALUES), where):
+            _strings(alternative, f"{where} entry")
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +126,7 @@ class CredentialQuery:
 
     @property
     def vct_values(self) -> tuple[str, ...]:
-        values = self.meta.get("vct_values")
+        values = self.meta.get(spec.META_VCT_VALUES)
         return tuple(values) if isinstance(values, list) else ()
 
     @classmethod

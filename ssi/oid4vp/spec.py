@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from ..dcql import spec as dcql_spec
+
 # --- invocation (§9, §13.1.2) -------------------------------------------------
 
 OPENID4VP_SCHEME: Final = "openid4vp"
@@ -84,12 +86,12 @@ ERROR_CODES: Final = frozenset(
     }
 )
 
-# --- credential format identifiers (Appendix B) ---------------------------------
+# --- credential format identifiers (Appendix B): defined with DCQL -------------
 
-FORMAT_SD_JWT_VC: Final = "dc+sd-jwt"
-FORMAT_JWT_VC_JSON: Final = "jwt_vc_json"
-FORMAT_LDP_VC: Final = "ldp_vc"
-FORMAT_MSO_MDOC: Final = "mso_mdoc"
+FORMAT_JWT_VC_JSON: Final = dcql_spec.FORMAT_JWT_VC_JSON
+FORMAT_LDP_VC: Final = dcql_spec.FORMAT_LDP_VC
+FORMAT_MSO_MDOC: Final = dcql_spec.FORMAT_MSO_MDOC
+FORMAT_SD_JWT_VC: Final = dcql_spec.FORMAT_SD_JWT_VC
 
 # --- encrypted responses (§8.3, HAIP 1.0 §5) -------------------------------------
 

@@ -2,7 +2,7 @@
 
 https://datatracker.ietf.org/doc/draft-ietf-oauth-sd-jwt-vc/
 
-Issuer app::
+Issuer app (``StatusReference`` is :class:`ssi.status_list.StatusReference`)::
 
     issued = issue_credential(mark(claims, disclosable_paths), issuer_key, vct=VCT, iss=ISS,
                               iat=now, exp=now + ttl, status=StatusReference(idx, uri),
@@ -21,7 +21,7 @@ Verifier::
 """
 
 from . import spec
-from .credential import StatusReference, check_credential_claims, issue_credential, parse_status
+from .credential import check_credential_claims, issue_credential, parse_status
 from .errors import (
     DisclosedRegisteredClaim,
     NotAnSDJWTVC,
@@ -52,7 +52,6 @@ __all__ = [
     "IssuerTrust",
     "NotAnSDJWTVC",
     "ResolveDIDKey",
-    "StatusReference",
     "TypeDisplay",
     "TypeMetadata",
     "TypeMetadataMismatch",

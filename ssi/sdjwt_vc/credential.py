@@ -11,7 +11,6 @@ selectively disclosable.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from ..encoding import json_dumps
@@ -19,25 +18,18 @@ from ..errors import MalformedInput
 from ..jose import Key
 from ..sdjwt import SD, IssuedSDJWT, RandomSource, issue
 from ..sdjwt.spec import ARRAY_DIGEST_KEY, SD_KEY
+from ..status_list.token import StatusReference
 from .errors import DisclosedRegisteredClaim, NotAnSDJWTVC, UnboundedCredential
 from .spec import NON_DISCLOSABLE_CLAIMS, SD_JWT_VC_TYP
 
-__all__ = ["StatusReference", "check_credential_claims", "issue_credential", "parse_status"]
-
-
-@dataclass(frozen=True, slots=True)
-class StatusReference:
-    """``status.status_list`` (Token Status List §6.1, §6.2): where to look the credential up."""
-
-    idx: int
-    uri: str
-
-    def to_claim(self) -> dict[str, Any]:
-        return {"status_list": {"idx": self.idx, "uri": self.uri}}
+__all__ = ["check_credential_claims", "issue_credential", "parse_status"]
 
 
 def parse_status(value: Any) -> StatusReference:
-    """Read a ``status`` claim; only the ``status_list`` mechanism is understood (fail closed)."""
+    """Read a ``status`` claim (Token Status List §6.2).
+
+    Only the ``status_list`` mechanism is understood (fail closed).
+    """
     if not isinstance(value, dict) or not isinstance(value.get("status_list"), dict):
         raise NotAnSDJWTVC("'status' must be an object with a 'status_list' reference")
     ref = value["status_list"]
@@ -143,7 +135,7 @@ def issue_credential(
     registered["vct"] = vct
     registered.update(extra_registered or {})
     if status is not None:
-        registered["status"] = status.to_claim()
+        registered["status"] = status.to_dict()
     clash = _names(claims) & (set(registered) | NON_DISCLOSABLE_CLAIMS)
     if clash:
         raise DisclosedRegisteredClaim(f"registered claims {sorted(clash)} are set by parameters")

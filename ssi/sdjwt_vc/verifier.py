@@ -15,7 +15,8 @@ from typing import Any
 
 from ..jose.jwt import DEFAULT_SKEW
 from ..sdjwt import HeldSDJWT, IssuerKeyResolver, KeyBinding, SDJWTParts, verify
-from .credential import StatusReference, check_credential_claims
+from ..status_list.token import StatusReference
+from .credential import check_credential_claims
 from .issuer_keys import IssuerTrust
 from .spec import SD_JWT_VC_TYP
 

@@ -32,15 +32,17 @@ import base64
 import binascii
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
 
 from ..errors import MalformedInput, UntrustedIssuer
 from ..jose import Key
-from ..sdjwt_vc import IssuerTrust
 from ..x509 import der, extended_key_usages, subject_organisations, verify_x5c
 from .spec import ID_KP_OAUTH_STATUS_SIGNING
+
+if TYPE_CHECKING:  # ssi.sdjwt_vc imports this package (StatusReference)
+    from ..sdjwt_vc import IssuerTrust
 
 __all__ = ["ReferencedIssuer", "status_list_key"]
 

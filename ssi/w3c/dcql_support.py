@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..dcql import CandidateCredential
+from ..dcql.spec import META_TYPE_VALUES
 from ..errors import MalformedInput
 from ..jose import jws
 from . import spec
@@ -82,7 +83,7 @@ def credential_query(
     return {
         "id": query_id,
         "format": fmt,
-        "meta": {"type_values": type_values(group_type)},
+        "meta": {META_TYPE_VALUES: type_values(group_type)},
         "claims": claims,
     }
 

@@ -88,11 +88,3 @@ def test_a_deployment_on_an_empty_chain_is_refused(inproc_env: DevChain) -> None
 def test_an_unknown_token_is_refused(inproc_env: DevChain) -> None:
     with pytest.raises(DeploymentMismatch, match="no token"):
         inproc_env.deployment.token("NOPE")
-
-
-def test_every_public_name_of_the_package_resolves() -> None:
-    import chain
-
-    assert sorted(chain.__all__) == sorted(chain._EXPORTS)
-    for name in chain.__all__:
-        assert getattr(chain, name) is not None

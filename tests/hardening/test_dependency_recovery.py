@@ -26,8 +26,13 @@ from ssi.did import Resolver, did_web_document
 from ssi.fetch import Fetcher, FetchPolicy
 from ssi.jose import Key
 from ssi.sdjwt import HeldSDJWT, mark
-from ssi.sdjwt_vc import StatusReference, issue_credential
-from ssi.status_list import STATUS_LIST_MEDIA_TYPE, StatusList, build_status_list_token
+from ssi.sdjwt_vc import issue_credential
+from ssi.status_list import (
+    STATUS_LIST_MEDIA_TYPE,
+    StatusList,
+    StatusReference,
+    build_status_list_token,
+)
 from tests.servers import Restartable, free_port
 from tests.support import APPLICANT, Clock, RunningIssuer
 from tests.verifier.conftest import (

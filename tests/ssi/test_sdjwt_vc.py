@@ -21,7 +21,6 @@ from ssi.sdjwt_vc import (
     DisclosedRegisteredClaim,
     IssuerTrust,
     NotAnSDJWTVC,
-    StatusReference,
     UnboundedCredential,
     check_credential_claims,
     issue_credential,
@@ -30,6 +29,7 @@ from ssi.sdjwt_vc import (
     verify_credential,
 )
 from ssi.sdjwt_vc.spec import NON_DISCLOSABLE_CLAIMS, SD_JWT_VC_TYP
+from ssi.status_list import StatusReference
 from ssi.x509 import issue_leaf, make_ca, to_x5c
 
 NOW = 1_750_000_000
@@ -162,7 +162,7 @@ def test_refuses_a_registered_claim_inside_a_disclosure(name: str) -> None:
         "vct": VCT,
         "vct#integrity": "sha256-vJKakJAQkDYkIhGrT1M3nxRuSj9udH0l1PXB06QHto8=",
         "aka_vcts": ["urn:example:kyc"],
-        "status": STATUS.to_claim(),
+        "status": STATUS.to_dict(),
     }
     claims = {k: v for k, v in base().items() if k != name}
     claims[SD(name)] = values[name]
@@ -206,7 +206,7 @@ def test_refuses_a_credential_without_exp_and_without_status() -> None:
 
 
 def test_accepts_status_without_exp_and_exp_without_status() -> None:
-    no_exp = {k: v for k, v in base(status=STATUS.to_claim()).items() if k != "exp"}
+    no_exp = {k: v for k, v in base(status=STATUS.to_dict()).items() if k != "exp"}
     assert check(forge(no_exp)).status == STATUS
     assert check(forge(base())).status is None
 
@@ -438,7 +438,7 @@ def test_holder_receives_a_credential() -> None:
 
 
 def test_holder_refuses_a_registered_claim_it_would_never_present() -> None:
-    claims = {**base(), SD("status"): STATUS.to_claim()}
+    claims = {**base(), SD("status"): STATUS.to_dict()}
     issued = issue(claims, ISSUER, typ=SD_JWT_VC_TYP)
     with pytest.raises(DisclosedRegisteredClaim, match="status"):
         receive_credential(issued.compact(), lambda h, p: ISSUER.public(), now=NOW)

@@ -15,7 +15,6 @@ from ssi.sdjwt import HeldSDJWT, IssuedSDJWT, mark
 from ssi.sdjwt_vc import (
     IntegrityMismatch,
     InvalidTypeMetadata,
-    StatusReference,
     TypeMetadata,
     TypeMetadataMismatch,
     check_claims,
@@ -25,6 +24,7 @@ from ssi.sdjwt_vc import (
     select_claims,
 )
 from ssi.sdjwt_vc.spec import SD_JWT_VC_TYP
+from ssi.status_list import StatusReference
 
 NOW = 1_750_000_000
 ISSUER = Key.generate("ES256")

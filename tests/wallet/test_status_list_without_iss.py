@@ -26,11 +26,12 @@ from flask import Flask, Response
 from ssi.errors import ClaimMismatch, UntrustedIssuer
 from ssi.fetch import Fetcher, FetchPolicy
 from ssi.jose import Key
-from ssi.sdjwt_vc import StatusReference, issue_credential
+from ssi.sdjwt_vc import issue_credential
 from ssi.status_list import (
     ID_KP_OAUTH_STATUS_SIGNING,
     STATUS_LIST_MEDIA_TYPE,
     StatusList,
+    StatusReference,
     build_status_list_token,
 )
 from ssi.x509 import issue_leaf, make_ca, to_x5c
@@ -129,7 +130,7 @@ class X5cIssuer:
         claims = {
             "iss": self.url,
             "iat": now,
-            "status": StatusReference(0, self.list_uri).to_claim(),
+            "status": StatusReference(0, self.list_uri).to_dict(),
         }
         return claims, issued.compact()
 
