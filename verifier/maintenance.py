@@ -43,6 +43,7 @@ from ssi.errors import CredentialStatusError, MalformedInput, SSIError, Untruste
 from ssi.status_list import ReferencedIssuer, StatusChecker, StatusReference, StatusRun
 
 from .failures import MONITOR_RETRY_MAX, clear_failure, in_back_off, record_failure
+from .settings import current_settings
 from .storage import audit
 from .webhooks import Webhooks
 from .whitelisting import forward_soon
@@ -240,7 +241,7 @@ def run_maintenance(
     now = int(app.extensions["clock"]())
     new_failures = recheck_status(
         store,
-        app.extensions["status_checker"],
+        current_settings(app).status_checker,
         now,
         report,
         force_refresh=force_refresh,

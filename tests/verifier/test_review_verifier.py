@@ -52,6 +52,7 @@ from tests.verifier.test_chain_e2e import CHAIN_CONFIG
 from tests.verifier.test_poison_e2e import _operator
 from tests.verifier.test_refusals_oid4vp import submit
 from verifier.api_keys import webhooks_by_actor
+from verifier.settings import current_settings
 from verifier.webhooks import SIGNATURE_HEADER, Webhooks, verify_webhook
 from verifier.whitelisting import forward_intents
 
@@ -133,7 +134,7 @@ def test_platform_isolation_review_a_hanging_webhook_of_one_key_does_not_hold_up
     app = verifier.app
     store = app.extensions["store"]
     patient = Fetcher(FetchPolicy(allow_http_loopback=True, timeout=120))
-    by_actor = webhooks_by_actor(app.extensions["api_access"], None)
+    by_actor = webhooks_by_actor(current_settings(app).api_access, None)
     app.extensions["webhooks"] = Webhooks(store, patient.post, verifier.clock, by_actor, None)
 
     for_a = create(verifier, KEY_A, policy="kyc")
