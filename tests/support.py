@@ -1,21 +1,13 @@
 """Shared test support: a movable clock, the issuer on a real HTTP server, and
-deadlines that scale with the machine (:data:`TIMEOUT_SCALE`, :func:`wait_until`).
-
-A test that waits for another process (a server starting, a signal handled)
-polls a readiness condition and gives up only after a deadline scaled by
-:data:`TIMEOUT_SCALE`: ``KYCW_TEST_TIMEOUT_SCALE`` when set, else the load of
-the machine at the start of the run (the 1-minute load average per core, at
-least 1, at most 10). A slow machine is slow, not red; nothing asserts a
-duration (speed lives in bench/)."""
+deadlines that scale with the machine (:mod:`tests.timing`)."""
 
 from __future__ import annotations
 
-import os
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from flask import Flask
 
@@ -23,49 +15,23 @@ from issuer.app import create_app
 from kyc_wallet.demo import DEMO_APPLICANT
 from ssi.fetch import Fetcher
 from tests.servers import serve
+from tests.timing import TIMEOUT_SCALE, scaled, wait_until
+
+__all__ = [
+    "API_KEY",
+    "APPLICANT",
+    "TIMEOUT_SCALE",
+    "Clock",
+    "RunningIssuer",
+    "assert_no_plaintext",
+    "scaled",
+    "start_issuer",
+    "wait_until",
+]
 
 API_KEY = "test-api-key-0123456789"
 
 APPLICANT: dict[str, Any] = dict(DEMO_APPLICANT)  # the demo's seeded applicant
-
-
-T = TypeVar("T")
-
-
-def _timeout_scale() -> float:
-    configured = os.environ.get("KYCW_TEST_TIMEOUT_SCALE")
-    if configured:
-        return max(1.0, float(configured))
-    try:
-        load = os.getloadavg()[0] / (os.cpu_count() or 1)
-    except OSError:  # no load average on this system
-        return 1.0
-    return min(10.0, max(1.0, load))
-
-
-TIMEOUT_SCALE = _timeout_scale()
-"""How much longer than on an idle machine a deadline of the tests is."""
-
-
-def scaled(seconds: float) -> float:
-    """``seconds`` on an idle machine, as a deadline on this one; ``KYCW_TEST_TIMEOUT_SCALE``
-    and the load are read again each time (a machine that got busy mid-run)."""
-    return seconds * max(TIMEOUT_SCALE, _timeout_scale())
-
-
-def wait_until(
-    condition: Callable[[], T | None], seconds: float, what: str, *, poll: float = 0.05
-) -> T:
-    """Poll ``condition()`` until it returns something true (returned), for at
-    most :func:`scaled` ``(seconds)``; then fail saying ``what`` did not happen."""
-    deadline = time.monotonic() + scaled(seconds)
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() >= deadline:
-            raise AssertionError(f"{what} (waited {scaled(seconds):.0f} s)")
-        time.sleep(poll)
 
 
 class Clock:

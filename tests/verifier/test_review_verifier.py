@@ -36,7 +36,7 @@ from ssi.fetch import Fetcher, FetchPolicy
 from ssi.jose import Key
 from ssi.oid4vp import AuthorizationResponse
 from tests.servers import serve
-from tests.support import RunningIssuer
+from tests.support import RunningIssuer, scaled
 from tests.verifier.conftest import RULES, TOKEN_TARGET, VCT, RunningVerifier, StartVerifier
 from tests.verifier.foreign_wallet import INVESTOR, ForeignWallet, issue_credential
 from tests.verifier.platform_keys import (
@@ -139,11 +139,11 @@ def test_platform_isolation_review_a_hanging_webhook_of_one_key_does_not_hold_up
 
     for_a = create(verifier, KEY_A, policy="kyc")
     _error_response(verifier, for_a)
-    assert hanging.entered.wait(30), "A's webhook was never sent"
+    assert hanging.entered.wait(scaled(30)), "A's webhook was never sent"
     for_b = create(verifier, KEY_B, policy="kyc")
     _error_response(verifier, for_b)
 
-    assert recording.event.wait(30), "B's webhook waited for A's receiver"
+    assert recording.event.wait(scaled(30)), "B's webhook waited for A's receiver"
     assert not hanging.release.is_set()
     (delivery,) = recording.received
     assert json.loads(delivery["body"])["id"] == for_b["id"]
