@@ -1,4 +1,5 @@
-"""Shared test configuration: the ``--fuzz`` option and the vectors folder."""
+"""Shared test configuration: the ``--fuzz`` option, the vectors folder, and
+pytest-timeout's limits scaled to the machine's load (:mod:`tests.timing`)."""
 
 from __future__ import annotations
 
@@ -32,6 +33,21 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     settings.register_profile("default", max_examples=200, deadline=None)
     settings.load_profile("fuzz" if config.getoption("--fuzz") else "default")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Each test's timeout (its ``timeout`` marker, else the ini's) times
+    :data:`tests.timing.TIMEOUT_SCALE`: a busy machine gets longer, not red."""
+    from tests.timing import TIMEOUT_SCALE
+
+    if TIMEOUT_SCALE <= 1.0:
+        return
+    default = float(config.getini("timeout") or 0)
+    for item in items:
+        marker = item.get_closest_marker("timeout")
+        base = float(marker.args[0]) if marker is not None and marker.args else default
+        if base > 0:
+            item.add_marker(pytest.mark.timeout(base * TIMEOUT_SCALE), append=False)
 
 
 @pytest.fixture

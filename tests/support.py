@@ -1,4 +1,5 @@
-"""Shared test support: a movable clock and the issuer on a real HTTP server."""
+"""Shared test support: a movable clock, the issuer on a real HTTP server, and
+deadlines that scale with the machine (:mod:`tests.timing`)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,19 @@ from issuer.app import create_app
 from kyc_wallet.demo_setup import DEMO_APPLICANT
 from ssi.fetch import Fetcher
 from tests.servers import serve
+from tests.timing import TIMEOUT_SCALE, scaled, wait_until
+
+__all__ = [
+    "API_KEY",
+    "APPLICANT",
+    "TIMEOUT_SCALE",
+    "Clock",
+    "RunningIssuer",
+    "assert_no_plaintext",
+    "scaled",
+    "start_issuer",
+    "wait_until",
+]
 
 API_KEY = "test-api-key-0123456789"
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hmac
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request
@@ -46,6 +47,7 @@ from .openapi import (
 )
 from .policies import Policy, TokenTarget
 from .service import create_verification, status_view, summary_view
+from .settings import settings
 from .storage import secret_hash
 
 __all__ = ["bp"]
@@ -76,7 +78,7 @@ def policy_body(body: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         raise InvalidRequest("give exactly one of 'policy' (a name) and 'policy_body'")
     if "policy" in body:
         name = body["policy"]
-        policies: dict[str, dict[str, Any]] = current_app.extensions["policies"]
+        policies: Mapping[str, dict[str, Any]] = settings().policies
         if not isinstance(name, str) or name not in policies:
             raise InvalidRequest(f"unknown policy {name!r}")
         return name, policies[name]
@@ -125,14 +127,14 @@ def openapi() -> Any:
     return jsonify(
         openapi_document(
             current_app.extensions["identity"].base_url,
-            current_app.extensions["policies"],
+            settings().policies,
             bool(current_app.config["DEV_ALLOW_HTTP_LOOPBACK"]),
         )
     )
 
 
 def _access(actor: str) -> ApiAccess:
-    access: ApiAccess = current_app.extensions["api_access"][actor]
+    access: ApiAccess = settings().api_access[actor]
     return access
 
 
@@ -232,9 +234,7 @@ def run_monitor(actor: str) -> Any:
     the same for everyone every ``MONITOR_INTERVAL``, honouring each list's ``ttl``).
     Each investor is checked alone: ``results`` says what became of each one (issue
     19 item 1)."""
-    mine = _access(actor).intents(
-        current_app.extensions["store"], current_app.extensions["base_policies"]
-    )
+    mine = _access(actor).intents(current_app.extensions["store"], settings().base_policies)
     report = current_app.extensions["background"].tick_monitor(force_refresh=True, only=mine)
     return jsonify(
         {
@@ -251,6 +251,6 @@ def run_monitor(actor: str) -> Any:
 def get_address(actor: str, address: str) -> Any:
     """The address on the caller's tokens: whitelisted since when, or removed when and why."""
     checked = parse_address(address)
-    bases: BasePolicies = current_app.extensions["base_policies"]
+    bases: BasePolicies = settings().base_policies
     tokens = [bases.tokens[token_id] for token_id in sorted(_access(actor).tokens)]
     return jsonify(address_view(current_app.extensions["store"], checked, tokens))

@@ -13,22 +13,20 @@ from typing import Any
 
 from flask import Flask
 
-from chain.platform import PlatformChain
+from kyc_wallet.web.auth import parse_api_keys
 from kyc_wallet.web.factory import new_app, rate_limit
+from kyc_wallet.web.reload import Reloadable
 from kyc_wallet.web.signin import install_operator_signin
-from ssi.did import Resolver
 from ssi.fetch import Fetcher, FetchPolicy
-from ssi.status_list import StatusChecker
 
-from .api_keys import load_api_keys, webhook_of, webhooks_by_actor
+from .api_keys import MEMBERS as API_KEY_MEMBERS
+from .api_keys import webhook_of, webhooks_by_actor
 from .background import Background
-from .base_policies import load_base_policies
 from .identity import ClientIdentity
-from .policies import load_policies, read_file
+from .settings import RELOADABLE, load_settings
 from .storage import open_store
-from .trust import TrustList, load_trust_list
 from .webhooks import Webhooks
-from .whitelisting import forward_intents, resolve_token_refs, start_chain
+from .whitelisting import forward_intents, start_chain
 
 __all__ = ["create_app", "DEFAULTS"]
 
@@ -65,40 +63,6 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 1_100_000,
     "JSON_PATH_PREFIXES": ["/api/", "/oid4vp/", "/.well-known/"],
 }
-
-
-def _config_data(app: Flask, name: str) -> tuple[Any, Path]:
-    inline, path = app.config[name], app.config[f"{name}_PATH"]
-    if inline is not None:
-        return inline, Path(app.config["DATA_DIR"])
-    if path is None:
-        return None, Path(app.config["DATA_DIR"])
-    return read_file(path), Path(path).parent
-
-
-def _trust(app: Flask, fetcher: Fetcher) -> TrustList:
-    data, base = _config_data(app, "TRUST_LIST")
-    if data is None:
-        return TrustList({})
-    dev = bool(app.config["DEV_ALLOW_HTTP_LOOPBACK"])
-    resolver = Resolver(fetcher.get, allow_http_loopback=dev)
-    return load_trust_list(
-        data,
-        base,
-        fetch_json=lambda url: fetcher.get(url).json(),
-        resolve_did_key=resolver.resolve_key,
-        allow_http=dev,
-    )
-
-
-def _policies_file(app: Flask, platform: PlatformChain | None) -> Any:
-    """The policies file, tokens named by symbol resolved (policies and base policies)."""
-    data, _ = _config_data(app, "POLICIES")
-    data = resolve_token_refs(data, platform)
-    if isinstance(data, dict) and "base_policies" in data:
-        bases = resolve_token_refs({"policies": data["base_policies"]}, platform)["policies"]
-        data = {**data, "base_policies": bases}
-    return data
 
 
 class _Identity:
@@ -138,38 +102,26 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Any = time.tim
     install_operator_signin(app, "VERIFIER_URL")
     data_dir = Path(app.config["DATA_DIR"])
     fetcher = Fetcher(FetchPolicy(allow_http_loopback=bool(app.config["DEV_ALLOW_HTTP_LOOPBACK"])))
-    trust = _trust(app, fetcher)
     platform = start_chain(app)
-    policies_file = _policies_file(app, platform)
-    policies = {} if policies_file is None else load_policies(policies_file)
-    base_policies = load_base_policies(policies_file)
-    # what each named policy really checks: its rules and its token's base policy's
-    policies = {name: base_policies.effective(name, body)[0] for name, body in policies.items()}
-    api_keys, api_access = load_api_keys(app.config["API_KEYS"], base_policies, policies)
+    holder = Reloadable(
+        RELOADABLE, lambda: load_settings(app.config, platform, fetcher, clock), clock
+    )
+    loaded = holder.current
     default_webhook = webhook_of(
         app.config["WEBHOOK_URL"],
         app.config["WEBHOOK_SECRET"],
         ("WEBHOOK_URL", "WEBHOOK_SECRET"),
         min_secret=0,  # as before: the old setting's secret may be short
     )
-    webhooks = webhooks_by_actor(api_access, default_webhook)
+    webhooks = webhooks_by_actor(loaded.api_access, default_webhook)
     store = open_store(str(data_dir / "verifier.sqlite"))
     identity = _Identity(app)
     identity.get()  # fail at start on a bad key, chain or prefix
     app.extensions.update(
         store=store,
-        trust=trust,
+        settings=holder,  # trust list, status checker, policies, grants: verifier.settings
         fetcher=fetcher,
-        policies=policies,
-        base_policies=base_policies,
-        api_keys=api_keys,
-        api_access=api_access,
-        status_checker=StatusChecker(
-            fetcher.get,
-            trust.status_key_resolver(clock),
-            clock,
-            allow_header_keys=trust.header_keys,
-        ),
+        api_keys=parse_api_keys(app.config["API_KEYS"], API_KEY_MEMBERS),  # checked above
         webhooks=Webhooks(store, fetcher.post, clock, webhooks, default_webhook),
         identity_source=identity,
         chain=platform,

@@ -12,10 +12,12 @@ from kyc_wallet.web.cli import (
     server_config,
     starting,
 )
+from kyc_wallet.web.reload import reload_on_sighup
 from kyc_wallet.web.signin import password_notice
 
 from .app import DEFAULTS, create_app
 from .maintenance import run_maintenance
+from .settings import settings_holder
 from .storage import open_store
 
 __all__ = ["add_arguments", "run"]
@@ -55,6 +57,7 @@ def run(args: argparse.Namespace) -> int:
         for line in [*report.removed, *report.failed]:
             print(f"  {line}")
         return 1 if report.failed else 0
+    reload_on_sighup(settings_holder(app).reload)  # trust list and policies, on SIGHUP
     with app.app_context():
         print(f"verifier: {app.config['VERIFIER_URL']}  ({password_notice()})")
     app.run(host=args.host, port=args.port, threaded=True, use_reloader=False)

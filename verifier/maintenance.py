@@ -17,8 +17,11 @@ monitor, ``kyc-wallet verifier --maintenance`` from cron, or
   anyone who can disrupt the issuer un-whitelist investors;
 * forget the ephemeral decryption keys of transactions that expired unanswered.
 
-Each investor is checked alone (issue 19 item 1): whatever fails for one
-record (its status list, a damaged row) is recorded as that intent's
+Each status list is fetched once per run (issue 21 item 7,
+:class:`ssi.status_list.StatusRun`) and every investor on it is checked from
+that copy: a list that cannot be fetched or verified fails the checks of its
+investors only, with its reason. Each investor is checked alone (issue 19
+item 1): whatever fails for one record (its status list, a damaged row) is recorded as that intent's
 ``monitor`` failure (:mod:`verifier.failures`: shown to the operator, reported
 by webhook, retried after a back-off of at most 15 minutes that the background
 monitor honours and a forced run ignores) and the others are still checked and removed when revoked.
@@ -37,9 +40,10 @@ from flask import Flask
 
 from kyc_wallet.web import Store
 from ssi.errors import CredentialStatusError, MalformedInput, SSIError, UntrustedIssuer
-from ssi.status_list import ReferencedIssuer, StatusReference
+from ssi.status_list import ReferencedIssuer, StatusChecker, StatusReference, StatusRun
 
 from .failures import MONITOR_RETRY_MAX, clear_failure, in_back_off, record_failure
+from .settings import current_settings
 from .storage import audit
 from .webhooks import Webhooks
 from .whitelisting import forward_soon
@@ -54,7 +58,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-AssertValid = Callable[..., None]
 VALID, REMOVED, FAILED, WAITING = "valid", "removed", "failed", "waiting"
 
 
@@ -119,9 +122,7 @@ def _remove(store: Store, row: Any, reason: str, now: int, report: MaintenanceRe
     return bool(changed)
 
 
-def _check_one(
-    store: Store, row: Any, assert_valid: AssertValid, now: int, force_refresh: bool
-) -> str | None:
+def _check_one(store: Store, row: Any, run: StatusRun, now: int) -> str | None:
     """The removal reason of one intent, ``None`` when it stays; raises when the
     check itself fails."""
     if row["credential_exp"] is not None and row["credential_exp"] <= now:
@@ -132,7 +133,7 @@ def _check_one(
         checks.insert(0, (reference, _status_issuer(store, row)))
     for reference, issuer in checks:  # every credential of the verdict
         try:
-            assert_valid(reference, issuer=issuer, force_refresh=force_refresh)
+            run.assert_valid(reference, issuer=issuer)
         except CredentialStatusError as exc:
             return type(exc).__name__
     return None
@@ -171,7 +172,7 @@ def _status_issuer(store: Store, row: Any) -> ReferencedIssuer:
 
 def recheck_status(
     store: Store,
-    assert_valid: AssertValid,
+    checker: StatusChecker,
     now: int,
     report: MaintenanceReport,
     *,
@@ -180,10 +181,11 @@ def recheck_status(
     webhooks: Webhooks | None = None,
 ) -> bool:
     """Re-check every registered intent's credential (``only`` those it accepts),
-    each alone: expiry, then status. Return whether a new failure was recorded (a
-    webhook to deliver)."""
+    each alone: expiry, then status, every list fetched once for the run. Return
+    whether a new failure was recorded (a webhook to deliver)."""
     waiting = set() if force_refresh else in_back_off(store, "monitor", now)
     new_failures = False
+    run = StatusRun(checker, force_refresh=force_refresh)
     for row in store.all("SELECT * FROM intents WHERE desired = 'registered' ORDER BY id"):
         if only is not None and not only(row):
             continue
@@ -193,7 +195,7 @@ def recheck_status(
             continue
         report.checked += 1
         try:
-            reason = _check_one(store, row, assert_valid, now, force_refresh)
+            reason = _check_one(store, row, run, now)
             if reason is not None:
                 _remove(store, row, reason, now, report)
         except Exception as exc:  # noqa: BLE001 - any failure is this investor's alone
@@ -239,7 +241,7 @@ def run_maintenance(
     now = int(app.extensions["clock"]())
     new_failures = recheck_status(
         store,
-        app.extensions["status_checker"].assert_valid,
+        current_settings(app).status_checker,
         now,
         report,
         force_refresh=force_refresh,

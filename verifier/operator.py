@@ -27,6 +27,7 @@ from ssi.errors import InvalidRequest, MalformedInput
 
 from .failures import failures_by_intent
 from .pages import start_for_policy
+from .settings import RELOADABLE, settings, settings_holder
 
 __all__ = ["bp"]
 
@@ -64,7 +65,7 @@ def _token(symbol: str) -> TokenDeployment:
 def _token_policies() -> dict[str, str]:
     """token address -> the policy that verifies investors for it."""
     out: dict[str, str] = {}
-    for name, body in current_app.extensions["policies"].items():
+    for name, body in settings().policies.items():
         token = body.get("token")
         if isinstance(token, dict) and body.get("address_proof"):
             out.setdefault(str(token["token"]), name)
@@ -79,7 +80,7 @@ def token_page(symbol: str) -> Any:
     platform = _chain()
     token = _token(symbol)
     policy_name = _token_policies().get(token.token)
-    policy = current_app.extensions["policies"].get(policy_name) if policy_name else None
+    policy = settings().policies.get(policy_name) if policy_name else None
     return render_template(
         "verifier/token.html",
         token=token,
@@ -116,7 +117,22 @@ def index() -> Any:
     )
     verifications = [{**dict(r), "policy": json.loads(r["policy"])["name"]} for r in rows]
     problems = sum(len(f) for f in failures_by_intent(_store()).values())
-    return render_template("verifier/operator.html", verifications=verifications, problems=problems)
+    return render_template(
+        "verifier/operator.html",
+        verifications=verifications,
+        problems=problems,
+        reloadable=RELOADABLE,
+        reload=settings_holder(current_app).last,
+    )
+
+
+@bp.post("/operator/reload")
+@signed_in
+def reload_config() -> Any:
+    """Re-read the trust list and the policies files (as ``SIGHUP`` does): the new
+    ones when they load and validate, else the old ones stay and the page says why."""
+    settings_holder(current_app).reload()
+    return redirect(url_for("operator.index"), code=303)
 
 
 @bp.get("/operator/investors")

@@ -17,6 +17,7 @@ QR code; the wallet's consent screen shows the same verification code.
 from __future__ import annotations
 
 import hmac
+from collections.abc import Mapping
 from typing import Any
 
 from flask import (
@@ -35,6 +36,7 @@ from kyc_wallet.web import Store, qr_svg, wants_json
 from ssi.errors import AccessDenied, InvalidRequest
 
 from .service import create_verification, row_links, session_status_view, status_view
+from .settings import settings
 from .storage import secret_hash
 
 __all__ = ["bp", "SESSION_HEADER", "start_for_policy"]
@@ -65,9 +67,7 @@ def _session_row(tx_id: str) -> Any:
 
 @bp.get("/")
 def index() -> Any:
-    return render_template(
-        "verifier/index.html", policies=sorted(current_app.extensions["policies"])
-    )
+    return render_template("verifier/index.html", policies=sorted(settings().policies))
 
 
 @bp.post("/start")
@@ -77,7 +77,7 @@ def start() -> Any:
 
 def start_for_policy(name: str) -> Any:
     """Start a verification for this browser session and show its request."""
-    policies: dict[str, Any] = current_app.extensions["policies"]
+    policies: Mapping[str, Any] = settings().policies
     if name not in policies:
         raise InvalidRequest("unknown policy")
     created = create_verification(policies[name], name, "page")

@@ -50,6 +50,7 @@ from ssi.oid4vp import spec as vp
 from .policies import Policy
 from .presentation import Accepted, authenticate, evaluate
 from .service import ENC_VALUES, FLOW_SAME_DEVICE, flow_of, load_request
+from .settings import settings
 from .storage import audit, secret_hash
 from .whitelisting import forward_soon
 
@@ -288,12 +289,13 @@ def receive_response(raw_form: Any) -> dict[str, Any]:
     request = load_request(row, flow)
     policy_json = json.loads(row["policy"])
     policy = Policy.from_dict(policy_json["name"], policy_json["body"])
+    pinned = settings()  # one trust list for the whole check, whatever a reload does
     try:
         authenticated = authenticate(
             request,
             response,
             policy=policy,
-            trust=current_app.extensions["trust"],
+            trust=pinned.trust,
             now=now,
             kb_max_age=float(current_app.config["KB_JWT_MAX_AGE"]),
         )
@@ -307,8 +309,8 @@ def receive_response(raw_form: Any) -> dict[str, Any]:
             response,
             authenticated,
             policy=policy,
-            trust=current_app.extensions["trust"],
-            assert_valid=current_app.extensions["status_checker"].assert_valid,
+            trust=pinned.trust,
+            assert_valid=pinned.status_checker.assert_valid,
             now=now,
         )
     except SSIError as exc:

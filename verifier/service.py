@@ -49,6 +49,7 @@ from ssi.w3c import vp_formats_supported
 from .base_policies import BasePolicies, ManagedToken
 from .identity import ClientIdentity
 from .policies import Policy, TokenTarget
+from .settings import settings
 from .storage import audit, secret_hash
 from .whitelisting import whitelisting_view
 
@@ -149,7 +150,7 @@ def create_verification(
     which is asked before anything about the token is checked or told."""
     if token is not None:
         policy_body = {**policy_body, "token": token.to_dict()}
-    base_policies: BasePolicies = current_app.extensions["base_policies"]
+    base_policies: BasePolicies = settings().base_policies
     policy_body, _ = base_policies.effective(policy_name, policy_body, may_whitelist)
     policy = Policy.from_dict(policy_name, policy_body)
     if policy.address_proof and policy.token is None:

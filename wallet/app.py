@@ -20,10 +20,12 @@ from typing import Any
 from flask import Flask, redirect, request, url_for
 
 from kyc_wallet.web.factory import new_app
+from kyc_wallet.web.reload import Reloadable
 from ssi.fetch import Fetcher, FetchPolicy
 
 from .pending import PendingStore
 from .sessions import session_handle
+from .trust_anchors import RELOADABLE, load_trust_anchors
 from .vault import KdfParams, VaultStore
 
 __all__ = ["create_app", "DEFAULTS"]
@@ -75,11 +77,15 @@ def create_app(
         clock=clock,
         on_session_end=pending.forget,
     )
-    app.extensions["fetcher"] = Fetcher(
+    app.extensions["fetcher"] = fetcher = Fetcher(
         FetchPolicy(
             allow_http_loopback=bool(app.config["DEV_ALLOW_HTTP_LOOPBACK"]),
             timeout=float(app.config["FETCH_TIMEOUT"]),
         )
+    )
+    # TRUSTED_X509_ROOTS, re-read on SIGHUP (wallet.cli; wallet.trust_anchors)
+    app.extensions["trust_anchors"] = Reloadable(
+        RELOADABLE, lambda: load_trust_anchors(app.config, fetcher, clock), clock
     )
 
     @app.before_request

@@ -13,11 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from cryptography import x509
-from flask import current_app
 
 from ssi.errors import InvalidRequest
 from ssi.fetch import Fetcher
@@ -25,7 +23,7 @@ from ssi.jose import Key, jws
 from ssi.sdjwt_vc import IssuerTrust, verify_credential
 from ssi.status_list import ReferencedIssuer, StatusChecker, status_list_key
 
-__all__ = ["CheckedCredential", "CredentialChecker", "credential_checker"]
+__all__ = ["CheckedCredential", "CredentialChecker"]
 
 
 @dataclass(frozen=True)
@@ -106,23 +104,3 @@ class CredentialChecker:
             # the chain as it was when the credential was issued and checked
             referenced = ReferencedIssuer.from_header(iss, header, self.roots, at)
         self._status(self.trust(frozenset({iss}))).assert_token_valid(claims, issuer=referenced)
-
-
-def _roots(path: str | None) -> tuple[x509.Certificate, ...]:
-    if not path:
-        return ()
-    return tuple(x509.load_pem_x509_certificates(Path(path).read_bytes()))
-
-
-def credential_checker() -> CredentialChecker:
-    app = current_app
-    checker: CredentialChecker | None = app.extensions.get("credential_checker")
-    if checker is None:
-        checker = CredentialChecker(
-            app.extensions["fetcher"],
-            app.extensions["clock"],
-            roots=_roots(app.config.get("TRUSTED_X509_ROOTS")),
-            allow_http=bool(app.config["DEV_ALLOW_HTTP_LOOPBACK"]),
-        )
-        app.extensions["credential_checker"] = checker
-    return checker

@@ -16,7 +16,7 @@ from ssi.errors import CredentialStatusError, InvalidRequest, SSIError
 
 from .labels import claim_label, clean_name, credential_summary, issued_at
 from .receive import CREDENTIAL_KIND
-from .trust import credential_checker
+from .trust_anchors import credential_checker
 from .vault import VaultItem
 from .views_vault import vault
 

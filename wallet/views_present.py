@@ -10,21 +10,18 @@ encrypted."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from cryptography import x509
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 
-from ssi.did import Resolver
 from ssi.errors import InvalidRequest
 
 from .accounts import list_accounts
 from .labels import credential_summary
 from .pending import SessionPending, session_pending
-from .present import HISTORY_KIND, PendingRequest, Presenter, verifier_trust
+from .present import HISTORY_KIND, PendingRequest, Presenter
 from .qr_decode import decode_qr
-from .trust import credential_checker
+from .trust_anchors import trust_anchors
 from .views_vault import vault
 
 __all__ = ["bp"]
@@ -35,27 +32,7 @@ bp = Blueprint(
 
 
 def _presenter() -> Presenter:
-    app = current_app
-    presenter: Presenter | None = app.extensions.get("presenter")
-    if presenter is None:
-        roots_path = app.config.get("TRUSTED_X509_ROOTS")
-        roots = (
-            tuple(x509.load_pem_x509_certificates(Path(roots_path).read_bytes()))
-            if roots_path
-            else ()
-        )
-        fetcher = app.extensions["fetcher"]
-        resolver = Resolver(
-            fetcher, allow_http_loopback=bool(app.config["DEV_ALLOW_HTTP_LOOPBACK"])
-        )
-        presenter = Presenter(
-            fetcher,
-            verifier_trust(roots, resolver),
-            status_check=credential_checker().check_status,
-            development=bool(app.config["DEV_ALLOW_HTTP_LOOPBACK"]),
-        )
-        app.extensions["presenter"] = presenter
-    return presenter
+    return trust_anchors().presenter
 
 
 def _requests() -> SessionPending[PendingRequest]:

@@ -13,7 +13,7 @@ from ssi.errors import InvalidRequest
 from .pending import SessionPending, session_pending
 from .qr_decode import decode_qr
 from .receive import PendingOffer, Receiver
-from .trust import credential_checker
+from .trust_anchors import credential_checker
 from .views_vault import vault
 
 __all__ = ["bp"]

@@ -30,7 +30,7 @@ from ssi.errors import InvalidRequest
 from .accounts import create_account, import_account, list_accounts
 from .backup import export_backup, restore_backup
 from .sessions import SESSION_KEY, session_handle
-from .trust import credential_checker
+from .trust_anchors import credential_checker
 from .unlock_limit import MAX_WAIT, TooManyTries
 from .vault import MIN_PASSPHRASE_LENGTH, Vault, VaultStore, WrongPassphrase
 

@@ -8,7 +8,9 @@ https://datatracker.ietf.org/doc/draft-ietf-oauth-status-list/
 * :func:`parse_status_reference`: the Referenced Token's ``status`` claim (§6.2);
 * :class:`ReferencedIssuer` / :func:`status_list_key`: whose keys may sign a
   Referenced Token's list (§11.3; ``iss`` is optional, §5.1);
-* :class:`StatusChecker`: fetching, caching and fail-closed checking (§8).
+* :class:`StatusChecker`: fetching, caching and fail-closed checking (§8);
+* :class:`StatusRun`: many Referenced Tokens checked in one pass, each list
+  fetched once.
 
 JWT format only; CWT and Status List Aggregation (§9) are not implemented.
 """
@@ -22,6 +24,7 @@ from .checker import (
     StatusChecker,
     WrongMediaType,
 )
+from .run import StatusRun
 from .signers import ReferencedIssuer, status_list_key
 from .spec import ID_KP_OAUTH_STATUS_SIGNING
 from .status_list import (
@@ -69,6 +72,7 @@ __all__ = [
     "StatusList",
     "StatusListToken",
     "StatusReference",
+    "StatusRun",
     "WrongMediaType",
     "build_status_list_token",
     "compress",

@@ -62,6 +62,7 @@ __all__ = [
     "CredentialRevoked",
     "CredentialSuspended",
     "WrongMediaType",
+    "assert_status_valid",
 ]
 
 MIN_CACHE_SECONDS = 60.0
@@ -143,6 +144,11 @@ class StatusChecker:
 
     # --- public API ----------------------------------------------------------------
 
+    @property
+    def fetch(self) -> FetchCallable:
+        """The fetch callable lists are fetched with."""
+        return self._fetch
+
     def status(
         self,
         reference: StatusReference,
@@ -163,15 +169,9 @@ class StatusChecker:
         force_refresh: bool = False,
     ) -> None:
         """Raise unless the status is VALID (0x00); SUSPENDED blocks like INVALID."""
-        value = self.status(reference, issuer=issuer, force_refresh=force_refresh)
-        if value == VALID:
-            return
-        where = f"index {reference.idx} of {reference.uri}"
-        if value == INVALID:
-            raise CredentialRevoked(f"the credential is revoked (status 0x01 at {where})")
-        if value == SUSPENDED:
-            raise CredentialSuspended(f"the credential is suspended (status 0x02 at {where})")
-        raise CredentialStatusError(f"the credential's status is 0x{value:02x} at {where}")
+        assert_status_valid(
+            reference, self.status(reference, issuer=issuer, force_refresh=force_refresh)
+        )
 
     def assert_token_valid(
         self, claims: dict[str, Any], *, issuer: ReferencedIssuer, force_refresh: bool = False
@@ -182,10 +182,17 @@ class StatusChecker:
         )
 
     def status_list_token(
-        self, uri: str, *, issuer: ReferencedIssuer, force_refresh: bool = False
+        self,
+        uri: str,
+        *,
+        issuer: ReferencedIssuer,
+        force_refresh: bool = False,
+        fetch: FetchCallable | None = None,
     ) -> StatusListToken:
         """The verified Status List Token at ``uri`` for a Referenced Token of
-        ``issuer``, from the cache when still fresh."""
+        ``issuer``, from the cache when still fresh; ``fetch`` replaces the
+        checker's own for this call (:class:`~ssi.status_list.StatusRun`: one
+        fetch per list and run)."""
         now = self._clock()
         key = (uri, issuer)
         if not force_refresh:
@@ -193,7 +200,7 @@ class StatusChecker:
                 cached = self._cache.get(key)
             if cached is not None and now < cached.fresh_until and not self._expired(cached, now):
                 return cached.token
-        token = self._fetch_and_verify(uri, issuer, now)
+        token = self._fetch_and_verify(uri, issuer, now, fetch or self._fetch)
         with self._lock:
             self._cache[key] = _Cached(token, now + self._cache_seconds(token, now))
         return token
@@ -218,9 +225,11 @@ class StatusChecker:
         seconds = token.ttl if token.ttl is not None else self._max_cache
         return min(max(seconds, self._min_cache), self._max_cache)
 
-    def _fetch_and_verify(self, uri: str, issuer: ReferencedIssuer, now: float) -> StatusListToken:
+    def _fetch_and_verify(
+        self, uri: str, issuer: ReferencedIssuer, now: float, fetch: FetchCallable
+    ) -> StatusListToken:
         try:
-            response = self._fetch(uri, headers={"Accept": STATUS_LIST_MEDIA_TYPE})
+            response = fetch(uri, headers={"Accept": STATUS_LIST_MEDIA_TYPE})
         except SSIError:
             raise
         except Exception as exc:  # fail closed: any failure of the fetch is a FetchError
@@ -249,6 +258,19 @@ class StatusChecker:
             max_bytes=self._max_bytes,
             allow_header_keys=self._allow_header_keys,
         )
+
+
+def assert_status_valid(reference: StatusReference, value: int) -> None:
+    """Raise unless ``value`` (the status at ``reference``) is VALID (0x00);
+    SUSPENDED blocks like INVALID (SECURITY.md "Revocation, fail-closed")."""
+    if value == VALID:
+        return
+    where = f"index {reference.idx} of {reference.uri}"
+    if value == INVALID:
+        raise CredentialRevoked(f"the credential is revoked (status 0x01 at {where})")
+    if value == SUSPENDED:
+        raise CredentialSuspended(f"the credential is suspended (status 0x02 at {where})")
+    raise CredentialStatusError(f"the credential's status is 0x{value:02x} at {where}")
 
 
 def _header(headers: Any, name: str) -> str | None:

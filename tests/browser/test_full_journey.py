@@ -29,6 +29,7 @@ from kyc_wallet.demo_setup import DemoLayout
 from tests.browser.conftest import Steps
 from tests.browser.test_issuance_journey import investor_creates_wallet, operator_approves
 from tests.servers import free_port
+from tests.timing import scaled
 from wallet.qr_decode import decode_qr
 
 
@@ -101,7 +102,7 @@ def _revoke_and_check_removed(
         headers={"Authorization": f"Bearer {keys['verifier']}"},
     )
     assert response.ok and len(response.json()["removed"]) == 1
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + scaled(30)
     while True:
         platform_operator.goto(f"{layout.verifier_url}/operator/investors")
         page = platform_operator.locator("main").inner_text()
@@ -135,11 +136,11 @@ def test_same_device_journey_landing_after_share(
     steps.shot(investor, "wallet-shared")
     # ... then on by itself to the platform's landing page, with the response_code
     landing = re.escape(f"{layout.verifier_url}/verifications/{tx_id}/done?response_code=")
-    expect(investor).to_have_url(re.compile(landing + r"[\w-]+"), timeout=20_000)
+    expect(investor).to_have_url(re.compile(landing + r"[\w-]+"), timeout=scaled(20) * 1000)
     expect(investor.locator("h1")).to_have_text("Verification verified")
     expect(investor.locator("[data-testid=claims]")).to_contain_text("kyc_level")
     expect(investor.locator("#whitelisting")).to_have_attribute(
-        "data-state", "done", timeout=30_000
+        "data-state", "done", timeout=scaled(30) * 1000
     )
     expect(investor.locator("#whitelisting")).to_contain_text("register 0x")
     steps.shot(investor, "platform-landing")
@@ -173,8 +174,10 @@ def test_cross_device_journey_landing_after_share(
     expect(investor.locator("main")).to_contain_text("You can close this page")
     assert investor.locator("#continue").count() == 0
     steps.shot(investor, "wallet-shared")
-    expect(screen.locator("#status")).to_have_text("verified", timeout=20_000)
-    expect(screen.locator("#whitelisting")).to_have_attribute("data-state", "done", timeout=30_000)
+    expect(screen.locator("#status")).to_have_text("verified", timeout=scaled(20) * 1000)
+    expect(screen.locator("#whitelisting")).to_have_attribute(
+        "data-state", "done", timeout=scaled(30) * 1000
+    )
     whitelisting = screen.locator("#whitelisting").inner_text()
     assert re.search(r"0x[0-9a-fA-F]{4}…[0-9a-fA-F]{4}", whitelisting), whitelisting
     assert "register" not in whitelisting  # outcome and shortened address only

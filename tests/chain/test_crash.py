@@ -22,6 +22,7 @@ import pytest
 from chain.deploy import contract
 from chain.devchain import DevChain
 from chain.outbox import DONE, MINED, SIGNED, Outbox
+from tests.timing import scaled
 
 WORKER = Path(__file__).with_name("worker_process.py")
 GERMANY = 276
@@ -68,7 +69,7 @@ def test_worker_killed_then_restarted_sends_each_transaction_once(
         line = process.stdout.readline()
         assert line.startswith(f"CRASHPOINT {crash_at}"), line
         process.send_signal(signal.SIGKILL)
-        assert process.wait(timeout=30) == -signal.SIGKILL
+        assert process.wait(timeout=scaled(30)) == -signal.SIGKILL
     finally:
         if process.poll() is None:
             process.kill()
@@ -82,7 +83,11 @@ def test_worker_killed_then_restarted_sends_each_transaction_once(
     assert outbox.intent(chain, registry, wallet).state != DONE
 
     finished = subprocess.run(
-        worker_command(dev, tmp_path), capture_output=True, text=True, timeout=120, check=True
+        worker_command(dev, tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=scaled(120),
+        check=True,
     )
     assert json.loads(finished.stdout.splitlines()[-1])["done"]
 

@@ -15,7 +15,7 @@ from typing import ClassVar
 
 from tests.hardening.client import IssuerClient
 from tests.servers import free_port
-from tests.support import API_KEY
+from tests.support import API_KEY, scaled
 
 __all__ = ["AppProcess", "IssuerProcess", "free_port", "write_config"]
 
@@ -51,7 +51,8 @@ class AppProcess:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 30.0) -> None:
-        """Start and wait until the metadata answers (bounded by ``timeout``)."""
+        """Start and wait until ``probe`` answers: readiness, polled for at most
+        ``timeout`` seconds of an idle machine (:func:`tests.support.scaled`)."""
         command = [
             sys.executable,
             "-m",
@@ -72,7 +73,8 @@ class AppProcess:
             self.process = subprocess.Popen(
                 command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
             )
-        client = IssuerClient(self.url, timeout=2.0)
+        client = IssuerClient(self.url, timeout=scaled(2.0))
+        timeout = scaled(timeout)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -82,14 +84,14 @@ class AppProcess:
                     return
             except OSError:
                 time.sleep(0.05)
-        raise RuntimeError(f"the {self.role} did not answer within {timeout} s: see {self.log}")
+        raise RuntimeError(f"the {self.role} did not answer within {timeout:.0f} s: see {self.log}")
 
     def kill(self) -> None:
         """SIGKILL: no handler, no flush, no clean shutdown."""
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGKILL)
         if self.process is not None:
-            self.process.wait(timeout=10)
+            self.process.wait(timeout=scaled(10))
         self.process = None
 
 

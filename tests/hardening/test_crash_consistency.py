@@ -48,6 +48,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -57,6 +58,7 @@ from ssi.oid4vci import CredentialResponse
 from tests.hardening.budget import FUZZING
 from tests.hardening.client import IssuerClient, Offer
 from tests.hardening.issuer_process import IssuerProcess, free_port, write_config
+from tests.support import scaled, wait_until
 
 KILLS = 60 if FUZZING else 16
 WALLETS = 3
@@ -239,6 +241,10 @@ def _replay_and_recover(client: IssuerClient, conn: sqlite3.Connection, flows: l
             assert (second.status, second.error) == (401, "invalid_token"), second.body
 
 
+def _any_issued(flows: list[list[Flow]]) -> bool:
+    return any(flow.credentials for wallet_flows in flows for flow in wallet_flows)
+
+
 @pytest.mark.slow
 def test_sigkill_during_issuance_loses_nothing_duplicates_nothing_replays_nothing(
     issuer_process: IssuerProcess,
@@ -246,7 +252,7 @@ def test_sigkill_during_issuance_loses_nothing_duplicates_nothing_replays_nothin
     seed = random.randrange(2**32)
     rng = random.Random(seed)
     print(f"crash-consistency seed {seed}")  # shown with a failure
-    client = IssuerClient(issuer_process.url, timeout=10.0)
+    client = IssuerClient(issuer_process.url, timeout=scaled(10.0))
     all_flows: list[Flow] = []
     previous: list[Flow] = []
     issued_before = 0
@@ -261,10 +267,18 @@ def test_sigkill_during_issuance_loses_nothing_duplicates_nothing_replays_nothin
                 pool.submit(_wallet, client, wallet_flows, random.Random(rng.random()))
                 for wallet_flows in flows
             ]
-            threading.Event().wait(rng.uniform(0.02, 0.5))
+            threading.Event().wait(scaled(rng.uniform(0.02, 0.5)))
+            if not any(flow.credentials for flow in all_flows):
+                # readiness, not a fixed delay: on a busy machine the random delay may
+                # end every round before any issuance; this round waits for one
+                wait_until(
+                    partial(_any_issued, flows),
+                    60,
+                    f"no wallet received a credential (seed {seed})",
+                )
             issuer_process.kill()
             for future in futures:
-                future.result(timeout=30)  # a wallet's AssertionError fails the test here
+                future.result(timeout=scaled(30))  # a wallet's AssertionError fails the test
         previous = [flow for wallet_flows in flows for flow in wallet_flows]
         all_flows.extend(previous)
         with _db(issuer_process) as conn:

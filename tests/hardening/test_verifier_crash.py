@@ -49,6 +49,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +69,7 @@ from tests.chain import conftest as chain_fixtures
 from tests.hardening.budget import FUZZING
 from tests.hardening.issuer_process import free_port
 from tests.hardening.verifier_process import VerifierProcess, WorkerLoop, write_verifier_config
-from tests.support import RunningIssuer
+from tests.support import RunningIssuer, scaled, wait_until
 from tests.verifier.conftest import RULES, VCT
 from tests.verifier.foreign_wallet import ForeignWallet, issue_credential
 
@@ -154,7 +155,7 @@ def platform(tmp_path: Path, hardhat_url: str, issuer: RunningIssuer) -> Iterato
     Outbox(outbox)  # created before the verifier and the worker open it
     config = write_verifier_config(tmp_path, API_KEY, outbox, policies, trust)
     process = VerifierProcess(tmp_path / "verifier", config, free_port(), tmp_path / "verifier.log")
-    fetch = Fetcher(FetchPolicy(allow_http_loopback=True, timeout=30.0))
+    fetch = Fetcher(FetchPolicy(allow_http_loopback=True, timeout=scaled(30.0)))
     try:
         yield Platform(process, dev, outbox, token.identity_registry, fetch)
     finally:
@@ -343,6 +344,10 @@ def _check_chain(platform: Platform, conn: sqlite3.Connection, flows: list[Flow]
         assert kinds == Counter(dict.fromkeys(REGISTRATIONS, 1)), (intent.address, kinds)
 
 
+def _any_answered(flows: list[list[Flow]]) -> bool:
+    return any(flow.answered for wallet_flows in flows for flow in wallet_flows)
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(900)  # 50 kills under --fuzz: 145 s on 2 busy cores, near 300 s at half CPU
 def test_sigkill_during_whitelisting_loses_nothing_duplicates_nothing_replays_nothing(
@@ -373,10 +378,18 @@ def test_sigkill_during_whitelisting_loses_nothing_duplicates_nothing_replays_no
                     pool.submit(_wallet, platform, wallet, wallet_flows)
                     for wallet, wallet_flows in zip(wallets, flows, strict=True)
                 ]
-                threading.Event().wait(rng.uniform(0.1, 0.8))
+                threading.Event().wait(scaled(rng.uniform(0.1, 0.8)))
+                if not any(flow.answered for flow in all_flows):
+                    # readiness, not a fixed delay: on a busy machine the random delay
+                    # may end every round before any answer; this round waits for one
+                    wait_until(
+                        partial(_any_answered, flows),
+                        60,
+                        f"no presentation was answered (seed {seed})",
+                    )
                 platform.verifier.kill()
                 for future in futures:
-                    future.result(timeout=60)  # a wallet's AssertionError fails the test here
+                    future.result(timeout=scaled(60))  # a wallet's AssertionError fails here
             previous = [flow for wallet_flows in flows for flow in wallet_flows]
             all_flows.extend(previous)
             with _db(platform) as conn:

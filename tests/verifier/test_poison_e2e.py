@@ -26,7 +26,7 @@ from flask.testing import FlaskClient
 
 from chain.platform import PlatformChain
 from ssi.jose import Key
-from tests.support import RunningIssuer
+from tests.support import RunningIssuer, wait_until
 from tests.verifier.conftest import RunningVerifier, StartVerifier
 from tests.verifier.foreign_wallet import ForeignWallet, issue_credential
 from tests.verifier.test_chain_e2e import CHAIN_CONFIG
@@ -96,15 +96,16 @@ def _legacy_intent(verifier: RunningVerifier, like: str, address: str, country: 
 
 def _failed_events(received: list[dict[str, Any]], count: int, now: float) -> list[dict[str, Any]]:
     """The delivered ``whitelisting.failed`` webhooks, each signed (waits for delivery)."""
-    for _ in range(100):
+
+    def delivered() -> list[dict[str, Any]] | None:
         events = [json.loads(d["body"]) for d in received]
         failed = [e for e in events if e.get("event") == "whitelisting.failed"]
-        if len(failed) >= count:
-            for delivery in received:
-                assert verify_webhook(SECRET, delivery["sig"], delivery["body"], now=now)
-            return failed
-        threading.Event().wait(0.1)
-    raise AssertionError(f"no whitelisting.failed webhook among {received}")
+        return failed if len(failed) >= count else None
+
+    failed = wait_until(delivered, 10, f"no whitelisting.failed webhook among {received}")
+    for delivery in received:
+        assert verify_webhook(SECRET, delivery["sig"], delivery["body"], now=now)
+    return failed
 
 
 def _operator(verifier: RunningVerifier) -> FlaskClient:

@@ -36,7 +36,7 @@ from ssi.fetch import Fetcher, FetchPolicy
 from ssi.jose import Key
 from ssi.oid4vp import AuthorizationResponse
 from tests.servers import serve
-from tests.support import RunningIssuer
+from tests.support import RunningIssuer, scaled
 from tests.verifier.conftest import RULES, TOKEN_TARGET, VCT, RunningVerifier, StartVerifier
 from tests.verifier.foreign_wallet import INVESTOR, ForeignWallet, issue_credential
 from tests.verifier.platform_keys import (
@@ -52,6 +52,7 @@ from tests.verifier.test_chain_e2e import CHAIN_CONFIG
 from tests.verifier.test_poison_e2e import _operator
 from tests.verifier.test_refusals_oid4vp import submit
 from verifier.api_keys import webhooks_by_actor
+from verifier.settings import current_settings
 from verifier.webhooks import SIGNATURE_HEADER, Webhooks, verify_webhook
 from verifier.whitelisting import forward_intents
 
@@ -133,16 +134,16 @@ def test_platform_isolation_review_a_hanging_webhook_of_one_key_does_not_hold_up
     app = verifier.app
     store = app.extensions["store"]
     patient = Fetcher(FetchPolicy(allow_http_loopback=True, timeout=120))
-    by_actor = webhooks_by_actor(app.extensions["api_access"], None)
+    by_actor = webhooks_by_actor(current_settings(app).api_access, None)
     app.extensions["webhooks"] = Webhooks(store, patient.post, verifier.clock, by_actor, None)
 
     for_a = create(verifier, KEY_A, policy="kyc")
     _error_response(verifier, for_a)
-    assert hanging.entered.wait(30), "A's webhook was never sent"
+    assert hanging.entered.wait(scaled(30)), "A's webhook was never sent"
     for_b = create(verifier, KEY_B, policy="kyc")
     _error_response(verifier, for_b)
 
-    assert recording.event.wait(30), "B's webhook waited for A's receiver"
+    assert recording.event.wait(scaled(30)), "B's webhook waited for A's receiver"
     assert not hanging.release.is_set()
     (delivery,) = recording.received
     assert json.loads(delivery["body"])["id"] == for_b["id"]
