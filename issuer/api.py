@@ -17,10 +17,11 @@ from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request
 
-from kyc_wallet.web import Store, json_object_body
+from kyc_wallet.web import json_object_body
 from kyc_wallet.web.auth import api_key_required
 from ssi.errors import InvalidRequest
 
+from .core import revoke
 from .issuances import Conflict, StatusChange
 from .openapi import openapi_document
 from .service import (
@@ -28,6 +29,7 @@ from .service import (
     create_offer,
     issuance,
     issuances,
+    issuer_context,
     record_applicant,
     set_issuance_status,
 )
@@ -72,15 +74,7 @@ def _credential_json(row: Any) -> dict[str, Any]:
 @bp.get("/credentials")
 @api_key_required
 def list_credentials(actor: str) -> Any:
-    store: Store = current_app.extensions["store"]
-    applicant = _applicant_filter()
-    select = "SELECT c.*, o.issuance_id FROM credentials c JOIN offers o ON o.id = c.offer_id"
-    if applicant is not None:
-        rows = store.all(
-            f"{select} WHERE c.applicant_id = ? ORDER BY c.issued_at DESC", (applicant,)
-        )
-    else:
-        rows = store.all(f"{select} ORDER BY c.issued_at DESC LIMIT 1000")
+    rows = revoke.credential_rows(issuer_context(), _applicant_filter(), limit=1000)
     return jsonify({"credentials": [_credential_json(r) for r in rows]})
 
 

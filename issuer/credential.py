@@ -11,8 +11,6 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app
-
 from ssi.jose import Key
 from ssi.sdjwt import mark
 from ssi.sdjwt_vc.credential import StatusReference, issue_credential
@@ -38,9 +36,9 @@ def issue_kyc_credential(
     now: int,
     today: dt.date,
     lifetime: int,
+    keys: IssuerKeys,
+    issuer_url: str,
 ) -> IssuedCredential:
-    keys: IssuerKeys = current_app.extensions["issuer_keys"]
-    issuer_url = current_app.config["ISSUER_URL"]
     claims = record.credential_claims(today)
     header: dict[str, Any] = {"kid": keys.kid}
     if keys.x5c:

@@ -20,6 +20,14 @@ API_KEY = "test-api-key-0123456789"
 APPLICANT: dict[str, Any] = dict(DEMO_APPLICANT)  # the demo's seeded applicant
 
 
+def issuer_rows(app: Flask, sql: str, **params: Any) -> list[dict[str, Any]]:
+    """Rows of one SQL query on the issuer's database (either engine), for assertions."""
+    from sqlalchemy import text
+
+    with app.extensions["issuer"].db.read() as conn:
+        return [dict(row) for row in conn.execute(text(sql), params).mappings()]
+
+
 class Clock:
     def __init__(self) -> None:
         self.now = float(int(time.time()))
