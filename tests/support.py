@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 from flask import Flask
 
 from issuer.app import create_app
+from kyc_wallet.database import Database
 from kyc_wallet.demo import DEMO_APPLICANT
 from ssi.fetch import Fetcher
 from tests.servers import serve
@@ -26,6 +28,20 @@ def issuer_rows(app: Flask, sql: str, **params: Any) -> list[dict[str, Any]]:
 
     with app.extensions["issuer"].db.read() as conn:
         return [dict(row) for row in conn.execute(text(sql), params).mappings()]
+
+
+@contextmanager
+def migrated_issuer_database(data_dir: Path) -> Iterator[Database]:
+    """The issuer's SQLite database in ``data_dir`` after ``kyc-wallet issuer
+    migrate`` (a folder of the release before Alembic is adopted), disposed after."""
+    from issuer.db.setup import migrate, open_database
+
+    db = open_database(data_dir, None)
+    try:
+        migrate(db)
+        yield db
+    finally:
+        db.dispose()
 
 
 class Clock:

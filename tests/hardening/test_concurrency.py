@@ -17,7 +17,7 @@ from functools import partial
 
 from ssi.jose import Key
 from tests.hardening.client import Answer, IssuerClient
-from tests.support import RunningIssuer
+from tests.support import RunningIssuer, issuer_rows
 
 RACERS = 100
 
@@ -57,7 +57,7 @@ def test_one_c_nonce_in_100_concurrent_credential_requests_issues_once(
     bodies = [client.credential_body([Key.generate("ES256")], c_nonce, now) for _ in tokens]
     answers = _race([partial(client.credential, t, b) for t, b in zip(tokens, bodies, strict=True)])
     assert _outcomes(answers) == {(200, None): 1, (400, "invalid_nonce"): RACERS - 1}
-    issued = issuer.app.extensions["store"].one("SELECT COUNT(*) AS n FROM credentials")
+    issued = issuer_rows(issuer.app, "SELECT COUNT(*) AS n FROM credentials")[0]
     assert issued is not None and issued["n"] == 1
 
 
@@ -72,5 +72,5 @@ def test_one_access_token_in_100_concurrent_credential_requests_issues_once(
     ]
     answers = _race([partial(client.credential, token, b) for b in bodies])
     assert _outcomes(answers) == {(200, None): 1, (401, "invalid_token"): RACERS - 1}
-    issued = issuer.app.extensions["store"].one("SELECT COUNT(*) AS n FROM credentials")
+    issued = issuer_rows(issuer.app, "SELECT COUNT(*) AS n FROM credentials")[0]
     assert issued is not None and issued["n"] == 2
