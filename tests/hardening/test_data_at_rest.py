@@ -264,7 +264,7 @@ def test_upgrade_seals_plaintext_records_and_rewrites_free_pages(tmp_path: Path)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
     assert _found_in(tmp_path, _plaintexts()) != []  # the old version's leftovers
-    with migrated_issuer_database(tmp_path) as db, db.read() as conn:
-        assert records.open_record(conn, "live") == live
-        assert records.open_record(conn, "stale") is None
+    with migrated_issuer_database(tmp_path) as db, db.read() as migrated:
+        assert records.open_record(migrated, "live") == live
+        assert records.open_record(migrated, "stale") is None
     assert _found_in(tmp_path, _plaintexts() + [b"Livingstonia"]) == []
