@@ -54,8 +54,10 @@ def test_upgrade_migrate_adopts_a_data_folder_of_the_previous_release(old_folder
     assert "nothing to apply" in _migrate(old_folder)  # once only
     with migrated_issuer_database(old_folder) as db, db.read() as conn:
         assert current_revision(conn) == head_revision("issuer")
-        states = dict(conn.execute(text("SELECT id, state FROM applicants")).all())
-        issuances = dict(conn.execute(text("SELECT issuance_id, status FROM offers")).all())
+        states: dict[str, str] = dict(conn.execute(text("SELECT id, state FROM applicants")).all())
+        issuances: dict[str, int] = dict(
+            conn.execute(text("SELECT issuance_id, status FROM offers")).all()
+        )
     assert states == {
         manifest["issued"]["applicant_id"]: "erased",
         manifest["open"]["applicant_id"]: "approved",
