@@ -72,8 +72,25 @@ class RunningIssuer:
         return offer
 
 
+def migrate_issuer(url: str) -> None:
+    """``kyc-wallet issuer migrate`` on the database at ``url`` (a PostgreSQL
+    database is never migrated by the app)."""
+    from issuer.db.setup import migrate
+
+    db = Database(url)
+    try:
+        migrate(db)
+    finally:
+        db.dispose()
+
+
 def start_issuer(data_dir: Path, fetcher: Fetcher, **config: Any) -> Iterator[RunningIssuer]:
-    """Create the issuer app and serve it on 127.0.0.1 (a generator for fixtures)."""
+    """Create the issuer app and serve it on 127.0.0.1 (a generator for fixtures).
+    ``DATABASE_URL=postgresql+psycopg://…`` (the ``database_url`` fixture) is
+    migrated first."""
+    url = config.get("DATABASE_URL")
+    if url and url.startswith("postgresql"):
+        migrate_issuer(url)
     clock = Clock()
     app = create_app(
         {
@@ -89,8 +106,11 @@ def start_issuer(data_dir: Path, fetcher: Fetcher, **config: Any) -> Iterator[Ru
     def configure(url: str) -> None:
         app.config["ISSUER_URL"] = url
 
-    with serve(app, configure) as url:
-        yield RunningIssuer(app, url, clock, fetcher)
+    try:
+        with serve(app, configure) as url:
+            yield RunningIssuer(app, url, clock, fetcher)
+    finally:
+        app.extensions["issuer"].db.dispose()
 
 
 def assert_no_plaintext(folder: Path, secrets: Iterable[str]) -> None:

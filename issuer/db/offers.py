@@ -170,7 +170,7 @@ def insert_nonce(conn: Connection, nonce: str, expires_at: int) -> None:
 def consume_nonces(conn: Connection, values: Sequence[str], now: int) -> int:
     """Single use of ``c_nonce`` values: how many of ``values`` this call used
     (all of them, or the caller rolls back)."""
-    result = conn.execute(
+    used = conn.execute(
         update(nonces)
         .where(
             nonces.c.nonce.in_(sorted(values)),
@@ -178,8 +178,9 @@ def consume_nonces(conn: Connection, values: Sequence[str], now: int) -> int:
             nonces.c.expires_at > now,
         )
         .values(used_at=now)
-    )
-    return int(result.rowcount)
+        .returning(nonces.c.nonce)
+    ).all()
+    return len(used)
 
 
 def grant_of_token(conn: Connection, token_hash: str) -> RowMapping | None:
@@ -223,8 +224,9 @@ def take_token_use(conn: Connection, token_hash: str, configuration_id: str, now
         dialect_insert(access_token_uses)
         .from_select(["token_hash", "configuration_id", "used_at"], source)
         .on_conflict_do_nothing()
+        .returning(access_token_uses.c.configuration_id)
     )
-    return int(conn.execute(statement).rowcount) == 1
+    return conn.execute(statement).first() is not None
 
 
 def token_withdrawn(conn: Connection, token_hash: str) -> bool:
