@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
@@ -123,7 +123,7 @@ def _wait_ready(
         pytest.fail("the replicas did not become ready:\n" + logs[0].read_text(errors="replace"))
 
 
-def _race(attempts: list[Callable[[], Answer]]) -> list[Answer]:
+def _race(attempts: Sequence[Callable[[], Answer]]) -> list[Answer]:
     barrier = Barrier(len(attempts))
 
     def run(attempt: Callable[[], Answer]) -> Answer:
