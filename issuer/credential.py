@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ssi.jose import Key
 from ssi.sdjwt import mark
 from ssi.sdjwt_vc.credential import StatusReference, issue_credential
 
-from .keys import IssuerKeys
 from .kyc_claims import VCT, KycRecord, sd_paths
+
+if TYPE_CHECKING:  # the loader writes key files through kyc_wallet.web.config
+    from .keys import IssuerKeys
 
 __all__ = ["IssuedCredential", "issue_kyc_credential"]
 
