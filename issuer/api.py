@@ -18,10 +18,11 @@ from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request
 
-from kyc_wallet.web import Store, json_object_body
+from kyc_wallet.web import json_object_body
 from kyc_wallet.web.auth import api_key_required
 
 from .api_requests import action_request, list_filter, offer_request
+from .core import revoke
 from .issuances import Conflict, StatusChange
 from .openapi import openapi_document
 from .service import (
@@ -29,6 +30,7 @@ from .service import (
     create_offer,
     issuance,
     issuances,
+    issuer_context,
     record_applicant,
     set_issuance_status,
 )
@@ -69,15 +71,7 @@ def _credential_json(row: Any) -> dict[str, Any]:
 @bp.get("/credentials")
 @api_key_required
 def list_credentials(actor: str) -> Any:
-    store: Store = current_app.extensions["store"]
-    applicant = list_filter(request.args)
-    select = "SELECT c.*, o.issuance_id FROM credentials c JOIN offers o ON o.id = c.offer_id"
-    if applicant is not None:
-        rows = store.all(
-            f"{select} WHERE c.applicant_id = ? ORDER BY c.issued_at DESC", (applicant,)
-        )
-    else:
-        rows = store.all(f"{select} ORDER BY c.issued_at DESC LIMIT 1000")
+    rows = revoke.credential_rows(issuer_context(), list_filter(request.args), limit=1000)
     return jsonify({"credentials": [_credential_json(r) for r in rows]})
 
 

@@ -13,19 +13,25 @@ from typing import Any
 
 from flask import Flask
 
+from kyc_wallet.database import Database
+from kyc_wallet.web.auth import secret_hash
+from kyc_wallet.web.config import ConfigurationError
 from kyc_wallet.web.factory import new_app, rate_limit
 from kyc_wallet.web.signin import DEFAULTS as SIGNIN_DEFAULTS
 from kyc_wallet.web.signin import install_operator_signin
 
 from . import records
+from .core.context import IssuerContext
+from .db.setup import SchemaMismatch, check_current, migrate, open_database
 from .keys import IssuerKeys
-from .storage import open_store
+from .service import install_context
 from .w3c import load_w3c_issuer
 
 __all__ = ["create_app", "DEFAULTS"]
 
 DEFAULTS: dict[str, Any] = {
     "DATA_DIR": "issuer-data",
+    "DATABASE_URL": None,  # unset: issuer.sqlite in DATA_DIR; or postgresql+psycopg://…
     "ISSUER_URL": "http://127.0.0.1:5001",
     "TRUSTED_HOSTS": None,  # the URL's host, 127.0.0.1:<port>, localhost:<port>
     "ISSUER_NAME": "Demo KYC Provider",
@@ -83,14 +89,15 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Any = time.tim
     app.config["ISSUER_URL"] = app.config["ISSUER_URL"].rstrip("/")
     key_path = Path(app.config["KEY_PATH"] or data_dir / "issuer_key.pem")
     chain = app.config["CERT_CHAIN_PATH"]
-    app.extensions["issuer_keys"] = IssuerKeys.load(
-        key_path, app.config["SIGNING_ALG"], Path(chain) if chain else None
-    )
+    keys = IssuerKeys.load(key_path, app.config["SIGNING_ALG"], Path(chain) if chain else None)
     w3c_key_path = Path(app.config["W3C_KEY_PATH"] or data_dir / "w3c_issuer_key.pem")
-    app.extensions["w3c_issuer"] = load_w3c_issuer(w3c_key_path, app.config["W3C_OFFER"])
-    app.extensions["store"] = store = open_store(str(data_dir / "issuer.sqlite"))
+    w3c_issuer = load_w3c_issuer(w3c_key_path, app.config["W3C_OFFER"])
+    db = open_issuer_database(app.config)
+    ctx = IssuerContext(db, keys, w3c_issuer, clock, secret_hash, app.config)
+    install_context(app, ctx)
+    app.extensions["store"] = db  # for kyc_wallet.web.signin (shared with the verifier)
     if not app.config["RETAIN_PERSONAL_DATA"]:  # tokens that expired while it was stopped
-        records.sweep(store, int(clock()))
+        records.sweep(db, ctx.now())
 
     from .api import bp as api_bp
     from .metadata import bp as metadata_bp
@@ -102,3 +109,31 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Any = time.tim
     rate_limit(app, "protocol.token", "RATE_LIMIT_TOKEN")
     rate_limit(app, "protocol.nonce", "RATE_LIMIT_NONCE")
     return app
+
+
+def database_from_config(config: Mapping[str, Any]) -> Database:
+    """The database ``DATABASE_URL`` names, else ``issuer.sqlite`` in ``DATA_DIR``
+    (a mistyped URL: :class:`ConfigurationError`, one line)."""
+    url = config.get("DATABASE_URL")
+    if url is not None and not isinstance(url, str):
+        raise ConfigurationError(f"DATABASE_URL must be a string, not {type(url).__name__!r}")
+    try:
+        return open_database(config["DATA_DIR"], url or None)
+    except ValueError as exc:
+        raise ConfigurationError(str(exc)) from None
+
+
+def open_issuer_database(config: Mapping[str, Any]) -> Database:
+    """The app's database: the embedded SQLite default is migrated here, under
+    its file lock; a PostgreSQL database must already be current
+    (``kyc-wallet issuer migrate``), else the start stops with one line."""
+    db = database_from_config(config)
+    try:
+        if db.is_sqlite:
+            migrate(db)
+        else:
+            check_current(db)
+    except SchemaMismatch as exc:
+        db.dispose()
+        raise ConfigurationError(str(exc)) from None
+    return db

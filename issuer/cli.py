@@ -4,18 +4,22 @@ prepare its data folder and database once per deploy."""
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
+from flask import Flask
+
+from kyc_wallet.database import Database
 from kyc_wallet.web.cli import (
     add_action_argument,
     add_server_arguments,
-    migrate_database,
     server_config,
     starting,
 )
+from kyc_wallet.web.config import load_config
 from kyc_wallet.web.signin import password_notice
 
-from .app import DEFAULTS, create_app
-from .storage import open_store
+from .app import DEFAULTS, create_app, database_from_config
+from .db.setup import SchemaMismatch, migrate
 
 __all__ = ["add_arguments", "run"]
 
@@ -29,12 +33,34 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     config = server_config(args)
     if args.action == "migrate":
-        return migrate_database(
-            "issuer", DEFAULTS, config, "KYCW_ISSUER", open_store, "issuer.sqlite"
-        )
+        return migrate_command(config)
     config["ISSUER_URL"] = args.url or f"http://{args.host}:{args.port}"
     app = starting("issuer", lambda: create_app(config))
     with app.app_context():
         print(f"issuer: {app.config['ISSUER_URL']}  ({password_notice()})")
     app.run(host=args.host, port=args.port, threaded=True, use_reloader=False)
+    return 0
+
+
+def migrate_command(config: dict[str, Any]) -> int:
+    """``kyc-wallet issuer migrate``: the configuration read as the app reads it
+    (file, ``KYCW_ISSUER_*`` variables), the data folder created (0700), the
+    database (``DATABASE_URL``, else ``issuer.sqlite``) brought to the newest
+    Alembic revision, adopting a data folder of the release before Alembic."""
+
+    def open_it() -> Database:
+        app = Flask("issuer")
+        load_config(app, DEFAULTS, config, "KYCW_ISSUER")
+        return database_from_config(app.config)
+
+    db = starting("issuer", open_it)
+    try:
+        try:
+            applied = ", ".join(migrate(db)) or "nothing to apply"
+        except SchemaMismatch as exc:
+            raise SystemExit(f"kyc-wallet issuer: cannot migrate: {exc}") from None
+        where = db.path or "the database"
+    finally:
+        db.dispose()
+    print(f"kyc-wallet issuer migrate: {where} is up to date ({applied})")
     return 0

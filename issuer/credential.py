@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
-
-from flask import current_app
+from typing import TYPE_CHECKING, Any
 
 from ssi.jose import Key
 from ssi.sdjwt import mark
 from ssi.sdjwt_vc.credential import issue_credential
 from ssi.status_list import StatusReference
 
-from .keys import IssuerKeys
 from .kyc_claims import VCT, KycRecord, sd_paths
+
+if TYPE_CHECKING:  # the loader writes key files through kyc_wallet.web.config
+    from .keys import IssuerKeys
 
 __all__ = ["IssuedCredential", "issue_kyc_credential"]
 
@@ -39,9 +39,9 @@ def issue_kyc_credential(
     now: int,
     today: dt.date,
     lifetime: int,
+    keys: IssuerKeys,
+    issuer_url: str,
 ) -> IssuedCredential:
-    keys: IssuerKeys = current_app.extensions["issuer_keys"]
-    issuer_url = current_app.config["ISSUER_URL"]
     claims = record.credential_claims(today)
     header: dict[str, Any] = {"kid": keys.kid}
     if keys.x5c:

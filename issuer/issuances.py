@@ -18,17 +18,22 @@ an advanced action; a copy is never less restricted than its issuance, and
 a revoked copy stays revoked.
 
 Functions take the open connection and ``now`` (no Flask): the caller owns
-the transaction (``Store.transaction``, ``BEGIN IMMEDIATE``).
+the transaction (``Database.transaction``); a change reads the issuance with
+its row locked (``BEGIN IMMEDIATE:`` :func:`issuer.db.credentials.issuance_row`).
 """
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-from kyc_wallet.web.audit import audit
+from sqlalchemy import Connection, RowMapping
+
+from kyc_wallet.database.audit import audit
 from ssi.errors import InvalidRequest
+
+from .db import credentials as repo
+from .db import offers as offer_repo
 
 __all__ = [
     "ACTIONS",
@@ -44,7 +49,6 @@ __all__ = [
     "issuance_of_credential",
     "list_issuances",
     "load_issuance",
-    "status_for_new_copy",
 ]
 
 STATUS_NAMES = {0: "valid", 1: "revoked", 2: "suspended"}
@@ -139,14 +143,7 @@ class StatusChange:
         }
 
 
-_SELECT = (
-    "SELECT o.issuance_id, o.id AS offer_id, o.applicant_id, o.status, o.created_at,"
-    " o.used_at, o.burnt_at, o.expires_at, a.reference"
-    " FROM offers o JOIN applicants a ON a.id = o.applicant_id"
-)
-
-
-def _offer_state(row: sqlite3.Row, now: int) -> str:
+def _offer_state(row: RowMapping, now: int) -> str:
     if row["used_at"] is not None:
         return "redeemed"
     if row["burnt_at"] is not None:
@@ -154,16 +151,11 @@ def _offer_state(row: sqlite3.Row, now: int) -> str:
     return "expired" if row["expires_at"] <= now else "open"
 
 
-def _copies(conn: sqlite3.Connection, offer_id: str) -> tuple[Copy, ...]:
-    rows = conn.execute(
-        "SELECT id, format, vct, status, status_list_id, status_idx, issued_at, expires_at"
-        " FROM credentials WHERE offer_id = ? ORDER BY issued_at, format, rowid",
-        (offer_id,),
-    ).fetchall()
-    return tuple(Copy(*row) for row in rows)
+def _copies(conn: Connection, offer_id: str) -> tuple[Copy, ...]:
+    return tuple(Copy(*row) for row in repo.copy_rows(conn, offer_id))  # type: ignore[call-arg]
 
 
-def _issuance(conn: sqlite3.Connection, row: sqlite3.Row, now: int) -> Issuance:
+def _issuance(conn: Connection, row: RowMapping, now: int) -> Issuance:
     return Issuance(
         row["issuance_id"],
         row["applicant_id"],
@@ -175,49 +167,31 @@ def _issuance(conn: sqlite3.Connection, row: sqlite3.Row, now: int) -> Issuance:
     )
 
 
-def _row(conn: sqlite3.Connection, issuance_id: str) -> sqlite3.Row:
-    row: sqlite3.Row | None = conn.execute(
-        f"{_SELECT} WHERE o.issuance_id = ?", (issuance_id,)
-    ).fetchone()
+def _row(conn: Connection, issuance_id: str, *, lock: bool = False) -> RowMapping:
+    row = repo.issuance_row(conn, issuance_id, lock=lock)
     if row is None:
         raise NotFound(f"no issuance {issuance_id!r}")
     return row
 
 
-def load_issuance(conn: sqlite3.Connection, issuance_id: str, now: int) -> Issuance:
+def load_issuance(conn: Connection, issuance_id: str, now: int) -> Issuance:
     return _issuance(conn, _row(conn, issuance_id), now)
 
 
-def issuance_of_credential(conn: sqlite3.Connection, credential_id: str) -> str:
+def issuance_of_credential(conn: Connection, credential_id: str) -> str:
     """The id of the issuance a copy belongs to."""
-    row = conn.execute(
-        "SELECT o.issuance_id FROM credentials c JOIN offers o ON o.id = c.offer_id WHERE c.id = ?",
-        (credential_id,),
-    ).fetchone()
-    if row is None:
+    issuance_id = repo.issuance_of_credential(conn, credential_id)
+    if issuance_id is None:
         raise NotFound(f"no credential {credential_id!r}")
-    return str(row[0])
+    return issuance_id
 
 
 def list_issuances(
-    conn: sqlite3.Connection, now: int, *, applicant_id: str | None = None, limit: int = 200
+    conn: Connection, now: int, *, applicant_id: str | None = None, limit: int = 200
 ) -> list[Issuance]:
     """Issuances with at least one copy or an offer still open, newest first."""
-    where = "WHERE (o.used_at IS NOT NULL OR (o.burnt_at IS NULL AND o.expires_at > ?))"
-    params: list[Any] = [now]
-    if applicant_id is not None:
-        where += " AND o.applicant_id = ?"
-        params.append(applicant_id)
-    rows = conn.execute(
-        f"{_SELECT} {where} ORDER BY o.created_at DESC, o.rowid DESC LIMIT ?", (*params, limit)
-    ).fetchall()
+    rows = repo.issuance_rows(conn, now, applicant_id, limit)
     return [_issuance(conn, row, now) for row in rows]
-
-
-def status_for_new_copy(conn: sqlite3.Connection, offer_id: str) -> int:
-    """The status a copy issued now under ``offer_id`` starts with (its issuance's)."""
-    row = conn.execute("SELECT status FROM offers WHERE id = ?", (offer_id,)).fetchone()
-    return int(row[0]) if row is not None else _VALID
 
 
 def check_action(action: str) -> int:
@@ -235,34 +209,21 @@ def _refuse(current: Issuance, target: int, what: str) -> None:
 
 
 def change_issuance(
-    conn: sqlite3.Connection, issuance_id: str, action: str, actor: str, reason: str, now: int
+    conn: Connection, issuance_id: str, action: str, actor: str, reason: str, now: int
 ) -> StatusChange:
     """Revoke, suspend or reinstate an issuance: every copy, every format, its offer."""
     target = check_action(action)
-    row = _row(conn, issuance_id)
+    row = _row(conn, issuance_id, lock=True)
     current = _issuance(conn, row, now)
     _refuse(current, target, f"issuance {issuance_id}")
-    offer_id = row["offer_id"]
-    conn.execute(
-        "UPDATE offers SET status = ?, status_changed_at = ? WHERE id = ?", (target, now, offer_id)
-    )
+    offer_id = str(row["offer_id"])
+    offer_repo.set_offer_status(conn, offer_id, target, now)
     changed_ids = [c.id for c in current.copies if c.status != _REVOKED and c.status != target]
-    conn.executemany(
-        "UPDATE credentials SET status = ? WHERE id = ?", [(target, i) for i in changed_ids]
-    )
+    repo.set_copy_status(conn, changed_ids, target)
     burnt = False
     if target == _REVOKED:
-        burnt = bool(
-            conn.execute(
-                "UPDATE offers SET burnt_at = ? WHERE id = ? AND used_at IS NULL"
-                " AND burnt_at IS NULL",
-                (now, offer_id),
-            ).rowcount
-        )
-        conn.execute(
-            "UPDATE access_tokens SET used_at = ? WHERE offer_id = ? AND used_at IS NULL",
-            (now, offer_id),
-        )
+        burnt = offer_repo.burn_offer(conn, offer_id, now)
+        offer_repo.close_offer_tokens(conn, offer_id, now)
     after = load_issuance(conn, issuance_id, now)
     changed = tuple(c for c in after.copies if c.id in changed_ids)
     audit(
@@ -279,11 +240,12 @@ def change_issuance(
 
 
 def change_copy(
-    conn: sqlite3.Connection, credential_id: str, action: str, actor: str, reason: str, now: int
+    conn: Connection, credential_id: str, action: str, actor: str, reason: str, now: int
 ) -> StatusChange:
     """The advanced action on one copy; never less restricted than its issuance."""
     target = check_action(action)
-    issuance = load_issuance(conn, issuance_of_credential(conn, credential_id), now)
+    issuance_id = issuance_of_credential(conn, credential_id)
+    issuance = _issuance(conn, _row(conn, issuance_id, lock=True), now)
     (copy,) = [c for c in issuance.copies if c.id == credential_id]
     if copy.status == _REVOKED:
         raise Conflict(f"copy {credential_id} is revoked: revocation is final", issuance)
@@ -294,7 +256,7 @@ def change_copy(
             f"the issuance is {STATUS_NAMES[issuance.status]}: act on the issuance, not one copy",
             issuance,
         )
-    conn.execute("UPDATE credentials SET status = ? WHERE id = ?", (target, credential_id))
+    repo.set_copy_status(conn, [credential_id], target)
     audit(conn, now, actor, f"credential.{action}", credential_id, reason=reason[:500])
     after = load_issuance(conn, issuance.id, now)
     return StatusChange(

@@ -11,18 +11,17 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify
 
-from kyc_wallet.web import Store
 from ssi.did import did_web_document, did_web_from_url
 from ssi.errors import MalformedInput
 from ssi.oid4vci import spec as vci
 from ssi.status_list import STATUS_LIST_MEDIA_TYPE
 
+from .core.issuance import PROOF_ALGS
+from .core.offer import offer_by_reference
+from .core.status_list import render_status_list
 from .keys import IssuerKeys
 from .kyc_claims import CREDENTIAL_CONFIGURATION_ID, VCT, type_metadata
-from .protocol import PROOF_ALGS
-from .service import NotFound, offer_document
-from .status import render_status_list
-from .w3c import current_w3c_issuer
+from .service import NotFound, issuer_context
 
 __all__ = ["bp", "credential_issuer_metadata", "issuer_did"]
 
@@ -30,8 +29,7 @@ bp = Blueprint("metadata", __name__)
 
 
 def _keys() -> IssuerKeys:
-    keys: IssuerKeys = current_app.extensions["issuer_keys"]
-    return keys
+    return issuer_context().keys
 
 
 def issuer_did() -> str | None:
@@ -74,7 +72,7 @@ def credential_issuer_metadata() -> dict[str, Any]:
             },
             **{
                 cid: configuration.to_dict()
-                for cid, configuration in current_w3c_issuer().configurations.items()
+                for cid, configuration in issuer_context().w3c.configurations.items()
             },
         },
     }
@@ -120,16 +118,8 @@ def vct_type_metadata() -> Any:
 @bp.get("/offers/<offer_id>")
 def credential_offer(offer_id: str) -> Any:
     """OpenID4VCI 1.0 §4.1.3: the offer by reference, while it is still usable."""
-    store: Store = current_app.extensions["store"]
-    now = int(current_app.extensions["clock"]())
-    row = store.one(
-        "SELECT id, offer_json FROM offers WHERE id = ? AND used_at IS NULL AND burnt_at IS NULL"
-        " AND expires_at > ?",
-        (offer_id, now),
-    )
-    if row is None:
-        raise NotFound("this credential offer does not exist, was used, or has expired")
-    response = jsonify(offer_document(row["id"], row["offer_json"]))
+    ctx = issuer_context()
+    response = jsonify(offer_by_reference(ctx, offer_id, ctx.now()))
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -137,25 +127,10 @@ def credential_offer(offer_id: str) -> Any:
 @bp.get("/statuslists/<list_id>")
 def status_list(list_id: str) -> Any:
     """Token Status List §8.1: the signed list, cacheable for its ``ttl``."""
-    config = current_app.config
-    keys = _keys()
-    header: dict[str, object] = {"kid": keys.kid}
-    if keys.x5c:
-        header["x5c"] = list(keys.x5c)
-    store: Store = current_app.extensions["store"]
-    token = render_status_list(
-        store.conn,
-        list_id,
-        f"{config['ISSUER_URL']}/statuslists/{list_id}",
-        keys.key,
-        now=int(current_app.extensions["clock"]()),
-        ttl=int(config["STATUS_LIST_TTL"]),
-        lifetime=int(config["STATUS_LIST_LIFETIME"]),
-        issuer=config["ISSUER_URL"],
-        header=header,
-    )
+    ctx = issuer_context()
+    token = render_status_list(ctx, list_id, ctx.now())
     if token is None:
         raise NotFound(f"no status list {list_id!r}")
     response = Response(token, mimetype=STATUS_LIST_MEDIA_TYPE)
-    response.headers["Cache-Control"] = f"public, max-age={int(config['STATUS_LIST_TTL'])}"
+    response.headers["Cache-Control"] = f"public, max-age={ctx.status_list_ttl}"
     return response

@@ -9,7 +9,6 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -17,9 +16,11 @@ from flask import (
     url_for,
 )
 
-from kyc_wallet.web import Store, signin
+from kyc_wallet.web import signin
 
 from . import records
+from .core import revoke
+from .db import applicants as applicant_repo
 from .issuances import Conflict, StatusChange
 from .kyc_claims import INVESTOR_CATEGORIES, KYC_LEVELS, KYC_METHODS, claim_label
 from .service import (
@@ -27,6 +28,7 @@ from .service import (
     NotFound,
     create_offer,
     issuances,
+    issuer_context,
     record_applicant,
     set_copy_status,
     set_issuance_status,
@@ -40,11 +42,6 @@ bp = Blueprint("operator", __name__)
 signed_in = signin.signed_in("operator.login")
 
 
-def _store() -> Store:
-    store: Store = current_app.extensions["store"]
-    return store
-
-
 @bp.get("/")
 def root() -> Any:
     return redirect(url_for("operator.index"))
@@ -56,17 +53,9 @@ signin.add_signin_routes(bp, "issuer/_base.html")
 @bp.get("/operator/")
 @signed_in
 def index() -> Any:
-    applicants = _store().all(
-        "SELECT a.id, a.reference, a.state, a.created_at, a.record,"
-        " (SELECT COUNT(*) FROM credentials c WHERE c.applicant_id = a.id) AS credentials"
-        " FROM applicants a ORDER BY a.created_at DESC, a.rowid DESC LIMIT 200"
-    )
-    rows = []
-    for row in applicants:
-        record = records.open_record(_store().conn, row["id"]) or {}
-        name = f"{record.get('given_name', '')} {record.get('family_name', '')}".strip()
-        rows.append({**dict(row), "name": name or "(erased after issuance)"})
-    w3c_did = current_app.extensions["w3c_issuer"].did
+    ctx = issuer_context()
+    rows = revoke.applicants(ctx)
+    w3c_did = ctx.w3c.did
     return render_template("issuer/index.html", applicants=rows, w3c_did=w3c_did)
 
 
@@ -88,10 +77,11 @@ def new_applicant() -> Any:
 @bp.get("/operator/applicants/<applicant_id>")
 @signed_in
 def applicant(applicant_id: str) -> Any:
-    row = _store().one("SELECT * FROM applicants WHERE id = ?", (applicant_id,))
-    if row is None:
-        raise NotFound(f"no applicant {applicant_id!r}")
-    record = records.open_record(_store().conn, applicant_id)
+    with issuer_context().db.read() as conn:
+        row = applicant_repo.applicant(conn, applicant_id)
+        if row is None:
+            raise NotFound(f"no applicant {applicant_id!r}")
+        record = records.open_record(conn, applicant_id)
     return render_template(
         "issuer/applicant.html",
         applicant=row,
@@ -162,5 +152,4 @@ def change_copy(credential_id: str) -> Any:
 @bp.get("/operator/audit")
 @signed_in
 def audit_log() -> Any:
-    rows = _store().all("SELECT * FROM audit_log ORDER BY seq DESC LIMIT 500")
-    return render_template("issuer/audit.html", rows=rows)
+    return render_template("issuer/audit.html", rows=revoke.audit_log(issuer_context()))

@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flask import current_app
-
 from ssi import w3c
 from ssi.errors import InvalidCredentialRequest, MalformedInput
 from ssi.jose import Key, jws
@@ -27,7 +25,7 @@ from ssi.status_list import StatusReference
 
 from .keys import load_or_create_key
 
-__all__ = ["IssuedW3C", "W3CIssuer", "current_w3c_issuer", "load_w3c_issuer"]
+__all__ = ["IssuedW3C", "W3CIssuer", "load_w3c_issuer"]
 
 W3C_KEY_ALG = "EdDSA"
 
@@ -109,9 +107,4 @@ def load_w3c_issuer(key_path: Path, offered: object) -> W3CIssuer:
             f"W3C_OFFER names unknown configuration ids {unknown};"
             f" known: {sorted(issuer.configurations)}"
         )
-    return issuer
-
-
-def current_w3c_issuer() -> W3CIssuer:
-    issuer: W3CIssuer = current_app.extensions["w3c_issuer"]
     return issuer

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from typing import Any
 from flask import Flask
 
 from issuer.app import create_app
+from kyc_wallet.database import Database
 from kyc_wallet.demo_setup import DEMO_APPLICANT
 from ssi.fetch import Fetcher
 from tests.servers import serve
@@ -32,6 +34,28 @@ __all__ = [
 API_KEY = "test-api-key-0123456789"
 
 APPLICANT: dict[str, Any] = dict(DEMO_APPLICANT)  # the demo's seeded applicant
+
+
+def issuer_rows(app: Flask, sql: str, **params: Any) -> list[dict[str, Any]]:
+    """Rows of one SQL query on the issuer's database (either engine), for assertions."""
+    from sqlalchemy import text
+
+    with app.extensions["issuer"].db.read() as conn:
+        return [dict(row) for row in conn.execute(text(sql), params).mappings()]
+
+
+@contextmanager
+def migrated_issuer_database(data_dir: Path) -> Iterator[Database]:
+    """The issuer's SQLite database in ``data_dir`` after ``kyc-wallet issuer
+    migrate`` (a folder of the release before Alembic is adopted), disposed after."""
+    from issuer.db.setup import migrate, open_database
+
+    db = open_database(data_dir, None)
+    try:
+        migrate(db)
+        yield db
+    finally:
+        db.dispose()
 
 
 class Clock:
@@ -62,8 +86,25 @@ class RunningIssuer:
         return offer
 
 
+def migrate_issuer(url: str) -> None:
+    """``kyc-wallet issuer migrate`` on the database at ``url`` (a PostgreSQL
+    database is never migrated by the app)."""
+    from issuer.db.setup import migrate
+
+    db = Database(url)
+    try:
+        migrate(db)
+    finally:
+        db.dispose()
+
+
 def start_issuer(data_dir: Path, fetcher: Fetcher, **config: Any) -> Iterator[RunningIssuer]:
-    """Create the issuer app and serve it on 127.0.0.1 (a generator for fixtures)."""
+    """Create the issuer app and serve it on 127.0.0.1 (a generator for fixtures).
+    ``DATABASE_URL=postgresql+psycopg://…`` (the ``database_url`` fixture) is
+    migrated first."""
+    url = config.get("DATABASE_URL")
+    if url and url.startswith("postgresql"):
+        migrate_issuer(url)
     clock = Clock()
     app = create_app(
         {
@@ -79,8 +120,11 @@ def start_issuer(data_dir: Path, fetcher: Fetcher, **config: Any) -> Iterator[Ru
     def configure(url: str) -> None:
         app.config["ISSUER_URL"] = url
 
-    with serve(app, configure) as url:
-        yield RunningIssuer(app, url, clock, fetcher)
+    try:
+        with serve(app, configure) as url:
+            yield RunningIssuer(app, url, clock, fetcher)
+    finally:
+        app.extensions["issuer"].db.dispose()
 
 
 def assert_no_plaintext(folder: Path, secrets: Iterable[str]) -> None:

@@ -50,6 +50,7 @@ class Offer:
     code: str
     tx_code: str
     applicant_id: str
+    issuance_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,14 @@ class IssuerClient:
         assert answer.status == 201, answer.body
         body = answer.json()
         grant = body["credential_offer"]["grants"][GRANT_PRE_AUTHORIZED_CODE]
-        return Offer(grant["pre-authorized_code"], body["tx_code"], body["applicant_id"])
+        return Offer(
+            grant["pre-authorized_code"], body["tx_code"], body["applicant_id"], body["issuance_id"]
+        )
+
+    def revoke(self, issuance_id: str) -> Answer:
+        """The REST API's revocation of an issuance (every copy)."""
+        path = f"/api/v1/issuances/{issuance_id}/revoke"
+        return self.post_json(path, {}, {"Authorization": f"Bearer {API_KEY}"})
 
     def token(self, code: str, tx_code: str | None) -> Answer:
         """OpenID4VCI 1.0 §6.1 Token Request, pre-authorized code grant."""

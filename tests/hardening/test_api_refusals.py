@@ -83,8 +83,8 @@ def test_kyc_level_2_0_is_recorded_as_the_integer_2(
     """JSON numbers 2 and 2.0 are the same level; the record keeps the integer."""
     answer = _offer(client, kyc_level=2.0)
     assert answer.status == 201, answer.body
-    store = issuer.app.extensions["store"]
-    record = records.open_record(store.conn, answer.json()["applicant_id"])
+    with issuer.app.extensions["issuer"].db.read() as conn:
+        record = records.open_record(conn, answer.json()["applicant_id"])
     assert record is not None
     assert type(record["kyc_level"]) is int and record["kyc_level"] == 2
 

@@ -30,14 +30,13 @@ import sqlite_utils
 
 from issuer import records
 from issuer.app import create_app as create_issuer
-from issuer.storage import migrations as issuer_migrations
-from issuer.storage import open_store
+from issuer.legacy_schema import migrations as issuer_migrations
 from kyc_wallet.demo_setup import DemoLayout, prepare
 from kyc_wallet.web.config import ConfigurationError
 from ssi.jose import Key
 from tests.hardening.client import IssuerClient
 from tests.hardening.issuer_process import IssuerProcess, free_port, write_config
-from tests.support import API_KEY, APPLICANT, Clock
+from tests.support import API_KEY, APPLICANT, Clock, migrated_issuer_database
 from verifier.app import create_app as create_verifier
 
 # values of the erased applicant that appear nowhere else
@@ -162,9 +161,9 @@ def test_erased_record_key_is_in_no_file_of_the_data_folder(
     assert _found_in(data, [key]) == [], "the erased record's key is still on disk"
     _stop(issuer_process)
     assert _found_in(data, [key]) == [], "the erased record's key is on disk after the stop"
-    store = open_store(str(data / "issuer.sqlite"))
-    assert records.open_record(store.conn, erased["applicant_id"]) is None
-    assert (records.open_record(store.conn, kept["applicant_id"]) or {})["given_name"] == "Kept"
+    with migrated_issuer_database(data) as db, db.read() as conn:
+        assert records.open_record(conn, erased["applicant_id"]) is None
+        assert (records.open_record(conn, kept["applicant_id"]) or {})["given_name"] == "Kept"
 
 
 # --- file modes -----------------------------------------------------------------------
@@ -265,7 +264,7 @@ def test_upgrade_seals_plaintext_records_and_rewrites_free_pages(tmp_path: Path)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
     assert _found_in(tmp_path, _plaintexts()) != []  # the old version's leftovers
-    store = open_store(str(path))
-    assert records.open_record(store.conn, "live") == live
-    assert records.open_record(store.conn, "stale") is None
+    with migrated_issuer_database(tmp_path) as db, db.read() as migrated:
+        assert records.open_record(migrated, "live") == live
+        assert records.open_record(migrated, "stale") is None
     assert _found_in(tmp_path, _plaintexts() + [b"Livingstonia"]) == []

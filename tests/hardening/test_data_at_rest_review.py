@@ -31,13 +31,18 @@ import sqlite_utils
 
 from issuer import records
 from issuer.kyc_claims import KycRecord
-from issuer.storage import migrations as issuer_migrations
-from issuer.storage import open_store
+from issuer.legacy_schema import migrations as issuer_migrations
 from ssi.fetch import Fetcher, FetchPolicy
 from ssi.jose import Key
 from tests.hardening.test_data_at_rest import _found_in, _record_key
 from tests.issuer.test_w3c_issuance import OFFERED, _one, _request
-from tests.support import APPLICANT, RunningIssuer, start_issuer
+from tests.support import (
+    APPLICANT,
+    RunningIssuer,
+    issuer_rows,
+    migrated_issuer_database,
+    start_issuer,
+)
 
 KNOWN = {"given_name": "Quentavia", "family_name": "Brollinsky", "locality": "Ystradfellte"}
 BIRTHDATE = "1987-11-23"  # what the attacker does not know
@@ -77,7 +82,8 @@ def _data_dir(issuer: RunningIssuer) -> Path:
 
 
 def _record(issuer: RunningIssuer, applicant_id: str) -> dict[str, Any] | None:
-    return records.open_record(issuer.app.extensions["store"].conn, applicant_id)
+    with issuer.app.extensions["issuer"].db.read() as conn:
+        return records.open_record(conn, applicant_id)
 
 
 def _hashes_on_disk(folder: Path) -> set[str]:
@@ -146,10 +152,10 @@ def test_erased_record_when_the_access_token_expires_unused_for_some_configurati
     _one(_request(w3c_issuer, _token(w3c_issuer, other), "kyc_sd_jwt_vc", Key.generate()))
     assert _record(w3c_issuer, offer["applicant_id"]) is None, "the record is kept for ever"
     assert _found_in(_data_dir(w3c_issuer), [key]) == []
-    state = w3c_issuer.app.extensions["store"].one(
-        "SELECT state FROM applicants WHERE id = ?", (offer["applicant_id"],)
+    (state,) = issuer_rows(
+        w3c_issuer.app, "SELECT state FROM applicants WHERE id = :id", id=offer["applicant_id"]
     )
-    assert state is not None and state["state"] == "erased"
+    assert state["state"] == "erased"
 
 
 def test_record_kept_while_a_copy_can_still_be_issued(w3c_issuer: RunningIssuer) -> None:
@@ -191,5 +197,6 @@ def test_erased_record_hash_of_an_earlier_version_is_cleared_on_upgrade(tmp_path
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
     assert _guess_birthdate(_hashes_on_disk(tmp_path)) == BIRTHDATE
-    open_store(str(path))
+    with migrated_issuer_database(tmp_path):
+        pass
     assert _guess_birthdate(_hashes_on_disk(tmp_path)) is None

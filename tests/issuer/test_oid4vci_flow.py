@@ -5,12 +5,14 @@ only the offer link and the spec's endpoints, discovered from metadata
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from ssi.fetch import FetchResponse
+from ssi.fetch import Fetcher, FetchResponse
 from ssi.jose import Key, jws
 from ssi.oid4vci import (
     CredentialIssuerMetadata,
@@ -22,7 +24,13 @@ from ssi.oid4vci import (
 )
 from ssi.sdjwt import verify
 from ssi.status_list import INVALID, SUSPENDED, VALID, ReferencedIssuer, verify_status_list_token
-from tests.support import APPLICANT, RunningIssuer
+from tests.support import APPLICANT, RunningIssuer, start_issuer
+
+
+@pytest.fixture
+def issuer(tmp_path: Path, fetcher: Fetcher, database_url: str) -> Iterator[RunningIssuer]:
+    """The protocol tests run on SQLite and on PostgreSQL (``-k postgres``)."""
+    yield from start_issuer(tmp_path / "issuer", fetcher, DATABASE_URL=database_url)
 
 
 @dataclass

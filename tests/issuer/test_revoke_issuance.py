@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from issuer.issuance import take_token
+from issuer.core.issuance import take_token
 from kyc_wallet.web.auth import secret_hash
 from ssi.fetch import Fetcher, FetchResponse
 from ssi.jose import Key
@@ -32,7 +32,7 @@ from ssi.status_list import (
     StatusReference,
 )
 from tests.issuer.test_w3c_issuance import OFFERED, _checker, _one, _request
-from tests.support import RunningIssuer, start_issuer
+from tests.support import RunningIssuer, issuer_rows, start_issuer
 
 BATCH = 3
 
@@ -130,8 +130,8 @@ def test_revoke_issuance_by_one_copy_revokes_every_copy_in_every_format(
         with pytest.raises(CredentialRevoked):
             checker.assert_valid(reference, issuer=ReferencedIssuer(issuer.url), force_refresh=True)
     assert _statuses(issuer) == ["revoked"] * (BATCH + len(OFFERED))
-    audit = issuer.app.extensions["store"].all(
-        "SELECT action, subject FROM audit_log WHERE action LIKE 'issuance.%'"
+    audit = issuer_rows(
+        issuer.app, "SELECT action, subject FROM audit_log WHERE action LIKE 'issuance.%'"
     )
     assert [(r["action"], r["subject"]) for r in audit] == [
         ("issuance.revoke", offer["issuance_id"])
@@ -191,9 +191,9 @@ def test_revoke_issuance_that_wins_the_race_is_told_to_the_wallet(issuer: Runnin
     token = _redeem(issuer, offer).json()["access_token"]
     revoked = issuer.api("POST", f"/api/v1/issuances/{offer['issuance_id']}/revoke")
     assert revoked.status == 200
-    store = issuer.app.extensions["store"]
+    db = issuer.app.extensions["issuer"].db
     with pytest.raises(CredentialRequestDenied, match="withdrew"):
-        with store.transaction() as conn:
+        with db.transaction() as conn:
             take_token(conn, secret_hash(token), OFFERED[0], list(OFFERED), int(issuer.clock.now))
 
 

@@ -50,7 +50,7 @@ def issuer(tmp_path: Path, fetcher: Fetcher) -> Iterator[RunningIssuer]:
 
 @pytest.fixture
 def platform(start_verifier: StartVerifier, issuer: RunningIssuer) -> RunningVerifier:
-    did = issuer.app.extensions["w3c_issuer"].did
+    did = issuer.app.extensions["issuer"].w3c.did
     config = json.loads(json.dumps(CHAIN_CONFIG))
     config["POLICIES"]["policies"]["adults"] = ADULTS
     config["TRUST_LIST"] = {

@@ -19,10 +19,11 @@ import sqlite3
 from pathlib import Path
 
 import sqlite_utils
+from sqlalchemy import text
 
+from issuer.db.setup import migrate, open_database
 from issuer.issuances import load_issuance
-from issuer.storage import migrations as issuer_migrations
-from issuer.storage import open_store
+from issuer.legacy_schema import migrations as issuer_migrations
 from tests.support import APPLICANT
 
 ESCALATION = "m006_old_copy_actions_revissuer"
@@ -63,11 +64,29 @@ def _old_issuance(conn: sqlite3.Connection, name: str, statuses: list[int], at: 
     return name
 
 
+def _rows(store_path: Path, sql: str) -> list[dict[str, object]]:
+    """Rows of ``sql`` once the folder is adopted (``kyc-wallet issuer migrate``)."""
+    db = open_database(store_path.parent, None)
+    try:
+        migrate(db)
+        with db.read() as conn:
+            return [dict(row) for row in conn.execute(text(sql)).mappings()]
+    finally:
+        db.dispose()
+
+
 def _issuance_of(store_path: Path, offer_id: str) -> tuple[str, list[str]]:
-    store = open_store(str(store_path))
-    issuance_id = store.one("SELECT issuance_id FROM offers WHERE id = ?", (offer_id,))
-    assert issuance_id is not None
-    issuance = load_issuance(store.conn, issuance_id[0], 10)
+    db = open_database(store_path.parent, None)
+    try:
+        migrate(db)
+        with db.read() as conn:
+            issuance_id = conn.execute(
+                text("SELECT issuance_id FROM offers WHERE id = :id"), {"id": offer_id}
+            ).scalar()
+            assert issuance_id is not None
+            issuance = load_issuance(conn, issuance_id, 10)
+    finally:
+        db.dispose()
     names = {0: "valid", 1: "revoked", 2: "suspended"}
     return names[issuance.status], [names[c.status] for c in issuance.copies]
 
@@ -94,16 +113,15 @@ def test_revoke_issuance_upgrade_extends_a_copy_revoked_before_to_its_siblings(
     assert _issuance_of(path, "suspended-one") == ("suspended", ["suspended"] * 3)
     assert _issuance_of(path, "both") == ("revoked", ["revoked"] * 3)
     assert _issuance_of(path, "untouched") == ("valid", ["valid"] * 3)
-    store = open_store(str(path))
-    audit = store.all("SELECT actor, action FROM audit_log WHERE action LIKE 'issuance.%'")
+    audit = _rows(path, "SELECT actor, action FROM audit_log WHERE action LIKE 'issuance.%'")
     assert sorted((r["actor"], r["action"]) for r in audit) == [
         ("migration", "issuance.revoke"),
         ("migration", "issuance.revoke"),
         ("migration", "issuance.suspend"),
     ]
     # the access token of a revoked issuance is closed: no W3C sibling is taken later
-    token = store.one("SELECT used_at FROM access_tokens WHERE token_hash = 'revoked-one'")
-    assert token is not None and token["used_at"] is not None
+    (token,) = _rows(path, "SELECT used_at FROM access_tokens WHERE token_hash = 'revoked-one'")
+    assert token["used_at"] is not None
 
 
 def test_revoke_issuance_upgrade_leaves_a_copy_acted_on_alone_after_it(tmp_path: Path) -> None:

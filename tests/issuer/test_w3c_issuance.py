@@ -20,7 +20,7 @@ from ssi.fetch import Fetcher, FetchResponse
 from ssi.jose import Key
 from ssi.oid4vci import CredentialResponse, TokenRequest, build_proof, parse_offer_link
 from ssi.status_list import CredentialRevoked, ReferencedIssuer, StatusChecker
-from tests.support import RunningIssuer, start_issuer
+from tests.support import RunningIssuer, issuer_rows, start_issuer
 
 OFFERED = ["kyc_age_jwt_vc_json", "kyc_level_ldp_vc"]
 
@@ -65,7 +65,7 @@ def _one(response: FetchResponse) -> Any:
 
 
 def _did(issuer: RunningIssuer) -> str:
-    did: str = issuer.app.extensions["w3c_issuer"].did
+    did: str = issuer.app.extensions["issuer"].w3c.did
     return did
 
 
@@ -187,12 +187,11 @@ def test_configuration_not_in_the_offer_refused(w3c_issuer: RunningIssuer) -> No
 
 def test_record_kept_until_the_last_offered_configuration(w3c_issuer: RunningIssuer) -> None:
     token, _ = _token(w3c_issuer)
-    store = w3c_issuer.app.extensions["store"]
     _one(_request(w3c_issuer, token, "kyc_sd_jwt_vc", Key.generate("EdDSA")))
     _one(_request(w3c_issuer, token, "kyc_age_jwt_vc_json", Key.generate("EdDSA")))
-    assert store.one("SELECT record FROM applicants")["record"] is not None
+    assert issuer_rows(w3c_issuer.app, "SELECT record FROM applicants")[0]["record"] is not None
     _one(_request(w3c_issuer, token, "kyc_level_ldp_vc", Key.generate("EdDSA")))
-    row = store.one("SELECT state, record FROM applicants")
+    (row,) = issuer_rows(w3c_issuer.app, "SELECT state, record FROM applicants")
     assert row["state"] == "erased" and row["record"] is None
 
 

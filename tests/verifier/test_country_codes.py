@@ -16,9 +16,9 @@ from dataclasses import replace
 
 import pytest
 
+from issuer.core.status_list import allocate_index
 from issuer.credential import issue_kyc_credential
 from issuer.kyc_claims import KycRecord
-from issuer.status import allocate_index
 from ssi.jose import Key
 from tests.support import APPLICANT, RunningIssuer
 from tests.verifier.conftest import RunningVerifier
@@ -31,19 +31,20 @@ def unvalidated_credential(issuer: RunningIssuer, holder: Key, **record: str) ->
     """An SD-JWT VC of the running issuer for a record it never validated."""
     kyc = replace(KycRecord.from_dict(APPLICANT), **record)  # type: ignore[arg-type]
     now = int(issuer.clock.now)
-    with issuer.app.app_context():
-        store = issuer.app.extensions["store"]
-        with store.transaction() as conn:
-            list_id, idx = allocate_index(conn, 1024, now)
-        issued = issue_kyc_credential(
-            kyc,
-            holder,
-            list_id=list_id,
-            idx=idx,
-            now=now,
-            today=dt.date.fromtimestamp(now),
-            lifetime=30 * 86400,
-        )
+    ctx = issuer.app.extensions["issuer"]
+    with ctx.db.transaction() as conn:
+        list_id, idx = allocate_index(conn, 1024, now)
+    issued = issue_kyc_credential(
+        kyc,
+        holder,
+        list_id=list_id,
+        idx=idx,
+        now=now,
+        today=dt.date.fromtimestamp(now),
+        lifetime=30 * 86400,
+        keys=ctx.keys,
+        issuer_url=ctx.issuer_url,
+    )
     return issued.compact
 
 

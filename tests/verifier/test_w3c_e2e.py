@@ -61,7 +61,7 @@ def issuer(tmp_path: Path, fetcher: Fetcher) -> Iterator[RunningIssuer]:
 
 
 def _did(issuer: RunningIssuer) -> str:
-    did: str = issuer.app.extensions["w3c_issuer"].did
+    did: str = issuer.app.extensions["issuer"].w3c.did
     return did
 
 

@@ -49,7 +49,7 @@ def _w3c_items(wallet: Flask, client: FlaskClient) -> dict[str, VaultItem]:
 
 
 def _issuer_did(issuer: RunningIssuer) -> str:
-    did: str = issuer.app.extensions["w3c_issuer"].did
+    did: str = issuer.app.extensions["issuer"].w3c.did
     return did
 
 

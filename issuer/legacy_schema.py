@@ -1,28 +1,25 @@
-"""The issuer's SQLite database: applicants, offers, tokens, nonces, issued
-credentials, status lists, API keys, and the append-only audit log; and the
-operator sign-in's sessions (``kyc_wallet.web.signin``).
-
-KYC records are encrypted, each under its own key in ``record_keys``
-(``issuer.records``: erasure deletes the key).
-
-Secrets (pre-authorized codes, PINs, access tokens, API keys) are stored only
-as SHA-256 hashes. Single-use values are consumed with
-``UPDATE … WHERE used_at IS NULL`` (ARCHITECTURE.md "Storage and state"). The
-audit log refuses ``UPDATE`` and ``DELETE`` by trigger.
+"""The issuer's sqlite-migrate migrations of the release before Alembic, kept
+verbatim ONLY to adopt a data folder that release made
+(:func:`issuer.db.setup.adopt`: the pending ones are applied, the result is
+checked against the Alembic baseline ``i001``, which is then stamped).
+Nothing else uses them; the schema now lives in ``issuer/migrations/`` and
+:mod:`issuer.db.tables`.
 """
 
 from __future__ import annotations
 
 import datetime
+import json
 import time
 from typing import Any
 
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlite_migrate import Migrations
 
 from kyc_wallet.web import Store, signin
 from kyc_wallet.web.audit import AUDIT_LOG_SQL, audit
 
-from . import records
+from .records import seal
 
 __all__ = ["migrations", "open_store"]
 
@@ -144,8 +141,8 @@ def m003_issuances_ldp(db: Any) -> None:
 def m003_record_keys_datarest(db: Any) -> None:
     """Each KYC record under its own key (``issuer.records``); the plaintext
     records of an earlier version are sealed now."""
-    db.executescript(records.KEYS_SQL)
-    records.encrypt_existing(db.conn)
+    db.executescript(KEYS_SQL)
+    encrypt_existing(db.conn)
 
 
 @migrations(transactional=False)
@@ -220,4 +217,28 @@ def m006_old_copy_actions_revissuer(db: Any) -> None:
 
 
 def open_store(path: str) -> Store:
+    """Apply the pending migrations of that release (and the sign-in's)."""
     return Store(path, migrations, signin.migrations)
+
+
+KEYS_SQL = """
+CREATE TABLE record_keys (
+    applicant_id TEXT PRIMARY KEY
+        REFERENCES applicants(id) DEFERRABLE INITIALLY DEFERRED,
+    key BLOB NOT NULL                -- 32 random bytes; deleted at erasure
+);
+"""
+
+
+def encrypt_existing(conn: Any) -> None:
+    """Migration: seal the plaintext JSON records an earlier version stored."""
+    rows = conn.execute(
+        "SELECT id, record FROM applicants WHERE typeof(record) = 'text'"
+    ).fetchall()
+    for applicant_id, text in rows:
+        key = AESGCM.generate_key(bit_length=256)
+        conn.execute(
+            "INSERT INTO record_keys (applicant_id, key) VALUES (?, ?)", (applicant_id, key)
+        )
+        sealed = seal(key, applicant_id, json.loads(text))
+        conn.execute("UPDATE applicants SET record = ? WHERE id = ?", (sealed, applicant_id))
