@@ -23,12 +23,13 @@ from kyc_wallet.web.factory import new_app
 from kyc_wallet.web.reload import Reloadable
 from ssi.fetch import Fetcher, FetchPolicy
 
+from .core import WalletContext, settings_from_config
 from .pending import PendingStore
-from .sessions import session_handle
 from .trust_anchors import RELOADABLE, load_trust_anchors
 from .vault import KdfParams, VaultStore
+from .web_context import install_context, session_handle
 
-__all__ = ["create_app", "DEFAULTS"]
+__all__ = ["DEFAULTS", "build_context", "create_app"]
 
 DEFAULTS: dict[str, Any] = {
     "DATA_DIR": "wallet-data",
@@ -52,6 +53,32 @@ DEFAULTS: dict[str, Any] = {
 _OPEN_ENDPOINTS = {"static", "vault.setup", "vault.unlock", "vault.index"}
 
 
+def build_context(config: Mapping[str, Any], clock: Callable[[], float]) -> WalletContext:
+    """The composition root: every dependency of the wallet's operations, once
+    (:class:`wallet.core.WalletContext`)."""
+    kdf = KdfParams()
+    if config["KDF_OPSLIMIT"] and config["KDF_MEMLIMIT"]:
+        kdf = KdfParams(int(config["KDF_OPSLIMIT"]), int(config["KDF_MEMLIMIT"]))
+    pending = PendingStore(clock)
+    vaults = VaultStore(
+        str(Path(config["DATA_DIR"]) / "wallet.sqlite"),
+        kdf=kdf,
+        idle_timeout=float(config["IDLE_TIMEOUT"]),
+        absolute_timeout=float(config["ABSOLUTE_TIMEOUT"]),
+        clock=clock,
+        on_session_end=pending.forget,
+    )
+    fetcher = Fetcher(
+        FetchPolicy(
+            allow_http_loopback=bool(config["DEV_ALLOW_HTTP_LOOPBACK"]),
+            timeout=float(config["FETCH_TIMEOUT"]),
+        )
+    )
+    # TRUSTED_X509_ROOTS, re-read on SIGHUP (wallet.cli; wallet.trust_anchors)
+    anchors = Reloadable(RELOADABLE, lambda: load_trust_anchors(config, fetcher, clock), clock)
+    return WalletContext(settings_from_config(config), clock, vaults, fetcher, anchors, pending)
+
+
 def create_app(
     config: Mapping[str, Any] | None = None, *, clock: Callable[[], float] = time.time
 ) -> Flask:
@@ -64,36 +91,15 @@ def create_app(
         title_setting="WALLET_NAME",
         home_endpoint="vault.index",
     )
-    kdf = KdfParams()
-    if app.config["KDF_OPSLIMIT"] and app.config["KDF_MEMLIMIT"]:
-        kdf = KdfParams(int(app.config["KDF_OPSLIMIT"]), int(app.config["KDF_MEMLIMIT"]))
-    pending = PendingStore(clock)
-    app.extensions["pending"] = pending
-    app.extensions["vault"] = VaultStore(
-        str(Path(app.config["DATA_DIR"]) / "wallet.sqlite"),
-        kdf=kdf,
-        idle_timeout=float(app.config["IDLE_TIMEOUT"]),
-        absolute_timeout=float(app.config["ABSOLUTE_TIMEOUT"]),
-        clock=clock,
-        on_session_end=pending.forget,
-    )
-    app.extensions["fetcher"] = fetcher = Fetcher(
-        FetchPolicy(
-            allow_http_loopback=bool(app.config["DEV_ALLOW_HTTP_LOOPBACK"]),
-            timeout=float(app.config["FETCH_TIMEOUT"]),
-        )
-    )
-    # TRUSTED_X509_ROOTS, re-read on SIGHUP (wallet.cli; wallet.trust_anchors)
-    app.extensions["trust_anchors"] = Reloadable(
-        RELOADABLE, lambda: load_trust_anchors(app.config, fetcher, clock), clock
-    )
+    context = build_context(app.config, clock)
+    install_context(app, context)
 
     @app.before_request
     def _require_unlocked() -> Any:
         """Only the session that unlocked the vault gets past here (303 otherwise)."""
         if request.endpoint in _OPEN_ENDPOINTS or request.endpoint is None:
             return None
-        vaults: VaultStore = app.extensions["vault"]
+        vaults = context.vaults
         if not vaults.initialized:
             return redirect(url_for("vault.setup"), code=303)
         if not vaults.sessions.touch(session_handle()):

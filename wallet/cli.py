@@ -10,7 +10,7 @@ from kyc_wallet.web.cli import add_server_arguments, server_config
 from kyc_wallet.web.reload import reload_on_sighup
 
 from .app import create_app
-from .trust_anchors import anchors_holder
+from .web_context import anchors_holder
 
 __all__ = ["add_arguments", "run", "check_bind_address"]
 

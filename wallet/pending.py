@@ -25,11 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from flask import current_app
-
 from ssi.errors import RateLimited
-
-from .sessions import VaultLocked, session_handle
 
 __all__ = [
     "MAX_AGE",
@@ -38,7 +34,6 @@ __all__ = [
     "PendingFull",
     "PendingStore",
     "SessionPending",
-    "session_pending",
 ]
 
 PER_SESSION = 10
@@ -181,12 +176,3 @@ class SessionPending(Generic[T]):
     def pop(self, entry_id: str, default: T | None = None) -> T | None:
         value: T | None = self._store.pop(self._owner, self._kind, entry_id)
         return default if value is None else value
-
-
-def session_pending(kind: str) -> SessionPending[Any]:
-    """This request's session's open entries of ``kind`` (``offer``, ``request``)."""
-    handle = session_handle()
-    if handle is None:
-        raise VaultLocked("the wallet is locked: unlock it with your passphrase")
-    store: PendingStore = current_app.extensions["pending"]
-    return SessionPending(store, handle, kind)

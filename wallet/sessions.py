@@ -23,15 +23,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import session
 from nacl.secret import SecretBox
 
 from ssi.errors import AccessDenied
 
-__all__ = ["SESSION_KEY", "Sessions", "VaultLocked", "session_handle"]
+__all__ = ["SESSION_KEY", "Sessions", "VaultLocked"]
 
 SESSION_KEY = "vault"
-"""The member of the (signed) Flask session cookie that holds the handle."""
+"""The member of the (signed) Flask session cookie that holds the handle (read by
+:func:`wallet.web_context.session_handle`, the only reader of the cookie)."""
 
 
 class VaultLocked(AccessDenied):
@@ -136,9 +136,3 @@ class Sessions:
             count = len(self._unlocked)
         self._ended(ended)
         return count
-
-
-def session_handle() -> str | None:
-    """The handle in this request's session cookie, if any."""
-    handle = session.get(SESSION_KEY)
-    return handle if isinstance(handle, str) else None

@@ -3,7 +3,8 @@ vouch for issuers' ``x5c`` chains and verifiers' certificates), held in one
 object that ``SIGHUP`` replaces whole (issue 21 item 9,
 :mod:`kyc_wallet.web.reload`): the roots, the credential checker and the
 presenter built on them. A file that does not load keeps the previous ones
-and the log says why. A view reads :func:`trust_anchors` (the request's own copy).
+and the log says why. The context holds them (:class:`wallet.core.WalletContext`,
+whose ``trust_anchors()`` is the request's own copy); this module knows no Flask.
 """
 
 from __future__ import annotations
@@ -14,9 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from cryptography import x509
-from flask import Flask, current_app
 
-from kyc_wallet.web.reload import Reloadable
 from ssi.did import Resolver
 from ssi.errors import MalformedInput
 from ssi.fetch import Fetcher
@@ -24,14 +23,7 @@ from ssi.fetch import Fetcher
 from .present import Presenter, verifier_trust
 from .trust import CredentialChecker
 
-__all__ = [
-    "RELOADABLE",
-    "TrustAnchors",
-    "anchors_holder",
-    "credential_checker",
-    "load_trust_anchors",
-    "trust_anchors",
-]
+__all__ = ["RELOADABLE", "TrustAnchors", "load_trust_anchors"]
 
 RELOADABLE = "trust anchors"
 
@@ -68,17 +60,3 @@ def load_trust_anchors(
         development=development,
     )
     return TrustAnchors(roots, checker, presenter)
-
-
-def anchors_holder(app: Flask) -> Reloadable[TrustAnchors]:
-    holder: Reloadable[TrustAnchors] = app.extensions["trust_anchors"]
-    return holder
-
-
-def trust_anchors() -> TrustAnchors:
-    """The trust anchors of the running request (the same for all of it)."""
-    return anchors_holder(current_app).pinned()
-
-
-def credential_checker() -> CredentialChecker:
-    return trust_anchors().checker

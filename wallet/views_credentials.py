@@ -16,9 +16,8 @@ from ssi.errors import CredentialStatusError, InvalidRequest, SSIError
 
 from .labels import claim_label, clean_name, credential_summary, issued_at
 from .receive import CREDENTIAL_KIND
-from .trust_anchors import credential_checker
 from .vault import VaultItem
-from .views_vault import vault
+from .web_context import vault, wallet_context
 
 __all__ = ["bp", "flatten_claims", "ordered_claims"]
 
@@ -80,7 +79,7 @@ def detail(item_id: str) -> Any:
     claims = item.data.get("claims", {})
     status = "valid"
     try:
-        credential_checker().check_status(claims, item.data.get("credential"))
+        wallet_context().trust_anchors().checker.check_status(claims, item.data.get("credential"))
     except CredentialStatusError as exc:
         status = str(exc.description)
     except SSIError as exc:

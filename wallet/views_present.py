@@ -6,23 +6,18 @@ page, which says how it ended and, when the verifier's answer carries a
 ``redirect_uri`` (OpenID4VP 1.0 §8.2), continues there with a link and a
 static script (the CSP keeps ``form-action 'self'`` and ``script-src 'self'``;
 navigation is not a form action). The history of every presentation is kept
-encrypted."""
+encrypted. The work is :mod:`wallet.core.present`'s: these views parse, call
+it, and render."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 
-from ssi.errors import InvalidRequest
-
-from .accounts import list_accounts
-from .labels import credential_summary
-from .pending import SessionPending, session_pending
-from .present import HISTORY_KIND, PendingRequest, Presenter
+from .core import present as core
 from .qr_decode import decode_qr
-from .trust_anchors import trust_anchors
-from .views_vault import vault
+from .web_context import session_handle, wallet_context
 
 __all__ = ["bp"]
 
@@ -30,63 +25,25 @@ bp = Blueprint(
     "present", __name__, static_folder="static", static_url_path="/wallet-static/present"
 )
 
-
-def _presenter() -> Presenter:
-    return trust_anchors().presenter
-
-
-def _requests() -> SessionPending[PendingRequest]:
-    pending: SessionPending[PendingRequest] = session_pending("request")
-    return pending
-
-
-def _now() -> int:
-    return int(current_app.extensions["clock"]())
+_CHOICE = "credential_"
+"""The consent form's field for query ``q`` is ``credential_<q>`` (the chosen item id)."""
 
 
 def _consent(link: str) -> Any:
-    pending = _presenter().prepare(vault(), link, _now())
-    _requests()[pending.id] = pending
-    if pending.refusal is not None:
-        return render_template("wallet/refusal.html", pending=pending)
-    queries = [
-        {
-            "id": query_id,
-            "options": [
-                {
-                    "release": choice,
-                    "item": choice.item,
-                    "summary": credential_summary(choice.item),
-                    "seen_before": pending.client_id in choice.item.data.get("shown_to", []),
-                }
-                for choice in choices
-            ],
-        }
-        for query_id, choices in pending.choices.items()
-    ]
+    context = wallet_context()
+    screen = core.open_request(context, core.OpenRequest(session_handle(), link), context.clock())
+    if screen.pending.refusal is not None:
+        return render_template("wallet/refusal.html", pending=screen.pending)
     return render_template(
         "wallet/consent.html",
-        pending=pending,
-        queries=queries,
-        accounts=list_accounts(vault()),
+        pending=screen.pending,
+        queries=screen.queries,
+        accounts=screen.accounts,
     )
 
 
-def _open(request_id: str) -> PendingRequest:
-    """Take the request out of the store: a second click finds it answered."""
-    pending = _requests().pop(request_id, None)
-    if pending is None or pending.outcome is not None:
-        if pending is not None:
-            _requests().finish(request_id, pending)
-        raise InvalidRequest("this request is no longer open here: open the verifier's link again")
-    return pending
-
-
-def _finished(pending: PendingRequest) -> Any:
-    """Keep how it ended (not the credentials) for the landing page; 303 there."""
-    pending.choices = {}
-    _requests().finish(pending.id, pending)
-    return redirect(url_for("present.done", request_id=pending.id), code=303)
+def _landing(request_id: str) -> Any:
+    return redirect(url_for("present.done", request_id=request_id), code=303)
 
 
 @bp.get("/authorize")
@@ -111,33 +68,35 @@ def present_submit() -> Any:
 
 @bp.post("/present/<request_id>/consent")
 def consent(request_id: str) -> Any:
-    pending = _open(request_id)
+    context = wallet_context()
     chosen = {
-        query_id: request.form.get(f"credential_{query_id}", "") for query_id in pending.choices
+        name.removeprefix(_CHOICE): value
+        for name, value in request.form.items()
+        if name.startswith(_CHOICE)
     }
-    address = request.form.get("address") or None
-    pending.outcome = _presenter().respond(vault(), pending, chosen, address, _now())
-    return _finished(pending)
+    message = core.Consent(session_handle(), request_id, chosen, request.form.get("address"))
+    answered = core.consent(context, message, context.clock())
+    return _landing(answered.id)
 
 
 @bp.post("/present/<request_id>/decline")
 def decline(request_id: str) -> Any:
     """Decline (or, for a request the wallet refuses, tell the verifier why)."""
-    pending = _open(request_id)
-    pending.outcome = _presenter().decline(pending)
-    return _finished(pending)
+    context = wallet_context()
+    answered = core.decline(context, core.Decline(session_handle(), request_id), context.clock())
+    return _landing(answered.id)
 
 
 @bp.get("/present/<request_id>/done")
 def done(request_id: str) -> Any:
     """Where Share and Decline land: how it ended, and the way on to the verifier."""
-    pending = _requests().get(request_id)
-    if pending is None or pending.outcome is None:
-        raise InvalidRequest("no answered request here: open the verifier's link again")
+    context = wallet_context()
+    pending = core.landing(context, core.Landing(session_handle(), request_id), context.clock())
     return render_template("wallet/present_done.html", pending=pending, outcome=pending.outcome)
 
 
 @bp.get("/history")
 def history() -> Any:
-    entries = sorted(vault().items(HISTORY_KIND), key=lambda i: i.data.get("at", 0), reverse=True)
+    context = wallet_context()
+    entries = core.history(context, core.History(session_handle()), context.clock())
     return render_template("wallet/history.html", entries=entries)

@@ -1,43 +1,26 @@
 """Receiving a credential: paste a link, follow the same-device route
 ``/offer?credential_offer_uri=…`` (ARCHITECTURE.md "Links"), or upload a QR
-image; see who issues what; enter the PIN; done."""
+image; see who issues what; enter the PIN; done. The work is
+:mod:`wallet.core.receive`'s: these views parse, call it, and render."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from ssi.errors import InvalidRequest
-
-from .pending import SessionPending, session_pending
+from .core.receive import AcceptOffer, OpenOffer, accept_offer, open_offer
 from .qr_decode import decode_qr
-from .receive import PendingOffer, Receiver
-from .trust_anchors import credential_checker
-from .views_vault import vault
+from .web_context import session_handle, wallet_context
 
 __all__ = ["bp"]
 
 bp = Blueprint("receive", __name__)
 
 
-def _receiver() -> Receiver:
-    return Receiver(
-        current_app.extensions["fetcher"],
-        credential_checker(),
-        batch_size=int(current_app.config["BATCH_SIZE"]),
-        holder_alg=str(current_app.config["HOLDER_KEY_ALG"]),
-    )
-
-
-def _pending() -> SessionPending[PendingOffer]:
-    pending: SessionPending[PendingOffer] = session_pending("offer")
-    return pending
-
-
 def _show(link: str) -> Any:
-    offer = _receiver().prepare(link)
-    _pending()[offer.id] = offer
+    context = wallet_context()
+    offer = open_offer(context, OpenOffer(session_handle(), link), context.clock())
     labels = [label for _path, label in offer.claim_labels]
     return render_template("wallet/offer.html", offer=offer, claim_labels=labels)
 
@@ -67,11 +50,11 @@ def receive_submit() -> Any:
 
 @bp.post("/offer/<offer_id>/accept")
 def accept(offer_id: str) -> Any:
-    offer = _pending().get(offer_id)
-    if offer is None:
-        raise InvalidRequest("this offer is no longer open here: paste the offer link again")
-    now = int(current_app.extensions["clock"]())
-    ids = _receiver().accept(vault(), offer, request.form.get("pin", "").strip(), now)
-    _pending().pop(offer_id, None)
-    flash(f"Credential received from {offer.issuer_name} ({len(ids)} copies).", "success")
-    return redirect(url_for("credentials.detail", item_id=ids[0]))
+    context = wallet_context()
+    message = AcceptOffer(session_handle(), offer_id, request.form.get("pin", ""))
+    received = accept_offer(context, message, context.clock())
+    flash(
+        f"Credential received from {received.issuer_name} ({len(received.item_ids)} copies).",
+        "success",
+    )
+    return redirect(url_for("credentials.detail", item_id=received.item_ids[0]))

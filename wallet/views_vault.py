@@ -8,14 +8,12 @@ session and no other."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from typing import Any
 
 from flask import (
     Blueprint,
     Response,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -28,25 +26,19 @@ from kyc_wallet.web.security import new_csrf_token
 from ssi.errors import InvalidRequest
 
 from .accounts import create_account, import_account, list_accounts
-from .backup import export_backup, restore_backup
-from .sessions import SESSION_KEY, session_handle
-from .trust_anchors import credential_checker
+from .core import backup as core
+from .sessions import SESSION_KEY
 from .unlock_limit import MAX_WAIT, TooManyTries
-from .vault import MIN_PASSPHRASE_LENGTH, Vault, VaultStore, WrongPassphrase
+from .vault import MIN_PASSPHRASE_LENGTH, VaultStore, WrongPassphrase
+from .web_context import session_handle, vault, wallet_context
 
-__all__ = ["bp", "vault", "vaults"]
+__all__ = ["bp", "vaults"]
 
 bp = Blueprint("vault", __name__)
 
 
 def vaults() -> VaultStore:
-    store: VaultStore = current_app.extensions["vault"]
-    return store
-
-
-def vault() -> Vault:
-    """The vault as this request's browser session opens it (VaultLocked otherwise)."""
-    return vaults().open(session_handle())
+    return wallet_context().vaults
 
 
 def _start_session(handle: str) -> None:
@@ -141,12 +133,13 @@ def settings() -> Any:
 
 @bp.post("/backup")
 def backup() -> Any:
-    data = export_backup(vault(), request.form.get("passphrase", ""), vaults().kdf)
-    stamp = dt.date.today().isoformat()
+    context = wallet_context()
+    message = core.MakeBackup(session_handle(), request.form.get("passphrase", ""))
+    made = core.make_backup(context, message, context.clock())
     return Response(
-        data,
+        made.content,
         mimetype="application/octet-stream",
-        headers={"Content-Disposition": f'attachment; filename="kyc-wallet-backup-{stamp}.json"'},
+        headers={"Content-Disposition": f'attachment; filename="{made.filename}"'},
     )
 
 
@@ -155,11 +148,11 @@ def restore() -> Any:
     upload = request.files.get("backup")
     if upload is None:
         raise InvalidRequest("choose a backup file")
-    now = current_app.extensions["clock"]()
-    count = restore_backup(
-        vault(), upload.read(), request.form.get("passphrase", ""), credential_checker(), now
-    )
-    flash(f"Restored {count} item(s) from the backup.", "success")
+    context = wallet_context()
+    passphrase = request.form.get("passphrase", "")
+    message = core.RestoreBackup(session_handle(), upload.read(), passphrase)
+    restored = core.restore(context, message, context.clock())
+    flash(f"Restored {restored.count} item(s) from the backup.", "success")
     return redirect(url_for("credentials.list_credentials"))
 
 

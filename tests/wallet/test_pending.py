@@ -18,6 +18,7 @@ from ssi.fetch import Fetcher, FetchPolicy
 from tests.support import Clock, RunningIssuer, start_issuer
 from tests.wallet.test_receive_e2e import PASS, create_wallet, csrf, make_wallet
 from wallet.pending import PendingFull, PendingStore
+from wallet.web_context import wallet_context
 
 
 @pytest.fixture
@@ -134,6 +135,6 @@ def test_pending_offers_of_a_locked_session_are_forgotten(
     owner = wallet.test_client()
     token = create_wallet(owner)
     open_offer(owner, issuer)
-    assert wallet.extensions["pending"].count() == 1
+    assert wallet_context(wallet).pending.count() == 1
     owner.post("/lock", data={"csrf_token": token})
-    assert wallet.extensions["pending"].count() == 0
+    assert wallet_context(wallet).pending.count() == 0

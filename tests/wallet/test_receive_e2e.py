@@ -23,6 +23,7 @@ from tests.support import Clock, RunningIssuer, assert_no_plaintext, start_issue
 from wallet.app import create_app
 from wallet.sessions import SESSION_KEY
 from wallet.vault import Vault
+from wallet.web_context import wallet_context
 
 PASS = "a long wallet passphrase"
 FAST_KDF = {
@@ -65,7 +66,7 @@ def owner_vault(app: Flask, client: FlaskClient) -> Vault:
     """The vault as the session of ``client`` (which unlocked it) opens it."""
     with client.session_transaction() as session:
         handle = session[SESSION_KEY]
-    vault: Vault = app.extensions["vault"].open(handle)
+    vault: Vault = wallet_context(app).vaults.open(handle)
     return vault
 
 

@@ -16,7 +16,7 @@ from ssi.x509 import make_ca
 from tests.hardening.issuer_process import AppProcess, free_port
 from tests.support import wait_until
 from tests.wallet.test_receive_e2e import make_wallet
-from wallet.trust_anchors import anchors_holder
+from wallet.web_context import anchors_holder
 
 REFUSED = "trust anchors: reload refused"
 

@@ -38,6 +38,7 @@ from tests.wallet.test_receive_e2e import (
     make_wallet,
     receive,
 )
+from wallet.web_context import wallet_context
 
 FOREIGN_HOST = "rebind.attacker.example"
 OWNER_SECRETS = ("Erika", "Mustermann", "1990-08-12", "Heidestrasse")
@@ -166,7 +167,7 @@ def test_wallet_owner_lock_forgets_the_key(tmp_path: Path) -> None:
     wallet = make_wallet(tmp_path / "wallet", Clock())
     owner = wallet.test_client()
     token = create_wallet(owner)
-    vaults = wallet.extensions["vault"]
+    vaults = wallet_context(wallet).vaults
     assert vaults.sessions.count() == 1
     cookie = owner.get_cookie(wallet.config["SESSION_COOKIE_NAME"])
     assert cookie is not None
@@ -203,7 +204,7 @@ def test_wallet_owner_idle_timeout_with_an_injected_clock(tmp_path: Path) -> Non
     assert owner.get("/accounts").status_code == 200
     clock.now += 601
     assert_sent_to_unlock(owner.get("/accounts"), "idle")
-    assert wallet.extensions["vault"].sessions.count() == 0
+    assert wallet_context(wallet).vaults.sessions.count() == 0
 
 
 def test_wallet_owner_absolute_timeout_with_an_injected_clock(tmp_path: Path) -> None:
@@ -561,7 +562,7 @@ def test_wallet_owner_guess_does_not_freeze_the_owner(tmp_path: Path) -> None:
         )
         answers.append(answer.status_code)
 
-    limit = wallet.extensions["vault"].attempts
+    limit = wallet_context(wallet).vaults.attempts
     guessing = threading.Thread(target=one_guess)
     guessing.start()
     try:
