@@ -14,6 +14,7 @@ from typing import Any
 from flask import Flask
 
 from kyc_wallet.web.factory import new_app, rate_limit
+from kyc_wallet.web.health import install_health, store_check
 from kyc_wallet.web.signin import DEFAULTS as SIGNIN_DEFAULTS
 from kyc_wallet.web.signin import install_operator_signin
 
@@ -89,6 +90,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Any = time.tim
     w3c_key_path = Path(app.config["W3C_KEY_PATH"] or data_dir / "w3c_issuer_key.pem")
     app.extensions["w3c_issuer"] = load_w3c_issuer(w3c_key_path, app.config["W3C_OFFER"])
     app.extensions["store"] = store = open_store(str(data_dir / "issuer.sqlite"))
+    install_health(app, store_check(store))
     if not app.config["RETAIN_PERSONAL_DATA"]:  # tokens that expired while it was stopped
         records.sweep(store, int(clock()))
 

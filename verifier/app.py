@@ -15,6 +15,7 @@ from flask import Flask
 
 from chain.platform import PlatformChain
 from kyc_wallet.web.factory import new_app, rate_limit
+from kyc_wallet.web.health import install_health, store_check
 from kyc_wallet.web.signin import install_operator_signin
 from ssi.did import Resolver
 from ssi.fetch import Fetcher, FetchPolicy
@@ -154,6 +155,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Any = time.tim
     )
     webhooks = webhooks_by_actor(api_access, default_webhook)
     store = open_store(str(data_dir / "verifier.sqlite"))
+    install_health(app, store_check(store))
     identity = _Identity(app)
     identity.get()  # fail at start on a bad key, chain or prefix
     app.extensions.update(
