@@ -15,6 +15,7 @@ from flask import Flask
 
 from kyc_wallet.web.factory import new_app, rate_limit
 from kyc_wallet.web.health import install_health, store_check
+from kyc_wallet.web.metrics import install_metrics
 from kyc_wallet.web.signin import DEFAULTS as SIGNIN_DEFAULTS
 from kyc_wallet.web.signin import install_operator_signin
 
@@ -40,6 +41,7 @@ DEFAULTS: dict[str, Any] = {
     **SIGNIN_DEFAULTS,
     "API_KEYS": [],
     "DEV_ALLOW_HTTP_LOOPBACK": False,
+    "METRICS_TOKEN": None,  # GET /metrics answers only with this bearer token
     "OFFER_TTL": 86400,
     "ACCESS_TOKEN_TTL": 300,
     "NONCE_TTL": 300,
@@ -57,6 +59,7 @@ DEFAULTS: dict[str, Any] = {
     "RATE_LIMIT_STORAGE": "memory://",
     "MAX_CONTENT_LENGTH": 1_000_000,
     "JSON_PATH_PREFIXES": [
+        "/metrics",
         "/api/",
         "/token",
         "/nonce",
@@ -91,6 +94,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Any = time.tim
     app.extensions["w3c_issuer"] = load_w3c_issuer(w3c_key_path, app.config["W3C_OFFER"])
     app.extensions["store"] = store = open_store(str(data_dir / "issuer.sqlite"))
     install_health(app, store_check(store))
+    install_metrics(app)
     if not app.config["RETAIN_PERSONAL_DATA"]:  # tokens that expired while it was stopped
         records.sweep(store, int(clock()))
 

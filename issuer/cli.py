@@ -9,6 +9,7 @@ from kyc_wallet.web.cli import (
     add_action_argument,
     add_server_arguments,
     migrate_database,
+    serve,
     server_config,
     starting,
 )
@@ -36,5 +37,5 @@ def run(args: argparse.Namespace) -> int:
     app = starting("issuer", lambda: create_app(config))
     with app.app_context():
         print(f"issuer: {app.config['ISSUER_URL']}  ({password_notice()})")
-    app.run(host=args.host, port=args.port, threaded=True, use_reloader=False)
+    serve(app, args.host, args.port)
     return 0

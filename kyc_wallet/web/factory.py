@@ -19,6 +19,7 @@ from flask_limiter.util import get_remote_address
 
 from .config import load_config
 from .errors import register_error_handlers
+from .logs import install_request_log
 from .security import install_security
 
 __all__ = ["new_app", "rate_limit", "ROOT"]
@@ -52,6 +53,7 @@ def new_app(
     )
     app.jinja_env.globals.update(app_title=app.config[title_setting], home_endpoint=home_endpoint)
     register_error_handlers(app)
+    install_request_log(app)
     return app
 
 
