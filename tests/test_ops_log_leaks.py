@@ -35,7 +35,7 @@ class RecordingBrowser(Browser):
     def __init__(self, base: str) -> None:
         super().__init__(base)
         RecordingBrowser.instances.append(self)
-        for handler in self.opener.handlers:
+        for handler in self.opener.handlers:  # type: ignore[attr-defined]
             if isinstance(handler, urllib.request.HTTPCookieProcessor):
                 RecordingBrowser.jars.append(handler.cookiejar)
 
