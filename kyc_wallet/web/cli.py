@@ -13,6 +13,7 @@ from flask import Flask
 from ssi.errors import SSIError
 
 from .config import load_config
+from .config_types import check_setting_types
 from .logs import QuietRequestHandler, configure_logging
 from .storage import Store
 
@@ -105,6 +106,7 @@ def migrate_database(
     def migrate() -> Store:
         app = Flask(role)
         load_config(app, defaults, config, prefix)
+        check_setting_types(app.config, defaults)
         return open_store(str(Path(app.config["DATA_DIR"]) / filename))
 
     store = starting(role, migrate)

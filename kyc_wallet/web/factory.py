@@ -18,6 +18,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
 from .config import load_config
+from .config_types import check_setting_types
 from .errors import register_error_handlers
 from .logs import install_request_log
 from .security import install_security
@@ -45,6 +46,7 @@ def new_app(
     # cookies are per host, not per port: three apps on 127.0.0.1 need three names
     app.config["SESSION_COOKIE_NAME"] = f"kycw_{name}_session"
     load_config(app, defaults, config, prefix)
+    check_setting_types(app.config, defaults)
     app.extensions["clock"] = clock
     # first: a foreign Host or Origin reaches no other hook (not even the limiter)
     install_security(app, f"{name.upper()}_URL")
