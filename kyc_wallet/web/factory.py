@@ -23,9 +23,9 @@ from .errors import register_error_handlers
 from .logs import install_request_log
 from .security import install_security
 
-__all__ = ["new_app", "rate_limit", "ROOT"]
+__all__ = ["new_app", "rate_limit"]
 
-ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
 
 
 def new_app(
@@ -40,8 +40,8 @@ def new_app(
 ) -> Flask:
     app = Flask(
         name,
-        template_folder=str(ROOT / "templates"),
-        static_folder=str(ROOT / "kyc_wallet" / "web" / "static"),
+        template_folder=str(HERE / "templates"),  # package data: in the wheel too
+        static_folder=str(HERE / "static"),
     )
     # cookies are per host, not per port: three apps on 127.0.0.1 need three names
     app.config["SESSION_COOKIE_NAME"] = f"kycw_{name}_session"
