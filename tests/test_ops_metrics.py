@@ -26,12 +26,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def sample(text: str, name: str, **labels: str) -> float:
-    """The value of the sample ``name`` whose labels include ``labels`` (0 if none)."""
-    for family in text_string_to_metric_families(text):
-        for s in family.samples:
-            if s.name == name and all(s.labels.get(k) == v for k, v in labels.items()):
-                return float(s.value)
-    return 0.0
+    """The sum of the samples ``name`` whose labels include ``labels`` (0 if none)."""
+    return sum(
+        float(s.value)
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+        if s.name == name and all(s.labels.get(k) == v for k, v in labels.items())
+    )
 
 
 def test_metrics_are_off_without_a_token(tmp_path: Path) -> None:
