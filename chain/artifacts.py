@@ -2,16 +2,18 @@
 
 The artifacts (Hardhat JSON: ``abi`` and ``bytecode``) come from the npm
 packages ``@tokenysolutions/t-rex@4.1.6`` and ``@onchain-id/solidity@2.2.1``
-(GPL-3.0), installed by ``npm ci`` from the repository's ``package-lock.json``;
-none is committed here. Every ONCHAINID contract (``Identity``,
-``ImplementationAuthority``, ``IdFactory``, ``ClaimIssuer``, ``IdentityProxy``)
-is taken from ``@onchain-id/solidity``: T-REX ships no ``IdentityProxy`` or
-``IdFactory``.
+(GPL-3.0), installed by ``npm ci`` from the repository's ``package-lock.json``
+(a checkout) or by ``kyc-wallet chain install-artifacts`` (an installed wheel:
+:mod:`chain.install_artifacts`); none is committed here or shipped in the wheel.
+Every ONCHAINID contract (``Identity``, ``ImplementationAuthority``,
+``IdFactory``, ``ClaimIssuer``, ``IdentityProxy``) is taken from
+``@onchain-id/solidity``: T-REX ships no ``IdentityProxy`` or ``IdFactory``.
 """
 
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -19,7 +21,7 @@ from typing import Any
 
 from chain.errors import ArtifactsMissing
 
-__all__ = ["Artifact", "load", "node_modules", "ARTIFACT_PATHS"]
+__all__ = ["Artifact", "installed_contracts_dir", "load", "node_modules", "ARTIFACT_PATHS"]
 
 _TREX = "@tokenysolutions/t-rex/artifacts/contracts"
 _OID = "@onchain-id/solidity/artifacts/contracts"
@@ -63,12 +65,19 @@ class Artifact:
     bytecode: str
 
 
-def node_modules(start: Path | None = None) -> Path:
-    """The ``node_modules`` folder of the repository that holds this package.
+def installed_contracts_dir() -> Path:
+    """Where ``kyc-wallet chain install-artifacts`` runs ``npm ci``: inside the
+    Python environment (``<sys.prefix>/share/kyc-wallet/contracts``)."""
+    return Path(sys.prefix) / "share" / "kyc-wallet" / "contracts"
 
-    Searched upwards from ``start`` (default: this file), so it works from a
-    checkout and from an editable install. Raises :class:`ArtifactsMissing`
-    telling the user to run ``npm ci`` when the packages are absent.
+
+def node_modules(start: Path | None = None) -> Path:
+    """The ``node_modules`` folder holding the artifacts.
+
+    First that of the repository holding this package, searched upwards from
+    ``start`` (default: this file): a checkout or an editable install; then
+    that of :func:`installed_contracts_dir` (an installed wheel). Raises
+    :class:`ArtifactsMissing` saying how to install them when both lack them.
     """
     here = (start or Path(__file__)).resolve()
     for folder in [here, *here.parents]:
@@ -77,9 +86,13 @@ def node_modules(start: Path | None = None) -> Path:
             return candidate
         if (folder / "package.json").is_file():
             break
+    installed = installed_contracts_dir() / "node_modules"
+    if (installed / "@tokenysolutions" / "t-rex").is_dir():
+        return installed
     raise ArtifactsMissing(
-        "the T-REX / ONCHAINID contract artifacts are not installed: run `npm ci` in the "
-        f"repository root (the folder holding package.json, searched from {here})"
+        "the T-REX / ONCHAINID contract artifacts are not installed: run "
+        "`kyc-wallet chain install-artifacts` (installed package), or `npm ci` in the "
+        f"repository root (a checkout; searched from {here} and in {installed})"
     )
 
 
@@ -92,5 +105,8 @@ def load(name: str) -> Artifact:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
-        raise ArtifactsMissing(f"{path} is missing: run `npm ci` in the repository root") from exc
+        raise ArtifactsMissing(
+            f"{path} is missing: run `kyc-wallet chain install-artifacts` (or `npm ci` in the "
+            "repository root)"
+        ) from exc
     return Artifact(name=name, abi=data["abi"], bytecode=data["bytecode"])

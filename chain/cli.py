@@ -7,7 +7,8 @@ addresses to the deployment file the verifier reads. ``kyc-wallet chain work``
 runs the whitelist outbox's worker once (after the reconciler with
 ``--reconcile``) and names each intent that failed, with its reason (the others
 are sent all the same). ``kyc-wallet chain status`` shows what a registry knows about
-an address.
+an address. ``kyc-wallet chain install-artifacts`` fetches the contract
+artifacts with npm into the Python environment (:mod:`chain.install_artifacts`).
 """
 
 from __future__ import annotations
@@ -84,6 +85,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="with --reconcile: also remove "
         "addresses registered on chain that the outbox never intended",
+    )
+    sub.add_parser(
+        "install-artifacts",
+        help="fetch the T-REX / ONCHAINID contract artifacts (GPL-3.0) with npm into "
+        "this Python environment (an installed package; a checkout uses `npm ci`)",
     )
     status = sub.add_parser("status", help="what a token's registry knows about an address")
     status.add_argument("--rpc-url", required=True)
@@ -213,12 +219,21 @@ def _status(args: argparse.Namespace) -> int:
     return 0
 
 
+def _install_artifacts() -> int:
+    from chain.install_artifacts import install_artifacts
+
+    print(f"contract artifacts installed in {install_artifacts()}")
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     try:
         if args.chain_command == "deploy":
             return _deploy(args)
         if args.chain_command == "work":
             return _work(args)
+        if args.chain_command == "install-artifacts":
+            return _install_artifacts()
         return _status(args)
     except (SSIError, ValueError, OSError) as exc:
         print(f"kyc-wallet chain {args.chain_command}: {exc}", file=sys.stderr)

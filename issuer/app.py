@@ -17,6 +17,8 @@ from kyc_wallet.database import Database
 from kyc_wallet.web.auth import secret_hash
 from kyc_wallet.web.config import ConfigurationError
 from kyc_wallet.web.factory import new_app, rate_limit
+from kyc_wallet.web.health import install_health
+from kyc_wallet.web.metrics import install_metrics
 from kyc_wallet.web.signin import DEFAULTS as SIGNIN_DEFAULTS
 from kyc_wallet.web.signin import install_operator_signin
 
@@ -45,6 +47,7 @@ DEFAULTS: dict[str, Any] = {
     **SIGNIN_DEFAULTS,
     "API_KEYS": [],
     "DEV_ALLOW_HTTP_LOOPBACK": False,
+    "METRICS_TOKEN": None,  # GET /metrics answers only with this bearer token
     "OFFER_TTL": 86400,
     "ACCESS_TOKEN_TTL": 300,
     "NONCE_TTL": 300,
@@ -62,6 +65,7 @@ DEFAULTS: dict[str, Any] = {
     "RATE_LIMIT_STORAGE": "memory://",
     "MAX_CONTENT_LENGTH": 1_000_000,
     "JSON_PATH_PREFIXES": [
+        "/metrics",
         "/api/",
         "/token",
         "/nonce",
@@ -96,6 +100,8 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Any = time.tim
     ctx = IssuerContext(db, keys, w3c_issuer, clock, secret_hash, app.config)
     install_context(app, ctx)
     app.extensions["store"] = db  # for kyc_wallet.web.signin (shared with the verifier)
+    install_health(app, db.ping)
+    install_metrics(app)
     if not app.config["RETAIN_PERSONAL_DATA"]:  # tokens that expired while it was stopped
         records.sweep(db, ctx.now())
 

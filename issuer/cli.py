@@ -12,6 +12,7 @@ from kyc_wallet.database import Database
 from kyc_wallet.web.cli import (
     add_action_argument,
     add_server_arguments,
+    serve,
     server_config,
     starting,
 )
@@ -38,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
     app = starting("issuer", lambda: create_app(config))
     with app.app_context():
         print(f"issuer: {app.config['ISSUER_URL']}  ({password_notice()})")
-    app.run(host=args.host, port=args.port, threaded=True, use_reloader=False)
+    serve(app, args.host, args.port)
     return 0
 
 

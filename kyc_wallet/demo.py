@@ -89,11 +89,19 @@ def _migrate(layout: DemoLayout, command: list[str], output: Any) -> None:
 
 
 @contextmanager
-def running_demo(layout: DemoLayout, *, quiet: bool = False) -> Iterator[dict[str, str]]:
-    """Prepare the data folder, start the three apps, yield the API keys, stop them."""
+def running_demo(
+    layout: DemoLayout, *, quiet: bool = False, logs: Path | None = None
+) -> Iterator[dict[str, str]]:
+    """Prepare the data folder, start the three apps, yield the API keys, stop them.
+
+    ``logs``: a folder where each app's output (its JSON log lines) is kept,
+    in ``<app>.log`` (the migrations' in ``migrate.log``)."""
     keys = prepare(layout)
     command = [sys.executable, "-m", "kyc_wallet.cli"]
-    output = subprocess.DEVNULL if quiet else None
+    output: Any = subprocess.DEVNULL if quiet else None
+    if logs is not None:
+        logs.mkdir(parents=True, exist_ok=True)
+        output = open(logs / "migrate.log", "ab")  # closed below
     specs = [
         ("issuer", layout.issuer_dir, layout.issuer_url, "/.well-known/openid-credential-issuer"),
         ("wallet", layout.wallet_dir, layout.wallet_url, "/setup"),
@@ -104,6 +112,9 @@ def running_demo(layout: DemoLayout, *, quiet: bool = False) -> Iterator[dict[st
     try:
         for name, folder, url, _probe in specs:
             port = url.rsplit(":", 1)[1]
+            if logs is not None:
+                output.close()
+                output = open(logs / f"{name}.log", "ab")  # closed below
             processes[name] = subprocess.Popen(
                 [
                     *command,
@@ -139,6 +150,8 @@ def running_demo(layout: DemoLayout, *, quiet: bool = False) -> Iterator[dict[st
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 process.kill()
+        if logs is not None:
+            output.close()
 
 
 def _layout(args: argparse.Namespace, data: Path) -> DemoLayout:

@@ -15,6 +15,8 @@ from flask import Flask
 
 from kyc_wallet.web.auth import parse_api_keys
 from kyc_wallet.web.factory import new_app, rate_limit
+from kyc_wallet.web.health import install_health, store_check
+from kyc_wallet.web.metrics import install_metrics
 from kyc_wallet.web.reload import Reloadable
 from kyc_wallet.web.signin import install_operator_signin
 from ssi.fetch import Fetcher, FetchPolicy
@@ -48,6 +50,7 @@ DEFAULTS: dict[str, Any] = {
     "WEBHOOK_URL": None,  # the verifier's own pages and old-form keys
     "WEBHOOK_SECRET": None,
     "DEV_ALLOW_HTTP_LOOPBACK": False,
+    "METRICS_TOKEN": None,  # GET /metrics answers only with this bearer token
     "REQUEST_TTL": 600,
     "REQUEST_OBJECT_TTL": 300,
     "KB_JWT_MAX_AGE": 300,
@@ -61,7 +64,7 @@ DEFAULTS: dict[str, Any] = {
     "MONITOR_INTERVAL": 60.0,
     "OPERATOR_PASSWORD": None,
     "MAX_CONTENT_LENGTH": 1_100_000,
-    "JSON_PATH_PREFIXES": ["/api/", "/oid4vp/", "/.well-known/"],
+    "JSON_PATH_PREFIXES": ["/metrics", "/api/", "/oid4vp/", "/.well-known/"],
 }
 
 
@@ -115,6 +118,8 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Any = time.tim
     )
     webhooks = webhooks_by_actor(loaded.api_access, default_webhook)
     store = open_store(str(data_dir / "verifier.sqlite"))
+    install_health(app, store_check(store))
+    install_metrics(app)
     identity = _Identity(app)
     identity.get()  # fail at start on a bad key, chain or prefix
     app.extensions.update(

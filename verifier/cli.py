@@ -9,6 +9,7 @@ from kyc_wallet.web.cli import (
     add_action_argument,
     add_server_arguments,
     migrate_database,
+    serve,
     server_config,
     starting,
 )
@@ -60,5 +61,5 @@ def run(args: argparse.Namespace) -> int:
     reload_on_sighup(settings_holder(app).reload)  # trust list and policies, on SIGHUP
     with app.app_context():
         print(f"verifier: {app.config['VERIFIER_URL']}  ({password_notice()})")
-    app.run(host=args.host, port=args.port, threaded=True, use_reloader=False)
+    serve(app, args.host, args.port)
     return 0

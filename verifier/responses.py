@@ -47,6 +47,7 @@ from ssi.oid4vp import (
 )
 from ssi.oid4vp import spec as vp
 
+from .metrics import VERDICTS
 from .policies import Policy
 from .presentation import Accepted, authenticate, evaluate
 from .service import ENC_VALUES, FLOW_SAME_DEVICE, flow_of, load_request
@@ -184,6 +185,7 @@ def _verdict(
                 _record_intent(conn, row, accepted, claims or "", now)
         _queue_webhook(conn, row["id"], status, now)
         audit(conn, now, "wallet", f"verification.{status}", row["id"], reason=reason_code)
+    VERDICTS.labels(status, reason_code or "").inc()
     if accepted is not None and accepted.whitelisting is not None:
         forward_soon()  # the verdict stands whatever the outbox does
     if flow != FLOW_SAME_DEVICE:

@@ -31,6 +31,8 @@ from typing import Any
 
 from kyc_wallet.web import Store
 
+from .metrics import WEBHOOK_FAILURES
+
 __all__ = ["SIGNATURE_HEADER", "WebhookTarget", "Webhooks", "sign_webhook", "verify_webhook"]
 
 SIGNATURE_HEADER = "X-KYCW-Signature"
@@ -163,9 +165,12 @@ class Webhooks:
                     (now if ok else None, None if ok else error, row["id"]),
                 )
                 delivered += ok
+                if not ok:
+                    WEBHOOK_FAILURES.inc()
         return delivered
 
     def _failed(self, row_id: int, error: str) -> None:
+        WEBHOOK_FAILURES.inc()
         self._store.execute(
             "UPDATE webhooks SET attempts = attempts + 1, last_error = ? WHERE id = ?",
             (error, row_id),

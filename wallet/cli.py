@@ -6,7 +6,7 @@ import argparse
 import ipaddress
 import sys
 
-from kyc_wallet.web.cli import add_server_arguments, server_config
+from kyc_wallet.web.cli import add_server_arguments, serve, server_config, starting
 from kyc_wallet.web.reload import reload_on_sighup
 
 from .app import create_app
@@ -40,8 +40,8 @@ def check_bind_address(host: str, allow_remote: bool) -> None:
 
 def run(args: argparse.Namespace) -> int:
     check_bind_address(args.host, args.allow_remote)
-    app = create_app(server_config(args))
+    app = starting("wallet", lambda: create_app(server_config(args)))
     reload_on_sighup(anchors_holder(app).reload)  # TRUSTED_X509_ROOTS, re-read on SIGHUP
     print(f"wallet: http://{args.host}:{args.port}", file=sys.stderr)
-    app.run(host=args.host, port=args.port, threaded=True, use_reloader=False)
+    serve(app, args.host, args.port)
     return 0

@@ -150,6 +150,8 @@ class Database:
     def ping(self) -> None:
         """``SELECT 1``; :class:`DatabaseUnavailable` with the reason if the
         database cannot answer."""
+        if self.path is not None and not self.path.is_file():  # pooled connections outlive it
+            raise DatabaseUnavailable(f"{self.path} is not a database file any more")
         try:
             with self.engine.connect() as conn:
                 conn.execute(text("SELECT 1"))

@@ -13,12 +13,15 @@ from flask import Flask
 from ssi.errors import SSIError
 
 from .config import load_config
+from .config_types import check_setting_types
+from .logs import QuietRequestHandler, configure_logging
 from .storage import Store
 
 __all__ = [
     "add_action_argument",
     "add_server_arguments",
     "migrate_database",
+    "serve",
     "server_config",
     "starting",
 ]
@@ -65,9 +68,23 @@ def server_config(args: argparse.Namespace) -> dict[str, Any]:
     return config
 
 
+def serve(app: Flask, host: str, port: int) -> None:
+    """Run ``app`` on Werkzeug's threaded server, logging as JSON lines
+    (:mod:`.logs`: ours are the only request lines, without query strings)."""
+    app.run(
+        host=host,
+        port=port,
+        threaded=True,
+        use_reloader=False,
+        request_handler=QuietRequestHandler,
+    )
+
+
 def starting(role: str, build: Callable[[], T]) -> T:
     """``build()``, or exit with one line saying why the ``role`` cannot start
-    (a setting or a file it is configured with)."""
+    (a setting or a file it is configured with). Logging is configured first
+    (JSON lines on stderr, :func:`.logs.configure_logging`)."""
+    configure_logging()
     try:
         return build()
     except SSIError as exc:
@@ -89,6 +106,7 @@ def migrate_database(
     def migrate() -> Store:
         app = Flask(role)
         load_config(app, defaults, config, prefix)
+        check_setting_types(app.config, defaults)
         return open_store(str(Path(app.config["DATA_DIR"]) / filename))
 
     store = starting(role, migrate)

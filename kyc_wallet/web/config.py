@@ -37,7 +37,13 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-SECRET_SETTINGS = ("API_KEYS", "OPERATOR_PASSWORD", "SECRET_KEY", "WEBHOOK_SECRET")
+SECRET_SETTINGS = (
+    "API_KEYS",
+    "METRICS_TOKEN",
+    "OPERATOR_PASSWORD",
+    "SECRET_KEY",
+    "WEBHOOK_SECRET",
+)
 """Settings whose value is a secret: a configuration file naming one should be 0600."""
 
 

@@ -18,12 +18,14 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
 from .config import load_config
+from .config_types import check_setting_types
 from .errors import register_error_handlers
+from .logs import install_request_log
 from .security import install_security
 
-__all__ = ["new_app", "rate_limit", "ROOT"]
+__all__ = ["new_app", "rate_limit"]
 
-ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
 
 
 def new_app(
@@ -38,12 +40,13 @@ def new_app(
 ) -> Flask:
     app = Flask(
         name,
-        template_folder=str(ROOT / "templates"),
-        static_folder=str(ROOT / "kyc_wallet" / "web" / "static"),
+        template_folder=str(HERE / "templates"),  # package data: in the wheel too
+        static_folder=str(HERE / "static"),
     )
     # cookies are per host, not per port: three apps on 127.0.0.1 need three names
     app.config["SESSION_COOKIE_NAME"] = f"kycw_{name}_session"
     load_config(app, defaults, config, prefix)
+    check_setting_types(app.config, defaults)
     app.extensions["clock"] = clock
     # first: a foreign Host or Origin reaches no other hook (not even the limiter)
     install_security(app, f"{name.upper()}_URL")
@@ -52,6 +55,7 @@ def new_app(
     )
     app.jinja_env.globals.update(app_title=app.config[title_setting], home_endpoint=home_endpoint)
     register_error_handlers(app)
+    install_request_log(app)
     return app
 
 

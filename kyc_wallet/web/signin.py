@@ -49,6 +49,7 @@ from kyc_wallet.database.compat import run
 from . import signin_throttle as throttle
 from .auth import secret_hash
 from .config import ConfigurationError, persistent_secret
+from .config_types import check_setting_types
 from .https import install_https
 from .storage import Store
 
@@ -102,6 +103,7 @@ def install_operator_signin(app: Flask, url_setting: str) -> None:
     HSTS when the public URL (the setting ``url_setting``) is https."""
     for name, value in DEFAULTS.items():
         app.config.setdefault(name, value)
+    check_setting_types(app.config, DEFAULTS)
     configured = app.config.get("OPERATOR_PASSWORD")
     if configured not in (None, ""):
         if not isinstance(configured, str):

@@ -235,5 +235,5 @@ def test_concurrent_requests_for_one_configuration_issue_once(w3c_issuer: Runnin
 
 
 def test_w3c_offer_given_as_a_string_refused_at_start(tmp_path: Path, fetcher: Fetcher) -> None:
-    with pytest.raises(MalformedInput, match="list of configuration ids"):
+    with pytest.raises(MalformedInput, match="W3C_OFFER must be a list, not a string"):
         next(start_issuer(tmp_path / "issuer", fetcher, W3C_OFFER="kyc_age_ldp_vc"))

@@ -1,0 +1,31 @@
+"""A gunicorn configuration for the apps: ``gunicorn -c
+python:kyc_wallet.web.gunicorn_conf 'issuer.app:create_app()'`` (docs/deployment.md).
+
+- Logs: one JSON object per line on stderr for gunicorn's own messages and the
+  app's (:mod:`kyc_wallet.web.logs`). gunicorn's access log stays off: the app
+  writes its own access line, with the request id and without the query
+  string (which may carry an offer URI, a ``response_code``...). Should an
+  operator turn it on (``--access-logfile``), its format here has no query
+  string either (``%(U)s``: the path alone).
+- Metrics: with ``PROMETHEUS_MULTIPROC_DIR`` set, a worker that stops is
+  marked dead, so ``/metrics`` keeps summing the live workers' gauges.
+
+Command-line options (``--workers``, ``--bind``...) still apply on top."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from kyc_wallet.web.logs import gunicorn_logconfig
+
+logconfig_dict = gunicorn_logconfig()
+access_log_format = '"%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+control_socket_disable = True  # gunicorn 23+ would open a control socket in $HOME
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]
