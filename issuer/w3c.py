@@ -8,7 +8,7 @@ that DID (their ``TRUSTED_W3C_ISSUERS``).
 
 Each credential carries a ``TokenStatusListEntry`` (``ssi.w3c.status_entry``)
 into the same ``statuslist+jwt`` lists as the SD-JWT VCs, with an index
-allocated the same way (``issuer.status.allocate_index``).
+allocated the same way (``issuer.core.status_list.allocate_index``).
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-import issuer.status
+import issuer.core.status_list
 from ssi.status_list import build_status_list_token
 from tests.support import RunningIssuer
 from tests.verifier.conftest import RunningVerifier, StartVerifier
@@ -28,7 +28,7 @@ def _lists_with_iss(monkeypatch: pytest.MonkeyPatch, iss: str | None) -> None:
     def build_with(*args: Any, **kwargs: Any) -> str:
         return build_status_list_token(*args, **{**kwargs, "issuer": iss})
 
-    monkeypatch.setattr(issuer.status, "build_status_list_token", build_with)
+    monkeypatch.setattr(issuer.core.status_list, "build_status_list_token", build_with)
 
 
 def test_status_list_without_iss_is_accepted_by_the_verifier(
