@@ -17,6 +17,7 @@ from kyc_wallet.web.cli import (
     starting,
 )
 from kyc_wallet.web.config import load_config
+from kyc_wallet.web.config_types import check_setting_types
 from kyc_wallet.web.signin import password_notice
 
 from .app import DEFAULTS, create_app, database_from_config
@@ -52,6 +53,7 @@ def migrate_command(config: dict[str, Any]) -> int:
     def open_it() -> Database:
         app = Flask("issuer")
         load_config(app, DEFAULTS, config, "KYCW_ISSUER")
+        check_setting_types(app.config, DEFAULTS)
         return database_from_config(app.config)
 
     db = starting("issuer", open_it)
