@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import Flask
 
+from chain.outbox import Outbox
 from chain.platform import PlatformChain
 from kyc_wallet.web.factory import new_app, rate_limit
 from kyc_wallet.web.signin import install_operator_signin
@@ -25,10 +26,10 @@ from .background import Background
 from .base_policies import load_base_policies
 from .identity import ClientIdentity
 from .policies import load_policies, read_file
-from .storage import open_store
+from .storage import open_database
 from .trust import TrustList, load_trust_list
 from .webhooks import Webhooks
-from .whitelisting import forward_intents, resolve_token_refs, start_chain
+from .whitelisting import resolve_token_refs, start_chain
 
 __all__ = ["create_app", "DEFAULTS"]
 
@@ -56,9 +57,10 @@ DEFAULTS: dict[str, Any] = {
     "RATE_LIMIT_RESPONSE": "60 per minute",
     "RATE_LIMIT_REQUEST": "120 per minute",
     "RATE_LIMIT_STORAGE": "memory://",
-    "CHAIN": None,  # "dev": in-process EVM with T-REX; "outbox": forward to OUTBOX_PATH
+    "CHAIN": None,  # "dev": in-process EVM with T-REX; "outbox": `kyc-wallet chain work`
     "DEV_TOKENS": [],
-    "OUTBOX_PATH": None,
+    "OUTBOX_PATH": None,  # the previous release's outbox file: imported at migrate
+    "DATABASE_URL": None,  # None: verifier.sqlite in DATA_DIR; or postgresql+psycopg://
     "CHAIN_WORKER_INTERVAL": 1.0,
     "MONITOR_INTERVAL": 60.0,
     "OPERATOR_PASSWORD": None,
@@ -136,10 +138,11 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Any = time.tim
         home_endpoint="pages.index",
     )
     install_operator_signin(app, "VERIFIER_URL")
-    data_dir = Path(app.config["DATA_DIR"])
     fetcher = Fetcher(FetchPolicy(allow_http_loopback=bool(app.config["DEV_ALLOW_HTTP_LOOPBACK"])))
     trust = _trust(app, fetcher)
-    platform = start_chain(app)
+    db = open_database(app.config)
+    outbox = Outbox(db)
+    platform = start_chain(app, outbox)
     policies_file = _policies_file(app, platform)
     policies = {} if policies_file is None else load_policies(policies_file)
     base_policies = load_base_policies(policies_file)
@@ -153,11 +156,11 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Any = time.tim
         min_secret=0,  # as before: the old setting's secret may be short
     )
     webhooks = webhooks_by_actor(api_access, default_webhook)
-    store = open_store(str(data_dir / "verifier.sqlite"))
     identity = _Identity(app)
     identity.get()  # fail at start on a bad key, chain or prefix
     app.extensions.update(
-        store=store,
+        store=db,  # the key the shared operator sign-in reads
+        outbox=outbox,
         trust=trust,
         fetcher=fetcher,
         policies=policies,
@@ -170,14 +173,12 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Any = time.tim
             clock,
             allow_header_keys=trust.header_keys,
         ),
-        webhooks=Webhooks(store, fetcher.post, clock, webhooks, default_webhook),
+        webhooks=Webhooks(db, fetcher.post, clock, webhooks, default_webhook),
         identity_source=identity,
         chain=platform,
     )
     background = Background(app)
     app.extensions["background"] = background
-    with app.app_context():
-        forward_intents()  # what a crash left between the two commits
     background.start()
 
     @app.before_request

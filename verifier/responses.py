@@ -15,11 +15,13 @@ answers (cross-device or same-device, :mod:`verifier.service`).
   nothing (issue 19 item 7).
 * An authenticated response is checked further
   (:func:`~verifier.presentation.evaluate`) and its verdict recorded in one
-  SQLite transaction: ``UPDATE … WHERE status = 'pending'`` (the nonce and
-  state are consumed atomically: a second answer, even a concurrent copy of
-  the first, finds no pending row and is refused as a replay), the KB-JWT
+  transaction: ``UPDATE … WHERE status = 'pending' … RETURNING`` (the nonce
+  and state are consumed atomically, on SQLite and on PostgreSQL: a second
+  answer, even a concurrent copy of the first, finds no pending row and is
+  refused as a replay), the KB-JWT
   hashes (a presentation is accepted once, in any transaction), the
-  whitelisting intent, the webhook and the audit line. A same-device answer
+  whitelisting intent and its outbox entry (what the chain worker sends), the
+  webhook and the audit line. A same-device answer
   carries the ``redirect_uri`` with the ``response_code``; a cross-device one
   none (§8.2: optional).
 """
@@ -34,7 +36,6 @@ from urllib.parse import urlencode, urlsplit
 
 from flask import current_app
 
-from kyc_wallet.web import Store
 from ssi.encoding import b64url_decode, json_loads_object
 from ssi.errors import InvalidRequest, ReplayDetected, SSIError, TimeInvalid
 from ssi.jose import Key
@@ -47,11 +48,12 @@ from ssi.oid4vp import (
 )
 from ssi.oid4vp import spec as vp
 
+from .db import verifications
 from .policies import Policy
 from .presentation import Accepted, authenticate, evaluate
 from .service import ENC_VALUES, FLOW_SAME_DEVICE, flow_of, load_request
-from .storage import audit, secret_hash
-from .whitelisting import forward_soon
+from .storage import audit, database, secret_hash
+from .whitelisting import record_intent
 
 __all__ = [
     "NotAuthenticated",
@@ -86,11 +88,6 @@ class NotAuthenticated(Refused):
     and the transaction stays pending (issue 19 item 7)."""
 
 
-def _store() -> Store:
-    store: Store = current_app.extensions["store"]
-    return store
-
-
 def _jwe_kid(token: str) -> str:
     header = json_loads_object(b64url_decode(token.split(".", 1)[0], "JWE header"), "JWE header")
     kid = header.get("kid")
@@ -100,20 +97,12 @@ def _jwe_kid(token: str) -> str:
 
 
 def _find(form: dict[str, str]) -> Any:
-    if vp.RESPONSE in form:
-        row = _store().one(
-            "SELECT * FROM verifications WHERE enc_kid = ?", (_jwe_kid(form[vp.RESPONSE]),)
-        )
-    else:
-        state = form.get(vp.STATE)
-        row = (
-            _store().one(
-                "SELECT * FROM verifications WHERE state = ? OR same_device_state = ?",
-                (state, state),
-            )
-            if state
-            else None
-        )
+    with database().read() as conn:
+        if vp.RESPONSE in form:
+            row = verifications.by_kid(conn, _jwe_kid(form[vp.RESPONSE]))
+        else:
+            state = form.get(vp.STATE)
+            row = verifications.by_state(conn, state) if state else None
     if row is None:
         raise UnknownTransaction("unknown state: no transaction awaits this response")
     return row
@@ -149,42 +138,31 @@ def _verdict(
     else:
         assert error is not None
         reason_code, reason = type(error).__name__, error.description
-    with _store().transaction() as conn:
-        changed = conn.execute(
-            "UPDATE verifications SET status = ?, reason_code = ?, reason = ?, claims_json = ?,"
-            " address = ?, response_code_hash = ?, completed_at = ?, enc_key_json = NULL,"
-            " answered_flow = ? WHERE id = ? AND status = 'pending' AND expires_at > ?",
-            (
-                status,
-                reason_code,
-                reason,
-                claims,
-                address,
-                secret_hash(code),
-                now,
-                flow,
-                row["id"],
-                now,
-            ),
-        ).rowcount
-        if changed != 1:
+    with database().transaction() as conn:
+        answered = verifications.record_verdict(
+            conn,
+            row["id"],
+            now,
+            status=status,
+            reason_code=reason_code,
+            reason=reason,
+            claims_json=claims,
+            address=address,
+            response_code_hash=secret_hash(code),
+            answered_flow=flow,
+        )
+        if not answered:
             raise ReplayDetected(
                 "this transaction was already answered (state and nonce are spent)"
             )
         if accepted is not None:
             for digest in accepted.kb_jwt_hashes:
-                seen = conn.execute(
-                    "INSERT OR IGNORE INTO seen_presentations VALUES (?, ?, ?)",
-                    (digest, row["id"], now),
-                ).rowcount
-                if seen != 1:
+                if not verifications.add_seen_presentation(conn, digest, row["id"], now):
                     raise ReplayDetected("this presentation was already accepted")
             if accepted.whitelisting is not None:
                 _record_intent(conn, row, accepted, claims or "", now)
         _queue_webhook(conn, row["id"], status, now)
         audit(conn, now, "wallet", f"verification.{status}", row["id"], reason=reason_code)
-    if accepted is not None and accepted.whitelisting is not None:
-        forward_soon()  # the verdict stands whatever the outbox does
     if flow != FLOW_SAME_DEVICE:
         return {}  # cross-device: nobody on this device to send on (§8.2)
     return {"redirect_uri": _redirect(row, code)}
@@ -196,26 +174,19 @@ def _wallet_error(row: Any, now: int, error: str) -> dict[str, Any]:
     reports come."""
     if error not in vp.ERROR_CODES:
         raise InvalidRequest(f"{error!r} is not an OpenID4VP error code (§8.5)")
-    with _store().transaction() as conn:
-        current = conn.execute(
-            "SELECT last_wallet_error FROM verifications"
-            " WHERE id = ? AND status = 'pending' AND expires_at > ?",
-            (row["id"], now),
-        ).fetchone()
-        if current is None:
+    with database().transaction() as conn:
+        first = verifications.report_wallet_error(conn, row["id"], error, now)
+        if first is None:
             raise ReplayDetected("this transaction was already answered")
-        conn.execute(
-            "UPDATE verifications SET last_wallet_error = ?, wallet_error_at = ? WHERE id = ?",
-            (error, now, row["id"]),
-        )
-        if current["last_wallet_error"] is None:
+        if first:
             _queue_webhook(conn, row["id"], "pending", now, last_wallet_error=error)
             audit(conn, now, "wallet", "verification.wallet_error", row["id"], error=error)
     return {}
 
 
 def _record_intent(conn: Any, row: Any, accepted: Accepted, claims: str, now: int) -> None:
-    """One intent per (chain, registry, address), committed with the verdict (SECURITY.md)."""
+    """One intent per (chain, registry, address), committed with the verdict (SECURITY.md),
+    with its outbox entry (issue 21 item 4: one outbox, no forwarder)."""
     assert accepted.whitelisting is not None
     entry = accepted.whitelisting.whitelist
     country = accepted.claims.get("address.country")
@@ -224,37 +195,23 @@ def _record_intent(conn: Any, row: Any, accepted: Accepted, claims: str, now: in
         {"uri": reference.uri, "idx": reference.idx, "issuer": issuer.to_json()}
         for reference, issuer in accepted.other_statuses
     ]
-    conn.execute(
-        "INSERT INTO intents (chain, registry, token, address, country, verification_id,"
-        " record_sha256, created_at, updated_at, status_uri, status_idx, credential_exp,"
-        " status_issuer_json, other_statuses_json)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        " ON CONFLICT (chain, registry, address) DO UPDATE SET"
-        " verification_id = excluded.verification_id, record_sha256 = excluded.record_sha256,"
-        " country = excluded.country, updated_at = excluded.updated_at,"
-        " status_uri = excluded.status_uri, status_idx = excluded.status_idx,"
-        " credential_exp = excluded.credential_exp, version = intents.version + 1,"
-        " status_issuer_json = excluded.status_issuer_json,"
-        " other_statuses_json = excluded.other_statuses_json,"
-        " desired = 'registered', removal_reason = NULL",
-        (
-            entry.chain_id,
-            entry.identity_registry,
-            entry.token,
-            accepted.whitelisting.address,
-            country if isinstance(country, str) else None,
-            row["id"],
-            hashlib.sha256(claims.encode()).hexdigest(),
-            now,
-            now,
-            None if status is None else status.uri,
-            None if status is None else status.idx,
-            _earliest_exp(accepted),
-            None
-            if accepted.status_issuer is None
-            else json.dumps(accepted.status_issuer.to_json()),
-            json.dumps(others) if others else None,
-        ),
+    record_intent(
+        conn,
+        now,
+        chain=entry.chain_id,
+        registry=entry.identity_registry,
+        token=entry.token,
+        address=accepted.whitelisting.address,
+        country=country if isinstance(country, str) else None,
+        verification_id=row["id"],
+        record_sha256=hashlib.sha256(claims.encode()).hexdigest(),
+        status_uri=None if status is None else status.uri,
+        status_idx=None if status is None else status.idx,
+        credential_exp=_earliest_exp(accepted),
+        status_issuer_json=None
+        if accepted.status_issuer is None
+        else json.dumps(accepted.status_issuer.to_json()),
+        other_statuses_json=json.dumps(others) if others else None,
     )
 
 

@@ -32,7 +32,7 @@ from typing import Any
 
 from flask import current_app
 
-from kyc_wallet.web import Store, qr_svg
+from kyc_wallet.web import qr_svg
 from kyc_wallet.web.qr import TooLongForQRCode
 from ssi.errors import InvalidRequest, MalformedInput
 from ssi.jose import Key
@@ -47,9 +47,10 @@ from ssi.oid4vp import spec as vp
 from ssi.w3c import vp_formats_supported
 
 from .base_policies import BasePolicies, ManagedToken
+from .db import verifications
 from .identity import ClientIdentity
 from .policies import Policy, TokenTarget
-from .storage import audit, secret_hash
+from .storage import audit, database, secret_hash
 from .whitelisting import whitelisting_view
 
 __all__ = [
@@ -123,11 +124,6 @@ def _identity() -> ClientIdentity:
     return identity
 
 
-def _store() -> Store:
-    store: Store = current_app.extensions["store"]
-    return store
-
-
 def _now() -> int:
     return int(current_app.extensions["clock"]())
 
@@ -192,28 +188,23 @@ def create_verification(
             " ask for fewer claims, or use a client id prefix that signs requests (x509_hash)"
         ) from exc
     now = _now()
-    with _store().transaction() as conn:
-        conn.execute(
-            "INSERT INTO verifications (id, policy, created_by, request_json, enc_kid,"
-            " enc_key_json, state, nonce, session_hash, redirect_uri, status, created_at,"
-            " expires_at, same_device_state, verification_code)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)",
-            (
-                tx_id,
-                json.dumps({"name": policy_name, "body": policy_body}),
-                actor,
-                json.dumps(request.to_dict()),
-                enc_kid,
-                enc_key_json,
-                state,
-                nonce,
-                secret_hash(session_secret),
-                redirect_uri,
-                now,
-                now + int(config["REQUEST_TTL"]),
-                same_device_state,
-                code,
-            ),
+    with database().transaction() as conn:
+        verifications.insert(
+            conn,
+            id=tx_id,
+            policy=json.dumps({"name": policy_name, "body": policy_body}),
+            created_by=actor,
+            request_json=json.dumps(request.to_dict()),
+            enc_kid=enc_kid,
+            enc_key_json=enc_key_json,
+            state=state,
+            nonce=nonce,
+            session_hash=secret_hash(session_secret),
+            redirect_uri=redirect_uri,
+            created_at=now,
+            expires_at=now + int(config["REQUEST_TTL"]),
+            same_device_state=same_device_state,
+            verification_code=code,
         )
         audit(conn, now, actor, "verification.created", tx_id, policy=policy_name)
     return Created(tx_id, request_uri, link, same_device_link, session_secret, qr, code)
@@ -276,17 +267,15 @@ def request_object(tx_id: str, post: WalletPost | None, flow: str = FLOW_CROSS_D
     if not identity.signs_requests:
         raise InvalidRequest("this verifier sends its requests by value (redirect_uri client id)")
     now = _now()
-    row = _store().one("SELECT * FROM verifications WHERE id = ?", (tx_id,))
+    with database().read() as conn:
+        row = verifications.get(conn, tx_id)
     if row is None or row["status"] != "pending" or now >= row["expires_at"]:
         raise InvalidRequest("no pending verification with this request_uri")
     request = load_request(row, flow)
     if post is not None:
         request = answer_wallet_post(request, post)
-    _store().execute(
-        "UPDATE verifications SET request_fetched_at = ?"
-        " WHERE id = ? AND request_fetched_at IS NULL",
-        (now, tx_id),
-    )
+    with database().transaction() as conn:
+        verifications.mark_request_fetched(conn, tx_id, now)
     lifetime = max(1, min(int(current_app.config["REQUEST_OBJECT_TTL"]), row["expires_at"] - now))
     return identity.sign(request, now, lifetime)
 

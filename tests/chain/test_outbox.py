@@ -16,6 +16,7 @@ from chain.errors import ArtifactsMissing, ChainUnavailable, OutboxError
 from chain.outbox import DONE, DROPPED, FAILED, QUEUED, REGISTERED, REMOVED, Outbox
 from chain.transactions import Sender
 from chain.worker import Worker
+from kyc_wallet.database.migrate import current_revision, head_revision
 from tests.servers import free_port
 
 CHAIN = "eip155:31337"
@@ -24,10 +25,10 @@ DATA = hashlib.sha256(b"verification record").digest()
 
 
 def test_database_is_wal_with_full_sync_and_migrated(outbox: Outbox) -> None:
-    assert outbox.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert outbox.db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
-    names = [r["name"] for r in outbox.db["_sqlite_migrations"].rows]
-    assert names == ["m001_create", "m002_retry_at_poison"]
+    with outbox.db.read() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+        assert current_revision(conn) == head_revision("verifier")
 
 
 def test_one_intent_per_chain_registry_address(outbox: Outbox) -> None:
@@ -38,7 +39,7 @@ def test_one_intent_per_chain_registry_address(outbox: Outbox) -> None:
     assert first.id == again.id == removed.id
     assert removed.desired == REMOVED and removed.state == QUEUED
     assert removed.country == 276  # kept for the record
-    assert outbox.db["intents"].count == 1
+    assert len(outbox.intents(CHAIN)) == 1
     other_chain = outbox.whitelist("eip155:1", REGISTRY, wallet, 276, DATA)
     assert other_chain.id != first.id and other_chain.desired == REGISTERED
 

@@ -59,7 +59,7 @@ from eth_account.signers.local import LocalAccount
 from chain.backend import connect
 from chain.deploy import contract
 from chain.devchain import DevChain, TokenSpec, start_dev_chain
-from chain.outbox import DONE, MINED, Outbox
+from chain.outbox import DONE, MINED
 from chain.reconcile import Reconciler
 from ssi.errors import FetchError, FetchHTTPStatus, SSIError
 from ssi.fetch import Fetcher, FetchPolicy, FetchResponse
@@ -68,6 +68,7 @@ from tests.chain import conftest as chain_fixtures
 from tests.hardening.budget import FUZZING
 from tests.hardening.issuer_process import free_port
 from tests.hardening.verifier_process import VerifierProcess, WorkerLoop, write_verifier_config
+from tests.outbox import outbox_at
 from tests.support import RunningIssuer
 from tests.verifier.conftest import RULES, VCT
 from tests.verifier.foreign_wallet import ForeignWallet, issue_credential
@@ -133,7 +134,7 @@ class Platform:
 
     def forwarded(self) -> set[str]:
         """The addresses the outbox holds an intent for."""
-        return {i.address for i in Outbox(self.outbox_path).intents(self.chain)}
+        return {i.address for i in outbox_at(self.outbox_path).intents(self.chain)}
 
 
 @pytest.fixture
@@ -151,7 +152,7 @@ def platform(tmp_path: Path, hardhat_url: str, issuer: RunningIssuer) -> Iterato
     }
     trust = {"issuers": {issuer.url: {"mechanisms": ["metadata"]}}}
     outbox = tmp_path / "outbox.sqlite"
-    Outbox(outbox)  # created before the verifier and the worker open it
+    outbox_at(outbox)  # created before the verifier and the worker open it
     config = write_verifier_config(tmp_path, API_KEY, outbox, policies, trust)
     process = VerifierProcess(tmp_path / "verifier", config, free_port(), tmp_path / "verifier.log")
     fetch = Fetcher(FetchPolicy(allow_http_loopback=True, timeout=30.0))
@@ -313,7 +314,7 @@ def _replay_and_retry(
 def _check_chain(platform: Platform, conn: sqlite3.Connection, flows: list[Flow]) -> None:
     """Invariant 2 on the chain, once the worker has sent everything."""
     dev, registry, chain = platform.dev, platform.registry, platform.chain
-    outbox = Outbox(platform.outbox_path)
+    outbox = outbox_at(platform.outbox_path)
     verified = {
         r["address"]
         for r in conn.execute("SELECT address FROM verifications WHERE status = 'verified'")

@@ -15,8 +15,9 @@ from types import TracebackType
 from typing import Any
 
 from chain.devchain import DevChain
-from chain.outbox import QUEUED, Outbox
+from chain.outbox import QUEUED
 from tests.hardening.issuer_process import AppProcess
+from tests.outbox import outbox_at
 
 __all__ = ["VerifierProcess", "WorkerLoop", "write_verifier_config"]
 
@@ -64,7 +65,7 @@ class WorkerLoop:
         self._error: BaseException | None = None
 
     def _run(self) -> None:
-        worker = self.dev.worker(Outbox(self.outbox))  # this thread's connection
+        worker = self.dev.worker(outbox_at(self.outbox))  # this thread's connection
         try:
             while not self._stop.wait(self.interval):
                 worker.run_once()
@@ -84,7 +85,7 @@ class WorkerLoop:
     def drain(self) -> None:
         """Stop the loop, then run the worker until no intent is queued."""
         self.stop()
-        outbox = Outbox(self.outbox)
+        outbox = outbox_at(self.outbox)
         worker = self.dev.worker(outbox)
         for _ in range(10):
             if not outbox.intents(self.dev.deployment.caip2, state=QUEUED):

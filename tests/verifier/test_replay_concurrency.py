@@ -10,6 +10,7 @@ import pytest
 
 from tests.verifier.conftest import StartVerifier
 from tests.verifier.foreign_wallet import ForeignWallet
+from tests.verifier.sql import sql_of
 
 COPIES = 100
 
@@ -35,7 +36,7 @@ def test_one_vp_token_100_times_concurrently_gives_one_success(
         for body in refused
     ), refused
     assert verifier.result(created["id"])["status"] == "verified"
-    store = verifier.app.extensions["store"]
+    store = sql_of(verifier.app)
     assert len(store.all("SELECT * FROM seen_presentations")) == 1
     audit = store.all("SELECT * FROM audit_log WHERE action LIKE 'verification.%ed'")
     assert [row["action"] for row in audit] == ["verification.created", "verification.verified"]

@@ -13,11 +13,11 @@ from pathlib import Path
 
 from eth_account import Account
 
+from ssi.jose import Key
 from tests.support import RunningIssuer
 from tests.verifier.conftest import StartVerifier
 from tests.verifier.foreign_wallet import ForeignWallet, issue_credential
 from tests.verifier.test_chain_e2e import CHAIN_CONFIG
-from ssi.jose import Key
 
 OUT = Path(os.environ.get("MAKE_UPGRADE_FIXTURE", "/nonexistent"))
 
@@ -53,7 +53,13 @@ def test_make_upgrade_fixture(start_verifier: StartVerifier, issuer: RunningIssu
     chain.outbox.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     shutil.copy(data / "verifier.sqlite", OUT / "verifier.sqlite")
     (OUT / "chain").mkdir(exist_ok=True)
-    for name in ("outbox.sqlite", "deployment.json", "owner.key", "claim-signer.key", "treasury.key"):
+    for name in (
+        "outbox.sqlite",
+        "deployment.json",
+        "owner.key",
+        "claim-signer.key",
+        "treasury.key",
+    ):
         shutil.copy(data / "chain" / name, OUT / "chain" / name)
     (OUT / "ids.json").write_text(
         json.dumps({**ids, "first": first.address, "second": second.address}, indent=1) + "\n"
