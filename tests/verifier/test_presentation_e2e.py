@@ -16,9 +16,11 @@ from jwcrypto import jwe, jwk
 
 from ssi.encoding import b64url_decode, json_loads_object
 from ssi.oid4vp import AuthorizationResponse
-from tests.verifier.conftest import REGISTRY, TOKEN, RunningVerifier, StartVerifier
+from tests.verifier.conftest import BOTH_ENGINES, REGISTRY, TOKEN, RunningVerifier, StartVerifier
 from tests.verifier.foreign_wallet import INVESTOR, ForeignWallet
 from tests.verifier.sql import sql_of
+
+pytestmark = BOTH_ENGINES  # storage and protocol: SQLite and PostgreSQL
 
 
 def test_verification_without_address_proof_direct_post_jwt(

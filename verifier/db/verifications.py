@@ -39,7 +39,13 @@ PENDING = "pending"
 
 
 def insert(conn: Connection, **values: Any) -> None:
-    """A new pending transaction; ``seq`` orders it after every earlier one."""
+    """A new pending transaction; ``seq`` orders it after every earlier one.
+
+    BEGIN IMMEDIATE: ``MAX(seq) + 1`` reads then writes; on SQLite the immediate
+    transaction serialises creators, so each gets its own ``seq``. On PostgreSQL
+    two concurrent creations may get the same one: harmless, it only orders
+    lists, which break ties by ``id`` (each row is listed once on every page:
+    ``test_storage_concurrent_creations_are_each_listed_once``)."""
     seq = sa.select(sa.func.coalesce(sa.func.max(V.seq), 0) + 1).scalar_subquery()
     conn.execute(sa.insert(verifications).values(status=PENDING, seq=seq, **values))
 
