@@ -39,6 +39,7 @@ from tests.verifier.conftest import (
     fetcher,  # noqa: F401 (fixtures of tests/verifier, for this folder)
     issuer,  # noqa: F401
     start_verifier,  # noqa: F401
+    verifier_database,  # noqa: F401
 )
 from tests.verifier.foreign_wallet import INVESTOR, ForeignWallet, issue_credential
 from tests.verifier.test_refusals_oid4vp import submit

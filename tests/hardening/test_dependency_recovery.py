@@ -35,6 +35,7 @@ from tests.verifier.conftest import (
     RunningVerifier,
     StartVerifier,
     start_verifier,  # noqa: F401 (the fixture, for this folder)
+    verifier_database,  # noqa: F401
 )
 from tests.verifier.foreign_wallet import INVESTOR, ForeignWallet
 from tests.verifier.foreign_wallet import issue_credential as obtain_credential

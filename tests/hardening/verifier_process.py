@@ -29,10 +29,9 @@ class VerifierProcess(AppProcess):
     probe = "/.well-known/did.json"
 
 
-def write_verifier_config(
-    folder: Path, api_key: str, outbox: Path, policies: Any, trust_list: Any
-) -> Path:
-    """The TOML configuration: the outbox setting, the policies and trust list
+def write_verifier_config(folder: Path, api_key: str, policies: Any, trust_list: Any) -> Path:
+    """The TOML configuration: the outbox setting (the outbox is in the verifier's
+    database: ``kyc-wallet chain work --outbox`` it), the policies and trust list
     files next to it, HTTP on loopback, and rate limits no test reaches."""
     (folder / "policies.json").write_text(json.dumps(policies))
     (folder / "trust.json").write_text(json.dumps(trust_list))
@@ -44,7 +43,6 @@ def write_verifier_config(
         'RATE_LIMIT_RESPONSE = "100000 per minute"\n'
         'RATE_LIMIT_REQUEST = "100000 per minute"\n'
         'CHAIN = "outbox"\n'
-        f"OUTBOX_PATH = {json.dumps(str(outbox))}\n"
         f"POLICIES_PATH = {json.dumps(str(folder / 'policies.json'))}\n"
         f"TRUST_LIST_PATH = {json.dumps(str(folder / 'trust.json'))}\n"
         "CHAIN_WORKER_INTERVAL = 0.2\n"
