@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,9 +14,12 @@ import sqlalchemy as sa
 
 from chain.outbox import Outbox
 from chain.outbox_schema import outbox_intents
+from kyc_wallet.cli import main
 from kyc_wallet.database import Database
 from kyc_wallet.database.migrate import upgrade
+from kyc_wallet.web.config import ConfigurationError
 from tests.database.test_database import together
+from verifier.app import create_app
 from verifier.db import intents, tables, verifications
 
 REGISTRY = "0x" + "11" * 20
@@ -169,3 +173,30 @@ def test_storage_a_later_verdict_registers_a_removed_intent_again(db: Database) 
             None,
         )
         assert row["version"] == 3
+
+
+def test_storage_postgres_the_app_migrates_nothing_and_says_to_run_migrate(
+    postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = {"DATA_DIR": str(tmp_path), "DATABASE_URL": postgres_url}
+    with pytest.raises(ConfigurationError, match="run `kyc-wallet verifier migrate` first"):
+        create_app(config | {"MONITOR_INTERVAL": 0, "CHAIN_WORKER_INTERVAL": 0})
+    db = Database(postgres_url)
+    try:
+        with db.read() as conn:
+            assert sa.inspect(conn).get_table_names() == []  # nothing was created
+    finally:
+        db.dispose()
+    monkeypatch.setenv("KYCW_VERIFIER_DATABASE_URL", postgres_url)
+    assert main(["verifier", "migrate", "--data-dir", str(tmp_path)]) == 0
+    app = create_app(config | {"MONITOR_INTERVAL": 0, "CHAIN_WORKER_INTERVAL": 0})
+    app.extensions["store"].dispose()
+
+
+@pytest.mark.parametrize("url", ["mysql://db/verifier", "postgres//nothing"])
+def test_storage_a_database_url_of_another_kind_stops_the_start_with_one_line(
+    url: str, tmp_path: Path
+) -> None:
+    with pytest.raises(ConfigurationError, match="DATABASE_URL") as raised:
+        create_app({"DATA_DIR": str(tmp_path), "DATABASE_URL": url})
+    assert "\n" not in raised.value.description
