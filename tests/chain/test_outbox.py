@@ -16,7 +16,8 @@ from chain.errors import ArtifactsMissing, ChainUnavailable, OutboxError
 from chain.outbox import DONE, DROPPED, FAILED, QUEUED, REGISTERED, REMOVED, Outbox
 from chain.transactions import Sender
 from chain.worker import Worker
-from kyc_wallet.database.migrate import current_revision, head_revision
+from kyc_wallet.database import Database
+from kyc_wallet.database.migrate import current_revision, head_revision, upgrade
 from tests.servers import free_port
 
 CHAIN = "eip155:31337"
@@ -161,3 +162,31 @@ def test_a_stored_transaction_whose_nonce_was_used_elsewhere_is_dropped(
     assert [(r.kind, r.state) for r in records][0] == ("create_identity", DROPPED)
     assert not dev.agent.is_known(stored.tx_hash)
     assert report.done == [intent.id] and dev.client.is_verified(registry, wallet)
+
+
+def test_outbox_on_both_engines_the_worker_sends_once_and_holds_its_key_alone(
+    inproc_env: DevChain, database_url: str
+) -> None:
+    """The outbox in the verifier's database, SQLite or PostgreSQL (``-k postgres``):
+    the worker's lock (an ``flock``, or a PostgreSQL advisory lock) keeps a second
+    worker of the same key out, and the intent is sent once."""
+    db = Database(database_url)
+    try:
+        upgrade(db, "verifier")
+        outbox = Outbox(db)
+        dev = inproc_env
+        registry = dev.deployment.token("SOLAR").identity_registry
+        wallet = dev.investor().address
+        intent = outbox.whitelist(dev.deployment.caip2, registry, wallet, 276, DATA)
+        first, second = dev.worker(outbox), dev.worker(outbox)
+        with first.exclusive():
+            with pytest.raises(OutboxError, match="another worker"):
+                second.run_once()
+        report = second.run_once()
+        assert report.done == [intent.id] and report.transactions == 3
+        assert dev.worker(outbox).run_once().transactions == 0
+        assert outbox.intent(dev.deployment.caip2, registry, wallet).state == DONE
+        kinds = [t.kind for t in outbox.transactions_of(intent)]
+        assert kinds == ["create_identity", "add_claim", "register"]
+    finally:
+        db.dispose()
