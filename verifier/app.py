@@ -24,6 +24,7 @@ from ssi.status_list import StatusChecker
 from .api_keys import load_api_keys, webhook_of, webhooks_by_actor
 from .background import Background
 from .base_policies import load_base_policies
+from .core.context import VerifierContext, VerifierSettings
 from .identity import ClientIdentity
 from .policies import load_policies, read_file
 from .storage import open_database
@@ -158,7 +159,34 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Any = time.tim
     webhooks = webhooks_by_actor(api_access, default_webhook)
     identity = _Identity(app)
     identity.get()  # fail at start on a bad key, chain or prefix
-    app.extensions.update(
+    status_checker = StatusChecker(
+        fetcher.get,
+        trust.status_key_resolver(clock),
+        clock,
+        allow_header_keys=trust.header_keys,
+    )
+    webhook_sender = Webhooks(db, fetcher.post, clock, webhooks, default_webhook)
+    config = app.config
+    app.extensions["verifier"] = VerifierContext(
+        settings=VerifierSettings(
+            response_mode=str(config["RESPONSE_MODE"]),
+            request_ttl=int(config["REQUEST_TTL"]),
+            request_object_ttl=int(config["REQUEST_OBJECT_TTL"]),
+            kb_jwt_max_age=float(config["KB_JWT_MAX_AGE"]),
+            wallet_url=str(config["WALLET_URL"]),
+            chain=config["CHAIN"],
+        ),
+        db=db,
+        outbox=outbox,
+        clock=clock,
+        trust=trust,
+        base_policies=base_policies,
+        status_checker=status_checker,
+        webhooks=webhook_sender,
+        identity=identity.get,
+        chain=platform,
+    )
+    app.extensions.update(  # the string keys the modules not yet on the core read
         store=db,  # the key the shared operator sign-in reads
         outbox=outbox,
         trust=trust,
@@ -167,13 +195,8 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Any = time.tim
         base_policies=base_policies,
         api_keys=api_keys,
         api_access=api_access,
-        status_checker=StatusChecker(
-            fetcher.get,
-            trust.status_key_resolver(clock),
-            clock,
-            allow_header_keys=trust.header_keys,
-        ),
-        webhooks=Webhooks(db, fetcher.post, clock, webhooks, default_webhook),
+        status_checker=status_checker,
+        webhooks=webhook_sender,
         identity_source=identity,
         chain=platform,
     )

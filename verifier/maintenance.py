@@ -39,11 +39,12 @@ from kyc_wallet.database import Database
 from ssi.errors import CredentialStatusError, MalformedInput, SSIError, UntrustedIssuer
 from ssi.status_list import ReferencedIssuer, StatusReference
 
+from .core.intents import remove_intent
+from .current import context
 from .db import intents, verifications
 from .failures import MONITOR_RETRY_MAX, clear_failure, in_back_off, record_failure
 from .storage import audit
 from .webhooks import Webhooks
-from .whitelisting import remove_intent
 
 __all__ = [
     "MaintenanceReport",
@@ -97,7 +98,7 @@ class MaintenanceReport:
 
 def _remove(db: Database, row: Any, reason: str, now: int, report: MaintenanceReport) -> bool:
     with db.transaction() as conn:
-        changed = remove_intent(conn, row, reason, now)
+        changed = remove_intent(context(), conn, row, reason, now)
         if changed:
             audit(
                 conn,

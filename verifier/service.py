@@ -27,7 +27,7 @@ import json
 import secrets
 import string
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
@@ -47,6 +47,14 @@ from ssi.oid4vp import spec as vp
 from ssi.w3c import vp_formats_supported
 
 from .base_policies import BasePolicies, ManagedToken
+from .core.flows import (
+    ENC_VALUES,
+    FLOW_CROSS_DEVICE,
+    FLOW_SAME_DEVICE,
+    flow_of,
+    load_request,
+    same_device,
+)
 from .db import verifications
 from .identity import ClientIdentity
 from .policies import Policy, TokenTarget
@@ -59,6 +67,7 @@ __all__ = [
     "Created",
     "create_verification",
     "links",
+    "flow_of",
     "load_request",
     "request_object",
     "session_status_view",
@@ -66,8 +75,6 @@ __all__ = [
     "summary_view",
 ]
 
-FLOW_CROSS_DEVICE = "cross_device"
-FLOW_SAME_DEVICE = "same_device"
 _WALLET_ERRORS = {
     vp.ERROR_ACCESS_DENIED: "the wallet reported that the investor declined; not authenticated",
     vp.ERROR_INVALID_TRANSACTION_DATA: (
@@ -76,7 +83,6 @@ _WALLET_ERRORS = {
 }
 
 _ALNUM = string.ascii_letters + string.digits
-ENC_VALUES = [vp.ENC_A128GCM, vp.ENC_A256GCM]
 VP_FORMATS = {
     vp.FORMAT_SD_JWT_VC: {
         "sd-jwt_alg_values": ["ES256", "EdDSA"],
@@ -178,8 +184,8 @@ def create_verification(
     if transaction_data is not None:
         claims["transaction_data"] = list(transaction_data)
     request = AuthorizationRequest.from_dict(claims)
-    same_device = _same_device(request, same_device_state)
-    request_uri, link, same_device_link = links(tx_id, request, same_device)
+    same_device_request = same_device(request, same_device_state)
+    request_uri, link, same_device_link = links(tx_id, request, same_device_request)
     try:  # before anything is stored: a request sent by value may not fit in a QR code
         qr = qr_svg(link)
     except TooLongForQRCode as exc:
@@ -210,12 +216,6 @@ def create_verification(
     return Created(tx_id, request_uri, link, same_device_link, session_secret, qr, code)
 
 
-def _same_device(request: AuthorizationRequest, state: str | None) -> AuthorizationRequest:
-    """The same-device request: its own ``state``, no ``verification_code`` (nothing
-    to compare: the button leaves the page that would show it)."""
-    return replace(request, state=state or request.state, verification_code=None)
-
-
 def request_uri_of(tx_id: str, flow: str) -> str:
     base = f"{_identity().base_url}/oid4vp/request/{tx_id}"
     return base if flow == FLOW_CROSS_DEVICE else f"{base}/same-device"
@@ -239,26 +239,9 @@ def links(
     return request_uri, build_request_link(cross), build_request_link(same, wallet_base)
 
 
-def load_request(row: Any, flow: str = FLOW_CROSS_DEVICE) -> AuthorizationRequest:
-    """The request of ``flow`` (each has its own ``state``)."""
-    request = AuthorizationRequest.from_dict(json.loads(row["request_json"]))
-    if flow == FLOW_SAME_DEVICE:
-        return _same_device(request, row["same_device_state"])
-    return request
-
-
 def row_links(row: Any) -> tuple[str, str, str]:
     """:func:`links` of a stored verification."""
     return links(row["id"], load_request(row), load_request(row, FLOW_SAME_DEVICE))
-
-
-def flow_of(row: Any, state: str | None) -> str:
-    """Which flow's request a response with ``state`` answers; raise if neither."""
-    if state is not None and state == row["state"]:
-        return FLOW_CROSS_DEVICE
-    if state is not None and state == row["same_device_state"]:
-        return FLOW_SAME_DEVICE
-    raise InvalidRequest("the response's state is not this transaction's")
 
 
 def request_object(tx_id: str, post: WalletPost | None, flow: str = FLOW_CROSS_DEVICE) -> str:

@@ -34,16 +34,16 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import Connection
 
 from chain.devchain import TokenSpec
-from chain.errors import ChainError, OutboxError
+from chain.errors import ChainError
 from chain.outbox import Outbox
 from chain.platform import PlatformChain
 from ssi.errors import MalformedInput
 
+from .core.intents import claim_data, country_numeric, record_intent, remove_intent
+from .current import context
 from .db import intents
-from .db.adopt import claim_data, country_numeric
 from .failures import clear_failure, record_failure
 from .storage import database
 from .webhooks import Webhooks
@@ -129,13 +129,12 @@ def resolve_token_refs(policies: Any, platform: PlatformChain | None) -> Any:
 
 def outbox() -> Outbox:
     """The chain outbox, in the verifier's database."""
-    box: Outbox = current_app.extensions["outbox"]
-    return box
+    return context().outbox
 
 
 def _sends() -> bool:
     """Whether something sends the outbox (``CHAIN`` is set)."""
-    return current_app.config["CHAIN"] in ("dev", "outbox")
+    return context().sends_outbox
 
 
 def _now() -> int:
@@ -151,28 +150,6 @@ def _kick_webhooks() -> None:
     webhooks = _webhooks()
     if webhooks is not None:
         webhooks.kick()
-
-
-def record_intent(conn: Connection, now: int, **values: Any) -> None:
-    """In the verdict's transaction: the verifier's intent and its outbox entry."""
-    intents.upsert(conn, updated_at=now, **values)
-    target = (values["chain"], values["registry"], values["address"])
-    try:
-        country = country_numeric(values["country"])
-        data = claim_data(values["verification_id"], values["record_sha256"])
-        outbox().whitelist(*target, country, data, conn=conn)
-    except (MalformedInput, OutboxError) as exc:  # this intent's alone; the verdict stands
-        log.warning("intent %s cannot be sent: %s", values["address"], exc.description)
-        outbox().refuse(*target, f"{type(exc).__name__}: {exc.description}", conn=conn)
-
-
-def remove_intent(conn: Connection, row: Any, reason: str, now: int) -> bool:
-    """In one transaction: the intent becomes a removal, and its outbox entry too
-    (unless a newer verdict replaced it meanwhile); whether it changed."""
-    if not intents.remove(conn, row["id"], row["verification_id"], reason, now):
-        return False
-    outbox().remove(row["chain"], row["registry"], row["address"], conn=conn)
-    return True
 
 
 def sync_chain_failures() -> int:

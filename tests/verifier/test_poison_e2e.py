@@ -32,8 +32,8 @@ from tests.verifier.foreign_wallet import ForeignWallet, issue_credential
 from tests.verifier.sql import sql_of
 from tests.verifier.test_chain_e2e import CHAIN_CONFIG
 from tests.verifier.test_identity_and_policy import receiver
+from verifier.core.intents import record_intent
 from verifier.webhooks import verify_webhook
-from verifier.whitelisting import record_intent
 
 __all__ = ["receiver"]  # the fixture, imported for this module's tests
 
@@ -89,9 +89,10 @@ def _legacy_intent(verifier: RunningVerifier, like: str, address: str, country: 
         )
     row = store.one("SELECT * FROM intents WHERE verification_id = ?", (like,))
     values = {k: row[k] for k in ("chain", "registry", "token", "record_sha256", "credential_exp")}
-    with verifier.app.app_context(), store.db.transaction() as conn:
-        now = int(verifier.clock.now)
-        record_intent(conn, now, **values, address=address, country=country, verification_id=new_id)
+    ctx = verifier.app.extensions["verifier"]
+    with store.db.transaction() as conn:
+        values |= {"address": address, "country": country, "verification_id": new_id}
+        record_intent(ctx, conn, int(verifier.clock.now), **values)
     return new_id
 
 

@@ -130,7 +130,8 @@ def test_platform_isolation_review_a_hanging_webhook_of_one_key_does_not_hold_up
     patient = Fetcher(FetchPolicy(allow_http_loopback=True, timeout=120))
     by_actor = webhooks_by_actor(app.extensions["api_access"], None)
     store = sql_of(app)
-    app.extensions["webhooks"] = Webhooks(store.db, patient.post, verifier.clock, by_actor, None)
+    webhooks = Webhooks(store.db, patient.post, verifier.clock, by_actor, None)
+    app.extensions["webhooks"] = app.extensions["verifier"].webhooks = webhooks
 
     for_a = create(verifier, KEY_A, policy="kyc")
     _error_response(verifier, for_a)

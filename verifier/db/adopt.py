@@ -23,7 +23,6 @@ The caller renames each imported file to ``<name>.imported`` once this commits.
 
 from __future__ import annotations
 
-import hashlib
 import sqlite3
 from collections.abc import Callable
 from datetime import datetime
@@ -40,32 +39,16 @@ from chain.outbox import Outbox
 from chain.outbox_schema import create_outbox_tables, outbox_intents, outbox_transactions
 from chain.outbox_schema import metadata as outbox_metadata
 from kyc_wallet.database import Database
-from kyc_wallet.web import Store, signin
-from ssi.country import numeric_code
 from ssi.errors import MalformedInput
 
+from ..core.intents import claim_data, country_numeric
 from ..legacy_schema import migrations as legacy_migrations
 from .tables import metadata
 
-__all__ = ["BASELINE", "adopt_legacy", "apply_legacy_migrations", "claim_data", "country_numeric"]
+__all__ = ["BASELINE", "adopt_legacy", "apply_legacy_migrations"]
 
 BASELINE = "v001_baseline"
 SHARED_TABLES = {"audit_log", "operator_sessions", "operator_signin_failures"}
-
-
-def country_numeric(alpha2: str | None) -> int:
-    """ISO 3166-1 alpha-2 -> numeric (:mod:`ssi.country`: assigned codes only, upper
-    case); ``None`` -> 0 (no country)."""
-    return 0 if alpha2 is None else numeric_code(alpha2)
-
-
-def claim_data(verification_id: str, record_sha256: str) -> bytes:
-    """The data of the investor's ONCHAINID claim, public on chain: SHA-256 of the
-    verification's id (128 random bits only the platform holds) and the SHA-256 of
-    the claims the policy read. It names the platform's record, which can recompute
-    it; nobody can try the few values a policy's claims take and read them back
-    (the claims' hash alone was such a dictionary oracle)."""
-    return hashlib.sha256(f"{verification_id}:{record_sha256}".encode()).digest()
 
 
 def apply_legacy_migrations(path: Path) -> None:
@@ -79,6 +62,8 @@ def apply_legacy_migrations(path: Path) -> None:
     probe.close()
     if "_sqlite_migrations" not in tables or "alembic_version" in tables:
         return
+    from kyc_wallet.web import Store, signin  # the previous release's storage, for this only
+
     store = Store(path, legacy_migrations, signin.migrations)
     store.conn.close()
 

@@ -34,8 +34,7 @@ import secrets
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from flask import current_app
-
+from kyc_wallet.database.audit import audit
 from ssi.encoding import b64url_decode, json_loads_object
 from ssi.errors import InvalidRequest, ReplayDetected, SSIError, TimeInvalid
 from ssi.jose import Key
@@ -48,12 +47,12 @@ from ssi.oid4vp import (
 )
 from ssi.oid4vp import spec as vp
 
-from .db import verifications
-from .policies import Policy
-from .presentation import Accepted, authenticate, evaluate
-from .service import ENC_VALUES, FLOW_SAME_DEVICE, flow_of, load_request
-from .storage import audit, database, secret_hash
-from .whitelisting import record_intent
+from ..db import verifications
+from ..policies import Policy
+from ..presentation import Accepted, authenticate, evaluate
+from .context import VerifierContext
+from .flows import ENC_VALUES, FLOW_SAME_DEVICE, flow_of, load_request
+from .intents import record_intent
 
 __all__ = [
     "NotAuthenticated",
@@ -61,6 +60,7 @@ __all__ = [
     "TransactionExpired",
     "UnknownTransaction",
     "receive_response",
+    "response_code_hash",
 ]
 
 
@@ -96,8 +96,8 @@ def _jwe_kid(token: str) -> str:
     return kid
 
 
-def _find(form: dict[str, str]) -> Any:
-    with database().read() as conn:
+def _find(ctx: VerifierContext, form: dict[str, str]) -> Any:
+    with ctx.db.read() as conn:
         if vp.RESPONSE in form:
             row = verifications.by_kid(conn, _jwe_kid(form[vp.RESPONSE]))
         else:
@@ -117,16 +117,19 @@ def _parse(row: Any, form: dict[str, str]) -> AuthorizationResponse | Authorizat
     return parse_direct_post_jwt(form, key, kid=row["enc_kid"], enc_values=ENC_VALUES)
 
 
-def _redirect(row: Any, code: str) -> str:
-    base = row["redirect_uri"] or (
-        f"{current_app.extensions['identity'].base_url}/verifications/{row['id']}/done"
-    )
+def _redirect(ctx: VerifierContext, row: Any, code: str) -> str:
+    base = row["redirect_uri"] or f"{ctx.identity().base_url}/verifications/{row['id']}/done"
     joiner = "&" if urlsplit(base).query else "?"
     return f"{base}{joiner}{urlencode({'response_code': code})}"
 
 
 def _verdict(
-    row: Any, now: int, flow: str, accepted: Accepted | None, error: SSIError | None
+    ctx: VerifierContext,
+    row: Any,
+    now: int,
+    flow: str,
+    accepted: Accepted | None,
+    error: SSIError | None,
 ) -> dict[str, Any]:
     """Commit the verdict once; raise :class:`ReplayDetected` if one was already given."""
     code = secrets.token_urlsafe(24)
@@ -138,7 +141,7 @@ def _verdict(
     else:
         assert error is not None
         reason_code, reason = type(error).__name__, error.description
-    with database().transaction() as conn:
+    with ctx.db.transaction() as conn:
         answered = verifications.record_verdict(
             conn,
             row["id"],
@@ -148,7 +151,7 @@ def _verdict(
             reason=reason,
             claims_json=claims,
             address=address,
-            response_code_hash=secret_hash(code),
+            response_code_hash=response_code_hash(code),
             answered_flow=flow,
         )
         if not answered:
@@ -160,31 +163,33 @@ def _verdict(
                 if not verifications.add_seen_presentation(conn, digest, row["id"], now):
                     raise ReplayDetected("this presentation was already accepted")
             if accepted.whitelisting is not None:
-                _record_intent(conn, row, accepted, claims or "", now)
-        _queue_webhook(conn, row["id"], status, now)
+                _record_intent(ctx, conn, row, accepted, claims or "", now)
+        ctx.webhooks.queue(conn, row["id"], status, now)  # its creator's
         audit(conn, now, "wallet", f"verification.{status}", row["id"], reason=reason_code)
     if flow != FLOW_SAME_DEVICE:
         return {}  # cross-device: nobody on this device to send on (§8.2)
-    return {"redirect_uri": _redirect(row, code)}
+    return {"redirect_uri": _redirect(ctx, row, code)}
 
 
-def _wallet_error(row: Any, now: int, error: str) -> dict[str, Any]:
+def _wallet_error(ctx: VerifierContext, row: Any, now: int, error: str) -> dict[str, Any]:
     """Record an error response as an unconfirmed report; the transaction stays
     answerable. One webhook and one audit line per verification, however many
     reports come."""
     if error not in vp.ERROR_CODES:
         raise InvalidRequest(f"{error!r} is not an OpenID4VP error code (§8.5)")
-    with database().transaction() as conn:
+    with ctx.db.transaction() as conn:
         first = verifications.report_wallet_error(conn, row["id"], error, now)
         if first is None:
             raise ReplayDetected("this transaction was already answered")
         if first:
-            _queue_webhook(conn, row["id"], "pending", now, last_wallet_error=error)
+            ctx.webhooks.queue(conn, row["id"], "pending", now, last_wallet_error=error)
             audit(conn, now, "wallet", "verification.wallet_error", row["id"], error=error)
     return {}
 
 
-def _record_intent(conn: Any, row: Any, accepted: Accepted, claims: str, now: int) -> None:
+def _record_intent(
+    ctx: VerifierContext, conn: Any, row: Any, accepted: Accepted, claims: str, now: int
+) -> None:
     """One intent per (chain, registry, address), committed with the verdict (SECURITY.md),
     with its outbox entry (issue 21 item 4: one outbox, no forwarder)."""
     assert accepted.whitelisting is not None
@@ -196,6 +201,7 @@ def _record_intent(conn: Any, row: Any, accepted: Accepted, claims: str, now: in
         for reference, issuer in accepted.other_statuses
     ]
     record_intent(
+        ctx,
         conn,
         now,
         chain=entry.chain_id,
@@ -223,15 +229,10 @@ def _earliest_exp(accepted: Accepted) -> int | None:
     return min(numbers) if numbers else None
 
 
-def _queue_webhook(conn: Any, tx_id: str, status: str, now: int, **extra: str) -> None:
-    current_app.extensions["webhooks"].queue(conn, tx_id, status, now, **extra)  # its creator's
-
-
-def receive_response(raw_form: Any) -> dict[str, Any]:
+def receive_response(ctx: VerifierContext, raw_form: Any, now: int) -> dict[str, Any]:
     """Handle one POST to the response endpoint; return the JSON body (§8.2)."""
     form = parse_form(raw_form)
-    row = _find(form)
-    now = int(current_app.extensions["clock"]())
+    row = _find(ctx, form)
     if row["status"] != "pending":
         raise ReplayDetected("this transaction was already answered (state and nonce are spent)")
     if now >= row["expires_at"]:
@@ -239,8 +240,8 @@ def receive_response(raw_form: Any) -> dict[str, Any]:
     response = _parse(row, form)
     flow = flow_of(row, response.state)
     if isinstance(response, AuthorizationErrorResponse):
-        result = _wallet_error(row, now, response.error)
-        current_app.extensions["webhooks"].kick()
+        result = _wallet_error(ctx, row, now, response.error)
+        ctx.webhooks.kick()
         return result
     request = load_request(row, flow)
     policy_json = json.loads(row["policy"])
@@ -250,9 +251,9 @@ def receive_response(raw_form: Any) -> dict[str, Any]:
             request,
             response,
             policy=policy,
-            trust=current_app.extensions["trust"],
+            trust=ctx.trust,
             now=now,
-            kb_max_age=float(current_app.config["KB_JWT_MAX_AGE"]),
+            kb_max_age=ctx.settings.kb_jwt_max_age,
         )
     except SSIError as exc:
         raise NotAuthenticated.because(exc) from exc
@@ -264,14 +265,21 @@ def receive_response(raw_form: Any) -> dict[str, Any]:
             response,
             authenticated,
             policy=policy,
-            trust=current_app.extensions["trust"],
-            assert_valid=current_app.extensions["status_checker"].assert_valid,
+            trust=ctx.trust,
+            assert_valid=ctx.status_checker.assert_valid,
             now=now,
         )
     except SSIError as exc:
         error = exc
-    result = _verdict(row, now, flow, accepted, error)
-    current_app.extensions["webhooks"].kick()
+    result = _verdict(ctx, row, now, flow, accepted, error)
+    ctx.webhooks.kick()
     if error is not None:
         raise Refused.because(error)
     return result
+
+
+def response_code_hash(code: str) -> str:
+    """SHA-256 hex of the ``response_code``: only the hash is stored (§14); the same
+    function as ``kyc_wallet.web.auth.secret_hash``, with which the landing page
+    compares the code it is given (``tests/verifier`` check they agree)."""
+    return hashlib.sha256(code.encode("utf-8")).hexdigest()

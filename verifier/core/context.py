@@ -1,0 +1,61 @@
+"""The verifier's typed context: what its operations need, built once in
+``create_app`` and stored as ``app.extensions["verifier"]`` (read through
+:func:`verifier.current.context`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from chain.outbox import Outbox
+from kyc_wallet.database import Database
+from ssi.status_list import StatusChecker
+
+from ..base_policies import BasePolicies
+from ..trust import TrustList
+from ..webhooks import Webhooks
+
+if TYPE_CHECKING:
+    from chain.platform import PlatformChain
+
+    from ..identity import ClientIdentity
+
+__all__ = ["VerifierContext", "VerifierSettings"]
+
+
+@dataclass(frozen=True)
+class VerifierSettings:
+    """The configuration values the operations read (docs/configuration.md)."""
+
+    response_mode: str
+    request_ttl: int
+    request_object_ttl: int
+    kb_jwt_max_age: float
+    wallet_url: str
+    chain: str | None  # "dev", "outbox" or None
+
+
+@dataclass
+class VerifierContext:
+    """Everything the verifier's operations use; mutable only where the
+    configuration is reloaded (the trust list and the policies)."""
+
+    settings: VerifierSettings
+    db: Database
+    outbox: Outbox
+    clock: Callable[[], float]
+    trust: TrustList
+    base_policies: BasePolicies
+    status_checker: StatusChecker
+    webhooks: Webhooks
+    identity: Callable[[], ClientIdentity]
+    chain: PlatformChain | None
+
+    def now(self) -> int:
+        return int(self.clock())
+
+    @property
+    def sends_outbox(self) -> bool:
+        """Whether something sends the outbox (``CHAIN`` is set)."""
+        return self.settings.chain in ("dev", "outbox")
