@@ -30,6 +30,7 @@ from eth_account import Account
 from chain.backend import connect
 from chain.devchain import DevChain, TokenSpec, start_dev_chain
 from chain.outbox import Outbox
+from tests.outbox import outbox_at
 
 
 class RequestCounter:
@@ -91,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     counter = RequestCounter(dev)
     rows: list[tuple[str, int, int, float, int, int]] = []
     with tempfile.TemporaryDirectory() as folder:
-        outbox = Outbox(Path(folder) / "outbox.sqlite")
+        outbox = outbox_at(Path(folder) / "outbox.sqlite")
         cases: list[tuple[str, str, str, Callable[[], list[str]], int]] = []
         single = fresh(args.single)
         batch10, batch50 = fresh(10), fresh(50)

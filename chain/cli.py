@@ -23,6 +23,12 @@ from ssi.errors import SSIError
 
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
+    from web3 import Web3
+
+    from chain.deployment import Deployment
+    from chain.erc3643 import ERC3643Client
+    from chain.outbox import Outbox
+    from chain.transactions import Sender
 
 # web3 and the contracts are imported when a command runs, not to build `--help`.
 
@@ -72,7 +78,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     work = sub.add_parser("work", help="send the queued whitelist intents of an outbox")
     work.add_argument("--rpc-url", required=True)
     work.add_argument("--deployment", type=Path, required=True)
-    work.add_argument("--outbox", type=Path, required=True, help="the outbox database (SQLite)")
+    work.add_argument(
+        "--outbox",
+        required=True,
+        help="the verifier's database, which holds the outbox: its SQLite file, or its "
+        "DATABASE_URL (postgresql+psycopg://...)",
+    )
     work.add_argument("--key-file", type=Path, required=True, help="the agent's private key")
     work.add_argument("--claim-key-file", type=Path, required=True)
     work.add_argument(
@@ -161,22 +172,48 @@ def _deploy(args: argparse.Namespace) -> int:
 
 def _work(args: argparse.Namespace) -> int:
     from chain.backend import connect
-    from chain.deploy import check_deployment
     from chain.deployment import Deployment
     from chain.erc3643 import ERC3643Client
-    from chain.errors import ChainUnavailable
     from chain.outbox import Outbox
-    from chain.reconcile import Reconciler
     from chain.transactions import Sender
-    from chain.worker import Worker
+    from kyc_wallet.database import Database
 
     claim_signer = _key(args.claim_key_file, create=False)
     agent = _key(args.key_file, create=False)
     w3 = connect(args.rpc_url)
     deployment = Deployment.load(args.deployment)
     client = ERC3643Client(w3, deployment, claim_signer)
-    outbox = Outbox(args.outbox)
-    worker = Worker(outbox, client, Sender(w3, agent))
+    db = Database(_database_url(args.outbox))
+    try:
+        return _work_on(args, Outbox(db), client, Sender(w3, agent), w3, deployment)
+    finally:
+        db.dispose()
+
+
+def _database_url(outbox: str) -> str:
+    """``--outbox``: a database URL, or the path of a SQLite file."""
+    from kyc_wallet.database import database_url
+
+    if "://" in outbox:
+        return database_url(Path("."), "", outbox)
+    return database_url(Path(outbox).parent, Path(outbox).name)
+
+
+def _work_on(
+    args: argparse.Namespace,
+    outbox: Outbox,
+    client: ERC3643Client,
+    sender: Sender,
+    w3: Web3,
+    deployment: Deployment,
+) -> int:
+    from chain.deploy import check_deployment
+    from chain.errors import ChainUnavailable
+    from chain.reconcile import Reconciler
+    from chain.worker import Worker
+
+    outbox.check()
+    worker = Worker(outbox, client, sender)
     try:
         check_deployment(w3, deployment)
         if args.reconcile:

@@ -1,45 +1,55 @@
 """The whitelist outbox: intents committed before any transaction, transactions
 recorded before they are broadcast (ARCHITECTURE.md, "Storage and state").
 
-Two tables in SQLite (sqlite-utils, WAL, ``synchronous=FULL``):
+Two tables (:mod:`chain.outbox_schema`) in the verifier's database (SQLite or
+PostgreSQL, :class:`kyc_wallet.database.Database`), so the verifier commits an
+intent in the very transaction of the verdict that decides it (pass its
+connection as ``conn``) and nothing copies it anywhere:
 
-- ``intents``: one row per (chain, registry, address), the *intended* state of
-  that address on that registry (``registered`` with a country and claim data,
-  or ``removed``) and where the worker stands (``queued``, ``done``, ``failed``).
-  Whitelisting again or removing updates the same row, so a retry, a double
-  click or a crash never yields a second intent. A ``failed`` intent keeps its
-  reason (``last_error``) and the time of its next attempt (``retry_at``, set
-  by the worker's back-off; NULL once it gave up on a registration, never for a
+- ``outbox_intents``: one row per (chain, registry, address), the *intended*
+  state of that address on that registry (``registered`` with a country and
+  claim data, or ``removed``) and where the worker stands (``queued``,
+  ``done``, ``failed``). Whitelisting again or removing updates the same row
+  (one ``INSERT … ON CONFLICT DO UPDATE``), so a retry, a double click or a
+  crash never yields a second intent. A ``failed`` intent keeps its reason
+  (``last_error``) and the time of its next attempt (``retry_at``, set by the
+  worker's back-off; NULL once it gave up on a registration, never for a
   removal): one bad intent never holds up the others (issue 19 item 1).
-- ``transactions``: every transaction the worker signed, with its sender,
-  nonce, hash and raw bytes, stored and committed *before* it is broadcast;
-  then its receipt. After a crash the worker looks the stored hash up, or
-  broadcasts the same bytes again: never a second transaction for one step.
+- ``outbox_transactions``: every transaction the worker signed, with its
+  sender, nonce, hash and raw bytes, stored and committed *before* it is
+  broadcast; then its receipt. After a crash the worker looks the stored hash
+  up, or broadcasts the same bytes again: never a second transaction for one step.
+
+Times are integer Unix seconds from the injected clock ``now``.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-from sqlite_utils import Database
+import sqlalchemy as sa
+from sqlalchemy import Connection, RowMapping
+from sqlalchemy.dialects import postgresql, sqlite
 from web3 import Web3
 
-from chain._schema import migrations
 from chain.errors import OutboxError
-from chain.files import private_database
+from chain.outbox_schema import outbox_intents, outbox_transactions
 from chain.transactions import SignedTx
+from kyc_wallet.database import Database
 
-__all__ = ["Intent", "TxRecord", "Outbox", "REGISTERED", "REMOVED"]
+__all__ = ["Intent", "TxRecord", "Outbox", "REGISTERED", "REMOVED", "insert_on_conflict"]
 
 REGISTERED = "registered"
 REMOVED = "removed"
 QUEUED, DONE, FAILED = "queued", "done", "failed"
 SIGNED, MINED, REVERTED, DROPPED = "signed", "mined", "reverted", "dropped"
+
+_I, _T = outbox_intents.c, outbox_transactions.c
 
 
 @dataclass(frozen=True)
@@ -72,30 +82,52 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def insert_on_conflict(conn: Connection, table: sa.Table) -> Any:
+    """The ``INSERT`` of ``conn``'s dialect, which has ``on_conflict_do_update`` /
+    ``on_conflict_do_nothing`` (SQLite and PostgreSQL spell them alike)."""
+    if conn.dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
 class Outbox:
-    """The outbox database at ``path``; ``now`` is the injected clock.
+    """The outbox in ``db``; ``now`` is the injected clock. Thread-safe (the
+    :class:`~kyc_wallet.database.Database` pools its connections)."""
 
-    One :class:`Outbox` per thread (one SQLite connection each); processes and
-    threads share the file, WAL lets readers run beside the one writer.
-    """
-
-    def __init__(self, path: Path | str, *, now: Callable[[], datetime] = _now) -> None:
-        self.path = Path(path)
-        private_database(self.path)  # addresses, countries, transactions: 0600
-        self.db = Database(path)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=FULL")
-        self.db.execute("PRAGMA busy_timeout=10000")  # the verifier and a worker may both write
+    def __init__(self, db: Database, *, now: Callable[[], datetime] = _now) -> None:
+        self.db = db
         self.now = now
-        migrations.apply(self.db)
 
-    def _stamp(self) -> str:
-        return self.now().isoformat()
+    def check(self) -> None:
+        """Raise :class:`OutboxError` unless the database holds the outbox's tables."""
+        with self.db.read() as conn:
+            if not sa.inspect(conn).has_table("outbox_intents"):
+                raise OutboxError(
+                    "this database has no outbox: run `kyc-wallet verifier migrate` on it"
+                )
+
+    def _stamp(self) -> int:
+        return int(self.now().timestamp())
+
+    @contextmanager
+    def _writing(self, conn: Connection | None) -> Iterator[Connection]:
+        if conn is not None:  # the caller's transaction (a verdict, a removal)
+            yield conn
+            return
+        with self.db.transaction() as own:
+            yield own
 
     # --- intents --------------------------------------------------------------
 
     def whitelist(
-        self, chain: str, registry: str, address: str, country: int, claim_data: bytes
+        self,
+        chain: str,
+        registry: str,
+        address: str,
+        country: int,
+        claim_data: bytes,
+        *,
+        conn: Connection | None = None,
     ) -> Intent:
         """Commit the intent that ``address`` be registered (idempotent per address)."""
         if not 0 <= country < 1000:
@@ -104,142 +136,206 @@ class Outbox:
             )
         if len(claim_data) != 32:
             raise OutboxError("claim data must be a 32-byte hash of the verification record")
-        return self._upsert(chain, registry, address, REGISTERED, country, claim_data.hex())
+        return self._upsert(chain, registry, address, REGISTERED, country, claim_data.hex(), conn)
 
-    def remove(self, chain: str, registry: str, address: str) -> Intent:
+    def remove(
+        self, chain: str, registry: str, address: str, *, conn: Connection | None = None
+    ) -> Intent:
         """Commit the intent that ``address`` be removed from ``registry``."""
-        return self._upsert(chain, registry, address, REMOVED, 0, "")
+        return self._upsert(chain, registry, address, REMOVED, 0, "", conn)
+
+    def refuse(
+        self, chain: str, registry: str, address: str, error: str, *, conn: Connection | None = None
+    ) -> Intent:
+        """Commit an intent that cannot be sent as it is (a country no registry
+        takes): ``failed`` with ``error``, not retried automatically; a new verdict
+        or the reconciler queues the address again."""
+        registry, address = _checksum(registry), _checksum(address)
+        stamp = self._stamp()
+        with self._writing(conn) as db:
+            values = {
+                "chain": chain,
+                "registry": registry,
+                "address": address,
+                "desired": REGISTERED,
+                "country": 0,
+                "claim_data": "",
+                "state": FAILED,
+                "attempts": 1,
+                "last_error": error,
+                "retry_at": None,
+                "created_at": stamp,
+                "updated_at": stamp,
+            }
+            stmt = insert_on_conflict(db, outbox_intents).values(values)
+            db.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=["chain", "registry", "address"],
+                    set_={
+                        "desired": REGISTERED,
+                        "state": FAILED,
+                        "attempts": _I.attempts + 1,
+                        "last_error": error,
+                        "retry_at": None,
+                        "updated_at": stamp,
+                    },
+                )
+            )
+            return self._intent_in(db, chain, registry, address)
 
     def _upsert(
-        self, chain: str, registry: str, address: str, desired: str, country: int, data: str
+        self,
+        chain: str,
+        registry: str,
+        address: str,
+        desired: str,
+        country: int,
+        data: str,
+        conn: Connection | None,
     ) -> Intent:
         registry, address = _checksum(registry), _checksum(address)
         stamp = self._stamp()
-        with self.db.conn:
-            self.db.execute(
-                "INSERT INTO intents (chain, registry, address, desired, country, claim_data,"
-                " state, attempts, last_error, created_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, 0, NULL, ?, ?)"
-                " ON CONFLICT (chain, registry, address) DO UPDATE SET desired = excluded.desired,"
-                " country = CASE WHEN excluded.desired = 'removed' THEN intents.country"
-                " ELSE excluded.country END,"
-                " claim_data = CASE WHEN excluded.desired = 'removed' THEN intents.claim_data"
-                " ELSE excluded.claim_data END,"
-                " state = 'queued', attempts = 0, last_error = NULL, retry_at = NULL,"
-                " updated_at = excluded.updated_at",
-                [chain, registry, address, desired, country, data, QUEUED, stamp, stamp],
+        values = {
+            "chain": chain,
+            "registry": registry,
+            "address": address,
+            "desired": desired,
+            "country": country,
+            "claim_data": data,
+            "state": QUEUED,
+            "attempts": 0,
+            "last_error": None,
+            "retry_at": None,
+            "created_at": stamp,
+            "updated_at": stamp,
+        }
+        removing = desired == REMOVED
+        with self._writing(conn) as db:
+            stmt = insert_on_conflict(db, outbox_intents).values(values)
+            db.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=["chain", "registry", "address"],
+                    set_={
+                        "desired": desired,
+                        # a removal keeps what was registered (the reconciler reads it)
+                        "country": _I.country if removing else stmt.excluded.country,
+                        "claim_data": _I.claim_data if removing else stmt.excluded.claim_data,
+                        "state": QUEUED,
+                        "attempts": 0,
+                        "last_error": None,
+                        "retry_at": None,
+                        "updated_at": stamp,
+                    },
+                )
             )
-        return self.intent(chain, registry, address)
+            return self._intent_in(db, chain, registry, address)
+
+    def _intent_in(self, conn: Connection, chain: str, registry: str, address: str) -> Intent:
+        row = (
+            conn.execute(
+                sa.select(outbox_intents).where(
+                    _I.chain == chain,
+                    _I.registry == _checksum(registry),
+                    _I.address == _checksum(address),
+                )
+            )
+            .mappings()
+            .first()
+        )
+        if row is None:
+            raise OutboxError(f"no intent for {address} on {registry} ({chain})")
+        return _intent(row)
 
     def intent(self, chain: str, registry: str, address: str) -> Intent:
-        rows = list(
-            self.db["intents"].rows_where(
-                "chain = ? AND registry = ? AND address = ?",
-                [chain, _checksum(registry), _checksum(address)],
-            )
-        )
-        if not rows:
-            raise OutboxError(f"no intent for {address} on {registry} ({chain})")
-        return _intent(rows[0])
+        with self.db.read() as conn:
+            return self._intent_in(conn, chain, registry, address)
+
+    def _select(self, *where: Any) -> list[Intent]:
+        with self.db.read() as conn:
+            rows = conn.execute(sa.select(outbox_intents).where(*where).order_by(_I.id))
+            return [_intent(r) for r in rows.mappings()]
 
     def intents(
         self, chain: str, *, state: str | None = None, registry: str | None = None
     ) -> list[Intent]:
-        where, args = "chain = ?", [chain]
+        where = [_I.chain == chain]
         if state is not None:
-            where, args = where + " AND state = ?", [*args, state]
+            where.append(_I.state == state)
         if registry is not None:
-            where, args = where + " AND registry = ?", [*args, _checksum(registry)]
-        return [_intent(r) for r in self.db["intents"].rows_where(where, args, order_by="id")]
+            where.append(_I.registry == _checksum(registry))
+        return self._select(*where)
 
     def due(self, chain: str) -> list[Intent]:
         """The intents the worker should try now: every queued one, and the failed
         ones whose back-off has passed (oldest first)."""
-        rows = self.db["intents"].rows_where(
-            "chain = ? AND (state = ? OR (state = ? AND retry_at IS NOT NULL AND retry_at <= ?))",
-            [chain, QUEUED, FAILED, self.now().timestamp()],
-            order_by="id",
-        )
-        return [_intent(r) for r in rows]
+        back = sa.and_(_I.state == FAILED, _I.retry_at.is_not(None), _I.retry_at <= self._stamp())
+        return self._select(_I.chain == chain, sa.or_(_I.state == QUEUED, back))
 
     def failed(self) -> list[Intent]:
         """Every failed intent, of any chain (for the verifier's operator and webhooks)."""
-        return [_intent(r) for r in self.db["intents"].rows_where("state = ?", [FAILED])]
+        return self._select(_I.state == FAILED)
 
     def intents_by_id(self, ids: list[int]) -> list[Intent]:
-        marks = ", ".join("?" for _ in ids)
-        rows = self.db["intents"].rows_where(f"id IN ({marks})", ids) if ids else []
-        return [_intent(r) for r in rows]
+        return self._select(_I.id.in_(ids)) if ids else []
+
+    def _update(self, where: Any, values: Mapping[str, Any]) -> None:
+        with self.db.transaction() as conn:
+            conn.execute(sa.update(outbox_intents).where(where).values(dict(values)))
 
     def set_state(
         self, ids: list[int], state: str, error: str | None = None, *, attempt: bool = False
     ) -> None:
         if not ids:
             return
-        marks = ", ".join("?" for _ in ids)
-        with self.db.conn:
-            self.db.execute(
-                f"UPDATE intents SET state = ?, last_error = ?, updated_at = ?,"
-                f" attempts = attempts + ?, retry_at = NULL WHERE id IN ({marks})",
-                [state, error, self._stamp(), 1 if attempt else 0, *ids],
-            )
+        values = {"state": state, "last_error": error, "updated_at": self._stamp()}
+        values |= {"attempts": _I.attempts + (1 if attempt else 0), "retry_at": None}
+        self._update(_I.id.in_(ids), values)
 
     def fail(self, intent_id: int, error: str, retry_at: float | None) -> None:
         """Mark one intent failed with its reason, counting an attempt; the worker
         tries it again at ``retry_at`` (Unix seconds), or not at all when ``None``."""
-        with self.db.conn:
-            self.db.execute(
-                "UPDATE intents SET state = ?, last_error = ?, updated_at = ?,"
-                " attempts = attempts + 1, retry_at = ? WHERE id = ?",
-                [FAILED, error, self._stamp(), retry_at, intent_id],
-            )
+        values = {"state": FAILED, "last_error": error, "updated_at": self._stamp()}
+        values |= {"attempts": _I.attempts + 1}
+        values["retry_at"] = None if retry_at is None else int(retry_at)
+        self._update(_I.id == intent_id, values)
 
     def note(self, ids: list[int], error: str) -> None:
         """Say why intents wait, changing neither their state nor their attempts."""
-        marks = ", ".join("?" for _ in ids)
-        with self.db.conn:
-            self.db.execute(
-                f"UPDATE intents SET last_error = ?, updated_at = ? WHERE id IN ({marks})",
-                [error, self._stamp(), *ids],
-            )
+        if ids:
+            self._update(_I.id.in_(ids), {"last_error": error, "updated_at": self._stamp()})
 
     def requeue(self, ids: list[int], reason: str) -> None:
         """Put intents back in the queue (the reconciler found drift)."""
-        with self.db.conn:
-            for intent_id in ids:
-                self.db.execute(
-                    "UPDATE intents SET state = 'queued', attempts = 0, last_error = ?,"
-                    " retry_at = NULL, updated_at = ? WHERE id = ?",
-                    [reason, self._stamp(), intent_id],
-                )
+        if ids:
+            values = {"state": QUEUED, "attempts": 0, "last_error": reason, "retry_at": None}
+            self._update(_I.id.in_(ids), values | {"updated_at": self._stamp()})
 
     # --- transactions -----------------------------------------------------------
 
     def record_signed(self, chain: str, signed: SignedTx, kind: str, intent_ids: list[int]) -> int:
         """Store a signed transaction; committed before the caller broadcasts it."""
         stamp = self._stamp()
-        with self.db.conn:
-            cursor = self.db.execute(
-                "INSERT INTO transactions (chain, sender, nonce, tx_hash, raw, to_address, data,"
-                " gas, kind, intent_ids, state, created_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    chain,
-                    signed.sender,
-                    signed.nonce,
-                    signed.tx_hash,
-                    signed.raw.hex(),
-                    signed.to,
-                    signed.data,
-                    signed.gas,
-                    kind,
-                    json.dumps(intent_ids),
-                    SIGNED,
-                    stamp,
-                    stamp,
-                ],
-            )
-        return int(cursor.lastrowid or 0)
+        with self.db.transaction() as conn:
+            tx_id = conn.execute(
+                sa.insert(outbox_transactions)
+                .values(
+                    chain=chain,
+                    sender=signed.sender,
+                    nonce=signed.nonce,
+                    tx_hash=signed.tx_hash,
+                    raw=signed.raw.hex(),
+                    to_address=signed.to,
+                    data=signed.data,
+                    gas=signed.gas,
+                    kind=kind,
+                    intent_ids=json.dumps(intent_ids),
+                    state=SIGNED,
+                    created_at=stamp,
+                    updated_at=stamp,
+                )
+                .returning(_T.id)
+            ).scalar_one()
+        return int(tx_id)
 
     def record_outcome(
         self,
@@ -250,23 +346,30 @@ class Outbox:
         gas_used: int | None = None,
         error: str | None = None,
     ) -> None:
-        with self.db.conn:
-            self.db.execute(
-                "UPDATE transactions SET state = ?, block_number = ?, gas_used = ?, error = ?,"
-                " updated_at = ? WHERE id = ?",
-                [state, block, gas_used, error, self._stamp(), tx_id],
+        with self.db.transaction() as conn:
+            conn.execute(
+                sa.update(outbox_transactions)
+                .where(_T.id == tx_id)
+                .values(
+                    state=state,
+                    block_number=block,
+                    gas_used=gas_used,
+                    error=error,
+                    updated_at=self._stamp(),
+                )
             )
 
     def transactions(
         self, chain: str, *, sender: str | None = None, state: str | None = None
     ) -> list[TxRecord]:
-        where, args = "chain = ?", [chain]
+        query = sa.select(outbox_transactions).where(_T.chain == chain)
         if sender is not None:
-            where, args = where + " AND sender = ?", [*args, _checksum(sender)]
+            query = query.where(_T.sender == _checksum(sender))
         if state is not None:
-            where, args = where + " AND state = ?", [*args, state]
-        rows = self.db["transactions"].rows_where(where, args, order_by="nonce, id")
-        return [_tx(r) for r in rows]
+            query = query.where(_T.state == state)
+        with self.db.read() as conn:
+            rows = conn.execute(query.order_by(_T.nonce, _T.id)).mappings()
+            return [_tx(r) for r in rows]
 
     def transactions_of(self, intent: Intent) -> list[TxRecord]:
         """The transactions sent for ``intent``, oldest first."""
@@ -280,7 +383,7 @@ def _checksum(address: str) -> str:
         raise OutboxError(f"not an address: {address!r}") from exc
 
 
-def _intent(row: dict[str, Any]) -> Intent:
+def _intent(row: RowMapping) -> Intent:
     return Intent(
         id=row["id"],
         chain=row["chain"],
@@ -292,11 +395,11 @@ def _intent(row: dict[str, Any]) -> Intent:
         state=row["state"],
         attempts=row["attempts"],
         last_error=row["last_error"],
-        retry_at=row.get("retry_at"),
+        retry_at=None if row["retry_at"] is None else float(row["retry_at"]),
     )
 
 
-def _tx(row: dict[str, Any]) -> TxRecord:
+def _tx(row: RowMapping) -> TxRecord:
     signed = SignedTx(
         sender=row["sender"],
         nonce=row["nonce"],

@@ -1,7 +1,8 @@
 """The token platform's handle on the chain: one object for the verifier.
 
 It owns the development chain (or a JSON-RPC node), the platform's keys and
-deployment file in its data folder, the whitelist outbox, and a background
+deployment file in its data folder, the whitelist outbox (in the verifier's
+database), and a background
 worker thread. At start on the in-process chain it redeploys the suite with
 the same keys (so the same addresses) and replays the whitelist through the
 reconciler (ARCHITECTURE.md "The chain in each setting"), and says so.
@@ -58,15 +59,20 @@ class PlatformChain:
     """The chain as the verifier uses it (in-process development chain)."""
 
     def __init__(
-        self, dev: DevChain, folder: Path, treasury: LocalAccount, *, redeployed: bool
+        self,
+        dev: DevChain,
+        folder: Path,
+        treasury: LocalAccount,
+        outbox: Outbox,
+        *,
+        redeployed: bool,
     ) -> None:
         self.dev = dev
         self._treasury = treasury
         self.folder = folder
         self.redeployed = redeployed
-        self.outbox_path = folder / "outbox.sqlite"
+        self.outbox = outbox
         self._lock = threading.RLock()
-        self._local = threading.local()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.last_error: str | None = None
@@ -74,8 +80,9 @@ class PlatformChain:
     # --- start ----------------------------------------------------------------------
 
     @classmethod
-    def start_dev(cls, folder: Path, tokens: Sequence[TokenSpec]) -> PlatformChain:
-        """Deploy (first start) or redeploy and replay (later starts) on a new in-process chain."""
+    def start_dev(cls, folder: Path, tokens: Sequence[TokenSpec], outbox: Outbox) -> PlatformChain:
+        """Deploy (first start) or redeploy and replay (later starts) on a new in-process
+        chain; ``outbox``: the whitelist outbox, in the verifier's database."""
         private_folder(folder)
         owner = _key(folder / "owner.key")
         claim_signer = _key(folder / "claim-signer.key")
@@ -90,7 +97,7 @@ class PlatformChain:
             dev.deployment.save(deployment_file)
             redeployed = False
         fund(dev.w3, treasury.address)
-        platform = cls(dev, folder, treasury, redeployed=redeployed)
+        platform = cls(dev, folder, treasury, outbox, redeployed=redeployed)
         if redeployed:
             Reconciler(platform.outbox, dev.client).repair()
         else:
@@ -102,15 +109,6 @@ class PlatformChain:
     @property
     def deployment(self) -> Deployment:
         return self.dev.deployment
-
-    @property
-    def outbox(self) -> Outbox:
-        """This thread's outbox connection (one SQLite connection per thread)."""
-        outbox: Outbox | None = getattr(self._local, "outbox", None)
-        if outbox is None:
-            outbox = Outbox(self.outbox_path)
-            self._local.outbox = outbox
-        return outbox
 
     def token(self, symbol_or_address: str) -> TokenDeployment:
         return self.deployment.token(symbol_or_address)

@@ -28,19 +28,22 @@ by one in the same run, so only the bad one fails.
 
 One worker per (outbox, chain, agent key) at a time, since the key's nonces
 are its own: :meth:`Worker.exclusive` takes an ``flock`` on a file next to the
-database, which the kernel releases when the process dies (even by SIGKILL),
-so a crashed worker never blocks its restart.
+SQLite database, which the kernel releases when the process dies (even by
+SIGKILL), or a session advisory lock on PostgreSQL, which the server releases
+when the connection ends, so a crashed worker never blocks its restart.
 """
 
 from __future__ import annotations
 
 import fcntl
 import os
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+import sqlalchemy as sa
 from web3 import Web3
 
 from chain.erc3643 import GAS_BATCH_BASE, GAS_BATCH_PER_ENTRY, Call, ERC3643Client
@@ -136,16 +139,32 @@ class Worker:
 
     @contextmanager
     def exclusive(self) -> Iterator[None]:
-        """Hold the lock of this outbox, chain and agent key, or raise :class:`OutboxError`."""
-        name = f"{self.outbox.path.name}.{self.chain.replace(':', '-')}.{self.agent.address}.lock"
-        fd = os.open(self.outbox.path.with_name(name), os.O_RDWR | os.O_CREAT, 0o600)
+        """Hold the lock of this outbox, chain and agent key, or raise :class:`OutboxError`:
+        an ``flock`` beside the SQLite file, or a session advisory lock on PostgreSQL
+        (both released when the process dies)."""
+        name = f"outbox.{self.chain.replace(':', '-')}.{self.agent.address}"
+        busy = OutboxError(f"another worker is sending for {self.agent.address} on {self.chain}")
+        db = self.outbox.db
+        if db.path is None:
+            key = zlib.crc32(name.encode())
+            with db.engine.connect() as conn:
+                if not conn.execute(sa.select(sa.func.pg_try_advisory_lock(key))).scalar():
+                    raise busy
+                conn.commit()
+                try:
+                    yield
+                finally:
+                    conn.execute(sa.select(sa.func.pg_advisory_unlock(key)))
+                    conn.commit()
+            return
+        fd = os.open(
+            db.path.with_name(f"{db.path.name}.{name}.lock"), os.O_RDWR | os.O_CREAT, 0o600
+        )
         try:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                raise OutboxError(
-                    f"another worker is sending for {self.agent.address} on {self.chain}"
-                ) from None
+                raise busy from None
             yield
         finally:
             os.close(fd)  # releases the lock
@@ -339,7 +358,7 @@ class Worker:
             if attempts < self.max_attempts or intent.desired == REMOVED:
                 doublings = min(attempts - 1, 64)  # 2**1024 would overflow a float
                 delay = min(self.retry_base * 2**doublings, self.retry_max)
-                retry_at = (now + timedelta(seconds=delay)).timestamp()
+                retry_at = int((now + timedelta(seconds=delay)).timestamp())
             self.outbox.fail(intent.id, reason, retry_at)
             report.failed.append(intent.id)
             run.blocked.add(intent.id)

@@ -5,7 +5,7 @@ whitelisted, since when, and, if it was removed, when and why.
 Only the tokens of the calling key are looked at (for a key in the old form,
 every managed token); an address the verifier never whitelisted on them has an
 empty list, whatever it has elsewhere. ``since`` and ``removed_at`` are kept by
-the database on every change of an intent (``storage.m004_platform``); ``state``
+the repository on every change of an intent (:mod:`verifier.db.intents`); ``state``
 is that of the chain outbox (``recorded`` when intents stay in the verifier).
 """
 
@@ -14,11 +14,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from kyc_wallet.web import Store
+from kyc_wallet.database import Database
 from ssi.address_binding import checksum_address
 from ssi.errors import InvalidRequest, SSIError
 
 from .base_policies import ManagedToken
+from .db import intents
 from .whitelisting import intent_view
 
 __all__ = ["address_view", "parse_address"]
@@ -32,14 +33,12 @@ def parse_address(value: str) -> str:
         raise InvalidRequest(f"the address must be EIP-55 checksummed: {exc.description}") from exc
 
 
-def address_view(store: Store, address: str, tokens: Iterable[ManagedToken]) -> dict[str, Any]:
+def address_view(db: Database, address: str, tokens: Iterable[ManagedToken]) -> dict[str, Any]:
     out: list[dict[str, Any]] = []
     for token in sorted(tokens, key=lambda t: t.id):
         target = token.target
-        row = store.one(
-            "SELECT * FROM intents WHERE chain = ? AND registry = ? AND address = ?",
-            (target.chain_id, target.identity_registry, address),
-        )
+        with db.read() as conn:
+            row = intents.at_target(conn, target.chain_id, target.identity_registry, address)
         if row is None:
             continue
         whitelisted = row["desired"] == "registered"

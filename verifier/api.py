@@ -29,13 +29,14 @@ from typing import Any
 from flask import Blueprint, current_app, jsonify, request
 from werkzeug.exceptions import NotFound
 
-from kyc_wallet.web import Store, json_object_body
+from kyc_wallet.web import json_object_body
 from kyc_wallet.web.auth import api_key_required
 from ssi.errors import AccessDenied, InvalidRequest, MalformedInput
 
 from .addresses import address_view, parse_address
 from .api_keys import ApiAccess
 from .base_policies import BasePolicies
+from .db import verifications
 from .openapi import (
     CREATE_MEMBERS,
     INLINE_REFUSED,
@@ -48,7 +49,7 @@ from .openapi import (
 from .policies import Policy, TokenTarget
 from .service import create_verification, status_view, summary_view
 from .settings import settings
-from .storage import secret_hash
+from .storage import database, secret_hash
 
 __all__ = ["bp"]
 
@@ -140,8 +141,8 @@ def _access(actor: str) -> ApiAccess:
 
 def _own(actor: str, tx_id: str) -> Any:
     """The caller's verification; another key's is as unknown as a made-up id."""
-    store: Store = current_app.extensions["store"]
-    row = store.one("SELECT * FROM verifications WHERE id = ? AND created_by = ?", (tx_id, actor))
+    with database().read() as conn:
+        row = verifications.owned(conn, tx_id, actor)
     if row is None:
         raise NotFound("no such verification")
     return row
@@ -198,12 +199,8 @@ def list_verifications(actor: str) -> Any:
         )
     limit = _query_int("limit", MAX_LIST, *LIST_PARAMETERS["limit"])
     offset = _query_int("offset", 0, *LIST_PARAMETERS["offset"])
-    store: Store = current_app.extensions["store"]
-    rows = store.all(
-        "SELECT * FROM verifications WHERE created_by = ?"
-        " ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?",
-        (actor, limit + 1, offset),
-    )
+    with database().read() as conn:
+        rows = verifications.list_by_creator(conn, actor, limit + 1, offset)
     now = _now()
     return jsonify(
         {

@@ -30,11 +30,12 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from kyc_wallet.web import Store
+from kyc_wallet.database import Database
 from kyc_wallet.web.auth import ApiKey, parse_api_keys
 from ssi.errors import AccessDenied, MalformedInput
 
 from .base_policies import BasePolicies, ManagedToken
+from .db import verifications
 from .webhooks import WebhookTarget
 
 __all__ = ["ApiAccess", "MEMBERS", "load_api_keys", "webhook_of", "webhooks_by_actor"]
@@ -64,7 +65,7 @@ class ApiAccess:
                 f" {sorted(self.policies)}; inline policies need none)"
             )
 
-    def intents(self, store: Store, bases: BasePolicies) -> Callable[[Any], bool]:
+    def intents(self, db: Database, bases: BasePolicies) -> Callable[[Any], bool]:
         """Whether an intent (a row of ``intents``) is this key's."""
         registries = {
             (bases.tokens[t].target.chain_id, bases.tokens[t].target.identity_registry)
@@ -73,10 +74,8 @@ class ApiAccess:
         actor = f"api:{self.name}"
 
         def mine(row: Any) -> bool:
-            verification = store.one(
-                "SELECT created_by FROM verifications WHERE id = ?", (row["verification_id"],)
-            )
-            creator = None if verification is None else verification["created_by"]
+            with db.read() as conn:
+                creator = verifications.creator_of(conn, row["verification_id"])
             on_its_token = (row["chain"], row["registry"]) in registries
             return creator == actor or (creator == PAGE_ACTOR and on_its_token)
 

@@ -13,9 +13,10 @@ from typing import Any
 
 from flask import Flask
 
+from chain.outbox import Outbox
 from kyc_wallet.web.auth import parse_api_keys
 from kyc_wallet.web.factory import new_app, rate_limit
-from kyc_wallet.web.health import install_health, store_check
+from kyc_wallet.web.health import install_health
 from kyc_wallet.web.metrics import install_metrics
 from kyc_wallet.web.reload import Reloadable
 from kyc_wallet.web.signin import install_operator_signin
@@ -24,11 +25,12 @@ from ssi.fetch import Fetcher, FetchPolicy
 from .api_keys import MEMBERS as API_KEY_MEMBERS
 from .api_keys import webhook_of, webhooks_by_actor
 from .background import Background
+from .core.context import VerifierContext, VerifierSettings
 from .identity import ClientIdentity
 from .settings import RELOADABLE, load_settings
-from .storage import open_store
+from .storage import open_database
 from .webhooks import Webhooks
-from .whitelisting import forward_intents, start_chain
+from .whitelisting import start_chain
 
 __all__ = ["create_app", "DEFAULTS"]
 
@@ -57,9 +59,10 @@ DEFAULTS: dict[str, Any] = {
     "RATE_LIMIT_RESPONSE": "60 per minute",
     "RATE_LIMIT_REQUEST": "120 per minute",
     "RATE_LIMIT_STORAGE": "memory://",
-    "CHAIN": None,  # "dev": in-process EVM with T-REX; "outbox": forward to OUTBOX_PATH
+    "CHAIN": None,  # "dev": in-process EVM with T-REX; "outbox": `kyc-wallet chain work`
     "DEV_TOKENS": [],
-    "OUTBOX_PATH": None,
+    "OUTBOX_PATH": None,  # the previous release's outbox file: imported at migrate
+    "DATABASE_URL": None,  # None: verifier.sqlite in DATA_DIR; or postgresql+psycopg://
     "CHAIN_WORKER_INTERVAL": 1.0,
     "MONITOR_INTERVAL": 60.0,
     "OPERATOR_PASSWORD": None,
@@ -103,9 +106,10 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Any = time.tim
         home_endpoint="pages.index",
     )
     install_operator_signin(app, "VERIFIER_URL")
-    data_dir = Path(app.config["DATA_DIR"])
     fetcher = Fetcher(FetchPolicy(allow_http_loopback=bool(app.config["DEV_ALLOW_HTTP_LOOPBACK"])))
-    platform = start_chain(app)
+    db = open_database(app.config)
+    outbox = Outbox(db)
+    platform = start_chain(app, outbox)
     holder = Reloadable(
         RELOADABLE, lambda: load_settings(app.config, platform, fetcher, clock), clock
     )
@@ -117,24 +121,41 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Any = time.tim
         min_secret=0,  # as before: the old setting's secret may be short
     )
     webhooks = webhooks_by_actor(loaded.api_access, default_webhook)
-    store = open_store(str(data_dir / "verifier.sqlite"))
-    install_health(app, store_check(store))
+    install_health(app, db.ping)
     install_metrics(app)
     identity = _Identity(app)
     identity.get()  # fail at start on a bad key, chain or prefix
-    app.extensions.update(
-        store=store,
+    webhook_sender = Webhooks(db, fetcher.post, clock, webhooks, default_webhook)
+    config = app.config
+    app.extensions["verifier"] = VerifierContext(
+        settings=VerifierSettings(
+            response_mode=str(config["RESPONSE_MODE"]),
+            request_ttl=int(config["REQUEST_TTL"]),
+            request_object_ttl=int(config["REQUEST_OBJECT_TTL"]),
+            kb_jwt_max_age=float(config["KB_JWT_MAX_AGE"]),
+            wallet_url=str(config["WALLET_URL"]),
+            chain=config["CHAIN"],
+        ),
+        db=db,
+        outbox=outbox,
+        clock=clock,
+        files=lambda: holder.current,
+        webhooks=webhook_sender,
+        identity=identity.get,
+        chain=platform,
+    )
+    app.extensions.update(  # the string keys the modules not yet on the core read
+        store=db,  # the key the shared operator sign-in reads
+        outbox=outbox,
         settings=holder,  # trust list, status checker, policies, grants: verifier.settings
         fetcher=fetcher,
         api_keys=parse_api_keys(app.config["API_KEYS"], API_KEY_MEMBERS),  # checked above
-        webhooks=Webhooks(store, fetcher.post, clock, webhooks, default_webhook),
+        webhooks=webhook_sender,
         identity_source=identity,
         chain=platform,
     )
     background = Background(app)
     app.extensions["background"] = background
-    with app.app_context():
-        forward_intents()  # what a crash left between the two commits
     background.start()
 
     @app.before_request

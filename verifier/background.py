@@ -1,6 +1,6 @@
 """The verifier's background work, in two daemon threads: the chain worker
-(forward intents to the outbox, send them, then mirror the intents the outbox
-failed as failures the operator sees: verifier.failures) and the compliance monitor
+(send the outbox's queued intents, then mirror the intents the outbox failed
+as failures the operator sees: verifier.failures) and the compliance monitor
 (:func:`verifier.maintenance.run_maintenance`, honouring each status list's
 ``ttl``). Both can be ticked by hand, which is what the tests do (never sleeps).
 """
@@ -18,7 +18,7 @@ from chain.platform import PlatformChain
 from ssi.errors import SSIError
 
 from .maintenance import MaintenanceReport, run_maintenance
-from .whitelisting import forward_intents, sync_chain_failures
+from .whitelisting import sync_chain_failures
 
 __all__ = ["Background"]
 
@@ -33,10 +33,9 @@ class Background:
         self.last_error: str | None = None
 
     def tick_chain(self) -> None:
-        """Forward new intents, let the chain worker send what is queued, then
-        record the intents it failed (each alone: the others went on)."""
+        """Let the chain worker send what is queued, then record the intents it
+        failed (each alone: the others went on)."""
         with self.app.app_context():
-            forward_intents()
             platform: PlatformChain | None = self.app.extensions.get("chain")
             if platform is not None:
                 platform.process()

@@ -4,22 +4,27 @@ or (``migrate``) prepare its data folder and database once per deploy."""
 from __future__ import annotations
 
 import argparse
+from typing import Any
+
+from flask import Flask
+from sqlalchemy.engine import make_url
 
 from kyc_wallet.web.cli import (
     add_action_argument,
     add_server_arguments,
-    migrate_database,
     serve,
     server_config,
     starting,
 )
+from kyc_wallet.web.config import load_config
+from kyc_wallet.web.config_types import check_setting_types
 from kyc_wallet.web.reload import reload_on_sighup
 from kyc_wallet.web.signin import password_notice
 
 from .app import DEFAULTS, create_app
 from .maintenance import run_maintenance
 from .settings import settings_holder
-from .storage import open_store
+from .storage import database_of, migrate
 
 __all__ = ["add_arguments", "run"]
 
@@ -37,12 +42,32 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _migrate(config: dict[str, Any]) -> int:
+    """``kyc-wallet verifier migrate``: the configuration read as the app reads it,
+    the data folder created (0700), the database migrated (Alembic, once, under
+    its lock; a data folder of the previous release adopted, its chain outbox
+    imported); says what it applied."""
+
+    def run_migrations() -> tuple[str, list[str]]:
+        app = Flask("verifier")
+        load_config(app, DEFAULTS, config, "KYCW_VERIFIER")
+        check_setting_types(app.config, DEFAULTS)
+        db = database_of(app.config)
+        try:
+            return make_url(db.url).render_as_string(hide_password=True), migrate(db, app.config)
+        finally:
+            db.dispose()
+
+    where, applied = starting("verifier", run_migrations)
+    done = ", ".join(applied) or "nothing to apply"
+    print(f"kyc-wallet verifier migrate: {where} is up to date ({done})")
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     config = server_config(args)
     if args.action == "migrate":
-        return migrate_database(
-            "verifier", DEFAULTS, config, "KYCW_VERIFIER", open_store, "verifier.sqlite"
-        )
+        return _migrate(config)
     config["VERIFIER_URL"] = args.url or f"http://{args.host}:{args.port}"
     if args.policies:
         config["POLICIES_PATH"] = args.policies

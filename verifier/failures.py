@@ -3,15 +3,14 @@ the others (issue 19 item 1).
 
 Each intent may have one failure per stage:
 
-* ``forward``: writing it to the chain outbox failed (a country code the
-  registry cannot take, a malformed address left by an earlier version);
-* ``chain``: the outbox worker marked it failed (a revert, a refused
-  transaction); mirrored from the outbox by :func:`verifier.whitelisting.sync_chain_failures`;
+* ``chain``: the outbox marks it failed (a revert, a refused transaction, a
+  country code no registry takes); mirrored from the outbox by
+  :func:`verifier.whitelisting.sync_chain_failures`;
 * ``monitor``: re-checking its credential failed (a status list that cannot be
   fetched or verified, a damaged record).
 
 A failure keeps its reason, how many times it happened and when it is tried
-again: after 60 s, doubling up to 6 hours for ``forward``, up to 15 minutes for
+again: after 60 s, doubling up to 15 minutes for
 ``monitor`` (a revocation behind a list that comes back must not wait long;
 the list's own ``ttl`` already allows such a delay), while ``chain`` keeps the
 outbox worker's own back-off. The first failure of a stage writes an audit line
@@ -24,8 +23,9 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from kyc_wallet.web import Store
+from kyc_wallet.database import Database
 
+from .db import intents
 from .storage import audit
 from .webhooks import Webhooks
 
@@ -54,7 +54,7 @@ def backoff(failures: int, cap: int = RETRY_MAX) -> int:
 
 
 def record_failure(
-    store: Store,
+    db: Database,
     intent: Any,
     stage: str,
     reason: str,
@@ -70,22 +70,11 @@ def record_failure(
     ``failures`` and ``retry_at`` default to one more and the back-off (capped
     at ``retry_max``)."""
     reason = reason[:1000]
-    with store.transaction() as conn:
-        row = conn.execute(
-            "SELECT failures FROM intent_failures WHERE intent_id = ? AND stage = ?",
-            (intent["id"], stage),
-        ).fetchone()
-        count = failures if failures is not None else (row["failures"] + 1 if row else 1)
+    with db.transaction() as conn:
+        count, new = intents.save_failure(conn, intent, stage, reason, now, failures)
         retry = now + backoff(count, retry_max) if retry_at is _UNSET else retry_at
-        conn.execute(
-            "INSERT INTO intent_failures (intent_id, stage, reason, failures, version, first_at,"
-            " last_at, retry_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (intent_id, stage) DO UPDATE SET reason = excluded.reason,"
-            " failures = excluded.failures, version = excluded.version,"
-            " last_at = excluded.last_at, retry_at = excluded.retry_at",
-            (intent["id"], stage, reason, count, intent["version"], now, now, retry),
-        )
-        if row is not None:
+        intents.set_retry(conn, intent["id"], stage, retry)
+        if not new:
             return False
         details = {
             "registry": intent["registry"],
@@ -103,25 +92,21 @@ def record_failure(
     return True
 
 
-def clear_failure(store: Store, intent_id: int, stage: str) -> None:
-    store.execute(
-        "DELETE FROM intent_failures WHERE intent_id = ? AND stage = ?", (intent_id, stage)
-    )
+def clear_failure(db: Database, intent_id: int, stage: str) -> None:
+    with db.transaction() as conn:
+        intents.clear_failure(conn, intent_id, stage)
 
 
-def in_back_off(store: Store, stage: str, now: int) -> set[int]:
+def in_back_off(db: Database, stage: str, now: int) -> set[int]:
     """The intents whose ``stage`` waits: retried later, or not automatically."""
-    rows = store.all(
-        "SELECT f.intent_id FROM intent_failures f JOIN intents i ON i.id = f.intent_id"
-        " WHERE f.stage = ? AND f.version = i.version AND (f.retry_at IS NULL OR f.retry_at > ?)",
-        (stage, now),
-    )
-    return {int(r["intent_id"]) for r in rows}
+    with db.read() as conn:
+        return intents.in_back_off(conn, stage, now)
 
 
-def failures_by_intent(store: Store) -> dict[int, list[Any]]:
+def failures_by_intent(db: Database) -> dict[int, list[Any]]:
     """Every open failure, by intent id (for the operator's pages)."""
     out: dict[int, list[Any]] = defaultdict(list)
-    for row in store.all("SELECT * FROM intent_failures ORDER BY stage"):
-        out[int(row["intent_id"])].append(row)
+    with db.read() as conn:
+        for row in intents.failures(conn):
+            out[int(row["intent_id"])].append(row)
     return dict(out)

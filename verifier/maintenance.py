@@ -8,8 +8,8 @@ monitor, ``kyc-wallet verifier --maintenance`` from cron, or
   "Revocation, fail-closed": re-check periodically; a revocation or suspension
   removes the address): an expired,
   revoked or suspended credential turns its intent into ``desired =
-  'removed'``, in one SQLite transaction with an audit line saying why; the
-  forwarder then queues the removal on chain. The background monitor honours
+  'removed'``, in one transaction with its outbox entry (the removal the chain
+  worker sends) and an audit line saying why. The background monitor honours
   each list's ``ttl`` (the status checker's cache); the command and the API
   force a fresh fetch. A status list that cannot be fetched or
   verified changes nothing now (the address stays as decided, the failure is
@@ -38,15 +38,17 @@ from typing import Any
 
 from flask import Flask
 
-from kyc_wallet.web import Store
+from kyc_wallet.database import Database
 from ssi.errors import CredentialStatusError, MalformedInput, SSIError, UntrustedIssuer
 from ssi.status_list import ReferencedIssuer, StatusChecker, StatusReference, StatusRun
 
+from .core.intents import remove_intent
+from .current import context
+from .db import intents, verifications
 from .failures import MONITOR_RETRY_MAX, clear_failure, in_back_off, record_failure
 from .settings import current_settings
 from .storage import audit
 from .webhooks import Webhooks
-from .whitelisting import forward_soon
 
 __all__ = [
     "MaintenanceReport",
@@ -97,14 +99,9 @@ class MaintenanceReport:
     """Every registered investor's result, in intent order."""
 
 
-def _remove(store: Store, row: Any, reason: str, now: int, report: MaintenanceReport) -> bool:
-    with store.transaction() as conn:
-        changed = conn.execute(
-            "UPDATE intents SET desired = 'removed', removal_reason = ?, updated_at = ?,"
-            " version = version + 1"
-            " WHERE id = ? AND desired = 'registered' AND verification_id = ?",
-            (reason, now, row["id"], row["verification_id"]),
-        ).rowcount
+def _remove(db: Database, row: Any, reason: str, now: int, report: MaintenanceReport) -> bool:
+    with db.transaction() as conn:
+        changed = remove_intent(context(), conn, row, reason, now)
         if changed:
             audit(
                 conn,
@@ -122,7 +119,7 @@ def _remove(store: Store, row: Any, reason: str, now: int, report: MaintenanceRe
     return bool(changed)
 
 
-def _check_one(store: Store, row: Any, run: StatusRun, now: int) -> str | None:
+def _check_one(db: Database, row: Any, run: StatusRun, now: int) -> str | None:
     """The removal reason of one intent, ``None`` when it stays; raises when the
     check itself fails."""
     if row["credential_exp"] is not None and row["credential_exp"] <= now:
@@ -130,7 +127,7 @@ def _check_one(store: Store, row: Any, run: StatusRun, now: int) -> str | None:
     checks = _other_statuses(row)
     if row["status_uri"] is not None:
         reference = StatusReference(int(row["status_idx"]), str(row["status_uri"]))
-        checks.insert(0, (reference, _status_issuer(store, row)))
+        checks.insert(0, (reference, _status_issuer(db, row)))
     for reference, issuer in checks:  # every credential of the verdict
         try:
             run.assert_valid(reference, issuer=issuer)
@@ -153,17 +150,16 @@ def _other_statuses(row: Any) -> list[tuple[StatusReference, ReferencedIssuer]]:
         raise MalformedInput("the intent's other status references are damaged") from exc
 
 
-def _status_issuer(store: Store, row: Any) -> ReferencedIssuer:
+def _status_issuer(db: Database, row: Any) -> ReferencedIssuer:
     """Whose keys may sign the intent's status list: its credential's verified issuer
     (issue 19 item 8); for an intent recorded before that was kept, the ``iss``
     of the verified claims (no certificate: a list signed with ``x5c`` must then
     name that issuer in its certificate)."""
     if row["status_issuer_json"]:
         return ReferencedIssuer.from_json(json.loads(row["status_issuer_json"]))
-    verification = store.one(
-        "SELECT claims_json FROM verifications WHERE id = ?", (row["verification_id"],)
-    )
-    claims = json.loads(verification["claims_json"] or "{}") if verification else {}
+    with db.read() as conn:
+        claims_json = intents.claims_of(conn, row["verification_id"])
+    claims = json.loads(claims_json or "{}")
     iss = claims.get("iss") if isinstance(claims, dict) else None
     if not isinstance(iss, str):
         raise UntrustedIssuer("the intent records no issuer to check its status list against")
@@ -171,7 +167,7 @@ def _status_issuer(store: Store, row: Any) -> ReferencedIssuer:
 
 
 def recheck_status(
-    store: Store,
+    db: Database,
     checker: StatusChecker,
     now: int,
     report: MaintenanceReport,
@@ -183,10 +179,12 @@ def recheck_status(
     """Re-check every registered intent's credential (``only`` those it accepts),
     each alone: expiry, then status, every list fetched once for the run. Return
     whether a new failure was recorded (a webhook to deliver)."""
-    waiting = set() if force_refresh else in_back_off(store, "monitor", now)
+    waiting = set() if force_refresh else in_back_off(db, "monitor", now)
     new_failures = False
     run = StatusRun(checker, force_refresh=force_refresh)
-    for row in store.all("SELECT * FROM intents WHERE desired = 'registered' ORDER BY id"):
+    with db.read() as conn:
+        rows = intents.registered(conn)
+    for row in rows:
         if only is not None and not only(row):
             continue
         item = (row["address"], row["registry"], row["chain"], row["verification_id"])
@@ -195,9 +193,9 @@ def recheck_status(
             continue
         report.checked += 1
         try:
-            reason = _check_one(store, row, run, now)
+            reason = _check_one(db, row, run, now)
             if reason is not None:
-                _remove(store, row, reason, now, report)
+                _remove(db, row, reason, now, report)
         except Exception as exc:  # noqa: BLE001 - any failure is this investor's alone
             description = exc.description if isinstance(exc, SSIError) else str(exc)
             text = f"{type(exc).__name__}: {description}"
@@ -206,7 +204,7 @@ def recheck_status(
             report.failed.append(f"{row['status_uri'] or row['address']}: {text}")
             report.results.append(ItemResult(*item, FAILED, text))
             new_failures |= record_failure(
-                store,
+                db,
                 row,
                 "monitor",
                 text,
@@ -215,42 +213,38 @@ def recheck_status(
                 retry_max=MONITOR_RETRY_MAX,
             )
             continue
-        clear_failure(store, row["id"], "monitor")
+        clear_failure(db, row["id"], "monitor")
         report.results.append(
             ItemResult(*item, VALID) if reason is None else ItemResult(*item, REMOVED, reason)
         )
     return new_failures
 
 
-def purge_expired(store: Store, now: int, report: MaintenanceReport) -> None:
-    report.purged = store.execute(
-        "UPDATE verifications SET enc_key_json = NULL"
-        " WHERE status = 'pending' AND expires_at <= ? AND enc_key_json IS NOT NULL",
-        (now,),
-    )
+def purge_expired(db: Database, now: int, report: MaintenanceReport) -> None:
+    with db.transaction() as conn:
+        report.purged = verifications.purge_expired_keys(conn, now)
 
 
 def run_maintenance(
     app: Flask, *, force_refresh: bool = True, only: Callable[[Any], bool] | None = None
 ) -> MaintenanceReport:
-    """Both tasks for the app's database, with its status checker and clock; then
-    the removals are forwarded to the chain outbox (each alone). ``only``: the
-    intents an API key's ``POST /api/v1/monitor`` acts on."""
+    """Both tasks for the app's database, with its status checker and clock (each
+    removal committed with its outbox entry). ``only``: the intents an API key's
+    ``POST /api/v1/monitor`` acts on."""
     report = MaintenanceReport()
-    store: Store = app.extensions["store"]
+    db: Database = app.extensions["store"]
     now = int(app.extensions["clock"]())
-    new_failures = recheck_status(
-        store,
-        current_settings(app).status_checker,
-        now,
-        report,
-        force_refresh=force_refresh,
-        only=only,
-        webhooks=app.extensions.get("webhooks"),
-    )
-    purge_expired(store, now, report)
-    with app.app_context():
-        forward_soon()  # the removals are committed whatever the outbox does
+    with app.app_context():  # the outbox of the app (verifier.whitelisting.remove_intent)
+        new_failures = recheck_status(
+            db,
+            current_settings(app).status_checker,
+            now,
+            report,
+            force_refresh=force_refresh,
+            only=only,
+            webhooks=app.extensions.get("webhooks"),
+        )
+    purge_expired(db, now, report)
     if new_failures and app.extensions.get("webhooks") is not None:
         app.extensions["webhooks"].kick()
     return report

@@ -21,13 +21,18 @@ from flask import (
 from chain.deployment import TokenDeployment
 from chain.errors import ChainError
 from chain.platform import PlatformChain
-from kyc_wallet.web import Store, signin
+from kyc_wallet.database import Database
+from kyc_wallet.web import signin
 from ssi.address_binding import checksum_address
 from ssi.errors import InvalidRequest, MalformedInput
 
+from .db import intents as db_intents
+from .db import recent_audit
+from .db import verifications as db_verifications
 from .failures import failures_by_intent
 from .pages import start_for_policy
 from .settings import RELOADABLE, settings, settings_holder
+from .storage import database
 
 __all__ = ["bp"]
 
@@ -42,9 +47,8 @@ class UnknownToken(InvalidRequest):
 signed_in = signin.signed_in("operator.login")
 
 
-def _store() -> Store:
-    store: Store = current_app.extensions["store"]
-    return store
+def _store() -> Database:
+    return database()
 
 
 def _chain() -> PlatformChain:
@@ -111,10 +115,8 @@ signin.add_signin_routes(bp, "verifier/_base.html")
 @bp.get("/operator/")
 @signed_in
 def index() -> Any:
-    rows = _store().all(
-        "SELECT id, status, reason_code, address, created_at, completed_at, policy"
-        " FROM verifications ORDER BY created_at DESC, rowid DESC LIMIT 200"
-    )
+    with _store().read() as conn:
+        rows = db_verifications.recent(conn, 200)
     verifications = [{**dict(r), "policy": json.loads(r["policy"])["name"]} for r in rows]
     problems = sum(len(f) for f in failures_by_intent(_store()).values())
     return render_template(
@@ -138,7 +140,8 @@ def reload_config() -> Any:
 @bp.get("/operator/investors")
 @signed_in
 def investors() -> Any:
-    intents = _store().all("SELECT * FROM intents ORDER BY updated_at DESC")
+    with _store().read() as conn:
+        intents = db_intents.all_intents(conn)
     platform: PlatformChain | None = current_app.extensions.get("chain")
     tokens = []
     if platform is not None:
@@ -201,5 +204,6 @@ def transfer(symbol: str) -> Any:
 @bp.get("/operator/audit")
 @signed_in
 def audit_log() -> Any:
-    rows = _store().all("SELECT * FROM audit_log ORDER BY seq DESC LIMIT 500")
+    with _store().read() as conn:
+        rows = recent_audit(conn, 500)
     return render_template("verifier/audit.html", rows=rows)

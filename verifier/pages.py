@@ -32,12 +32,13 @@ from flask import (
     url_for,
 )
 
-from kyc_wallet.web import Store, qr_svg, wants_json
+from kyc_wallet.web import qr_svg, wants_json
 from ssi.errors import AccessDenied, InvalidRequest
 
+from .db import verifications
 from .service import create_verification, row_links, session_status_view, status_view
 from .settings import settings
-from .storage import secret_hash
+from .storage import database, secret_hash
 
 __all__ = ["bp", "SESSION_HEADER", "start_for_policy"]
 
@@ -47,8 +48,8 @@ _MAX_SESSION_VERIFICATIONS = 10
 
 
 def _row(tx_id: str) -> Any:
-    store: Store = current_app.extensions["store"]
-    row = store.one("SELECT * FROM verifications WHERE id = ?", (tx_id,))
+    with database().read() as conn:
+        row = verifications.get(conn, tx_id)
     if row is None:
         abort(404)
     return row

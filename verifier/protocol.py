@@ -24,7 +24,8 @@ from ssi.errors import InvalidRequest
 from ssi.oid4vp import WalletPost
 from ssi.oid4vp import spec as vp
 
-from .responses import receive_response
+from .core.response import receive_response
+from .current import context
 from .service import FLOW_CROSS_DEVICE, FLOW_SAME_DEVICE, request_object
 
 __all__ = ["bp"]
@@ -62,7 +63,8 @@ def post_request(tx_id: str, flow: str) -> Any:
 @bp.post("/oid4vp/response")
 @csrf_exempt
 def response_endpoint() -> Any:
-    result = receive_response(_form_body())
+    ctx = context()
+    result = receive_response(ctx, _form_body(), ctx.now())
     response = jsonify(result)
     response.headers["Cache-Control"] = "no-store"
     return response

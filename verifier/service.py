@@ -27,12 +27,12 @@ import json
 import secrets
 import string
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
 
-from kyc_wallet.web import Store, qr_svg
+from kyc_wallet.web import qr_svg
 from kyc_wallet.web.qr import TooLongForQRCode
 from ssi.errors import InvalidRequest, MalformedInput
 from ssi.jose import Key
@@ -47,10 +47,19 @@ from ssi.oid4vp import spec as vp
 from ssi.w3c import vp_formats_supported
 
 from .base_policies import BasePolicies, ManagedToken
+from .core.flows import (
+    ENC_VALUES,
+    FLOW_CROSS_DEVICE,
+    FLOW_SAME_DEVICE,
+    flow_of,
+    load_request,
+    same_device,
+)
+from .db import verifications
 from .identity import ClientIdentity
 from .policies import Policy, TokenTarget
 from .settings import settings
-from .storage import audit, secret_hash
+from .storage import audit, database, secret_hash
 from .whitelisting import whitelisting_view
 
 __all__ = [
@@ -59,6 +68,7 @@ __all__ = [
     "Created",
     "create_verification",
     "links",
+    "flow_of",
     "load_request",
     "request_object",
     "session_status_view",
@@ -66,8 +76,6 @@ __all__ = [
     "summary_view",
 ]
 
-FLOW_CROSS_DEVICE = "cross_device"
-FLOW_SAME_DEVICE = "same_device"
 _WALLET_ERRORS = {
     vp.ERROR_ACCESS_DENIED: "the wallet reported that the investor declined; not authenticated",
     vp.ERROR_INVALID_TRANSACTION_DATA: (
@@ -76,7 +84,6 @@ _WALLET_ERRORS = {
 }
 
 _ALNUM = string.ascii_letters + string.digits
-ENC_VALUES = [vp.ENC_A128GCM, vp.ENC_A256GCM]
 VP_FORMATS = {
     vp.FORMAT_SD_JWT_VC: {
         "sd-jwt_alg_values": ["ES256", "EdDSA"],
@@ -122,11 +129,6 @@ class Created:
 def _identity() -> ClientIdentity:
     identity: ClientIdentity = current_app.extensions["identity"]
     return identity
-
-
-def _store() -> Store:
-    store: Store = current_app.extensions["store"]
-    return store
 
 
 def _now() -> int:
@@ -183,8 +185,8 @@ def create_verification(
     if transaction_data is not None:
         claims["transaction_data"] = list(transaction_data)
     request = AuthorizationRequest.from_dict(claims)
-    same_device = _same_device(request, same_device_state)
-    request_uri, link, same_device_link = links(tx_id, request, same_device)
+    same_device_request = same_device(request, same_device_state)
+    request_uri, link, same_device_link = links(tx_id, request, same_device_request)
     try:  # before anything is stored: a request sent by value may not fit in a QR code
         qr = qr_svg(link)
     except TooLongForQRCode as exc:
@@ -193,37 +195,26 @@ def create_verification(
             " ask for fewer claims, or use a client id prefix that signs requests (x509_hash)"
         ) from exc
     now = _now()
-    with _store().transaction() as conn:
-        conn.execute(
-            "INSERT INTO verifications (id, policy, created_by, request_json, enc_kid,"
-            " enc_key_json, state, nonce, session_hash, redirect_uri, status, created_at,"
-            " expires_at, same_device_state, verification_code)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)",
-            (
-                tx_id,
-                json.dumps({"name": policy_name, "body": policy_body}),
-                actor,
-                json.dumps(request.to_dict()),
-                enc_kid,
-                enc_key_json,
-                state,
-                nonce,
-                secret_hash(session_secret),
-                redirect_uri,
-                now,
-                now + int(config["REQUEST_TTL"]),
-                same_device_state,
-                code,
-            ),
+    with database().transaction() as conn:
+        verifications.insert(
+            conn,
+            id=tx_id,
+            policy=json.dumps({"name": policy_name, "body": policy_body}),
+            created_by=actor,
+            request_json=json.dumps(request.to_dict()),
+            enc_kid=enc_kid,
+            enc_key_json=enc_key_json,
+            state=state,
+            nonce=nonce,
+            session_hash=secret_hash(session_secret),
+            redirect_uri=redirect_uri,
+            created_at=now,
+            expires_at=now + int(config["REQUEST_TTL"]),
+            same_device_state=same_device_state,
+            verification_code=code,
         )
         audit(conn, now, actor, "verification.created", tx_id, policy=policy_name)
     return Created(tx_id, request_uri, link, same_device_link, session_secret, qr, code)
-
-
-def _same_device(request: AuthorizationRequest, state: str | None) -> AuthorizationRequest:
-    """The same-device request: its own ``state``, no ``verification_code`` (nothing
-    to compare: the button leaves the page that would show it)."""
-    return replace(request, state=state or request.state, verification_code=None)
 
 
 def request_uri_of(tx_id: str, flow: str) -> str:
@@ -249,26 +240,9 @@ def links(
     return request_uri, build_request_link(cross), build_request_link(same, wallet_base)
 
 
-def load_request(row: Any, flow: str = FLOW_CROSS_DEVICE) -> AuthorizationRequest:
-    """The request of ``flow`` (each has its own ``state``)."""
-    request = AuthorizationRequest.from_dict(json.loads(row["request_json"]))
-    if flow == FLOW_SAME_DEVICE:
-        return _same_device(request, row["same_device_state"])
-    return request
-
-
 def row_links(row: Any) -> tuple[str, str, str]:
     """:func:`links` of a stored verification."""
     return links(row["id"], load_request(row), load_request(row, FLOW_SAME_DEVICE))
-
-
-def flow_of(row: Any, state: str | None) -> str:
-    """Which flow's request a response with ``state`` answers; raise if neither."""
-    if state is not None and state == row["state"]:
-        return FLOW_CROSS_DEVICE
-    if state is not None and state == row["same_device_state"]:
-        return FLOW_SAME_DEVICE
-    raise InvalidRequest("the response's state is not this transaction's")
 
 
 def request_object(tx_id: str, post: WalletPost | None, flow: str = FLOW_CROSS_DEVICE) -> str:
@@ -277,17 +251,15 @@ def request_object(tx_id: str, post: WalletPost | None, flow: str = FLOW_CROSS_D
     if not identity.signs_requests:
         raise InvalidRequest("this verifier sends its requests by value (redirect_uri client id)")
     now = _now()
-    row = _store().one("SELECT * FROM verifications WHERE id = ?", (tx_id,))
+    with database().read() as conn:
+        row = verifications.get(conn, tx_id)
     if row is None or row["status"] != "pending" or now >= row["expires_at"]:
         raise InvalidRequest("no pending verification with this request_uri")
     request = load_request(row, flow)
     if post is not None:
         request = answer_wallet_post(request, post)
-    _store().execute(
-        "UPDATE verifications SET request_fetched_at = ?"
-        " WHERE id = ? AND request_fetched_at IS NULL",
-        (now, tx_id),
-    )
+    with database().transaction() as conn:
+        verifications.mark_request_fetched(conn, tx_id, now)
     lifetime = max(1, min(int(current_app.config["REQUEST_OBJECT_TTL"]), row["expires_at"] - now))
     return identity.sign(request, now, lifetime)
 

@@ -1,6 +1,6 @@
 """Signed webhooks on completion: the verdict is queued in the verdict's own
-SQLite transaction, then delivered by a background thread through the guarded
-fetcher (``ssi.fetch``).
+transaction (a row of ``webhooks``, a job: :mod:`verifier.db.deliveries`),
+then delivered by a background thread through the guarded fetcher (``ssi.fetch``).
 
 Each verdict goes to the webhook of the API key that created the verification
 (``webhook_url`` and ``webhook_secret`` of its ``API_KEYS`` entry), never to
@@ -29,8 +29,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from kyc_wallet.web import Store
+from kyc_wallet.database import Database
 
+from .db import deliveries, verifications
 from .metrics import WEBHOOK_FAILURES
 
 __all__ = ["SIGNATURE_HEADER", "WebhookTarget", "Webhooks", "sign_webhook", "verify_webhook"]
@@ -71,13 +72,13 @@ class Webhooks:
 
     def __init__(
         self,
-        store: Store,
+        db: Database,
         post: Callable[..., Any],
         clock: Callable[[], float],
         by_actor: Mapping[str, WebhookTarget | None],
         default: WebhookTarget | None,
     ) -> None:
-        self._store, self._post, self._clock = store, post, clock
+        self._db, self._post, self._clock = db, post, clock
         self._by_actor, self._default = dict(by_actor), default
         self._locks: dict[str | None, threading.Lock] = {}
         self._locks_lock = threading.Lock()
@@ -93,18 +94,15 @@ class Webhooks:
     def queue_event(self, conn: Any, tx_id: str, body: dict[str, Any]) -> bool:
         """Queue ``body`` about verification ``tx_id`` in the caller's transaction,
         for the webhook of the verification's creator; ``False`` when it has none."""
-        row = conn.execute("SELECT created_by FROM verifications WHERE id = ?", (tx_id,)).fetchone()
-        created_by = None if row is None else row[0]
+        created_by = verifications.creator_of(conn, tx_id)
         # an API key's own webhook (none if the key left the configuration); the
         # verifier's own pages use the default
         actor = created_by if str(created_by).startswith("api:") else None
         target = self._target(actor)
         if target is None:
             return False
-        conn.execute(
-            "INSERT INTO webhooks (verification_id, url, body, api_key) VALUES (?, ?, ?, ?)",
-            (tx_id, target.url, json.dumps(body, sort_keys=True), actor),
-        )
+        now = int(self._clock())
+        deliveries.queue(conn, tx_id, target.url, json.dumps(body, sort_keys=True), actor, now)
         return True
 
     def kick(self) -> None:
@@ -113,13 +111,8 @@ class Webhooks:
     def deliver(self) -> int:
         """Send every undelivered webhook once, each target's in its own thread;
         return how many were delivered (after any delivery in flight)."""
-        actors = [
-            row["api_key"]
-            for row in self._store.all(
-                "SELECT DISTINCT api_key FROM webhooks WHERE delivered_at IS NULL AND attempts < ?",
-                (MAX_ATTEMPTS,),
-            )
-        ]
+        with self._db.read() as conn:
+            actors = deliveries.pending_targets(conn)
         counts: list[int] = []
         threads = [
             threading.Thread(target=lambda a=actor: counts.append(self._deliver_to(a)), daemon=True)
@@ -139,11 +132,8 @@ class Webhooks:
         """The undelivered webhooks of one target (``api_key`` ``actor``), in order."""
         delivered = 0
         with self._lock_of(actor):
-            rows = self._store.all(
-                "SELECT * FROM webhooks WHERE delivered_at IS NULL AND attempts < ?"
-                " AND api_key IS ? ORDER BY id",
-                (MAX_ATTEMPTS, actor),
-            )
+            with self._db.read() as conn:
+                rows = deliveries.pending_of(conn, actor)
             for row in rows:
                 now = int(self._clock())
                 target = self._target(row["api_key"])
@@ -159,11 +149,10 @@ class Webhooks:
                     ok, error = 200 <= response.status < 300, f"HTTP {response.status}"
                 except Exception as exc:  # noqa: BLE001 - any failure is retried later
                     ok, error = False, str(exc)[:200]
-                self._store.execute(
-                    "UPDATE webhooks SET attempts = attempts + 1, delivered_at = ?, last_error = ?"
-                    " WHERE id = ?",
-                    (now if ok else None, None if ok else error, row["id"]),
-                )
+                with self._db.transaction() as conn:
+                    deliveries.record_attempt(
+                        conn, row["id"], now, None if ok else error, MAX_ATTEMPTS
+                    )
                 delivered += ok
                 if not ok:
                     WEBHOOK_FAILURES.inc()
@@ -171,7 +160,5 @@ class Webhooks:
 
     def _failed(self, row_id: int, error: str) -> None:
         WEBHOOK_FAILURES.inc()
-        self._store.execute(
-            "UPDATE webhooks SET attempts = attempts + 1, last_error = ? WHERE id = ?",
-            (error, row_id),
-        )
+        with self._db.transaction() as conn:
+            deliveries.record_attempt(conn, row_id, int(self._clock()), error, MAX_ATTEMPTS)

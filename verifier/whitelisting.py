@@ -1,36 +1,35 @@
-"""Whitelisting on chain: the verifier's intents go to the chain outbox; the
-in-process development chain and its worker live in the verifier's process.
+"""Whitelisting on chain: the verifier's intents and the chain outbox, in one
+database; the in-process development chain and its worker live in the
+verifier's process.
 
-The verdict and its intent are committed together in the verifier's
-database; a forwarder then writes each new or changed intent to the chain
-outbox (``chain.Outbox``, its own SQLite file: idempotent per chain, registry
-and address) and marks it forwarded. Forwarding runs after each verdict, on
-every worker tick and at start, so a crash between the two commits only
-delays it. Each change of an intent bumps its version; the forwarder
-records the version it wrote, so no change is lost to a race. The country
-code is the disclosed ``address.country`` as ISO 3166-1 numeric; 0 only for
-a token without country rules (issue 9).
+A verdict commits, in its one transaction, the verifier's intent (why: the
+verification, the status references the monitor re-checks) and the outbox's
+entry for it (what the chain worker sends: :class:`chain.outbox.Outbox`,
+idempotent per chain, registry and address); a monitor removal likewise. No
+forwarder copies anything (issue 21 item 4): the chain worker reads and
+updates the outbox in the verifier's database. The country code is the
+disclosed ``address.country`` as ISO 3166-1 numeric; 0 only for a token
+without country rules (issue 9). An intent whose country no registry takes
+is committed as a failed outbox entry with its reason.
 
-An intent that cannot be forwarded, or that the outbox worker marks failed, is
-recorded with its reason (:mod:`verifier.failures`: shown to the operator,
-reported by webhook, retried with a back-off) and the others go on: one bad
-record never stops the platform (issue 19 item 1).
+An intent that the outbox worker marks failed is recorded with its reason
+(:mod:`verifier.failures`: shown to the operator, reported by webhook, retried
+with a back-off) and the others go on: one bad record never stops the
+platform (issue 19 item 1).
 
 ``CHAIN`` selects the setting:
 
 * ``"dev"``: the in-process EVM (py-evm) with T-REX deployed, the demo tokens
   of ``DEV_TOKENS``, and a worker thread (ARCHITECTURE.md "The chain in each
   setting"); policies may name their token by symbol (``token = "SP7"``);
-* ``"outbox"``: intents are only forwarded to ``OUTBOX_PATH``, which
-  ``kyc-wallet chain work`` sends to a real node;
-* unset: intents stay in the verifier's database.
+* ``"outbox"``: ``kyc-wallet chain work --outbox <the verifier's database>``
+  sends the outbox to a real node;
+* unset: the outbox is kept, and nothing sends it.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -38,20 +37,24 @@ from flask import Flask, current_app
 
 from chain.devchain import TokenSpec
 from chain.errors import ChainError
-from chain.outbox import FAILED, Outbox
+from chain.outbox import Outbox
 from chain.platform import PlatformChain
-from kyc_wallet.web import Store
-from ssi.country import numeric_code
-from ssi.errors import MalformedInput, SSIError
+from ssi.errors import MalformedInput
 
-from .failures import clear_failure, in_back_off, record_failure
+from .core.intents import claim_data, country_numeric, record_intent, remove_intent
+from .current import context
+from .db import intents
+from .failures import clear_failure, record_failure
+from .storage import database
 from .webhooks import Webhooks
 
 __all__ = [
+    "claim_data",
     "country_numeric",
-    "forward_intents",
-    "forward_soon",
     "intent_view",
+    "outbox",
+    "record_intent",
+    "remove_intent",
     "resolve_token_refs",
     "sync_chain_failures",
     "start_chain",
@@ -59,14 +62,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-
-def country_numeric(alpha2: str | None) -> int:
-    """ISO 3166-1 alpha-2 -> numeric (:mod:`ssi.country`: assigned codes only, upper
-    case); ``None`` -> 0 (no country)."""
-    if alpha2 is None:
-        return 0
-    return numeric_code(alpha2)
 
 
 def _token_specs(app: Flask) -> list[TokenSpec]:
@@ -86,11 +81,12 @@ def _token_specs(app: Flask) -> list[TokenSpec]:
     return specs
 
 
-def start_chain(app: Flask) -> PlatformChain | None:
+def start_chain(app: Flask, box: Outbox) -> PlatformChain | None:
     """The development chain for ``CHAIN = "dev"`` (deployed, or redeployed and replayed)."""
     if app.config["CHAIN"] != "dev":
         return None
-    platform = PlatformChain.start_dev(Path(app.config["DATA_DIR"]) / "chain", _token_specs(app))
+    folder = Path(app.config["DATA_DIR"]) / "chain"
+    platform = PlatformChain.start_dev(folder, _token_specs(app), box)
     if platform.redeployed:
         log.warning(
             "the in-process chain started empty: T-REX redeployed at the same addresses "
@@ -131,21 +127,14 @@ def resolve_token_refs(policies: Any, platform: PlatformChain | None) -> Any:
     return {**policies, "policies": resolved}
 
 
-def outbox_for() -> Outbox | None:
-    """This thread's outbox connection, or ``None`` when intents stay local."""
-    app = current_app
-    platform: PlatformChain | None = app.extensions.get("chain")
-    if platform is not None:
-        return platform.outbox
-    path = app.config.get("OUTBOX_PATH")
-    if app.config["CHAIN"] != "outbox" or not path:
-        return None
-    local: threading.local = app.extensions.setdefault("outbox_local", threading.local())
-    outbox: Outbox | None = getattr(local, "outbox", None)
-    if outbox is None:
-        outbox = Outbox(path)
-        local.outbox = outbox
-    return outbox
+def outbox() -> Outbox:
+    """The chain outbox, in the verifier's database."""
+    return context().outbox
+
+
+def _sends() -> bool:
+    """Whether something sends the outbox (``CHAIN`` is set)."""
+    return context().sends_outbox
 
 
 def _now() -> int:
@@ -155,76 +144,6 @@ def _now() -> int:
 def _webhooks() -> Webhooks | None:
     webhooks: Webhooks | None = current_app.extensions.get("webhooks")
     return webhooks
-
-
-def forward_intents() -> int:
-    """Write the new or changed intents to the chain outbox; return how many were.
-
-    Each intent alone: one that cannot be written (a country no registry takes,
-    an address the outbox refuses) is recorded as a ``forward`` failure and
-    retried after its back-off, while the others are forwarded."""
-    outbox = outbox_for()
-    if outbox is None:
-        return 0
-    store: Store = current_app.extensions["store"]
-    now = _now()
-    waiting = in_back_off(store, "forward", now)
-    rows = store.all("SELECT * FROM intents WHERE forwarded_version < version ORDER BY id")
-    forwarded, new_failures = 0, False
-    for row in rows:
-        if row["id"] in waiting:
-            continue
-        try:
-            _forward_one(outbox, row)
-        except Exception as exc:  # noqa: BLE001 - whatever fails is this intent's alone
-            description = exc.description if isinstance(exc, SSIError) else str(exc)
-            reason = f"{type(exc).__name__}: {description}"
-            new_failures |= record_failure(store, row, "forward", reason, now, webhooks=_webhooks())
-            log.warning("intent %s not forwarded: %s", row["address"], reason)
-            continue
-        store.execute(
-            "UPDATE intents SET forwarded_version = ? WHERE id = ? AND forwarded_version < ?",
-            (row["version"], row["id"], row["version"]),
-        )
-        clear_failure(store, row["id"], "forward")
-        forwarded += 1
-    if new_failures:
-        _kick_webhooks()
-    return forwarded
-
-
-def forward_soon() -> None:
-    """:func:`forward_intents` right after a commit (a verdict, a monitor run): if the
-    outbox itself fails (unreachable, full, locked), the commit stands, the failure
-    is logged and the worker forwards at its next tick."""
-    try:
-        forward_intents()
-    except SSIError as exc:
-        log.warning("intents not forwarded yet: %s", exc.description)
-    except Exception:  # noqa: BLE001 - the outbox's own failure (sqlite3, the disk)
-        log.exception("intents not forwarded yet")
-
-
-def _forward_one(outbox: Outbox, row: Any) -> None:
-    if row["desired"] == "removed":
-        outbox.remove(row["chain"], row["registry"], row["address"])
-    else:
-        outbox.whitelist(
-            row["chain"],
-            row["registry"],
-            row["address"],
-            country_numeric(row["country"]),
-            claim_data(row),
-        )
-
-
-def claim_data(row: Any) -> bytes:
-    """The data of the investor's ONCHAINID claim, public on chain: SHA-256 of the
-    verification's id (128 random bits only the platform holds) and the SHA-256 of
-    the claims the policy read. It names the platform's record, which can recompute
-    it; nobody can try the few values a policy's claims take and read them back
-    (the claims' hash alone was such a dictionary oracle)."""
-    return hashlib.sha256(f"{row['verification_id']}:{row['record_sha256']}".encode()).digest()
 
 
 def _kick_webhooks() -> None:
@@ -237,22 +156,16 @@ def sync_chain_failures() -> int:
     """Mirror the outbox's failed intents as ``chain`` failures of the verifier's
     intents (new ones audited and reported by webhook); clear those that recovered.
     Return how many are failed now."""
-    outbox = outbox_for()
-    if outbox is None:
-        return 0
-    store: Store = current_app.extensions["store"]
-    now = _now()
-    failed = {(i.chain, i.registry, i.address): i for i in outbox.failed()}
+    db, now = database(), _now()
+    failed = {(i.chain, i.registry, i.address): i for i in outbox().failed()}
     new_failures = False
     for (chain, registry, address), intent in failed.items():
-        row = store.one(
-            "SELECT * FROM intents WHERE chain = ? AND registry = ? AND address = ?",
-            (chain, registry, address),
-        )
+        with db.read() as conn:
+            row = intents.at_target(conn, chain, registry, address)
         if row is None:  # the platform's own (the treasury), not an investor's
             continue
         new_failures |= record_failure(
-            store,
+            db,
             row,
             "chain",
             intent.last_error or "failed on chain",
@@ -261,12 +174,11 @@ def sync_chain_failures() -> int:
             failures=intent.attempts,
             retry_at=None if intent.retry_at is None else int(intent.retry_at),
         )
-    for row in store.all(
-        "SELECT i.* FROM intent_failures f JOIN intents i ON i.id = f.intent_id"
-        " WHERE f.stage = 'chain'"
-    ):
+    with db.read() as conn:
+        mirrored = intents.with_failure(conn, "chain")
+    for row in mirrored:
         if (row["chain"], row["registry"], row["address"]) not in failed:
-            clear_failure(store, row["id"], "chain")
+            clear_failure(db, row["id"], "chain")
     if new_failures:
         _kick_webhooks()
     return len(failed)
@@ -274,8 +186,8 @@ def sync_chain_failures() -> int:
 
 def whitelisting_view(verification_id: str) -> dict[str, Any] | None:
     """What a verification shows of its whitelisting: the intent, and its transactions."""
-    store: Store = current_app.extensions["store"]
-    row = store.one("SELECT * FROM intents WHERE verification_id = ?", (verification_id,))
+    with database().read() as conn:
+        row = intents.of_verification(conn, verification_id)
     return None if row is None else intent_view(row)
 
 
@@ -289,20 +201,11 @@ def intent_view(row: Any) -> dict[str, Any]:
         "desired": row["desired"],
         "removal_reason": row["removal_reason"],
     }
-    outbox = outbox_for()
-    if outbox is None:
+    if not _sends():
         view["state"] = "recorded"
         return view
-    store: Store = current_app.extensions["store"]
-    not_forwarded = store.one(
-        "SELECT reason FROM intent_failures WHERE intent_id = ? AND stage = 'forward'",
-        (row["id"],),
-    )
-    if not_forwarded is not None:  # never reached the outbox (verifier.failures)
-        view.update(state=FAILED, last_error=not_forwarded["reason"], transactions=[])
-        return view
     try:
-        intent = outbox.intent(row["chain"], row["registry"], row["address"])
+        intent = outbox().intent(row["chain"], row["registry"], row["address"])
     except ChainError:
         view["state"] = "queued"
         return view
@@ -310,6 +213,6 @@ def intent_view(row: Any) -> dict[str, Any]:
     view["last_error"] = intent.last_error
     view["transactions"] = [
         {"kind": t.kind, "state": t.state, "hash": t.signed.tx_hash}
-        for t in outbox.transactions_of(intent)
+        for t in outbox().transactions_of(intent)
     ]
     return view

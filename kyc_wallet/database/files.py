@@ -34,7 +34,13 @@ def private_database_file(database: Path) -> None:
     """Create ``database`` empty with mode 0600 (SQLite then creates its
     ``-wal`` and ``-shm`` with the same mode); narrow an existing one (and
     its ``-wal``, ``-shm``) to 0600."""
-    os.close(os.open(database, os.O_RDWR | os.O_CREAT, 0o600))
+    # Never open an existing file here: closing any descriptor of it drops every
+    # POSIX lock this process holds on it, so another connection to it in this
+    # process (a second Database on the same file) could lose its WAL.
+    try:
+        os.close(os.open(database, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
     for path in (database, Path(f"{database}-wal"), Path(f"{database}-shm")):
         try:
             if path.stat().st_mode & 0o077:

@@ -20,6 +20,7 @@ from chain.artifacts import node_modules
 from chain.backend import connect
 from chain.devchain import DevChain, TokenSpec, start_dev_chain
 from chain.outbox import Outbox
+from tests.outbox import outbox_at
 from tests.servers import free_port
 
 HERE = Path(__file__).parent
@@ -88,4 +89,4 @@ def env(request: pytest.FixtureRequest) -> DevChain:
 
 @pytest.fixture
 def outbox(tmp_path: Path) -> Outbox:
-    return Outbox(tmp_path / "outbox.sqlite")
+    return outbox_at(tmp_path / "outbox.sqlite")

@@ -12,8 +12,8 @@ from eth_account import Account
 from chain.backend import connect
 from chain.deploy import check_deployment, contract
 from chain.deployment import Deployment
-from chain.outbox import Outbox
 from kyc_wallet.cli import main
+from tests.outbox import outbox_at
 
 
 def test_deploy_writes_a_deployment_file_the_verifier_can_use(
@@ -50,7 +50,7 @@ def test_deploy_writes_a_deployment_file_the_verifier_can_use(
     assert contract(w3, "Token", deployment.token("BOND").token).functions.symbol().call() == "BOND"
 
     # the verifier's side: commit an intent; `work` sends it; `status` shows the result
-    outbox = Outbox(tmp_path / "outbox.sqlite")
+    outbox = outbox_at(tmp_path / "outbox.sqlite")
     investor = Account.create().address
     registry = deployment.token("SOLAR").identity_registry
     outbox.whitelist(deployment.caip2, registry, investor, 276, hashlib.sha256(b"r").digest())

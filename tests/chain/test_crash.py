@@ -21,7 +21,8 @@ import pytest
 
 from chain.deploy import contract
 from chain.devchain import DevChain
-from chain.outbox import DONE, MINED, SIGNED, Outbox
+from chain.outbox import DONE, MINED, SIGNED
+from tests.outbox import outbox_at
 from tests.timing import scaled
 
 WORKER = Path(__file__).with_name("worker_process.py")
@@ -58,7 +59,7 @@ def test_worker_killed_then_restarted_sends_each_transaction_once(
     chain = dev.deployment.caip2
     registry = dev.deployment.token("SOLAR").identity_registry
     wallet = dev.investor().address
-    outbox = Outbox(tmp_path / "outbox.sqlite")
+    outbox = outbox_at(tmp_path / "outbox.sqlite")
     outbox.whitelist(chain, registry, wallet, GERMANY, hashlib.sha256(b"record").digest())
     nonce_before = dev.agent.next_nonce()
 

@@ -15,9 +15,9 @@ from eth_account import Account
 
 from chain.devchain import TokenSpec
 from chain.errors import ChainError
-from chain.outbox import Outbox
 from chain.platform import PlatformChain
 from kyc_wallet.cli import main
+from tests.outbox import outbox_at
 
 
 def _key_file(path: Path, mode: int) -> Path:
@@ -59,12 +59,16 @@ def test_dev_chain_key_file_others_can_read_refused(tmp_path: Path) -> None:
     folder.mkdir(mode=0o700)
     _key_file(folder / "owner.key", 0o644)
     with pytest.raises(ChainError, match=r"owner\.key.*other users can read it.*chmod 600"):
-        PlatformChain.start_dev(folder, [TokenSpec("Solar Plant", "SOLAR")])
+        PlatformChain.start_dev(
+            folder, [TokenSpec("Solar Plant", "SOLAR")], outbox_at(tmp_path / "verifier.sqlite")
+        )
 
 
 def test_dev_chain_folder_and_outbox_are_private(tmp_path: Path) -> None:
     folder = tmp_path / "chain"
-    PlatformChain.start_dev(folder, [TokenSpec("Solar Plant", "SOLAR")])
+    PlatformChain.start_dev(
+        folder, [TokenSpec("Solar Plant", "SOLAR")], outbox_at(tmp_path / "verifier.sqlite")
+    )
     assert folder.stat().st_mode & 0o777 == 0o700
     loose = {
         p.name: oct(p.stat().st_mode & 0o777)
@@ -76,11 +80,11 @@ def test_dev_chain_folder_and_outbox_are_private(tmp_path: Path) -> None:
 
 
 def test_outbox_database_files_are_private(tmp_path: Path) -> None:
-    fresh = Outbox(tmp_path / "outbox.sqlite")
+    fresh = outbox_at(tmp_path / "outbox.sqlite")
     fresh.whitelist("eip155:1", "0x" + "11" * 20, "0x" + "22" * 20, 276, b"\x00" * 32)
     old = tmp_path / "old.sqlite"
     old.touch(mode=0o644)  # an outbox written by an earlier version
-    Outbox(old)
+    outbox_at(old)
     modes = {p.name: oct(p.stat().st_mode & 0o777) for p in tmp_path.iterdir()}
     assert modes == {
         name: "0o600"
@@ -91,5 +95,7 @@ def test_outbox_database_files_are_private(tmp_path: Path) -> None:
             "old.sqlite",
             "old.sqlite-wal",
             "old.sqlite-shm",
+            ".outbox.sqlite.lock",  # the migration lock (the outbox is migrated with Alembic)
+            ".old.sqlite.lock",
         )
     }

@@ -23,12 +23,13 @@ from chain.backend import connect
 from chain.devchain import DevChain
 from chain.erc3643 import ERC3643Client
 from chain.errors import ChainUnavailable
-from chain.outbox import DONE, MINED, QUEUED, SIGNED, Outbox
+from chain.outbox import DONE, MINED, QUEUED, SIGNED
 from chain.transactions import Sender
 from chain.worker import Worker
 from kyc_wallet.cli import main
 from ssi.jose import Key
 from tests.chain.test_whitelisting import record_hash, registrations
+from tests.outbox import outbox_at
 from tests.servers import Restartable
 from tests.support import RunningIssuer
 from tests.verifier.conftest import (
@@ -38,6 +39,7 @@ from tests.verifier.conftest import (
     fetcher,  # noqa: F401 (fixtures of tests/verifier, for this folder)
     issuer,  # noqa: F401
     start_verifier,  # noqa: F401
+    verifier_database,  # noqa: F401
 )
 from tests.verifier.foreign_wallet import INVESTOR, ForeignWallet, issue_credential
 from tests.verifier.test_refusals_oid4vp import submit
@@ -116,10 +118,8 @@ def test_node_down_the_verdict_stands_and_the_worker_registers_once_it_is_back(
         "token": solar.token,
         "name": solar.name,
     }
-    outbox_path = tmp_path / "outbox.sqlite"
     verifier = start_verifier(
         CHAIN="outbox",
-        OUTBOX_PATH=str(outbox_path),
         POLICIES={
             "policies": {
                 "solar": {"vct": VCT, "rules": RULES, "address_proof": True, "token": target}
@@ -129,6 +129,8 @@ def test_node_down_the_verdict_stands_and_the_worker_registers_once_it_is_back(
     holder = Key.generate("ES256")
     credential = issue_credential(issuer, holder)
     wallet = ForeignWallet(verifier.fetch, issuer.clock, credential, holder, [verifier.ca])
+    # the outbox is in the verifier's database (issue 21 item 4)
+    outbox_path = Path(verifier.app.config["DATA_DIR"]) / "verifier.sqlite"
     work = _work_command(env, tmp_path, node.url, outbox_path)
 
     created = verifier.create("solar")  # the node is down: the verdict does not wait for it
@@ -167,7 +169,7 @@ def test_node_lost_in_the_middle_of_a_run_registers_once_when_back(
     signing a second registration."""
     env, registry = hardhat_env, hardhat_env.deployment.token("SOLAR").identity_registry
     investor = Account.create().address
-    outbox = Outbox(tmp_path / "outbox.sqlite")
+    outbox = outbox_at(tmp_path / "outbox.sqlite")
     outbox.whitelist(env.deployment.caip2, registry, investor, GERMANY, record_hash(investor))
 
     lost: list[str] = []

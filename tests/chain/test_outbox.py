@@ -16,6 +16,8 @@ from chain.errors import ArtifactsMissing, ChainUnavailable, OutboxError
 from chain.outbox import DONE, DROPPED, FAILED, QUEUED, REGISTERED, REMOVED, Outbox
 from chain.transactions import Sender
 from chain.worker import Worker
+from kyc_wallet.database import Database
+from kyc_wallet.database.migrate import current_revision, head_revision, upgrade
 from tests.servers import free_port
 
 CHAIN = "eip155:31337"
@@ -24,10 +26,10 @@ DATA = hashlib.sha256(b"verification record").digest()
 
 
 def test_database_is_wal_with_full_sync_and_migrated(outbox: Outbox) -> None:
-    assert outbox.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert outbox.db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
-    names = [r["name"] for r in outbox.db["_sqlite_migrations"].rows]
-    assert names == ["m001_create", "m002_retry_at_poison"]
+    with outbox.db.read() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+        assert current_revision(conn) == head_revision("verifier")
 
 
 def test_one_intent_per_chain_registry_address(outbox: Outbox) -> None:
@@ -38,7 +40,7 @@ def test_one_intent_per_chain_registry_address(outbox: Outbox) -> None:
     assert first.id == again.id == removed.id
     assert removed.desired == REMOVED and removed.state == QUEUED
     assert removed.country == 276  # kept for the record
-    assert outbox.db["intents"].count == 1
+    assert len(outbox.intents(CHAIN)) == 1
     other_chain = outbox.whitelist("eip155:1", REGISTRY, wallet, 276, DATA)
     assert other_chain.id != first.id and other_chain.desired == REGISTERED
 
@@ -160,3 +162,31 @@ def test_a_stored_transaction_whose_nonce_was_used_elsewhere_is_dropped(
     assert [(r.kind, r.state) for r in records][0] == ("create_identity", DROPPED)
     assert not dev.agent.is_known(stored.tx_hash)
     assert report.done == [intent.id] and dev.client.is_verified(registry, wallet)
+
+
+def test_outbox_on_both_engines_the_worker_sends_once_and_holds_its_key_alone(
+    inproc_env: DevChain, database_url: str
+) -> None:
+    """The outbox in the verifier's database, SQLite or PostgreSQL (``-k postgres``):
+    the worker's lock (an ``flock``, or a PostgreSQL advisory lock) keeps a second
+    worker of the same key out, and the intent is sent once."""
+    db = Database(database_url)
+    try:
+        upgrade(db, "verifier")
+        outbox = Outbox(db)
+        dev = inproc_env
+        registry = dev.deployment.token("SOLAR").identity_registry
+        wallet = dev.investor().address
+        intent = outbox.whitelist(dev.deployment.caip2, registry, wallet, 276, DATA)
+        first, second = dev.worker(outbox), dev.worker(outbox)
+        with first.exclusive():
+            with pytest.raises(OutboxError, match="another worker"):
+                second.run_once()
+        report = second.run_once()
+        assert report.done == [intent.id] and report.transactions == 3
+        assert dev.worker(outbox).run_once().transactions == 0
+        assert outbox.intent(dev.deployment.caip2, registry, wallet).state == DONE
+        kinds = [t.kind for t in outbox.transactions_of(intent)]
+        assert kinds == ["create_identity", "add_claim", "register"]
+    finally:
+        db.dispose()

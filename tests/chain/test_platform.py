@@ -12,6 +12,7 @@ from eth_account import Account
 from chain.devchain import TokenSpec
 from chain.errors import TransactionReverted
 from chain.platform import PlatformChain
+from tests.outbox import outbox_at
 
 SPEC = TokenSpec("Solar Plant 7 Revenue Token", "SP7")
 
@@ -19,7 +20,9 @@ SPEC = TokenSpec("Solar Plant 7 Revenue Token", "SP7")
 def test_transfer_refused_before_whitelisting_accepted_after_refused_after_removal(
     tmp_path: Path,
 ) -> None:
-    platform = PlatformChain.start_dev(tmp_path / "chain", [SPEC])
+    platform = PlatformChain.start_dev(
+        tmp_path / "chain", [SPEC], outbox_at(tmp_path / "verifier.sqlite")
+    )
     token = platform.token("SP7")
     assert platform.is_verified(platform.treasury, token)
     platform.mint_to_treasury(token, 1_000)
@@ -43,13 +46,15 @@ def test_transfer_refused_before_whitelisting_accepted_after_refused_after_remov
 
 
 def test_restart_redeploys_and_replays_the_whitelist(tmp_path: Path) -> None:
-    first = PlatformChain.start_dev(tmp_path / "chain", [SPEC])
+    first = PlatformChain.start_dev(
+        tmp_path / "chain", [SPEC], outbox_at(tmp_path / "verifier.sqlite")
+    )
     assert not first.redeployed
     token = first.token("SP7")
     investor = Account.create().address
     first.whitelist(investor, token, 276, b"record")
     first.process()
-    again = PlatformChain.start_dev(tmp_path / "chain", [])
+    again = PlatformChain.start_dev(tmp_path / "chain", [], outbox_at(tmp_path / "verifier.sqlite"))
     assert again.redeployed
     assert again.token("SP7") == token  # same keys, same addresses
     assert again.is_verified(investor, token)
@@ -57,6 +62,6 @@ def test_restart_redeploys_and_replays_the_whitelist(tmp_path: Path) -> None:
 
 
 def test_key_files_are_private(tmp_path: Path) -> None:
-    PlatformChain.start_dev(tmp_path / "chain", [SPEC])
+    PlatformChain.start_dev(tmp_path / "chain", [SPEC], outbox_at(tmp_path / "verifier.sqlite"))
     for name in ("owner.key", "claim-signer.key", "treasury.key"):
         assert (tmp_path / "chain" / name).stat().st_mode & 0o777 == 0o600

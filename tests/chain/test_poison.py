@@ -22,6 +22,7 @@ from chain.devchain import DevChain
 from chain.outbox import DONE, FAILED, QUEUED, REVERTED, Outbox
 from chain.transactions import Sender
 from chain.worker import Worker
+from tests.outbox import outbox_at
 
 DATA = hashlib.sha256(b"verification record").digest()
 ONCHAINID_REFUSAL = "wallet is also listed in management keys"
@@ -42,7 +43,7 @@ def clock() -> MovableClock:
 
 @pytest.fixture
 def outbox(tmp_path: Path, clock: MovableClock) -> Outbox:
-    return Outbox(tmp_path / "outbox.sqlite", now=clock)
+    return outbox_at(tmp_path / "outbox.sqlite", now=clock)
 
 
 def _worker(dev: DevChain, outbox: Outbox, **options: object) -> Worker:

@@ -21,6 +21,7 @@ from chain.devchain import DevChain
 from chain.outbox import DONE, FAILED, Outbox
 from chain.worker import Worker
 from tests.chain.test_poison import MovableClock
+from tests.outbox import outbox_at
 
 DATA = hashlib.sha256(b"verification record").digest()
 NOT_AGENT = "AgentRole: caller does not have the Agent role"
@@ -33,7 +34,7 @@ def clock() -> MovableClock:
 
 @pytest.fixture
 def outbox(tmp_path: Path, clock: MovableClock) -> Outbox:
-    return Outbox(tmp_path / "outbox.sqlite", now=clock)
+    return outbox_at(tmp_path / "outbox.sqlite", now=clock)
 
 
 def test_poison_review_a_failing_removal_is_never_given_up(

@@ -22,6 +22,7 @@ from chain.erc3643 import ERC3643Client
 from chain.outbox import Outbox
 from chain.transactions import Sender
 from chain.worker import Worker
+from kyc_wallet.database import Database, database_url
 
 
 def main() -> int:
@@ -41,7 +42,9 @@ def main() -> int:
             time.sleep(600)  # the test kills us here
 
     client = ERC3643Client(w3, deployment, claim_signer)
-    worker = Worker(Outbox(args.outbox), client, Sender(w3, agent), hook=hook)
+    outbox = Path(args.outbox)  # migrated by the test
+    db = Database(database_url(outbox.parent, outbox.name))
+    worker = Worker(Outbox(db), client, Sender(w3, agent), hook=hook)
     report = worker.run_once()
     print(json.dumps({"transactions": report.transactions, "done": report.done}), flush=True)
     return 0

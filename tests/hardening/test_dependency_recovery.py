@@ -40,9 +40,11 @@ from tests.verifier.conftest import (
     RunningVerifier,
     StartVerifier,
     start_verifier,  # noqa: F401 (the fixture, for this folder)
+    verifier_database,  # noqa: F401
 )
 from tests.verifier.foreign_wallet import INVESTOR, ForeignWallet
 from tests.verifier.foreign_wallet import issue_credential as obtain_credential
+from tests.verifier.sql import sql_of
 from tests.verifier.test_refusals_oid4vp import assert_not_consumed, assert_refused, submit
 from tests.verifier.test_status import x5c_issuer_app
 from verifier.failures import backoff
@@ -102,7 +104,7 @@ def wallet(
 
 
 def _intents(verifier: RunningVerifier) -> list[Any]:
-    return list(verifier.app.extensions["store"].all("SELECT * FROM intents"))
+    return list(sql_of(verifier.app).all("SELECT * FROM intents"))
 
 
 def _verified(verifier: RunningVerifier, wallet: ForeignWallet, policy: str) -> None:

@@ -16,8 +16,8 @@ encrypted response; and kills the verifier at a random moment. 10 kills in
 the normal suite, 50 under ``--fuzz``; the seed is printed.
 
 The verifier commits the verdict, the KB-JWT hash and the whitelisting intent
-in one ``BEGIN IMMEDIATE`` transaction, then forwards the intent to the chain
-outbox and marks it forwarded (after the verdict, on every tick, at start).
+in one transaction with its intent and the intent's outbox entry (one
+database, no forwarder: issue 21 item 4).
 Invariants:
 
 1. ``PRAGMA integrity_check`` is ``ok`` for the verifier's database and the
@@ -60,7 +60,7 @@ from eth_account.signers.local import LocalAccount
 from chain.backend import connect
 from chain.deploy import contract
 from chain.devchain import DevChain, TokenSpec, start_dev_chain
-from chain.outbox import DONE, MINED, Outbox
+from chain.outbox import DONE, MINED
 from chain.reconcile import Reconciler
 from ssi.errors import FetchError, FetchHTTPStatus, SSIError
 from ssi.fetch import Fetcher, FetchPolicy, FetchResponse
@@ -69,6 +69,7 @@ from tests.chain import conftest as chain_fixtures
 from tests.hardening.budget import FUZZING
 from tests.hardening.issuer_process import free_port
 from tests.hardening.verifier_process import VerifierProcess, WorkerLoop, write_verifier_config
+from tests.outbox import outbox_at
 from tests.support import RunningIssuer, scaled, wait_until
 from tests.verifier.conftest import RULES, VCT
 from tests.verifier.foreign_wallet import ForeignWallet, issue_credential
@@ -134,7 +135,7 @@ class Platform:
 
     def forwarded(self) -> set[str]:
         """The addresses the outbox holds an intent for."""
-        return {i.address for i in Outbox(self.outbox_path).intents(self.chain)}
+        return {i.address for i in outbox_at(self.outbox_path).intents(self.chain)}
 
 
 @pytest.fixture
@@ -151,9 +152,10 @@ def platform(tmp_path: Path, hardhat_url: str, issuer: RunningIssuer) -> Iterato
         "policies": {"crash": {"vct": VCT, "rules": RULES, "address_proof": True, "token": target}}
     }
     trust = {"issuers": {issuer.url: {"mechanisms": ["metadata"]}}}
-    outbox = tmp_path / "outbox.sqlite"
-    Outbox(outbox)  # created before the verifier and the worker open it
-    config = write_verifier_config(tmp_path, API_KEY, outbox, policies, trust)
+    (tmp_path / "verifier").mkdir(mode=0o700)
+    outbox = tmp_path / "verifier" / "verifier.sqlite"  # the outbox is in it
+    outbox_at(outbox)  # created before the verifier and the worker open it
+    config = write_verifier_config(tmp_path, API_KEY, policies, trust)
     process = VerifierProcess(tmp_path / "verifier", config, free_port(), tmp_path / "verifier.log")
     fetch = Fetcher(FetchPolicy(allow_http_loopback=True, timeout=scaled(30.0)))
     try:
@@ -231,7 +233,6 @@ def _intent(conn: sqlite3.Connection, flow: Flow) -> sqlite3.Row | None:
 def _check_database(platform: Platform, conn: sqlite3.Connection, flows: list[Flow]) -> None:
     """Invariants 1 and 2 as far as the databases show them (the verifier down)."""
     _integrity(platform.verifier.data_dir / "verifier.sqlite")
-    _integrity(platform.outbox_path)
     assert (
         conn.execute("SELECT COUNT(*) FROM verifications WHERE status = 'refused'").fetchone()[0]
         == 0
@@ -253,7 +254,7 @@ def _check_database(platform: Platform, conn: sqlite3.Connection, flows: list[Fl
         assert status in ("pending", "verified"), (flow.tx_id, status)
         if status == "pending":
             assert not flow.answered and intent is None, flow.tx_id
-            assert flow.account.address not in forwarded, "an uncommitted intent forwarded"
+            assert flow.account.address not in forwarded, "an uncommitted intent queued"
             continue
         assert intent is not None and intent["verification_id"] == flow.tx_id
         seen = conn.execute(
@@ -261,11 +262,8 @@ def _check_database(platform: Platform, conn: sqlite3.Connection, flows: list[Fl
             (flow.kb_jwt_sha256,),
         ).fetchone()
         assert seen is not None and seen[0] == flow.tx_id
-        if flow.answered:  # forwarded before the answer
-            assert intent["forwarded_version"] == intent["version"]
-            assert flow.account.address in forwarded, "an acknowledged intent lost"
-        if intent["forwarded_version"] == intent["version"]:
-            assert flow.account.address in forwarded, "a forwarded intent lost"
+        # the outbox entry was committed with the verdict
+        assert flow.account.address in forwarded, "a committed intent not in the outbox"
 
 
 def _cut_points(conn: sqlite3.Connection, flows: list[Flow]) -> Counter[str]:
@@ -279,21 +277,20 @@ def _cut_points(conn: sqlite3.Connection, flows: list[Flow]) -> Counter[str]:
         elif _status(conn, flow) == "pending":
             seen["POST cut before the verdict"] += 1
         else:
-            intent = _intent(conn, flow)
-            assert intent is not None
-            if intent["forwarded_version"] < intent["version"]:
-                seen["POST cut after the verdict, before forwarding"] += 1
-            else:
-                seen["POST cut after the verdict and forwarding"] += 1
+            assert _intent(conn, flow) is not None
+            seen["POST cut after the verdict"] += 1
     return seen
 
 
 def _replay_and_retry(
     platform: Platform, conn: sqlite3.Connection, flows: list[Flow], rng: random.Random
 ) -> None:
-    """Invariant 3, with the verifier restarted; and every intent is forwarded."""
-    unforwarded = conn.execute("SELECT COUNT(*) FROM intents WHERE forwarded_version < version")
-    assert unforwarded.fetchone()[0] == 0, "the restart did not forward what the crash left"
+    """Invariant 3, with the verifier restarted; every intent is in the outbox."""
+    unqueued = conn.execute(
+        "SELECT COUNT(*) FROM intents i WHERE NOT EXISTS (SELECT 1 FROM outbox_intents o"
+        " WHERE o.chain = i.chain AND o.registry = i.registry AND o.address = i.address)"
+    )
+    assert unqueued.fetchone()[0] == 0, "an intent without its outbox entry"
     for flow in flows:
         if not flow.posted:
             continue
@@ -314,7 +311,7 @@ def _replay_and_retry(
 def _check_chain(platform: Platform, conn: sqlite3.Connection, flows: list[Flow]) -> None:
     """Invariant 2 on the chain, once the worker has sent everything."""
     dev, registry, chain = platform.dev, platform.registry, platform.chain
-    outbox = Outbox(platform.outbox_path)
+    outbox = outbox_at(platform.outbox_path)
     verified = {
         r["address"]
         for r in conn.execute("SELECT address FROM verifications WHERE status = 'verified'")

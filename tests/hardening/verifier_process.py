@@ -15,8 +15,9 @@ from types import TracebackType
 from typing import Any
 
 from chain.devchain import DevChain
-from chain.outbox import QUEUED, Outbox
+from chain.outbox import QUEUED
 from tests.hardening.issuer_process import AppProcess
+from tests.outbox import outbox_at
 
 __all__ = ["VerifierProcess", "WorkerLoop", "write_verifier_config"]
 
@@ -28,10 +29,9 @@ class VerifierProcess(AppProcess):
     probe = "/.well-known/did.json"
 
 
-def write_verifier_config(
-    folder: Path, api_key: str, outbox: Path, policies: Any, trust_list: Any
-) -> Path:
-    """The TOML configuration: the outbox setting, the policies and trust list
+def write_verifier_config(folder: Path, api_key: str, policies: Any, trust_list: Any) -> Path:
+    """The TOML configuration: the outbox setting (the outbox is in the verifier's
+    database: ``kyc-wallet chain work --outbox`` it), the policies and trust list
     files next to it, HTTP on loopback, and rate limits no test reaches."""
     (folder / "policies.json").write_text(json.dumps(policies))
     (folder / "trust.json").write_text(json.dumps(trust_list))
@@ -43,7 +43,6 @@ def write_verifier_config(
         'RATE_LIMIT_RESPONSE = "100000 per minute"\n'
         'RATE_LIMIT_REQUEST = "100000 per minute"\n'
         'CHAIN = "outbox"\n'
-        f"OUTBOX_PATH = {json.dumps(str(outbox))}\n"
         f"POLICIES_PATH = {json.dumps(str(folder / 'policies.json'))}\n"
         f"TRUST_LIST_PATH = {json.dumps(str(folder / 'trust.json'))}\n"
         "CHAIN_WORKER_INTERVAL = 0.2\n"
@@ -64,7 +63,7 @@ class WorkerLoop:
         self._error: BaseException | None = None
 
     def _run(self) -> None:
-        worker = self.dev.worker(Outbox(self.outbox))  # this thread's connection
+        worker = self.dev.worker(outbox_at(self.outbox))  # this thread's connection
         try:
             while not self._stop.wait(self.interval):
                 worker.run_once()
@@ -84,7 +83,7 @@ class WorkerLoop:
     def drain(self) -> None:
         """Stop the loop, then run the worker until no intent is queued."""
         self.stop()
-        outbox = Outbox(self.outbox)
+        outbox = outbox_at(self.outbox)
         worker = self.dev.worker(outbox)
         for _ in range(10):
             if not outbox.intents(self.dev.deployment.caip2, state=QUEUED):

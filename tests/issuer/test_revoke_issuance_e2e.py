@@ -27,12 +27,17 @@ from ssi.oid4vci import CredentialResponse, build_proof
 from ssi.oid4vp import AuthorizationResponse
 from tests.issuer.test_revoke_issuance import _redeem
 from tests.support import RunningIssuer, start_issuer
-from tests.verifier.conftest import RunningVerifier, StartVerifier, start_verifier
+from tests.verifier.conftest import (
+    RunningVerifier,
+    StartVerifier,
+    start_verifier,
+    verifier_database,
+)
 from tests.verifier.foreign_wallet import INVESTOR, STRANGER, ForeignWallet
 from tests.verifier.test_chain_e2e import CHAIN_CONFIG
 from tests.verifier.test_refusals_oid4vp import assert_refused
 
-__all__ = ["start_verifier"]  # the verifier tests' fixture, used here
+__all__ = ["start_verifier", "verifier_database"]  # the verifier tests' fixture, used here
 
 W3C_ID = "kyc_age_jwt_vc_json"
 ADULTS = {

@@ -21,6 +21,7 @@ from tests.servers import serve
 from tests.support import Clock, RunningIssuer, start_issuer
 from tests.verifier.foreign_wallet import ForeignWallet, issue_credential
 from verifier.app import create_app
+from verifier.storage import database_of, migrate
 
 API_KEY = "verifier-api-key-0123456789"
 VCT = "urn:kyc-wallet:vct:kyc:1"
@@ -91,11 +92,28 @@ StartVerifier = Callable[..., RunningVerifier]
 
 
 @pytest.fixture
+def verifier_database(request: pytest.FixtureRequest) -> str | None:
+    """The verifiers' ``DATABASE_URL``: ``None`` (the SQLite file in the data folder,
+    the default) or a new database on the session's PostgreSQL server, for modules
+    that run on both engines with ``pytestmark = BOTH_ENGINES`` (``-k postgres``)."""
+    if getattr(request, "param", "sqlite") == "sqlite":
+        return None
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
+BOTH_ENGINES = pytest.mark.parametrize("verifier_database", ["sqlite", "postgres"], indirect=True)
+
+
+@pytest.fixture
 def start_verifier(
-    tmp_path: Path, issuer: RunningIssuer, fetcher: Fetcher
+    tmp_path: Path, issuer: RunningIssuer, fetcher: Fetcher, verifier_database: str | None
 ) -> Iterator[StartVerifier]:
-    """Start verifiers (config overrides as keywords); all stop at the test's end."""
+    """Start verifiers (config overrides as keywords); all stop at the test's end.
+    On PostgreSQL the database is migrated first, as ``kyc-wallet verifier migrate``
+    does (the app only checks it is current)."""
     stops: list[Any] = []
+    apps: list[Flask] = []
 
     def start(**config: Any) -> RunningVerifier:
         data_dir = tmp_path / f"verifier{len(stops)}"
@@ -119,7 +137,11 @@ def start_verifier(
             "MONITOR_INTERVAL": 0,
             **config,
         }
+        if verifier_database is not None and "DATABASE_URL" not in config:
+            settings["DATABASE_URL"] = verifier_database
+            verifier_database_migrated(settings)
         app = create_app(settings, clock=issuer.clock)
+        apps.append(app)
         server = serve(app, lambda url: app.config.update(VERIFIER_URL=url))
         url = server.__enter__()
         stops.append(server)
@@ -128,6 +150,17 @@ def start_verifier(
     yield start
     for server in stops:
         server.__exit__(None, None, None)
+    for app in apps:
+        app.extensions["store"].dispose()
+
+
+def verifier_database_migrated(settings: dict[str, Any]) -> None:
+    """``kyc-wallet verifier migrate`` for ``settings``."""
+    db = database_of(settings)
+    try:
+        migrate(db, settings)
+    finally:
+        db.dispose()
 
 
 @pytest.fixture

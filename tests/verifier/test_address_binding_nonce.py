@@ -12,6 +12,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from tests.verifier.conftest import RunningVerifier
+from tests.verifier.sql import sql_of
 from tests.verifier.test_with_our_wallet import investor, present
 
 __all__ = ["investor"]  # the fixture, imported for this module's tests
@@ -29,7 +30,7 @@ def test_siwe_nonce_with_punctuation_whitelists_end_to_end(
     monkeypatch.setattr("verifier.service._nonce", _punctuated_nonce)
     client, token = investor
     created = verifier.create("solar7")
-    store = verifier.app.extensions["store"]
+    store = sql_of(verifier.app)
     nonce = store.one("SELECT nonce FROM verifications WHERE id = ?", (created["id"],))["nonce"]
     assert set("-_.~") <= set(nonce)
     present(client, token, created["link"])

@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.verifier.conftest import API_KEY, POLICIES, TOKEN_TARGET, VCT, RunningVerifier
+from tests.verifier.sql import sql_of
 from verifier.openapi import openapi_document, redirect_uri_pattern
 
 RULE = "kyc_level >= 2"
@@ -82,7 +83,7 @@ def test_an_invalid_request_is_refused_with_its_reason_and_creates_nothing(
     assert answer.status == 400, answer.text()
     assert answer.json()["error"] == "invalid_request"
     assert reason in answer.json()["error_description"]
-    assert verifier.app.extensions["store"].all("SELECT id FROM verifications") == []
+    assert sql_of(verifier.app).all("SELECT id FROM verifications") == []
 
 
 @pytest.mark.parametrize(
@@ -177,7 +178,7 @@ def test_a_request_by_value_too_long_for_a_qr_code_is_refused_before_it_is_store
     )
     assert answer.status == 400, answer.text()
     assert "too long for a QR code" in answer.json()["error_description"]
-    assert verifier.app.extensions["store"].all("SELECT id FROM verifications") == []
+    assert sql_of(verifier.app).all("SELECT id FROM verifications") == []
     assert verifier.api("POST", "/api/v1/verifications", {"policy": "kyc"}).status == 201
 
 

@@ -19,6 +19,7 @@ from chain.errors import TransactionReverted
 from chain.platform import PlatformChain
 from tests.support import RunningIssuer
 from tests.verifier.conftest import RULES, VCT, RunningVerifier, StartVerifier
+from tests.verifier.sql import sql_of
 from tests.verifier.test_with_our_wallet import IMPORTED_KEY, present
 from tests.wallet.test_receive_e2e import create_wallet, make_wallet, receive
 
@@ -118,7 +119,7 @@ def test_whitelist_receive_revoke_remove_rewhitelist(
     assert not platform.is_verified(ADDRESS, sp7)
     with pytest.raises(TransactionReverted):
         platform.transfer_from_treasury(sp7, ADDRESS, 10)
-    store = verifier.app.extensions["store"]
+    store = sql_of(verifier.app)
     (line,) = store.all("SELECT * FROM audit_log WHERE action = 'intent.removed'")
     assert json.loads(line["detail"])["reason"] == "CredentialRevoked"
     assert line["subject"] == ADDRESS
@@ -172,7 +173,7 @@ def test_expired_credential_is_removed_by_the_monitor(
     assert not _chain(verifier).is_verified(ADDRESS, sp7)
     reasons = [
         json.loads(r["detail"])["reason"]
-        for r in verifier.app.extensions["store"].all(
+        for r in sql_of(verifier.app).all(
             "SELECT detail FROM audit_log WHERE action = 'intent.removed'"
         )
     ]

@@ -23,6 +23,7 @@ from ssi.jose import Key
 from tests.support import APPLICANT, RunningIssuer
 from tests.verifier.conftest import RunningVerifier
 from tests.verifier.foreign_wallet import ForeignWallet
+from tests.verifier.sql import sql_of
 from tests.verifier.test_refusals_oid4vp import assert_refused, submit
 from verifier.policies import InvalidCountryCode, Policy
 
@@ -60,7 +61,7 @@ def test_country_code_not_iso_3166_is_refused_by_the_policy_check(
     )
     assert f"'{country}'" in result["reason"]["description"]
     assert "address.country" in result["reason"]["description"]
-    assert verifier.app.extensions["store"].all("SELECT * FROM intents") == []
+    assert sql_of(verifier.app).all("SELECT * FROM intents") == []
 
 
 def test_country_code_assigned_code_passes_the_policy_check(
@@ -71,7 +72,7 @@ def test_country_code_assigned_code_passes_the_policy_check(
     created = verifier.create("solar7")
     assert submit(wallet, created["link"]).status == 200
     assert verifier.result(created["id"])["status"] == "verified"
-    (intent,) = verifier.app.extensions["store"].all("SELECT country FROM intents")
+    (intent,) = sql_of(verifier.app).all("SELECT country FROM intents")
     assert intent["country"] == "GB"
 
 

@@ -10,16 +10,16 @@ from typing import Any
 import pytest
 from eth_account import Account
 
-from kyc_wallet.web import Store
 from tests.support import RunningIssuer
 from tests.verifier.conftest import RunningVerifier
 from tests.verifier.foreign_wallet import INVESTOR, ForeignWallet
+from tests.verifier.sql import sql_of
 from tests.verifier.test_refusals_oid4vp import submit
 from verifier.maintenance import run_maintenance
 
 
 def _intents(verifier: RunningVerifier) -> list[Any]:
-    store: Store = verifier.app.extensions["store"]
+    store = sql_of(verifier.app)
     return store.all("SELECT * FROM intents")
 
 
@@ -48,9 +48,7 @@ def test_revocation_turns_the_intent_into_a_removal(
     assert report.removed == [INVESTOR.address] and report.failed == []
     (intent,) = _intents(verifier)
     assert (intent["desired"], intent["removal_reason"]) == ("removed", reason)
-    audit = verifier.app.extensions["store"].all(
-        "SELECT * FROM audit_log WHERE action = 'intent.removed'"
-    )
+    audit = sql_of(verifier.app).all("SELECT * FROM audit_log WHERE action = 'intent.removed'")
     assert [row["subject"] for row in audit] == [INVESTOR.address]
 
 
@@ -58,7 +56,7 @@ def test_unreachable_status_list_changes_nothing_and_is_reported(
     verifier: RunningVerifier, wallet: ForeignWallet
 ) -> None:
     _whitelisted(verifier, wallet)
-    store = verifier.app.extensions["store"]
+    store = sql_of(verifier.app)
     store.execute("UPDATE intents SET status_uri = 'http://127.0.0.1:9/statuslists/x'")
     report = run_maintenance(verifier.app)
     assert report.removed == [] and len(report.failed) == 1
@@ -68,7 +66,7 @@ def test_unreachable_status_list_changes_nothing_and_is_reported(
 
 def test_expired_transactions_lose_their_decryption_key(verifier: RunningVerifier) -> None:
     created = verifier.create()
-    store = verifier.app.extensions["store"]
+    store = sql_of(verifier.app)
     assert run_maintenance(verifier.app).purged == 0
     verifier.clock.now += 601
     assert run_maintenance(verifier.app).purged == 1
@@ -97,7 +95,7 @@ def test_poison_record_fails_alone_and_the_others_are_removed_when_revoked(
     first, poison, last = Account.create(), Account.create(), Account.create()
     for account in (first, poison, last):
         _whitelist_as(verifier, wallet, account)
-    store: Store = verifier.app.extensions["store"]
+    store = sql_of(verifier.app)
     store.execute("UPDATE intents SET status_idx = NULL WHERE address = ?", (poison.address,))
     (credential,) = issuer.api("GET", "/api/v1/credentials").json()["credentials"]
     assert issuer.api("POST", f"/api/v1/credentials/{credential['id']}/revoke").status == 200
@@ -134,7 +132,7 @@ def test_poison_record_waits_for_its_back_off_in_the_background_monitor(
     """The background monitor skips a failed record until its back-off passes (the
     forced run of the API checks it at once); a later success clears the failure."""
     _whitelist_as(verifier, wallet, INVESTOR)
-    store: Store = verifier.app.extensions["store"]
+    store = sql_of(verifier.app)
     (intent,) = _intents(verifier)
     store.execute("UPDATE intents SET status_uri = 'http://127.0.0.1:9/statuslists/x'")
     background = verifier.app.extensions["background"]

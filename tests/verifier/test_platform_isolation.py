@@ -46,6 +46,7 @@ from tests.verifier.platform_keys import (
     create,
     result,
 )
+from tests.verifier.sql import sql_of
 from tests.verifier.test_refusals_oid4vp import assert_refused, submit
 from verifier.app import create_app
 from verifier.webhooks import SIGNATURE_HEADER, verify_webhook
@@ -60,7 +61,7 @@ def _wallet(issuer: RunningIssuer, verifier: RunningVerifier, **applicant: Any) 
 
 
 def _intents(verifier: RunningVerifier) -> list[Any]:
-    return list(verifier.app.extensions["store"].all("SELECT * FROM intents"))
+    return list(sql_of(verifier.app).all("SELECT * FROM intents"))
 
 
 def _revoke_everything(issuer: RunningIssuer) -> None:
@@ -209,7 +210,7 @@ def test_platform_isolation_a_verdict_goes_to_its_creators_webhook_only(
     assert verify_webhook("whsec-a-0123456789", delivery["sig"], delivery["body"], now=now)
     assert not verify_webhook("whsec-b-0123456789", delivery["sig"], delivery["body"], now=now)
     assert receivers["b"][1] == []
-    store = verifier.app.extensions["store"]
+    store = sql_of(verifier.app)
     assert [r["url"] for r in store.all("SELECT url FROM webhooks")] == [receivers["a"][0]]
 
 
@@ -237,7 +238,7 @@ def test_platform_isolation_a_key_whitelists_only_on_its_tokens(
     )
     _refused_403(verifier, KEY_A, {"policy": "wind3"}, "may not use the policy 'wind3'")
     _refused_403(verifier, KEY_C, {"policy": "solar7"}, "may not use the policy 'solar7'")
-    assert verifier.app.extensions["store"].all("SELECT id FROM verifications") == []
+    assert sql_of(verifier.app).all("SELECT id FROM verifications") == []
     # what it may do: its token, its policies, inline policies that whitelist nothing
     create(verifier, KEY_A, policy="solar7")
     create(verifier, KEY_A, policy_body={"vct": VCT, "rules": []})
@@ -257,7 +258,7 @@ def test_platform_isolation_a_token_without_base_policy_is_refused(
     ):
         body = {"vct": VCT, "rules": [], "address_proof": True, "token": target}
         _refused_403(verifier, API_KEY, {"policy_body": body}, reason)
-    assert verifier.app.extensions["store"].all("SELECT id FROM verifications") == []
+    assert sql_of(verifier.app).all("SELECT id FROM verifications") == []
 
 
 def test_platform_isolation_inline_policy_without_rules_keeps_the_base_rules_on_chain(
@@ -310,7 +311,7 @@ def test_platform_isolation_a_named_policy_weaker_than_the_base_keeps_the_base(
     answer = wallet.post(request, wallet.form(request, wallet.response(request)))
     assert_refused(verifier, created, answer, "RuleFailed")
     assert _intents(verifier) == []
-    row = verifier.app.extensions["store"].one(
+    row = sql_of(verifier.app).one(
         "SELECT policy FROM verifications WHERE id = ?", (created["id"],)
     )
     assert json.loads(row["policy"])["body"]["max_credential_age_days"] == 365

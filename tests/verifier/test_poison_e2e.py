@@ -29,8 +29,10 @@ from ssi.jose import Key
 from tests.support import RunningIssuer, wait_until
 from tests.verifier.conftest import RunningVerifier, StartVerifier
 from tests.verifier.foreign_wallet import ForeignWallet, issue_credential
+from tests.verifier.sql import sql_of
 from tests.verifier.test_chain_e2e import CHAIN_CONFIG
 from tests.verifier.test_identity_and_policy import receiver
+from verifier.core.intents import record_intent
 from verifier.webhooks import verify_webhook
 
 __all__ = ["receiver"]  # the fixture, imported for this module's tests
@@ -73,8 +75,9 @@ def _whitelist(verifier: RunningVerifier, wallet: ForeignWallet, account: Any) -
 
 def _legacy_intent(verifier: RunningVerifier, like: str, address: str, country: str) -> str:
     """A verified verification and its intent as an earlier version recorded them,
-    before countries were checked (copied from the verification ``like``)."""
-    store = verifier.app.extensions["store"]
+    before countries were checked (copied from the verification ``like``), committed
+    the way a verdict (or the adoption of that version's data) commits an intent."""
+    store = sql_of(verifier.app)
     new_id = secrets.token_urlsafe(16)
     with store.transaction() as conn:
         conn.execute(
@@ -84,13 +87,12 @@ def _legacy_intent(verifier: RunningVerifier, like: str, address: str, country: 
             " claims_json, ?, created_at, expires_at, completed_at FROM verifications WHERE id = ?",
             (new_id, secrets.token_urlsafe(24), secrets.token_urlsafe(24), address, like),
         )
-        conn.execute(
-            "INSERT INTO intents (chain, registry, token, address, country, verification_id,"
-            " record_sha256, created_at, updated_at, credential_exp)"
-            " SELECT chain, registry, token, ?, ?, ?, record_sha256, created_at, updated_at,"
-            " credential_exp FROM intents WHERE verification_id = ?",
-            (address, country, new_id, like),
-        )
+    row = store.one("SELECT * FROM intents WHERE verification_id = ?", (like,))
+    values = {k: row[k] for k in ("chain", "registry", "token", "record_sha256", "credential_exp")}
+    ctx = verifier.app.extensions["verifier"]
+    with store.db.transaction() as conn:
+        values |= {"address": address, "country": country, "verification_id": new_id}
+        record_intent(ctx, conn, int(verifier.clock.now), **values)
     return new_id
 
 
@@ -142,13 +144,13 @@ def test_poison_record_between_two_good_ones_does_not_stop_the_platform(
     assert bad["state"] == "failed" and "'XX'" in bad["last_error"]
     (event,) = _failed_events(receiver[1], 1, verifier.clock.now)
     assert event["id"] == poison_id and event["address"] == poison.address
-    assert event["stage"] == "forward" and "ISO 3166-1" in event["reason"]
+    assert event["stage"] == "chain" and "ISO 3166-1" in event["reason"]
 
     page = _operator(verifier).get("/operator/investors").get_data(as_text=True)
     assert "1 investor could not be processed" in page
     (problem,) = re.findall(r'data-testid="failure">([^<]*)<', page)
-    assert problem.startswith("forward failed: MalformedInput") and "&#39;XX&#39;" in problem
-    assert "Retried after" in problem
+    assert problem.startswith("chain failed: MalformedInput") and "&#39;XX&#39;" in problem
+    assert "Not retried automatically" in problem  # no registry takes XX: verify again
     home = _operator(verifier).get("/operator/").get_data(as_text=True)
     assert "1 whitelisting problem:" in home
 
@@ -200,5 +202,5 @@ def test_poison_on_chain_fails_alone_and_is_reported(
     sent = len(chain.outbox.transactions(chain.deployment.caip2))
     verifier.app.extensions["background"].tick_chain()
     assert len(chain.outbox.transactions(chain.deployment.caip2)) == sent
-    store = verifier.app.extensions["store"]
+    store = sql_of(verifier.app)
     assert len(store.all("SELECT * FROM audit_log WHERE action = 'intent.failed'")) == 1

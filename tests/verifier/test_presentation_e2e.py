@@ -16,8 +16,11 @@ from jwcrypto import jwe, jwk
 
 from ssi.encoding import b64url_decode, json_loads_object
 from ssi.oid4vp import AuthorizationResponse
-from tests.verifier.conftest import REGISTRY, TOKEN, RunningVerifier, StartVerifier
+from tests.verifier.conftest import BOTH_ENGINES, REGISTRY, TOKEN, RunningVerifier, StartVerifier
 from tests.verifier.foreign_wallet import INVESTOR, ForeignWallet
+from tests.verifier.sql import sql_of
+
+pytestmark = BOTH_ENGINES  # storage and protocol: SQLite and PostgreSQL
 
 
 def test_verification_without_address_proof_direct_post_jwt(
@@ -51,7 +54,7 @@ def test_verification_with_address_proof_records_one_intent(
     assert result["status"] == "verified" and result["address"] == INVESTOR.address
     again = verifier.create("solar7")
     assert wallet.complete(again["link"])[1].status == 200
-    store = verifier.app.extensions["store"]
+    store = sql_of(verifier.app)
     rows = store.all("SELECT * FROM intents")
     assert len(rows) == 1
     (row,) = rows
@@ -168,7 +171,7 @@ def test_an_error_response_is_an_unconfirmed_report_and_a_valid_response_still_w
         "description": "the wallet reported that the investor declined; not authenticated",
         "at": int(verifier.clock.now),
     }
-    store = verifier.app.extensions["store"]
+    store = sql_of(verifier.app)
     bodies = [json.loads(r["body"]) for r in store.all("SELECT body FROM webhooks ORDER BY id")]
     assert bodies == [
         {

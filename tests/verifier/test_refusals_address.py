@@ -22,6 +22,7 @@ from ssi.fetch import FetchResponse
 from ssi.oid4vp import AddressProof, AuthorizationRequest, kb_jwt_transaction_claims
 from tests.verifier.conftest import TOKEN_TARGET, RunningVerifier
 from tests.verifier.foreign_wallet import INVESTOR, STRANGER, ForeignWallet
+from tests.verifier.sql import sql_of
 from tests.verifier.test_refusals_oid4vp import assert_refused
 from verifier.policies import TokenTarget
 
@@ -56,7 +57,7 @@ def _submit_proof(
     presentation = wallet.present(request, address=address, kb_extra=kb_extra)
     response = wallet.response(request, presentation, proof_for(request))
     result = wallet.post(request, wallet.form(request, response))
-    assert verifier.app.extensions["store"].all("SELECT * FROM intents") == []
+    assert sql_of(verifier.app).all("SELECT * FROM intents") == []
     return created, result
 
 

@@ -15,8 +15,10 @@ from ssi.fetch import FetchResponse
 from ssi.jose import Key
 from ssi.sdjwt import SD, HeldSDJWT, issue
 from tests.support import RunningIssuer
-from tests.verifier.conftest import VCT, RunningVerifier, StartVerifier
+from tests.verifier.conftest import BOTH_ENGINES, VCT, RunningVerifier, StartVerifier
 from tests.verifier.foreign_wallet import ForeignWallet
+
+pytestmark = BOTH_ENGINES  # storage and protocol: SQLite and PostgreSQL
 
 
 def assert_refused(

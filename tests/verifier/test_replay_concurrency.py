@@ -8,8 +8,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.verifier.conftest import StartVerifier
+from tests.verifier.conftest import BOTH_ENGINES, StartVerifier
 from tests.verifier.foreign_wallet import ForeignWallet
+from tests.verifier.sql import sql_of
+
+pytestmark = BOTH_ENGINES  # storage and protocol: SQLite and PostgreSQL
 
 COPIES = 100
 
@@ -35,9 +38,10 @@ def test_one_vp_token_100_times_concurrently_gives_one_success(
         for body in refused
     ), refused
     assert verifier.result(created["id"])["status"] == "verified"
-    store = verifier.app.extensions["store"]
+    store = sql_of(verifier.app)
     assert len(store.all("SELECT * FROM seen_presentations")) == 1
     audit = store.all("SELECT * FROM audit_log WHERE action LIKE 'verification.%ed'")
     assert [row["action"] for row in audit] == ["verification.created", "verification.verified"]
-    if policy == "solar7":
+    if policy == "solar7":  # one intent, and one outbox entry, committed with the verdict
         assert len(store.all("SELECT * FROM intents")) == 1
+        assert len(store.all("SELECT * FROM outbox_intents")) == 1

@@ -22,10 +22,8 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -48,13 +46,13 @@ from tests.verifier.platform_keys import (
     call,
     create,
 )
+from tests.verifier.sql import sql_of
 from tests.verifier.test_chain_e2e import CHAIN_CONFIG
 from tests.verifier.test_poison_e2e import _operator
 from tests.verifier.test_refusals_oid4vp import submit
 from verifier.api_keys import webhooks_by_actor
 from verifier.settings import current_settings
 from verifier.webhooks import SIGNATURE_HEADER, Webhooks, verify_webhook
-from verifier.whitelisting import forward_intents
 
 SECRET_A, SECRET_B = "whsec-a-0123456789", "whsec-b-0123456789"
 
@@ -105,9 +103,7 @@ def receivers() -> Iterator[tuple[Hanging, str, Recording, str]]:
 
 def _error_response(verifier: RunningVerifier, created: dict[str, Any]) -> None:
     """What anyone who saw the QR code can send (OpenID4VP 1.0 §8.5, unauthenticated)."""
-    row = verifier.app.extensions["store"].one(
-        "SELECT state FROM verifications WHERE id = ?", (created["id"],)
-    )
+    row = sql_of(verifier.app).one("SELECT state FROM verifications WHERE id = ?", (created["id"],))
     answer = verifier.fetch.post(
         verifier.url + "/oid4vp/response",
         data={"error": "access_denied", "state": row["state"]},
@@ -132,10 +128,11 @@ def test_platform_isolation_review_a_hanging_webhook_of_one_key_does_not_hold_up
     # the app's own deliveries, through a real fetcher whose deadline outlasts the test
     # (the default 5 s would let A's delivery end by itself)
     app = verifier.app
-    store = app.extensions["store"]
     patient = Fetcher(FetchPolicy(allow_http_loopback=True, timeout=120))
     by_actor = webhooks_by_actor(current_settings(app).api_access, None)
-    app.extensions["webhooks"] = Webhooks(store, patient.post, verifier.clock, by_actor, None)
+    store = sql_of(app)
+    webhooks = Webhooks(store.db, patient.post, verifier.clock, by_actor, None)
+    app.extensions["webhooks"] = app.extensions["verifier"].webhooks = webhooks
 
     for_a = create(verifier, KEY_A, policy="kyc")
     _error_response(verifier, for_a)
@@ -180,7 +177,7 @@ def test_platform_isolation_review_a_key_learns_nothing_of_a_token_it_may_not_wh
         assert "this API key may not whitelist" in description, description
         for secret in (WIND_TARGET["token"], WIND_TARGET["name"], VCT, "base policy"):
             assert secret not in description, description
-    assert verifier.app.extensions["store"].all("SELECT id FROM verifications") == []
+    assert sql_of(verifier.app).all("SELECT id FROM verifications") == []
 
 
 def test_review_an_unknown_token_symbol_is_a_404_not_a_502(
@@ -198,7 +195,7 @@ def test_review_an_unknown_token_symbol_is_a_404_not_a_502(
     answer = browser.post("/tokens/NOPE/verify", data={"csrf_token": csrf[1]})
     assert answer.status_code == 404, answer.get_data(as_text=True)
     assert "no token NOPE on this platform" in answer.get_data(as_text=True)
-    assert verifier.app.extensions["store"].all("SELECT id FROM verifications") == []
+    assert sql_of(verifier.app).all("SELECT id FROM verifications") == []
 
     operator = _operator(verifier)
     page = operator.get("/operator/investors").get_data(as_text=True)
@@ -211,20 +208,14 @@ def test_review_an_unknown_token_symbol_is_a_404_not_a_502(
         assert answer.status_code == 404, answer.get_data(as_text=True)
 
 
-def test_poison_review_an_unavailable_outbox_does_not_turn_a_committed_verdict_into_a_500(
-    start_verifier: StartVerifier, issuer: RunningIssuer, tmp_path: Path
+def test_one_outbox_the_verdict_and_the_monitor_commit_the_outbox_intent_themselves(
+    start_verifier: StartVerifier, issuer: RunningIssuer
 ) -> None:
-    """The chain outbox (``CHAIN = "outbox"``) goes away: its folder is gone, so
-    opening it raises ``sqlite3.OperationalError``, not an ``SSIError``. The verdict
-    and its intent were committed, yet the wallet was answered 500 (and
-    ``POST /api/v1/monitor`` too, after committing its removals): the forwarding
-    that follows caught ``SSIError`` only. It is retried by the worker anyway."""
-    folder = tmp_path / "outbox"
-    folder.mkdir()
-    outbox_path = folder / "outbox.sqlite"
-    verifier = start_verifier(CHAIN="outbox", OUTBOX_PATH=str(outbox_path))
-    shutil.rmtree(folder)
-
+    """Issue 21 item 4 (replaces the review test of an unavailable outbox file: there
+    is no second database any more). With ``CHAIN = "outbox"``, the verdict commits
+    the outbox's intent in its own transaction (no forwarder runs) and the monitor
+    its removal; the chain worker finds them in the verifier's database."""
+    verifier = start_verifier(CHAIN="outbox")
     holder = Key.generate("ES256")
     wallet = ForeignWallet(
         verifier.fetch, issuer.clock, issue_credential(issuer, holder), holder, [verifier.ca]
@@ -233,31 +224,22 @@ def test_poison_review_an_unavailable_outbox_does_not_turn_a_committed_verdict_i
     answer = submit(wallet, created["link"])
     assert answer.status == 200, answer.text()
     assert answer.json() == {}
-    store = verifier.app.extensions["store"]
+    store = sql_of(verifier.app)
     row = store.one("SELECT status FROM verifications WHERE id = ?", (created["id"],))
     assert row["status"] == "verified"
     (intent,) = store.all("SELECT * FROM intents")
-    assert intent["address"] == INVESTOR.address and intent["forwarded_version"] == 0
+    outbox: Outbox = verifier.app.extensions["outbox"]
+    queued = outbox.intent(intent["chain"], intent["registry"], INVESTOR.address)
+    assert queued.desired == "registered" and queued.state == "queued"
+    assert verifier.result(created["id"])["whitelisting"]["state"] == "queued"
 
     for entry in issuer.api("GET", "/api/v1/credentials").json()["credentials"]:
         issuer.api("POST", f"/api/v1/credentials/{entry['id']}/revoke")
     report = verifier.api("POST", "/api/v1/monitor")
     assert report.status == 200, report.text()
     assert report.json()["removed"] == [INVESTOR.address]
-
-    folder.mkdir()  # the outbox comes back: a new thread's forwarding writes the removal
-    forwarded: list[int] = []
-
-    def forward() -> None:
-        with verifier.app.app_context():
-            forwarded.append(forward_intents())
-
-    thread = threading.Thread(target=forward)
-    thread.start()
-    thread.join()
-    assert forwarded == [1]
-    queued = Outbox(outbox_path).intent(intent["chain"], intent["registry"], INVESTOR.address)
-    assert queued.desired == "removed"
+    removal = outbox.intent(intent["chain"], intent["registry"], INVESTOR.address)
+    assert removal.id == queued.id and removal.desired == "removed" and removal.state == "queued"
 
 
 PATHS = [["age_equal_or_over", "18"], ["kyc_level"], ["sanctions_screening_result"]]

@@ -20,6 +20,7 @@ from tests.servers import free_port, serve
 from tests.support import API_KEY, Clock, RunningIssuer
 from tests.verifier.conftest import RunningVerifier, StartVerifier
 from tests.verifier.foreign_wallet import ForeignWallet, issue_credential
+from tests.verifier.sql import sql_of
 from tests.verifier.test_refusals_oid4vp import assert_refused, submit
 
 
@@ -42,7 +43,7 @@ def test_suspended_credential_is_refused(
     _change_status(issuer, "suspend")
     created = verifier.create("solar7")
     assert_refused(verifier, created, submit(wallet, created["link"]), "CredentialSuspended")
-    assert verifier.app.extensions["store"].all("SELECT * FROM intents") == []
+    assert sql_of(verifier.app).all("SELECT * FROM intents") == []
 
 
 def x5c_issuer_app(data_dir: Path, url: str, clock: Clock) -> Flask:

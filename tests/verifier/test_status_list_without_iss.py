@@ -16,6 +16,7 @@ from ssi.status_list import build_status_list_token
 from tests.support import RunningIssuer
 from tests.verifier.conftest import RunningVerifier, StartVerifier
 from tests.verifier.foreign_wallet import INVESTOR, ForeignWallet
+from tests.verifier.sql import sql_of
 from tests.verifier.test_refusals_oid4vp import assert_refused, submit
 from verifier.maintenance import run_maintenance
 
@@ -68,7 +69,7 @@ def test_status_list_without_iss_revocation_is_enforced_by_the_monitor(
     _lists_with_iss(monkeypatch, None)
     created = verifier.create("solar7")
     assert submit(wallet, created["link"]).status == 200
-    store = verifier.app.extensions["store"]
+    store = sql_of(verifier.app)
     (intent,) = store.all("SELECT * FROM intents")
     assert '"iss"' in intent["status_issuer_json"]
     assert run_maintenance(verifier.app).failed == []

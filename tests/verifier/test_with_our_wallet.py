@@ -16,6 +16,7 @@ from flask.testing import FlaskClient
 
 from tests.support import RunningIssuer
 from tests.verifier.conftest import RunningVerifier
+from tests.verifier.sql import sql_of
 from tests.wallet.test_receive_e2e import PASS, create_wallet, make_wallet, owner_vault, receive
 
 IMPORTED_KEY = "0x" + "77" * 32
@@ -79,7 +80,7 @@ def test_our_wallet_presents_to_the_verifier(
     assert result["claims"]["kyc_level"] == 2
     if policy == "solar7":
         assert result["address"] == "0xAe72A48c1a36bd18Af168541c53037965d26e4A8"  # key 0x77…
-        rows = verifier.app.extensions["store"].all("SELECT address FROM intents")
+        rows = sql_of(verifier.app).all("SELECT address FROM intents")
         assert [r["address"] for r in rows] == [result["address"]]
 
 

@@ -15,11 +15,13 @@ answers (cross-device or same-device, :mod:`verifier.service`).
   nothing (issue 19 item 7).
 * An authenticated response is checked further
   (:func:`~verifier.presentation.evaluate`) and its verdict recorded in one
-  SQLite transaction: ``UPDATE … WHERE status = 'pending'`` (the nonce and
-  state are consumed atomically: a second answer, even a concurrent copy of
-  the first, finds no pending row and is refused as a replay), the KB-JWT
+  transaction: ``UPDATE … WHERE status = 'pending' … RETURNING`` (the nonce
+  and state are consumed atomically, on SQLite and on PostgreSQL: a second
+  answer, even a concurrent copy of the first, finds no pending row and is
+  refused as a replay), the KB-JWT
   hashes (a presentation is accepted once, in any transaction), the
-  whitelisting intent, the webhook and the audit line. A same-device answer
+  whitelisting intent and its outbox entry (what the chain worker sends), the
+  webhook and the audit line. A same-device answer
   carries the ``redirect_uri`` with the ``response_code``; a cross-device one
   none (§8.2: optional).
 """
@@ -32,9 +34,7 @@ import secrets
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from flask import current_app
-
-from kyc_wallet.web import Store
+from kyc_wallet.database.audit import audit
 from ssi.encoding import b64url_decode, json_loads_object
 from ssi.errors import InvalidRequest, ReplayDetected, SSIError, TimeInvalid
 from ssi.jose import Key
@@ -47,13 +47,13 @@ from ssi.oid4vp import (
 )
 from ssi.oid4vp import spec as vp
 
-from .metrics import VERDICTS
-from .policies import Policy
-from .presentation import Accepted, authenticate, evaluate
-from .service import ENC_VALUES, FLOW_SAME_DEVICE, flow_of, load_request
-from .settings import settings
-from .storage import audit, secret_hash
-from .whitelisting import forward_soon
+from ..db import verifications
+from ..metrics import VERDICTS
+from ..policies import Policy
+from ..presentation import Accepted, authenticate, evaluate
+from .context import VerifierContext
+from .flows import ENC_VALUES, FLOW_SAME_DEVICE, flow_of, load_request
+from .intents import record_intent
 
 __all__ = [
     "NotAuthenticated",
@@ -61,6 +61,7 @@ __all__ = [
     "TransactionExpired",
     "UnknownTransaction",
     "receive_response",
+    "response_code_hash",
 ]
 
 
@@ -88,11 +89,6 @@ class NotAuthenticated(Refused):
     and the transaction stays pending (issue 19 item 7)."""
 
 
-def _store() -> Store:
-    store: Store = current_app.extensions["store"]
-    return store
-
-
 def _jwe_kid(token: str) -> str:
     header = json_loads_object(b64url_decode(token.split(".", 1)[0], "JWE header"), "JWE header")
     kid = header.get("kid")
@@ -101,21 +97,13 @@ def _jwe_kid(token: str) -> str:
     return kid
 
 
-def _find(form: dict[str, str]) -> Any:
-    if vp.RESPONSE in form:
-        row = _store().one(
-            "SELECT * FROM verifications WHERE enc_kid = ?", (_jwe_kid(form[vp.RESPONSE]),)
-        )
-    else:
-        state = form.get(vp.STATE)
-        row = (
-            _store().one(
-                "SELECT * FROM verifications WHERE state = ? OR same_device_state = ?",
-                (state, state),
-            )
-            if state
-            else None
-        )
+def _find(ctx: VerifierContext, form: dict[str, str]) -> Any:
+    with ctx.db.read() as conn:
+        if vp.RESPONSE in form:
+            row = verifications.by_kid(conn, _jwe_kid(form[vp.RESPONSE]))
+        else:
+            state = form.get(vp.STATE)
+            row = verifications.by_state(conn, state) if state else None
     if row is None:
         raise UnknownTransaction("unknown state: no transaction awaits this response")
     return row
@@ -130,16 +118,19 @@ def _parse(row: Any, form: dict[str, str]) -> AuthorizationResponse | Authorizat
     return parse_direct_post_jwt(form, key, kid=row["enc_kid"], enc_values=ENC_VALUES)
 
 
-def _redirect(row: Any, code: str) -> str:
-    base = row["redirect_uri"] or (
-        f"{current_app.extensions['identity'].base_url}/verifications/{row['id']}/done"
-    )
+def _redirect(ctx: VerifierContext, row: Any, code: str) -> str:
+    base = row["redirect_uri"] or f"{ctx.identity().base_url}/verifications/{row['id']}/done"
     joiner = "&" if urlsplit(base).query else "?"
     return f"{base}{joiner}{urlencode({'response_code': code})}"
 
 
 def _verdict(
-    row: Any, now: int, flow: str, accepted: Accepted | None, error: SSIError | None
+    ctx: VerifierContext,
+    row: Any,
+    now: int,
+    flow: str,
+    accepted: Accepted | None,
+    error: SSIError | None,
 ) -> dict[str, Any]:
     """Commit the verdict once; raise :class:`ReplayDetected` if one was already given."""
     code = secrets.token_urlsafe(24)
@@ -151,74 +142,58 @@ def _verdict(
     else:
         assert error is not None
         reason_code, reason = type(error).__name__, error.description
-    with _store().transaction() as conn:
-        changed = conn.execute(
-            "UPDATE verifications SET status = ?, reason_code = ?, reason = ?, claims_json = ?,"
-            " address = ?, response_code_hash = ?, completed_at = ?, enc_key_json = NULL,"
-            " answered_flow = ? WHERE id = ? AND status = 'pending' AND expires_at > ?",
-            (
-                status,
-                reason_code,
-                reason,
-                claims,
-                address,
-                secret_hash(code),
-                now,
-                flow,
-                row["id"],
-                now,
-            ),
-        ).rowcount
-        if changed != 1:
+    with ctx.db.transaction() as conn:
+        answered = verifications.record_verdict(
+            conn,
+            row["id"],
+            now,
+            status=status,
+            reason_code=reason_code,
+            reason=reason,
+            claims_json=claims,
+            address=address,
+            response_code_hash=response_code_hash(code),
+            answered_flow=flow,
+        )
+        if not answered:
             raise ReplayDetected(
                 "this transaction was already answered (state and nonce are spent)"
             )
         if accepted is not None:
             for digest in accepted.kb_jwt_hashes:
-                seen = conn.execute(
-                    "INSERT OR IGNORE INTO seen_presentations VALUES (?, ?, ?)",
-                    (digest, row["id"], now),
-                ).rowcount
-                if seen != 1:
+                if not verifications.add_seen_presentation(conn, digest, row["id"], now):
                     raise ReplayDetected("this presentation was already accepted")
             if accepted.whitelisting is not None:
-                _record_intent(conn, row, accepted, claims or "", now)
-        _queue_webhook(conn, row["id"], status, now)
+                _record_intent(ctx, conn, row, accepted, claims or "", now)
+        ctx.webhooks.queue(conn, row["id"], status, now)  # its creator's
         audit(conn, now, "wallet", f"verification.{status}", row["id"], reason=reason_code)
     VERDICTS.labels(status, reason_code or "").inc()
-    if accepted is not None and accepted.whitelisting is not None:
-        forward_soon()  # the verdict stands whatever the outbox does
     if flow != FLOW_SAME_DEVICE:
         return {}  # cross-device: nobody on this device to send on (§8.2)
-    return {"redirect_uri": _redirect(row, code)}
+    return {"redirect_uri": _redirect(ctx, row, code)}
 
 
-def _wallet_error(row: Any, now: int, error: str) -> dict[str, Any]:
+def _wallet_error(ctx: VerifierContext, row: Any, now: int, error: str) -> dict[str, Any]:
     """Record an error response as an unconfirmed report; the transaction stays
     answerable. One webhook and one audit line per verification, however many
     reports come."""
     if error not in vp.ERROR_CODES:
         raise InvalidRequest(f"{error!r} is not an OpenID4VP error code (§8.5)")
-    with _store().transaction() as conn:
-        current = conn.execute(
-            "SELECT last_wallet_error FROM verifications"
-            " WHERE id = ? AND status = 'pending' AND expires_at > ?",
-            (row["id"], now),
-        ).fetchone()
-        if current is None:
+    with ctx.db.transaction() as conn:
+        first = verifications.report_wallet_error(conn, row["id"], error, now)
+        if first is None:
             raise ReplayDetected("this transaction was already answered")
-        conn.execute(
-            "UPDATE verifications SET last_wallet_error = ?, wallet_error_at = ? WHERE id = ?",
-            (error, now, row["id"]),
-        )
-        if current["last_wallet_error"] is None:
-            _queue_webhook(conn, row["id"], "pending", now, last_wallet_error=error)
+        if first:
+            ctx.webhooks.queue(conn, row["id"], "pending", now, last_wallet_error=error)
             audit(conn, now, "wallet", "verification.wallet_error", row["id"], error=error)
     return {}
 
 
-def _record_intent(conn: Any, row: Any, accepted: Accepted, claims: str, now: int) -> None:
-    """One intent per (chain, registry, address), committed with the verdict (SECURITY.md)."""
+def _record_intent(
+    ctx: VerifierContext, conn: Any, row: Any, accepted: Accepted, claims: str, now: int
+) -> None:
+    """One intent per (chain, registry, address), committed with the verdict (SECURITY.md),
+    with its outbox entry (issue 21 item 4: one outbox, no forwarder)."""
     assert accepted.whitelisting is not None
     entry = accepted.whitelisting.whitelist
     country = accepted.claims.get("address.country")
@@ -227,37 +202,24 @@ def _record_intent(conn: Any, row: Any, accepted: Accepted, claims: str, now: in
         {"uri": reference.uri, "idx": reference.idx, "issuer": issuer.to_json()}
         for reference, issuer in accepted.other_statuses
     ]
-    conn.execute(
-        "INSERT INTO intents (chain, registry, token, address, country, verification_id,"
-        " record_sha256, created_at, updated_at, status_uri, status_idx, credential_exp,"
-        " status_issuer_json, other_statuses_json)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        " ON CONFLICT (chain, registry, address) DO UPDATE SET"
-        " verification_id = excluded.verification_id, record_sha256 = excluded.record_sha256,"
-        " country = excluded.country, updated_at = excluded.updated_at,"
-        " status_uri = excluded.status_uri, status_idx = excluded.status_idx,"
-        " credential_exp = excluded.credential_exp, version = intents.version + 1,"
-        " status_issuer_json = excluded.status_issuer_json,"
-        " other_statuses_json = excluded.other_statuses_json,"
-        " desired = 'registered', removal_reason = NULL",
-        (
-            entry.chain_id,
-            entry.identity_registry,
-            entry.token,
-            accepted.whitelisting.address,
-            country if isinstance(country, str) else None,
-            row["id"],
-            hashlib.sha256(claims.encode()).hexdigest(),
-            now,
-            now,
-            None if status is None else status.uri,
-            None if status is None else status.idx,
-            _earliest_exp(accepted),
-            None
-            if accepted.status_issuer is None
-            else json.dumps(accepted.status_issuer.to_json()),
-            json.dumps(others) if others else None,
-        ),
+    record_intent(
+        ctx,
+        conn,
+        now,
+        chain=entry.chain_id,
+        registry=entry.identity_registry,
+        token=entry.token,
+        address=accepted.whitelisting.address,
+        country=country if isinstance(country, str) else None,
+        verification_id=row["id"],
+        record_sha256=hashlib.sha256(claims.encode()).hexdigest(),
+        status_uri=None if status is None else status.uri,
+        status_idx=None if status is None else status.idx,
+        credential_exp=_earliest_exp(accepted),
+        status_issuer_json=None
+        if accepted.status_issuer is None
+        else json.dumps(accepted.status_issuer.to_json()),
+        other_statuses_json=json.dumps(others) if others else None,
     )
 
 
@@ -269,15 +231,10 @@ def _earliest_exp(accepted: Accepted) -> int | None:
     return min(numbers) if numbers else None
 
 
-def _queue_webhook(conn: Any, tx_id: str, status: str, now: int, **extra: str) -> None:
-    current_app.extensions["webhooks"].queue(conn, tx_id, status, now, **extra)  # its creator's
-
-
-def receive_response(raw_form: Any) -> dict[str, Any]:
+def receive_response(ctx: VerifierContext, raw_form: Any, now: int) -> dict[str, Any]:
     """Handle one POST to the response endpoint; return the JSON body (§8.2)."""
     form = parse_form(raw_form)
-    row = _find(form)
-    now = int(current_app.extensions["clock"]())
+    row = _find(ctx, form)
     if row["status"] != "pending":
         raise ReplayDetected("this transaction was already answered (state and nonce are spent)")
     if now >= row["expires_at"]:
@@ -285,13 +242,13 @@ def receive_response(raw_form: Any) -> dict[str, Any]:
     response = _parse(row, form)
     flow = flow_of(row, response.state)
     if isinstance(response, AuthorizationErrorResponse):
-        result = _wallet_error(row, now, response.error)
-        current_app.extensions["webhooks"].kick()
+        result = _wallet_error(ctx, row, now, response.error)
+        ctx.webhooks.kick()
         return result
     request = load_request(row, flow)
     policy_json = json.loads(row["policy"])
     policy = Policy.from_dict(policy_json["name"], policy_json["body"])
-    pinned = settings()  # one trust list for the whole check, whatever a reload does
+    pinned = ctx.files()  # one trust list for the whole check, whatever a reload does
     try:
         authenticated = authenticate(
             request,
@@ -299,7 +256,7 @@ def receive_response(raw_form: Any) -> dict[str, Any]:
             policy=policy,
             trust=pinned.trust,
             now=now,
-            kb_max_age=float(current_app.config["KB_JWT_MAX_AGE"]),
+            kb_max_age=ctx.settings.kb_jwt_max_age,
         )
     except SSIError as exc:
         raise NotAuthenticated.because(exc) from exc
@@ -317,8 +274,15 @@ def receive_response(raw_form: Any) -> dict[str, Any]:
         )
     except SSIError as exc:
         error = exc
-    result = _verdict(row, now, flow, accepted, error)
-    current_app.extensions["webhooks"].kick()
+    result = _verdict(ctx, row, now, flow, accepted, error)
+    ctx.webhooks.kick()
     if error is not None:
         raise Refused.because(error)
     return result
+
+
+def response_code_hash(code: str) -> str:
+    """SHA-256 hex of the ``response_code``: only the hash is stored (§14); the same
+    function as ``kyc_wallet.web.auth.secret_hash``, with which the landing page
+    compares the code it is given (``tests/verifier`` check they agree)."""
+    return hashlib.sha256(code.encode("utf-8")).hexdigest()

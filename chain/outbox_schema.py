@@ -1,0 +1,98 @@
+"""The whitelist outbox's two tables (SQLAlchemy Core), kept in the database of
+the service that commits the intents: the verifier's (issue 21 item 4: one
+outbox, written in the verdict's own transaction, read and updated there by the
+chain worker).
+
+The definitions are here, in ``chain/``, because the worker uses them and
+``chain/`` imports nothing of the verifier; the verifier's Alembic baseline
+creates them with :func:`create_outbox_tables`. Times are integer Unix seconds
+(UTC), like every ``*_at`` column of the services.
+
+The columns ``claimed_by`` / ``claimed_at`` are for the worker process of a later
+step (``kyc-wallet verifier worker``): a replica claims intents with ``SELECT …
+FOR UPDATE SKIP LOCKED`` (:meth:`kyc_wallet.database.Database.claim`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+__all__ = ["create_outbox_tables", "metadata", "outbox_intents", "outbox_transactions"]
+
+metadata = sa.MetaData()
+
+
+def _intents_columns() -> list[Any]:
+    return [
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("chain", sa.Text, nullable=False),
+        sa.Column("registry", sa.Text, nullable=False),
+        sa.Column("address", sa.Text, nullable=False),
+        sa.Column("desired", sa.Text, nullable=False),  # registered | removed
+        sa.Column("country", sa.Integer, nullable=False, server_default="0"),
+        sa.Column("claim_data", sa.Text, nullable=False, server_default=""),  # hex
+        sa.Column("state", sa.Text, nullable=False),  # queued | done | failed
+        sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+        sa.Column("last_error", sa.Text),
+        sa.Column("retry_at", sa.BigInteger),  # a failed one is tried again; NULL: not
+        sa.Column("claimed_by", sa.Text),
+        sa.Column("claimed_at", sa.BigInteger),
+        sa.Column("created_at", sa.BigInteger, nullable=False),
+        sa.Column("updated_at", sa.BigInteger, nullable=False),
+        sa.UniqueConstraint("chain", "registry", "address", name="outbox_intents_target"),
+    ]
+
+
+def _transactions_columns() -> list[Any]:
+    return [
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("chain", sa.Text, nullable=False),
+        sa.Column("sender", sa.Text, nullable=False),
+        sa.Column("nonce", sa.BigInteger, nullable=False),
+        sa.Column("tx_hash", sa.Text, nullable=False),
+        sa.Column("raw", sa.Text, nullable=False),  # hex of the signed bytes
+        sa.Column("to_address", sa.Text),
+        sa.Column("data", sa.Text),
+        sa.Column("gas", sa.BigInteger),
+        sa.Column("kind", sa.Text, nullable=False),
+        sa.Column("intent_ids", sa.Text, nullable=False),  # JSON list
+        sa.Column("state", sa.Text, nullable=False),  # signed | mined | reverted | dropped
+        sa.Column("block_number", sa.BigInteger),
+        sa.Column("gas_used", sa.BigInteger),
+        sa.Column("error", sa.Text),
+        sa.Column("created_at", sa.BigInteger, nullable=False),
+        sa.Column("updated_at", sa.BigInteger, nullable=False),
+    ]
+
+
+outbox_intents = sa.Table(
+    "outbox_intents",
+    metadata,
+    *_intents_columns(),
+    sa.Index("outbox_intents_state", "chain", "state"),
+    sqlite_autoincrement=True,
+)
+outbox_transactions = sa.Table(
+    "outbox_transactions",
+    metadata,
+    *_transactions_columns(),
+    # Not unique: after the in-process chain restarted empty, replaying an intent
+    # signs the very same bytes (same key, nonce, call), a new transaction there.
+    sa.Index("outbox_transactions_hash", "chain", "tx_hash"),
+    sa.Index("outbox_transactions_sender", "chain", "sender", "state"),
+    sqlite_autoincrement=True,
+)
+
+
+def create_outbox_tables(op: Any) -> None:
+    """Create both tables as they first shipped, in an Alembic revision (``op``:
+    ``alembic.op``). A later change is a new revision (and an edit above)."""
+    op.create_table("outbox_intents", *_intents_columns(), sqlite_autoincrement=True)
+    op.create_index("outbox_intents_state", "outbox_intents", ["chain", "state"])
+    op.create_table("outbox_transactions", *_transactions_columns(), sqlite_autoincrement=True)
+    op.create_index("outbox_transactions_hash", "outbox_transactions", ["chain", "tx_hash"])
+    op.create_index(
+        "outbox_transactions_sender", "outbox_transactions", ["chain", "sender", "state"]
+    )

@@ -1,0 +1,3 @@
+from kyc_wallet.database.migrate import run_env
+
+run_env()
