@@ -22,6 +22,7 @@ from ssi.jose import Key
 from tests.support import RunningIssuer, start_issuer
 from tests.verifier.conftest import RunningVerifier
 from tests.verifier.foreign_wallet import ForeignWallet, issue_credential
+from tests.verifier.sql import sql_of
 from verifier.maintenance import run_maintenance
 
 
@@ -76,9 +77,7 @@ def _whitelist(verifier: RunningVerifier, wallet: ForeignWallet, count: int) -> 
 
 
 def _list_path(verifier: RunningVerifier, address: str) -> str:
-    row = verifier.app.extensions["store"].one(
-        "SELECT status_uri FROM intents WHERE address = ?", (address,)
-    )
+    row = sql_of(verifier.app).one("SELECT status_uri FROM intents WHERE address = ?", (address,))
     uri: str = row["status_uri"]
     return "/statuslists/" + uri.rsplit("/statuslists/", 1)[1]
 
@@ -142,7 +141,7 @@ def test_monitor_once_a_list_that_fails_fails_only_its_investors(
         assert result == "failed"
         assert reason is not None and reason.startswith("FetchHTTPStatus") and "503" in reason
     assert {results[a] for a in second} == {("removed", "CredentialRevoked")}
-    store = verifier.app.extensions["store"]
+    store = sql_of(verifier.app)
     desired = {r["address"]: r["desired"] for r in store.all("SELECT * FROM intents")}
     assert desired == {**dict.fromkeys(first, "registered"), **dict.fromkeys(second, "removed")}
     failed = {r["intent_id"] for r in store.all("SELECT * FROM intent_failures")}
