@@ -15,6 +15,7 @@ from flask import Flask
 
 from chain.outbox import Outbox
 from chain.platform import PlatformChain
+from kyc_wallet.web import qr_svg
 from kyc_wallet.web.factory import new_app, rate_limit
 from kyc_wallet.web.signin import install_operator_signin
 from ssi.did import Resolver
@@ -185,6 +186,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Any = time.tim
         webhooks=webhook_sender,
         identity=identity.get,
         chain=platform,
+        qr=qr_svg,
     )
     app.extensions.update(  # the string keys the modules not yet on the core read
         store=db,  # the key the shared operator sign-in reads
