@@ -14,6 +14,7 @@ from typing import Any
 from flask import Flask
 
 from chain.outbox import Outbox
+from kyc_wallet.web import qr_svg
 from kyc_wallet.web.auth import parse_api_keys
 from kyc_wallet.web.factory import new_app, rate_limit
 from kyc_wallet.web.health import install_health
@@ -143,6 +144,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Any = time.tim
         webhooks=webhook_sender,
         identity=identity.get,
         chain=platform,
+        qr=qr_svg,
     )
     app.extensions.update(  # the string keys the modules not yet on the core read
         store=db,  # the key the shared operator sign-in reads

@@ -24,42 +24,19 @@ relay risk of cross-device flows is inherent, §14.3).
 from __future__ import annotations
 
 import json
-import secrets
-import string
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app
-
-from kyc_wallet.web import qr_svg
-from kyc_wallet.web.qr import TooLongForQRCode
-from ssi.errors import InvalidRequest, MalformedInput
-from ssi.jose import Key
-from ssi.oid4vp import (
-    AuthorizationRequest,
-    RequestReference,
-    WalletPost,
-    answer_wallet_post,
-    build_request_link,
-)
+from ssi.oid4vp import WalletPost
 from ssi.oid4vp import spec as vp
-from ssi.w3c import vp_formats_supported
 
-from .base_policies import BasePolicies, ManagedToken
-from .core.flows import (
-    ENC_VALUES,
-    FLOW_CROSS_DEVICE,
-    FLOW_SAME_DEVICE,
-    flow_of,
-    load_request,
-    same_device,
-)
-from .db import verifications
-from .identity import ClientIdentity
-from .policies import Policy, TokenTarget
-from .settings import settings
-from .storage import audit, database, secret_hash
+from .base_policies import ManagedToken
+from .core import verification as core
+from .core.context import VerifierContext
+from .core.flows import FLOW_CROSS_DEVICE, FLOW_SAME_DEVICE, flow_of, load_request
+from .core.verification import Created, links
+from .current import context
+from .policies import TokenTarget
 from .whitelisting import whitelisting_view
 
 __all__ = [
@@ -67,8 +44,9 @@ __all__ = [
     "FLOW_SAME_DEVICE",
     "Created",
     "create_verification",
-    "links",
     "flow_of",
+    "links",
+    "row_links",
     "load_request",
     "request_object",
     "session_status_view",
@@ -83,56 +61,9 @@ _WALLET_ERRORS = {
     ),
 }
 
-_ALNUM = string.ascii_letters + string.digits
-VP_FORMATS = {
-    vp.FORMAT_SD_JWT_VC: {
-        "sd-jwt_alg_values": ["ES256", "EdDSA"],
-        "kb-jwt_alg_values": ["ES256", "EdDSA"],
-    },
-    **vp_formats_supported(),  # jwt_vc_json, ldp_vc (Appendix B.1.3.1.3, B.1.3.2.3)
-}
 
-
-def _nonce() -> str:
-    """Alphanumeric, so that it suits OpenID4VP §5.2 and EIP-4361's nonce alike."""
-    return "".join(secrets.choice(_ALNUM) for _ in range(32))
-
-
-def _verification_code() -> str:
-    alphabet, length = vp.VERIFICATION_CODE_ALPHABET, vp.VERIFICATION_CODE_LENGTH
-    return "".join(secrets.choice(alphabet) for _ in range(length))
-
-
-@dataclass(frozen=True)
-class Created:
-    id: str
-    request_uri: str
-    link: str
-    same_device_link: str
-    session_secret: str
-    qr_svg: str
-    verification_code: str
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "request_uri": self.request_uri,
-            "link": self.link,
-            "same_device_link": self.same_device_link,
-            "qr_svg": self.qr_svg,
-            "verification_code": self.verification_code,
-            "session_secret": self.session_secret,
-            "status": "pending",
-        }
-
-
-def _identity() -> ClientIdentity:
-    identity: ClientIdentity = current_app.extensions["identity"]
-    return identity
-
-
-def _now() -> int:
-    return int(current_app.extensions["clock"]())
+def _ctx() -> VerifierContext:
+    return context()
 
 
 def create_verification(
@@ -144,124 +75,29 @@ def create_verification(
     redirect_uri: str | None = None,
     may_whitelist: Callable[[ManagedToken], None] | None = None,
 ) -> Created:
-    """Record a new transaction and return its links (the caller checked the policy).
-
-    A policy that whitelists on a token becomes that token's effective policy
-    (:mod:`verifier.base_policies`: its base policy's checks added); the token is
-    refused unless it is managed and ``may_whitelist`` (the caller's grants) allows it,
-    which is asked before anything about the token is checked or told."""
-    if token is not None:
-        policy_body = {**policy_body, "token": token.to_dict()}
-    base_policies: BasePolicies = settings().base_policies
-    policy_body, _ = base_policies.effective(policy_name, policy_body, may_whitelist)
-    policy = Policy.from_dict(policy_name, policy_body)
-    if policy.address_proof and policy.token is None:
-        raise MalformedInput("this policy asks for an address proof: give the 'token'")
-    identity = _identity()
-    config = current_app.config
-    tx_id, state, nonce = secrets.token_urlsafe(16), secrets.token_urlsafe(24), _nonce()
-    same_device_state, code = secrets.token_urlsafe(24), _verification_code()
-    session_secret = secrets.token_urlsafe(32)
-    claims: dict[str, Any] = {
-        "client_id": identity.client_id,
-        "response_type": vp.RESPONSE_TYPE_VP_TOKEN,
-        "response_mode": config["RESPONSE_MODE"],
-        "response_uri": identity.response_uri,
-        "nonce": nonce,
-        "state": state,
-        "dcql_query": policy.dcql_query().to_dict(),
-        vp.VERIFICATION_CODE: code,
-    }
-    metadata: dict[str, Any] = {"vp_formats_supported": VP_FORMATS}
-    enc_kid = enc_key_json = None
-    if config["RESPONSE_MODE"] == vp.RESPONSE_MODE_DIRECT_POST_JWT:
-        key = Key.generate("ES256")
-        enc_kid = secrets.token_urlsafe(16)
-        jwk = key.public_jwk() | {"kid": enc_kid, "use": "enc", "alg": vp.JWE_ALG_ECDH_ES}
-        metadata |= {"jwks": {"keys": [jwk]}, "encrypted_response_enc_values_supported": ENC_VALUES}
-        enc_key_json = json.dumps(key.private_jwk())
-    claims["client_metadata"] = metadata
-    transaction_data = policy.transaction_data()
-    if transaction_data is not None:
-        claims["transaction_data"] = list(transaction_data)
-    request = AuthorizationRequest.from_dict(claims)
-    same_device_request = same_device(request, same_device_state)
-    request_uri, link, same_device_link = links(tx_id, request, same_device_request)
-    try:  # before anything is stored: a request sent by value may not fit in a QR code
-        qr = qr_svg(link)
-    except TooLongForQRCode as exc:
-        raise TooLongForQRCode(
-            f"this request travels in its link, which is too long for a QR code ({exc}):"
-            " ask for fewer claims, or use a client id prefix that signs requests (x509_hash)"
-        ) from exc
-    now = _now()
-    with database().transaction() as conn:
-        verifications.insert(
-            conn,
-            id=tx_id,
-            policy=json.dumps({"name": policy_name, "body": policy_body}),
-            created_by=actor,
-            request_json=json.dumps(request.to_dict()),
-            enc_kid=enc_kid,
-            enc_key_json=enc_key_json,
-            state=state,
-            nonce=nonce,
-            session_hash=secret_hash(session_secret),
-            redirect_uri=redirect_uri,
-            created_at=now,
-            expires_at=now + int(config["REQUEST_TTL"]),
-            same_device_state=same_device_state,
-            verification_code=code,
-        )
-        audit(conn, now, actor, "verification.created", tx_id, policy=policy_name)
-    return Created(tx_id, request_uri, link, same_device_link, session_secret, qr, code)
-
-
-def request_uri_of(tx_id: str, flow: str) -> str:
-    base = f"{_identity().base_url}/oid4vp/request/{tx_id}"
-    return base if flow == FLOW_CROSS_DEVICE else f"{base}/same-device"
-
-
-def links(
-    tx_id: str, cross_device: AuthorizationRequest, same_device: AuthorizationRequest
-) -> tuple[str, str, str]:
-    """The cross-device ``request_uri``, the ``openid4vp://`` link (QR code) and the
-    same-device wallet link, each flow with its own ``request_uri`` (§5.10); with a
-    ``redirect_uri`` client id the links carry the unsigned requests themselves."""
-    identity = _identity()
-    request_uri = request_uri_of(tx_id, FLOW_CROSS_DEVICE)
-    cross: RequestReference | AuthorizationRequest = cross_device
-    same: RequestReference | AuthorizationRequest = same_device
-    if identity.signs_requests:
-        method = vp.REQUEST_URI_METHOD_POST
-        cross = RequestReference(identity.client_id, request_uri, method)
-        same = RequestReference(identity.client_id, request_uri_of(tx_id, FLOW_SAME_DEVICE), method)
-    wallet_base = current_app.config["WALLET_URL"].rstrip("/") + "/authorize"
-    return request_uri, build_request_link(cross), build_request_link(same, wallet_base)
+    """:func:`verifier.core.verification.create_verification` in this request."""
+    ctx = _ctx()
+    return core.create_verification(
+        ctx,
+        ctx.now(),
+        policy_body,
+        policy_name,
+        actor,
+        token=token,
+        redirect_uri=redirect_uri,
+        may_whitelist=may_whitelist,
+    )
 
 
 def row_links(row: Any) -> tuple[str, str, str]:
     """:func:`links` of a stored verification."""
-    return links(row["id"], load_request(row), load_request(row, FLOW_SAME_DEVICE))
+    return core.row_links(_ctx(), row)
 
 
 def request_object(tx_id: str, post: WalletPost | None, flow: str = FLOW_CROSS_DEVICE) -> str:
     """The signed Request Object of a pending transaction (§5.10: echo ``wallet_nonce``)."""
-    identity = _identity()
-    if not identity.signs_requests:
-        raise InvalidRequest("this verifier sends its requests by value (redirect_uri client id)")
-    now = _now()
-    with database().read() as conn:
-        row = verifications.get(conn, tx_id)
-    if row is None or row["status"] != "pending" or now >= row["expires_at"]:
-        raise InvalidRequest("no pending verification with this request_uri")
-    request = load_request(row, flow)
-    if post is not None:
-        request = answer_wallet_post(request, post)
-    with database().transaction() as conn:
-        verifications.mark_request_fetched(conn, tx_id, now)
-    lifetime = max(1, min(int(current_app.config["REQUEST_OBJECT_TTL"]), row["expires_at"] - now))
-    return identity.sign(request, now, lifetime)
+    ctx = _ctx()
+    return core.request_object(ctx, ctx.now(), tx_id, post, flow)
 
 
 def _status(row: Any, now: int) -> str:

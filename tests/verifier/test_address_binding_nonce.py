@@ -27,7 +27,7 @@ def test_siwe_nonce_with_punctuation_whitelists_end_to_end(
     investor: tuple[FlaskClient, str],  # noqa: F811 - the imported fixture
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr("verifier.service._nonce", _punctuated_nonce)
+    monkeypatch.setattr("verifier.core.verification._nonce", _punctuated_nonce)
     client, token = investor
     created = verifier.create("solar7")
     store = sql_of(verifier.app)

@@ -64,6 +64,8 @@ class VerifierContext:
     webhooks: Webhooks
     identity: Callable[[], ClientIdentity]
     chain: PlatformChain | None
+    qr: Callable[[str], str]
+    """The QR code (SVG) of a link; raises ``InvalidRequest`` when it does not fit."""
 
     def now(self) -> int:
         return int(self.clock())

@@ -53,6 +53,7 @@ from ..policies import Policy
 from ..presentation import Accepted, authenticate, evaluate
 from .context import VerifierContext
 from .flows import ENC_VALUES, FLOW_SAME_DEVICE, flow_of, load_request
+from .hashing import secret_hash
 from .intents import record_intent
 
 __all__ = [
@@ -61,7 +62,6 @@ __all__ = [
     "TransactionExpired",
     "UnknownTransaction",
     "receive_response",
-    "response_code_hash",
 ]
 
 
@@ -152,7 +152,7 @@ def _verdict(
             reason=reason,
             claims_json=claims,
             address=address,
-            response_code_hash=response_code_hash(code),
+            response_code_hash=secret_hash(code),
             answered_flow=flow,
         )
         if not answered:
@@ -279,10 +279,3 @@ def receive_response(ctx: VerifierContext, raw_form: Any, now: int) -> dict[str,
     if error is not None:
         raise Refused.because(error)
     return result
-
-
-def response_code_hash(code: str) -> str:
-    """SHA-256 hex of the ``response_code``: only the hash is stored (§14); the same
-    function as ``kyc_wallet.web.auth.secret_hash``, with which the landing page
-    compares the code it is given (``tests/verifier`` check they agree)."""
-    return hashlib.sha256(code.encode("utf-8")).hexdigest()
