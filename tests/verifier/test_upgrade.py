@@ -40,8 +40,9 @@ def _old(path: Path, sql: str) -> list[dict[str, Any]]:
 def old_folder(tmp_path: Path) -> Path:
     folder = tmp_path / "verifier-data"
     shutil.copytree(FIXTURE, folder)
-    folder.chmod(0o700)
-    (folder / "chain").chmod(0o700)
+    # git keeps no file modes but 644/755: give the copy the modes the release wrote
+    for path in [folder, *folder.rglob("*")]:
+        path.chmod(0o700 if path.is_dir() else 0o600)
     return folder
 
 
