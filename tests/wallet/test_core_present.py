@@ -42,6 +42,7 @@ from wallet.sessions import VaultLocked
 fetcher = verifier_fixtures.fetcher
 issuer = verifier_fixtures.issuer
 start_verifier = verifier_fixtures.start_verifier
+verifier_database = verifier_fixtures.verifier_database
 verifier = verifier_fixtures.verifier
 
 IMPORTED_KEY = "0x" + "77" * 32
