@@ -21,7 +21,7 @@ from .errors import ChainError
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
 
-__all__ = ["KeyFileExposed", "load_account", "private_database", "private_folder"]
+__all__ = ["KeyFileExposed", "load_account", "private_folder"]
 
 
 class KeyFileExposed(ChainError):
@@ -36,18 +36,6 @@ def private_folder(path: Path) -> None:
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
     if path.stat().st_mode & 0o077:
         path.chmod(0o700)
-
-
-def private_database(path: Path) -> None:
-    """Create the SQLite file ``path`` empty with mode 0600 (SQLite gives its
-    ``-wal`` and ``-shm`` the same mode); narrow an existing one (and those) to 0600."""
-    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
-    for file in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
-        try:
-            if file.stat().st_mode & 0o077:
-                file.chmod(0o600)
-        except FileNotFoundError:
-            pass
 
 
 def load_account(path: Path, *, create: bool) -> LocalAccount:
