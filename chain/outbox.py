@@ -35,11 +35,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import Connection, RowMapping
 from sqlalchemy.dialects import postgresql, sqlite
-from web3 import Web3
 
 from chain.errors import OutboxError
 from chain.outbox_schema import outbox_intents, outbox_transactions
-from chain.transactions import SignedTx
+from chain.signed import SignedTx
 from kyc_wallet.database import Database
 
 __all__ = ["Intent", "TxRecord", "Outbox", "REGISTERED", "REMOVED", "insert_on_conflict"]
@@ -378,7 +377,9 @@ class Outbox:
 
 def _checksum(address: str) -> str:
     try:
-        return str(Web3.to_checksum_address(address))
+        from eth_utils.address import to_checksum_address  # not at import: web processes
+
+        return str(to_checksum_address(address))
     except ValueError as exc:
         raise OutboxError(f"not an address: {address!r}") from exc
 

@@ -6,7 +6,7 @@ public token page an investor sees: "Verify with your KYC wallet"."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import (
     Blueprint,
@@ -20,7 +20,6 @@ from flask import (
 
 from chain.deployment import TokenDeployment
 from chain.errors import ChainError
-from chain.platform import PlatformChain
 from kyc_wallet.database import Database
 from kyc_wallet.web import signin
 from ssi.address_binding import checksum_address
@@ -33,6 +32,9 @@ from .failures import failures_by_intent
 from .pages import start_for_policy
 from .settings import RELOADABLE, settings, settings_holder
 from .storage import database
+
+if TYPE_CHECKING:
+    from chain.platform import PlatformChain
 
 __all__ = ["bp"]
 

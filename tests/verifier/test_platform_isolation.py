@@ -286,13 +286,13 @@ def test_platform_isolation_inline_policy_without_rules_keeps_the_base_rules_on_
     created = verifier.create(None, policy_body=inline)
     answer = submit(_wallet(issuer, verifier, kyc_level=1), created["link"])
     assert_refused(verifier, created, answer, "RuleFailed")
-    verifier.app.extensions["background"].tick_chain()
+    verifier.worker.tick_chain()
     assert _intents(verifier) == []
     assert not platform.is_verified(INVESTOR.address, sp7)
 
     created = verifier.create(None, policy_body=inline)
     assert submit(_wallet(issuer, verifier), created["link"]).status == 200
-    verifier.app.extensions["background"].tick_chain()
+    verifier.worker.tick_chain()
     assert platform.is_verified(INVESTOR.address, sp7)
 
 

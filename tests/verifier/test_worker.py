@@ -1,0 +1,65 @@
+"""The verifier's factory has no side effects and its background work is its own
+process, ``kyc-wallet verifier worker`` (issue 21 item 6)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from kyc_wallet.web.config import ConfigurationError
+from tests.timing import scaled
+from verifier.app import create_app
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_worker_create_app_starts_no_thread_and_deploys_nothing(tmp_path: Path) -> None:
+    before = set(threading.enumerate())
+    app = create_app({"DATA_DIR": str(tmp_path / "v"), "MONITOR_INTERVAL": 60})
+    try:
+        assert set(threading.enumerate()) - before == set()
+        assert app.extensions["verifier"].chain is None
+        assert not (tmp_path / "v" / "chain").exists()  # no chain deployed
+        assert "background" not in app.extensions
+    finally:
+        app.extensions["store"].dispose()
+
+
+def test_worker_dev_chain_is_started_explicitly(tmp_path: Path) -> None:
+    """``CHAIN = "dev"`` without a started chain is one clear line, not a deployment."""
+    with pytest.raises(ConfigurationError, match="--with-worker"):
+        create_app({"DATA_DIR": str(tmp_path / "v"), "CHAIN": "dev"})
+    assert not (tmp_path / "v" / "chain").exists()
+
+
+def test_worker_process_runs_and_stops_on_sigterm(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KYCW_")}
+    command = [sys.executable, "-m", "kyc_wallet.cli", "verifier", "worker"]
+    process = subprocess.Popen(
+        [*command, "--data-dir", str(tmp_path / "v")],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert process.stdout is not None
+    try:
+        for line in process.stdout:  # the worker says it runs, then runs
+            if line.startswith("verifier worker "):
+                break
+        else:
+            raise AssertionError(f"the worker exited ({process.wait()})")
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=scaled(60)) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        process.stdout.close()
