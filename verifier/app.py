@@ -53,6 +53,8 @@ DEFAULTS: dict[str, Any] = {
     "API_KEYS": [],  # [{name, key, tokens, policies, webhook_url, webhook_secret}] (api_keys.py)
     "WEBHOOK_URL": None,  # the verifier's own pages and old-form keys
     "WEBHOOK_SECRET": None,
+    "WEBHOOK_MAX_ATTEMPTS": 8,  # then the delivery is failed (the operator's page)
+    "WEBHOOK_RETRY_BASE": 30.0,  # seconds before the 2nd attempt, doubling (up to 6 h)
     "DEV_ALLOW_HTTP_LOOPBACK": False,
     "METRICS_TOKEN": None,  # GET /metrics answers only with this bearer token
     "REQUEST_TTL": 600,
@@ -136,7 +138,15 @@ def create_app(
         str(app.config["VERIFIER_URL"]).rstrip("/"),
         development=bool(app.config["DEV_ALLOW_HTTP_LOOPBACK"]),
     )
-    webhook_sender = Webhooks(db, fetcher.post, clock, webhooks, default_webhook)
+    webhook_sender = Webhooks(
+        db,
+        fetcher.post,
+        clock,
+        webhooks,
+        default_webhook,
+        max_attempts=int(app.config["WEBHOOK_MAX_ATTEMPTS"]),
+        retry_base=float(app.config["WEBHOOK_RETRY_BASE"]),
+    )
     config = app.config
     app.extensions["verifier"] = VerifierContext(
         settings=VerifierSettings(

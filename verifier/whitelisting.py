@@ -116,25 +116,18 @@ def _webhooks() -> Webhooks | None:
     return webhooks
 
 
-def _kick_webhooks() -> None:
-    webhooks = _webhooks()
-    if webhooks is not None:
-        webhooks.kick()
-
-
 def sync_chain_failures() -> int:
     """Mirror the outbox's failed intents as ``chain`` failures of the verifier's
     intents (new ones audited and reported by webhook); clear those that recovered.
     Return how many are failed now."""
     db, now = database(), _now()
     failed = {(i.chain, i.registry, i.address): i for i in outbox().failed()}
-    new_failures = False
     for (chain, registry, address), intent in failed.items():
         with db.read() as conn:
             row = intents.at_target(conn, chain, registry, address)
         if row is None:  # the platform's own (the treasury), not an investor's
             continue
-        new_failures |= record_failure(
+        record_failure(
             db,
             row,
             "chain",
@@ -149,8 +142,6 @@ def sync_chain_failures() -> int:
     for row in mirrored:
         if (row["chain"], row["registry"], row["address"]) not in failed:
             clear_failure(db, row["id"], "chain")
-    if new_failures:
-        _kick_webhooks()
     return len(failed)
 
 

@@ -86,9 +86,11 @@ class VerifierWorker:
         with self.app.app_context():
             sync_chain_failures()
 
-    def tick_webhooks(self) -> int:
-        """Deliver the webhooks that are due; return how many were delivered."""
-        return context_of(self.app).webhooks.deliver()
+    def tick_webhooks(self, *, wait: bool = True) -> int:
+        """Deliver the webhooks that are due (``wait``: until they are sent; the
+        schedule does not wait, so a hanging receiver delays only its own
+        target's); return how many were delivered."""
+        return context_of(self.app).webhooks.deliver(self.name, wait=wait)
 
     def tick_monitor(
         self, *, force_refresh: bool = False, only: Callable[[Any], bool] | None = None
@@ -120,7 +122,7 @@ class VerifierWorker:
         """Run each job whose time has come (each alone: one failing stops no other)."""
         ticks: dict[str, Callable[[], object]] = {
             "chain": self.tick_chain,
-            "webhooks": self.tick_webhooks,
+            "webhooks": lambda: self.tick_webhooks(wait=False),
             "monitor": self.tick_monitor,
             "reconcile": self.tick_reconcile,
         }

@@ -142,6 +142,7 @@ def test_poison_record_between_two_good_ones_does_not_stop_the_platform(
     assert verifier.result(last_id)["whitelisting"]["state"] == "done"
     bad = verifier.result(poison_id)["whitelisting"]
     assert bad["state"] == "failed" and "'XX'" in bad["last_error"]
+    verifier.worker.tick_webhooks()
     (event,) = _failed_events(receiver[1], 1, verifier.clock.now)
     assert event["id"] == poison_id and event["address"] == poison.address
     assert event["stage"] == "chain" and "ISO 3166-1" in event["reason"]
@@ -191,6 +192,7 @@ def test_poison_on_chain_fails_alone_and_is_reported(
     assert chain.is_verified(first.address, sp7) and chain.is_verified(last.address, sp7)
     bad = verifier.result(poison_id)["whitelisting"]
     assert bad["state"] == "failed" and ONCHAINID_REFUSAL in bad["last_error"]
+    verifier.worker.tick_webhooks()
     (event,) = _failed_events(receiver[1], 1, verifier.clock.now)
     assert event["id"] == poison_id and event["stage"] == "chain"
     assert ONCHAINID_REFUSAL in event["reason"]
