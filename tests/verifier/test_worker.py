@@ -12,9 +12,14 @@ from pathlib import Path
 
 import pytest
 
+from chain.platform import PlatformChain
 from kyc_wallet.web.config import ConfigurationError
+from tests.support import RunningIssuer
 from tests.timing import scaled
+from tests.verifier.conftest import StartVerifier
+from tests.verifier.test_chain_e2e import ADDRESS, CHAIN_CONFIG, _receive, _verify, _wallet
 from verifier.app import create_app
+from verifier.worker import VerifierWorker
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -63,3 +68,34 @@ def test_worker_process_runs_and_stops_on_sigterm(tmp_path: Path) -> None:
             process.kill()
             process.wait()
         process.stdout.close()
+
+
+def test_worker_schedule_runs_the_reconciler_and_the_monitor(
+    tmp_path: Path, issuer: RunningIssuer, start_verifier: StartVerifier
+) -> None:
+    """Item 7: the reconciler runs on its schedule in the worker, not only by hand:
+    an address deleted from the registry behind the outbox's back is registered
+    again; the monitor runs on its own schedule."""
+    verifier = start_verifier(**CHAIN_CONFIG, RECONCILE_INTERVAL=3600, MONITOR_INTERVAL=60)
+    client, token = _wallet(tmp_path, issuer, verifier)
+    _receive(client, token, issuer)
+    assert _verify(verifier, client, token)["status"] == "verified"
+    platform: PlatformChain = verifier.app.extensions["chain"]
+    sp7 = platform.token("SP7")
+
+    def delete_by_hand() -> None:  # the agent key used outside the outbox
+        call = platform.dev.client.delete_call(sp7.identity_registry, ADDRESS)
+        platform.dev.agent.transact(call.function, call.gas, call.what)
+        assert not platform.is_verified(ADDRESS, sp7)
+
+    delete_by_hand()
+    worker = VerifierWorker(verifier.app)
+    worker.run_due()  # every job once: the reconciler queues the registration again
+    assert worker.last_monitor_seconds is not None and worker.last_error is None
+    worker.tick_chain()
+    assert platform.is_verified(ADDRESS, sp7)
+
+    delete_by_hand()
+    worker.run_due()  # the reconciler is not due again for an hour
+    worker.tick_chain()
+    assert not platform.is_verified(ADDRESS, sp7)
