@@ -270,6 +270,14 @@ class Outbox:
         back = sa.and_(_I.state == FAILED, _I.retry_at.is_not(None), _I.retry_at <= self._stamp())
         return self._select(_I.chain == chain, sa.or_(_I.state == QUEUED, back))
 
+    def backlog(self) -> tuple[int, int | None]:
+        """How many intents are not done (queued or failed), and when the oldest
+        of them was last changed (Unix seconds; ``None``: none)."""
+        query = sa.select(sa.func.count(), sa.func.min(_I.updated_at)).where(_I.state != DONE)
+        with self.db.read() as conn:
+            count, oldest = conn.execute(query).one()
+        return int(count), None if oldest is None else int(oldest)
+
     def failed(self) -> list[Intent]:
         """Every failed intent, of any chain (for the verifier's operator and webhooks)."""
         return self._select(_I.state == FAILED)

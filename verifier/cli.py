@@ -51,6 +51,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="re-check the status behind whitelisting intents, purge expired keys, and exit",
     )
     parser.add_argument(
+        "--health-port",
+        type=int,
+        help="worker: serve /healthz, /readyz and /metrics on this port",
+    )
+    parser.add_argument(
+        "--health-host", default="127.0.0.1", help="worker: the health port's address"
+    )
+    parser.add_argument(
         "--with-worker",
         action="store_true",
         help='serve, and run the worker in this process (CHAIN = "dev": the demo)',
@@ -89,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
     if args.trust_list:
         config["TRUST_LIST_PATH"] = args.trust_list
     if args.action == "worker":
-        return _worker(config)
+        return _worker(config, args.health_host, args.health_port)
     worker: VerifierWorker | None = None
     if args.with_worker:
         app, worker = starting("verifier", lambda: start_in_process(config))
@@ -115,12 +123,15 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _worker(config: dict[str, Any]) -> int:
+def _worker(config: dict[str, Any], health_host: str, health_port: int | None) -> int:
     """``kyc-wallet verifier worker``: the jobs on their schedules until SIGTERM
-    or SIGINT."""
+    or SIGINT (and its health port, when asked)."""
+    from .worker_health import serve_health
+
     app = starting("verifier", lambda: create_app(config))
     worker = starting("verifier", lambda: VerifierWorker(app))
     reload_on_sighup(settings_holder(app).reload)
+    health = None if health_port is None else serve_health(worker, health_host, health_port)
 
     def stop(signum: int, _frame: object) -> None:
         worker.stop()
@@ -129,5 +140,7 @@ def _worker(config: dict[str, Any]) -> int:
     signal.signal(signal.SIGINT, stop)
     print(f"verifier worker {worker.name}: {worker.intervals}", flush=True)
     worker.run_forever()
+    if health is not None:
+        health.shutdown()
     app.extensions["store"].dispose()
     return 0

@@ -40,6 +40,7 @@ from ssi.errors import SSIError
 from .chain_sender import ChainSender, chain_sender
 from .core.context import VerifierContext
 from .maintenance import MaintenanceReport, run_maintenance
+from .metrics import MONITOR_SECONDS
 
 __all__ = ["JOBS", "VerifierWorker"]
 
@@ -98,6 +99,7 @@ class VerifierWorker:
         started = time.monotonic()
         report = run_maintenance(self.app, force_refresh=force_refresh, only=only)
         self.last_monitor_seconds = time.monotonic() - started
+        MONITOR_SECONDS.set(self.last_monitor_seconds)
         if report.failed:
             log.warning("status lists not checked: %s", "; ".join(report.failed))
         return report
@@ -153,6 +155,13 @@ class VerifierWorker:
         self._thread = threading.Thread(target=self.run_forever, name="verifier-worker")
         self._thread.daemon = True
         self._thread.start()
+
+    def ready(self) -> None:
+        """Raise unless the database answers and, when the worker sends to a
+        chain, the node answers (``/readyz`` of ``--health-port``)."""
+        context_of(self.app).db.ping()
+        if self.sender is not None:
+            self.sender.ping()
 
     def stop(self) -> None:
         self._stop.set()

@@ -11,15 +11,19 @@ import threading
 from pathlib import Path
 
 import pytest
+from werkzeug.test import Client
 
 from chain.platform import PlatformChain
 from kyc_wallet.web.config import ConfigurationError
+from ssi.fetch import Fetcher, FetchPolicy
+from tests.servers import free_port
 from tests.support import RunningIssuer
 from tests.timing import scaled
 from tests.verifier.conftest import StartVerifier
 from tests.verifier.test_chain_e2e import ADDRESS, CHAIN_CONFIG, _receive, _verify, _wallet
 from verifier.app import create_app
 from verifier.worker import VerifierWorker
+from verifier.worker_health import health_app
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -43,11 +47,14 @@ def test_worker_dev_chain_is_started_explicitly(tmp_path: Path) -> None:
     assert not (tmp_path / "v" / "chain").exists()
 
 
-def test_worker_process_runs_and_stops_on_sigterm(tmp_path: Path) -> None:
+def test_worker_process_runs_serves_its_health_and_stops_on_sigterm(tmp_path: Path) -> None:
+    """``kyc-wallet verifier worker --health-port``: /healthz, /readyz (its
+    database; no chain configured) and /metrics (item 10's worker metrics)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("KYCW_")}
+    port = free_port()
     command = [sys.executable, "-m", "kyc_wallet.cli", "verifier", "worker"]
     process = subprocess.Popen(
-        [*command, "--data-dir", str(tmp_path / "v")],
+        [*command, "--data-dir", str(tmp_path / "v"), "--health-port", str(port)],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -55,12 +62,24 @@ def test_worker_process_runs_and_stops_on_sigterm(tmp_path: Path) -> None:
         text=True,
     )
     assert process.stdout is not None
+    fetch = Fetcher(FetchPolicy(allow_http_loopback=True))
+    base = f"http://127.0.0.1:{port}"
     try:
         for line in process.stdout:  # the worker says it runs, then runs
             if line.startswith("verifier worker "):
                 break
         else:
             raise AssertionError(f"the worker exited ({process.wait()})")
+        assert fetch.get(base + "/healthz").json() == {"status": "ok"}
+        assert fetch.get(base + "/readyz").json() == {"status": "ok"}
+        metrics = fetch.get(base + "/metrics").text()
+        for name in (
+            "kycw_verifier_outbox_depth 0.0",
+            "kycw_verifier_outbox_oldest_age_seconds 0.0",
+            "kycw_verifier_monitor_run_seconds",
+            "kycw_verifier_webhook_failures_total",
+        ):
+            assert name in metrics
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=scaled(60)) == 0
     finally:
@@ -68,6 +87,20 @@ def test_worker_process_runs_and_stops_on_sigterm(tmp_path: Path) -> None:
             process.kill()
             process.wait()
         process.stdout.close()
+
+
+def test_worker_readyz_fails_when_its_database_is_gone(tmp_path: Path) -> None:
+    app = create_app({"DATA_DIR": str(tmp_path / "v")})
+    try:
+        client = Client(health_app(VerifierWorker(app)))
+        assert client.get("/readyz").status_code == 200
+        (tmp_path / "v" / "verifier.sqlite").unlink()
+        answer = client.get("/readyz")
+        assert answer.status_code == 503
+        assert answer.get_json()["reason"] == "the database or the chain node is not reachable"
+        assert client.get("/healthz").status_code == 200
+    finally:
+        app.extensions["store"].dispose()
 
 
 def test_worker_schedule_runs_the_reconciler_and_the_monitor(
