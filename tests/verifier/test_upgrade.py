@@ -42,6 +42,8 @@ def old_folder(tmp_path: Path) -> Path:
     shutil.copytree(FIXTURE, folder)
     folder.chmod(0o700)
     (folder / "chain").chmod(0o700)
+    for key in [*folder.glob("*.pem"), *(folder / "chain").glob("*.key")]:
+        key.chmod(0o600)  # as the release wrote them (a git checkout makes them 0644)
     return folder
 
 
