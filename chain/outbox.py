@@ -35,11 +35,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import Connection, RowMapping
 from sqlalchemy.dialects import postgresql, sqlite
-from web3 import Web3
 
 from chain.errors import OutboxError
 from chain.outbox_schema import outbox_intents, outbox_transactions
-from chain.transactions import SignedTx
+from chain.signed import SignedTx
 from kyc_wallet.database import Database
 
 __all__ = ["Intent", "TxRecord", "Outbox", "REGISTERED", "REMOVED", "insert_on_conflict"]
@@ -271,6 +270,14 @@ class Outbox:
         back = sa.and_(_I.state == FAILED, _I.retry_at.is_not(None), _I.retry_at <= self._stamp())
         return self._select(_I.chain == chain, sa.or_(_I.state == QUEUED, back))
 
+    def backlog(self) -> tuple[int, int | None]:
+        """How many intents are not done (queued or failed), and when the oldest
+        of them was last changed (Unix seconds; ``None``: none)."""
+        query = sa.select(sa.func.count(), sa.func.min(_I.updated_at)).where(_I.state != DONE)
+        with self.db.read() as conn:
+            count, oldest = conn.execute(query).one()
+        return int(count), None if oldest is None else int(oldest)
+
     def failed(self) -> list[Intent]:
         """Every failed intent, of any chain (for the verifier's operator and webhooks)."""
         return self._select(_I.state == FAILED)
@@ -378,7 +385,9 @@ class Outbox:
 
 def _checksum(address: str) -> str:
     try:
-        return str(Web3.to_checksum_address(address))
+        from eth_utils.address import to_checksum_address  # not at import: web processes
+
+        return str(to_checksum_address(address))
     except ValueError as exc:
         raise OutboxError(f"not an address: {address!r}") from exc
 

@@ -2,10 +2,10 @@
 
 It owns the development chain (or a JSON-RPC node), the platform's keys and
 deployment file in its data folder, the whitelist outbox (in the verifier's
-database), and a background
-worker thread. At start on the in-process chain it redeploys the suite with
-the same keys (so the same addresses) and replays the whitelist through the
-reconciler (ARCHITECTURE.md "The chain in each setting"), and says so.
+database); the verifier's worker sends it (``verifier.worker``). At start on
+the in-process chain it redeploys the suite with the same keys (so the same
+addresses) and replays the whitelist through the reconciler (ARCHITECTURE.md
+"The chain in each setting"), and says so.
 
 The platform's *treasury* is an account of its own (not the agent: ONCHAINID
 refuses an identity whose wallet is also its management key), registered as
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,7 +33,7 @@ from chain.devchain import DevChain, TokenSpec, resume_dev_chain, start_dev_chai
 from chain.errors import ChainError
 from chain.files import load_account, private_folder
 from chain.outbox import Intent, Outbox, TxRecord
-from chain.reconcile import Reconciler
+from chain.reconcile import Drift, Reconciler
 from chain.transactions import Sender
 from chain.worker import WorkReport
 
@@ -73,9 +73,8 @@ class PlatformChain:
         self.redeployed = redeployed
         self.outbox = outbox
         self._lock = threading.RLock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self.last_error: str | None = None
+        """Why the last :meth:`process` failed (the operator's Investors page)."""
 
     # --- start ----------------------------------------------------------------------
 
@@ -141,30 +140,18 @@ class PlatformChain:
     def process(self) -> WorkReport:
         """Send what is queued now (in the caller's thread)."""
         with self._lock:
-            return self.dev.worker(self.outbox).run_once()
+            try:
+                report = self.dev.worker(self.outbox).run_once()
+            except ChainError as exc:  # queued work stays queued; say why
+                self.last_error = exc.description
+                raise
+            self.last_error = None
+            return report
 
-    def start_worker(
-        self, interval: float = 0.5, on_report: Callable[[WorkReport], None] | None = None
-    ) -> None:
-        """Process the outbox every ``interval`` seconds in a background thread."""
-
-        def loop() -> None:
-            while not self._stop.wait(interval):
-                try:
-                    report = self.process()
-                    self.last_error = None
-                    if on_report is not None:
-                        on_report(report)
-                except ChainError as exc:  # queued work stays queued; say why
-                    self.last_error = str(exc)
-
-        self._thread = threading.Thread(target=loop, name="chain-worker", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
+    def reconcile(self) -> Drift:
+        """Queue the repairs of where the registries differ from the outbox."""
+        with self._lock:
+            return Reconciler(self.outbox, self.dev.client).repair()
 
     # --- reading and the demo token's operations -----------------------------------------
 

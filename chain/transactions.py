@@ -17,7 +17,6 @@ cannot create a second transaction.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
@@ -29,23 +28,11 @@ from web3.exceptions import TransactionNotFound
 from web3.types import TxReceipt
 
 from chain.errors import ChainError, TransactionReverted, chain_errors
+from chain.signed import SignedTx
 
 __all__ = ["MAX_GAS", "SignedTx", "Sender"]
 
 MAX_GAS = 16_000_000
-
-
-@dataclass(frozen=True)
-class SignedTx:
-    """A transaction signed locally, not necessarily sent yet."""
-
-    sender: str
-    nonce: int
-    tx_hash: str
-    raw: bytes
-    to: str | None
-    data: str
-    gas: int
 
 
 class Sender:

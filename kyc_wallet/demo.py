@@ -125,6 +125,8 @@ def running_demo(
                     str(folder),
                     "--config",
                     str(folder / "config.toml"),
+                    # the verifier's worker runs in its process, beside its in-process chain
+                    *(["--with-worker"] if name == "verifier" else []),
                 ],
                 stdout=output,
                 stderr=output,

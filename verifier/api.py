@@ -37,6 +37,7 @@ from .addresses import address_view, parse_address
 from .api_keys import ApiAccess
 from .base_policies import BasePolicies
 from .db import verifications
+from .maintenance import run_maintenance
 from .openapi import (
     CREATE_MEMBERS,
     INLINE_REFUSED,
@@ -232,7 +233,7 @@ def run_monitor(actor: str) -> Any:
     Each investor is checked alone: ``results`` says what became of each one (issue
     19 item 1)."""
     mine = _access(actor).intents(current_app.extensions["store"], settings().base_policies)
-    report = current_app.extensions["background"].tick_monitor(force_refresh=True, only=mine)
+    report = run_maintenance(current_app, force_refresh=True, only=mine)
     return jsonify(
         {
             "checked": report.checked,

@@ -9,13 +9,14 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask
 
 from chain.outbox import Outbox
 from kyc_wallet.web import qr_svg
 from kyc_wallet.web.auth import parse_api_keys
+from kyc_wallet.web.config import ConfigurationError
 from kyc_wallet.web.factory import new_app, rate_limit
 from kyc_wallet.web.health import install_health
 from kyc_wallet.web.metrics import install_metrics
@@ -25,13 +26,14 @@ from ssi.fetch import Fetcher, FetchPolicy
 
 from .api_keys import MEMBERS as API_KEY_MEMBERS
 from .api_keys import webhook_of, webhooks_by_actor
-from .background import Background
 from .core.context import VerifierContext, VerifierSettings
 from .identity import ClientIdentity
 from .settings import RELOADABLE, load_settings
 from .storage import open_database
 from .webhooks import Webhooks
-from .whitelisting import start_chain
+
+if TYPE_CHECKING:
+    from chain.platform import PlatformChain
 
 __all__ = ["create_app", "DEFAULTS"]
 
@@ -52,6 +54,8 @@ DEFAULTS: dict[str, Any] = {
     "API_KEYS": [],  # [{name, key, tokens, policies, webhook_url, webhook_secret}] (api_keys.py)
     "WEBHOOK_URL": None,  # the verifier's own pages and old-form keys
     "WEBHOOK_SECRET": None,
+    "WEBHOOK_MAX_ATTEMPTS": 8,  # then the delivery is failed (the operator's page)
+    "WEBHOOK_RETRY_BASE": 30.0,  # seconds before the 2nd attempt, doubling (up to 6 h)
     "DEV_ALLOW_HTTP_LOOPBACK": False,
     "METRICS_TOKEN": None,  # GET /metrics answers only with this bearer token
     "REQUEST_TTL": 600,
@@ -60,43 +64,39 @@ DEFAULTS: dict[str, Any] = {
     "RATE_LIMIT_RESPONSE": "60 per minute",
     "RATE_LIMIT_REQUEST": "120 per minute",
     "RATE_LIMIT_STORAGE": "memory://",
-    "CHAIN": None,  # "dev": in-process EVM with T-REX; "outbox": `kyc-wallet chain work`
+    "CHAIN": None,  # "dev": in-process EVM with T-REX (verifier.dev_chain); "outbox": a node
     "DEV_TOKENS": [],
+    # the worker's node (CHAIN = "outbox"; `kyc-wallet chain deploy` wrote these files)
+    "CHAIN_RPC_URL": None,
+    "CHAIN_DEPLOYMENT_PATH": None,
+    "CHAIN_AGENT_KEY_PATH": None,
+    "CHAIN_CLAIM_KEY_PATH": None,  # None: the agent's key
     "OUTBOX_PATH": None,  # the previous release's outbox file: imported at migrate
     "DATABASE_URL": None,  # None: verifier.sqlite in DATA_DIR; or postgresql+psycopg://
+    # the worker's schedules, in seconds (0: that job is off): verifier.worker
     "CHAIN_WORKER_INTERVAL": 1.0,
+    "WEBHOOK_INTERVAL": 1.0,
     "MONITOR_INTERVAL": 60.0,
+    "RECONCILE_INTERVAL": 3600.0,
     "OPERATOR_PASSWORD": None,
     "MAX_CONTENT_LENGTH": 1_100_000,
     "JSON_PATH_PREFIXES": ["/metrics", "/api/", "/oid4vp/", "/.well-known/"],
 }
 
 
-class _Identity:
-    """The client identity, rebuilt when ``VERIFIER_URL`` changes (tests set it late)."""
+def create_app(
+    config: Mapping[str, Any] | None = None,
+    *,
+    clock: Any = time.time,
+    chain: PlatformChain | None = None,
+) -> Flask:
+    """Build the verifier app; ``clock`` is injectable so tests can move time.
 
-    def __init__(self, app: Flask) -> None:
-        self._app = app
-        self._cached: tuple[str, ClientIdentity] | None = None
-
-    def get(self) -> ClientIdentity:
-        config = self._app.config
-        url = str(config["VERIFIER_URL"]).rstrip("/")
-        if self._cached is None or self._cached[0] != url:
-            key_path = Path(config["KEY_PATH"] or Path(config["DATA_DIR"]) / "verifier_key.pem")
-            identity = ClientIdentity.load(
-                config["CLIENT_ID_PREFIX"],
-                key_path,
-                config["CERT_CHAIN_PATH"],
-                url,
-                development=bool(config["DEV_ALLOW_HTTP_LOOPBACK"]),
-            )
-            self._cached = (url, identity)
-        return self._cached[1]
-
-
-def create_app(config: Mapping[str, Any] | None = None, *, clock: Any = time.time) -> Flask:
-    """Build the verifier app; ``clock`` is injectable so tests can move time."""
+    No side effects beyond opening the database (the embedded SQLite default is
+    migrated under its lock): no thread, no deployment. ``chain``: the in-process
+    development chain of ``CHAIN = "dev"``, started first
+    (:func:`verifier.dev_chain.start_dev_chain`); the background work is
+    :class:`verifier.worker.VerifierWorker`'s (``kyc-wallet verifier worker``)."""
     app = new_app(
         "verifier",
         DEFAULTS,
@@ -108,9 +108,16 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Any = time.tim
     )
     install_operator_signin(app, "VERIFIER_URL")
     fetcher = Fetcher(FetchPolicy(allow_http_loopback=bool(app.config["DEV_ALLOW_HTTP_LOOPBACK"])))
+    if (app.config["CHAIN"] == "dev") != (chain is not None):
+        raise ConfigurationError(
+            'CHAIN = "dev" runs the chain in the verifier\'s process: start it with '
+            "`kyc-wallet verifier --with-worker` (the demo does)"
+            if chain is None
+            else 'an in-process chain was given but CHAIN is not "dev"'
+        )
     db = open_database(app.config)
     outbox = Outbox(db)
-    platform = start_chain(app, outbox)
+    platform = chain
     holder = Reloadable(
         RELOADABLE, lambda: load_settings(app.config, platform, fetcher, clock), clock
     )
@@ -124,9 +131,23 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Any = time.tim
     webhooks = webhooks_by_actor(loaded.api_access, default_webhook)
     install_health(app, db.ping)
     install_metrics(app)
-    identity = _Identity(app)
-    identity.get()  # fail at start on a bad key, chain or prefix
-    webhook_sender = Webhooks(db, fetcher.post, clock, webhooks, default_webhook)
+    key_path = app.config["KEY_PATH"] or Path(app.config["DATA_DIR"]) / "verifier_key.pem"
+    identity = ClientIdentity.load(  # fails at start on a bad key, chain or prefix
+        app.config["CLIENT_ID_PREFIX"],
+        Path(key_path),
+        app.config["CERT_CHAIN_PATH"],
+        str(app.config["VERIFIER_URL"]).rstrip("/"),
+        development=bool(app.config["DEV_ALLOW_HTTP_LOOPBACK"]),
+    )
+    webhook_sender = Webhooks(
+        db,
+        fetcher.post,
+        clock,
+        webhooks,
+        default_webhook,
+        max_attempts=int(app.config["WEBHOOK_MAX_ATTEMPTS"]),
+        retry_base=float(app.config["WEBHOOK_RETRY_BASE"]),
+    )
     config = app.config
     app.extensions["verifier"] = VerifierContext(
         settings=VerifierSettings(
@@ -142,7 +163,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Any = time.tim
         clock=clock,
         files=lambda: holder.current,
         webhooks=webhook_sender,
-        identity=identity.get,
+        identity=lambda: identity,
         chain=platform,
         qr=qr_svg,
     )
@@ -153,16 +174,9 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Any = time.tim
         fetcher=fetcher,
         api_keys=parse_api_keys(app.config["API_KEYS"], API_KEY_MEMBERS),  # checked above
         webhooks=webhook_sender,
-        identity_source=identity,
+        identity=identity,
         chain=platform,
     )
-    background = Background(app)
-    app.extensions["background"] = background
-    background.start()
-
-    @app.before_request
-    def _load_identity() -> None:
-        app.extensions["identity"] = identity.get()
 
     from .api import bp as api_bp
     from .operator import bp as operator_bp

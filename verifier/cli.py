@@ -1,9 +1,13 @@
 """``kyc-wallet verifier``: serve the token platform's verifier (OpenID4VP 1.0),
-or (``migrate``) prepare its data folder and database once per deploy."""
+or (``migrate``) prepare its data folder and database once per deploy, or
+(``worker``) run its background work (:mod:`verifier.worker`: the chain
+sender, webhook deliveries, the compliance monitor, the reconciler), as many
+replicas as wanted, beside the web processes."""
 
 from __future__ import annotations
 
 import argparse
+import signal
 from typing import Any
 
 from flask import Flask
@@ -22,15 +26,21 @@ from kyc_wallet.web.reload import reload_on_sighup
 from kyc_wallet.web.signin import password_notice
 
 from .app import DEFAULTS, create_app
+from .dev_chain import start_in_process
 from .maintenance import run_maintenance
 from .settings import settings_holder
 from .storage import database_of, migrate
+from .worker import VerifierWorker
 
 __all__ = ["add_arguments", "run"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_action_argument(parser)
+    add_action_argument(
+        parser,
+        ("worker",),
+        "; or worker: the background work (chain, webhooks, monitor, reconciler)",
+    )
     add_server_arguments(parser, port=5003, data_dir="verifier-data")
     parser.add_argument("--url", help="public base URL (default http://HOST:PORT)")
     parser.add_argument("--policies", help="the policies file (TOML or JSON)")
@@ -39,6 +49,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--maintenance",
         action="store_true",
         help="re-check the status behind whitelisting intents, purge expired keys, and exit",
+    )
+    parser.add_argument(
+        "--health-port",
+        type=int,
+        help="worker: serve /healthz, /readyz and /metrics on this port",
+    )
+    parser.add_argument(
+        "--health-host", default="127.0.0.1", help="worker: the health port's address"
+    )
+    parser.add_argument(
+        "--with-worker",
+        action="store_true",
+        help='serve, and run the worker in this process (CHAIN = "dev": the demo)',
     )
 
 
@@ -73,7 +96,13 @@ def run(args: argparse.Namespace) -> int:
         config["POLICIES_PATH"] = args.policies
     if args.trust_list:
         config["TRUST_LIST_PATH"] = args.trust_list
-    app = starting("verifier", lambda: create_app(config))
+    if args.action == "worker":
+        return _worker(config, args.health_host, args.health_port)
+    worker: VerifierWorker | None = None
+    if args.with_worker:
+        app, worker = starting("verifier", lambda: start_in_process(config))
+    else:
+        app = starting("verifier", lambda: create_app(config))
     if args.maintenance:
         report = run_maintenance(app)
         print(
@@ -86,5 +115,32 @@ def run(args: argparse.Namespace) -> int:
     reload_on_sighup(settings_holder(app).reload)  # trust list and policies, on SIGHUP
     with app.app_context():
         print(f"verifier: {app.config['VERIFIER_URL']}  ({password_notice()})")
-    serve(app, args.host, args.port)
+    try:
+        serve(app, args.host, args.port)
+    finally:
+        if worker is not None:
+            worker.stop()
+    return 0
+
+
+def _worker(config: dict[str, Any], health_host: str, health_port: int | None) -> int:
+    """``kyc-wallet verifier worker``: the jobs on their schedules until SIGTERM
+    or SIGINT (and its health port, when asked)."""
+    from .worker_health import serve_health
+
+    app = starting("verifier", lambda: create_app(config))
+    worker = starting("verifier", lambda: VerifierWorker(app))
+    reload_on_sighup(settings_holder(app).reload)
+    health = None if health_port is None else serve_health(worker, health_host, health_port)
+
+    def stop(signum: int, _frame: object) -> None:
+        worker.stop()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    print(f"verifier worker {worker.name}: {worker.intervals}", flush=True)
+    worker.run_forever()
+    if health is not None:
+        health.shutdown()
+    app.extensions["store"].dispose()
     return 0

@@ -235,7 +235,7 @@ def run_maintenance(
     db: Database = app.extensions["store"]
     now = int(app.extensions["clock"]())
     with app.app_context():  # the outbox of the app (verifier.whitelisting.remove_intent)
-        new_failures = recheck_status(
+        recheck_status(
             db,
             current_settings(app).status_checker,
             now,
@@ -245,6 +245,4 @@ def run_maintenance(
             webhooks=app.extensions.get("webhooks"),
         )
     purge_expired(db, now, report)
-    if new_failures and app.extensions.get("webhooks") is not None:
-        app.extensions["webhooks"].kick()
     return report

@@ -7,13 +7,19 @@
   before any verdict is not a verdict.
 - ``kycw_verifier_webhook_failures_total``: each webhook delivery attempt
   that failed (an error answer, no answer, or a target no longer configured).
+
+The worker's (``kyc-wallet verifier worker --health-port``, :mod:`verifier.worker_health`):
+
+- ``kycw_verifier_outbox_depth``: whitelisting intents not done (queued or failed);
+- ``kycw_verifier_outbox_oldest_age_seconds``: since the oldest of them last changed;
+- ``kycw_verifier_monitor_run_seconds``: how long the last monitor run took.
 """
 
 from __future__ import annotations
 
-from prometheus_client import Counter
+from prometheus_client import Counter, Gauge
 
-__all__ = ["VERDICTS", "WEBHOOK_FAILURES"]
+__all__ = ["MONITOR_SECONDS", "OUTBOX_DEPTH", "OUTBOX_OLDEST_AGE", "VERDICTS", "WEBHOOK_FAILURES"]
 
 VERDICTS = Counter(
     "kycw_verifier_verdicts",
@@ -22,4 +28,11 @@ VERDICTS = Counter(
 )
 WEBHOOK_FAILURES = Counter(
     "kycw_verifier_webhook_failures", "Webhook delivery attempts that failed"
+)
+OUTBOX_DEPTH = Gauge("kycw_verifier_outbox_depth", "Whitelisting intents not done yet")
+OUTBOX_OLDEST_AGE = Gauge(
+    "kycw_verifier_outbox_oldest_age_seconds", "Age of the oldest whitelisting intent not done"
+)
+MONITOR_SECONDS = Gauge(
+    "kycw_verifier_monitor_run_seconds", "Duration of the last compliance monitor run"
 )

@@ -6,7 +6,7 @@ public token page an investor sees: "Verify with your KYC wallet"."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import (
     Blueprint,
@@ -20,19 +20,21 @@ from flask import (
 
 from chain.deployment import TokenDeployment
 from chain.errors import ChainError
-from chain.platform import PlatformChain
 from kyc_wallet.database import Database
 from kyc_wallet.web import signin
 from ssi.address_binding import checksum_address
 from ssi.errors import InvalidRequest, MalformedInput
 
+from .db import deliveries, recent_audit
 from .db import intents as db_intents
-from .db import recent_audit
 from .db import verifications as db_verifications
 from .failures import failures_by_intent
 from .pages import start_for_policy
 from .settings import RELOADABLE, settings, settings_holder
 from .storage import database
+
+if TYPE_CHECKING:
+    from chain.platform import PlatformChain
 
 __all__ = ["bp"]
 
@@ -117,12 +119,14 @@ signin.add_signin_routes(bp, "verifier/_base.html")
 def index() -> Any:
     with _store().read() as conn:
         rows = db_verifications.recent(conn, 200)
+        failed_webhooks = deliveries.failed(conn)
     verifications = [{**dict(r), "policy": json.loads(r["policy"])["name"]} for r in rows]
     problems = sum(len(f) for f in failures_by_intent(_store()).values())
     return render_template(
         "verifier/operator.html",
         verifications=verifications,
         problems=problems,
+        failed_webhooks=failed_webhooks,
         reloadable=RELOADABLE,
         reload=settings_holder(current_app).last,
     )

@@ -15,11 +15,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app
 
-from chain.platform import PlatformChain
 from kyc_wallet.web.reload import Reloadable
 from ssi.did import Resolver
 from ssi.fetch import Fetcher
@@ -30,6 +29,9 @@ from .base_policies import BasePolicies, load_base_policies
 from .policies import load_policies, read_file
 from .trust import TrustList, load_trust_list
 from .whitelisting import resolve_token_refs
+
+if TYPE_CHECKING:
+    from chain.platform import PlatformChain
 
 __all__ = [
     "RELOADABLE",

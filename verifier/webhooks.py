@@ -1,6 +1,14 @@
 """Signed webhooks on completion: the verdict is queued in the verdict's own
 transaction (a row of ``webhooks``, a job: :mod:`verifier.db.deliveries`),
-then delivered by a background thread through the guarded fetcher (``ssi.fetch``).
+then delivered by the worker (``kyc-wallet verifier worker``, never a web
+process) through the guarded fetcher (``ssi.fetch``), exactly once per attempt
+(issue 21 item 8): each delivery is claimed by one worker with a lease
+(:func:`verifier.db.deliveries.claim`), POSTed with an ``Idempotency-Key``
+header that stays the same on every attempt of that delivery (a receiver drops
+a retry it already processed), retried after a back-off that doubles
+(``WEBHOOK_RETRY_BASE`` seconds, up to 6 hours) up to ``WEBHOOK_MAX_ATTEMPTS``
+attempts, then marked ``failed``: the operator's page lists it and
+``kycw_verifier_webhook_failures_total`` counts every failed attempt.
 
 Each verdict goes to the webhook of the API key that created the verification
 (``webhook_url`` and ``webhook_secret`` of its ``API_KEYS`` entry), never to
@@ -14,7 +22,7 @@ Other events carry an ``event`` member naming them (``whitelisting.failed``:
 :meth:`Webhooks.queue_event`, issue 19 item 1) and go the same way.
 
 Each target (an API key's webhook, or the default one) is delivered in its own
-thread under its own lock: a receiver that hangs or fails delays only its own
+thread of the worker under its own lock: a receiver that hangs or fails delays only its own
 platform's webhooks, never another's (issue 19 items 1 and 14: an error response,
 which anyone who saw a QR code may send, queues a webhook for its platform).
 """
@@ -34,10 +42,22 @@ from kyc_wallet.database import Database
 from .db import deliveries, verifications
 from .metrics import WEBHOOK_FAILURES
 
-__all__ = ["SIGNATURE_HEADER", "WebhookTarget", "Webhooks", "sign_webhook", "verify_webhook"]
+__all__ = [
+    "IDEMPOTENCY_HEADER",
+    "SIGNATURE_HEADER",
+    "WebhookTarget",
+    "Webhooks",
+    "idempotency_key",
+    "sign_webhook",
+    "verify_webhook",
+]
 
 SIGNATURE_HEADER = "X-KYCW-Signature"
-MAX_ATTEMPTS = 5
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+LEASE = 600
+"""Seconds a worker holds a claimed delivery: after them (a crashed worker) it is
+taken again. Longer than any one POST (the fetcher's timeout)."""
+RETRY_MAX = 6 * 3600
 
 
 @dataclass(frozen=True)
@@ -66,9 +86,10 @@ def verify_webhook(
 
 
 class Webhooks:
-    """Queues each verdict for its creator's webhook and delivers them; :meth:`kick`
-    after each verdict. ``by_actor``: each API key's target (``None``: none);
-    ``default``: the target of everything else (the verifier's own pages)."""
+    """Queues each verdict for its creator's webhook (the web processes), and
+    delivers them (the worker: :meth:`deliver`). ``by_actor``: each API key's
+    target (``None``: none); ``default``: the target of everything else (the
+    verifier's own pages)."""
 
     def __init__(
         self,
@@ -77,8 +98,12 @@ class Webhooks:
         clock: Callable[[], float],
         by_actor: Mapping[str, WebhookTarget | None],
         default: WebhookTarget | None,
+        *,
+        max_attempts: int = 8,
+        retry_base: float = 30.0,
     ) -> None:
         self._db, self._post, self._clock = db, post, clock
+        self.max_attempts, self.retry_base = max_attempts, retry_base
         self._by_actor, self._default = dict(by_actor), default
         self._locks: dict[str | None, threading.Lock] = {}
         self._locks_lock = threading.Lock()
@@ -105,60 +130,83 @@ class Webhooks:
         deliveries.queue(conn, tx_id, target.url, json.dumps(body, sort_keys=True), actor, now)
         return True
 
-    def kick(self) -> None:
-        threading.Thread(target=self.deliver, daemon=True).start()
-
-    def deliver(self) -> int:
-        """Send every undelivered webhook once, each target's in its own thread;
-        return how many were delivered (after any delivery in flight)."""
-        with self._db.read() as conn:
-            actors = deliveries.pending_targets(conn)
+    def deliver(self, worker: str = "verifier", *, wait: bool = True) -> int:
+        """Claim the deliveries that are due for ``worker`` and send them, each
+        target's in its own thread under its own lock (a target whose thread is
+        still sending is left for a later call). ``wait``: join those threads and
+        any delivery in flight; return how many were delivered by this call."""
+        with self._locks_lock:
+            busy = frozenset(actor for actor, lock in self._locks.items() if lock.locked())
+        now = int(self._clock())
+        rows = deliveries.claim(self._db, worker, now, LEASE, busy=busy)
+        by_target: dict[str | None, list[Any]] = {}
+        for row in rows:
+            by_target.setdefault(row["api_key"], []).append(row)
         counts: list[int] = []
         threads = [
-            threading.Thread(target=lambda a=actor: counts.append(self._deliver_to(a)), daemon=True)
-            for actor in actors
+            threading.Thread(
+                target=lambda a=actor, r=group: counts.append(self._deliver_to(a, r, worker)),
+                name="webhooks",
+                daemon=True,
+            )
+            for actor, group in by_target.items()
         ]
         for thread in threads:
             thread.start()
-        for thread in threads:
-            thread.join()
+        if wait:
+            for thread in threads:
+                thread.join()
+            for lock in list(self._locks.values()):  # a delivery in flight from before
+                with lock:
+                    pass
         return sum(counts)
 
     def _lock_of(self, actor: str | None) -> threading.Lock:
         with self._locks_lock:
             return self._locks.setdefault(actor, threading.Lock())
 
-    def _deliver_to(self, actor: str | None) -> int:
-        """The undelivered webhooks of one target (``api_key`` ``actor``), in order."""
+    def _deliver_to(self, actor: str | None, rows: list[Any], worker: str) -> int:
+        """The claimed deliveries of one target (``api_key`` ``actor``), in order."""
         delivered = 0
         with self._lock_of(actor):
-            with self._db.read() as conn:
-                rows = deliveries.pending_of(conn, actor)
             for row in rows:
                 now = int(self._clock())
                 target = self._target(row["api_key"])
                 if target is None:  # its key, or its webhook, left the configuration
-                    self._failed(row["id"], "this webhook is no longer configured")
+                    self._record(row, worker, now, "this webhook is no longer configured")
                     continue
                 headers = {
                     "Content-Type": "application/json",
                     SIGNATURE_HEADER: sign_webhook(target.secret, now, row["body"]),
+                    IDEMPOTENCY_HEADER: idempotency_key(row),
                 }
                 try:
                     response = self._post(target.url, data=row["body"].encode(), headers=headers)
                     ok, error = 200 <= response.status < 300, f"HTTP {response.status}"
                 except Exception as exc:  # noqa: BLE001 - any failure is retried later
                     ok, error = False, str(exc)[:200]
-                with self._db.transaction() as conn:
-                    deliveries.record_attempt(
-                        conn, row["id"], now, None if ok else error, MAX_ATTEMPTS
-                    )
+                self._record(row, worker, int(self._clock()), None if ok else error)
                 delivered += ok
-                if not ok:
-                    WEBHOOK_FAILURES.inc()
         return delivered
 
-    def _failed(self, row_id: int, error: str) -> None:
-        WEBHOOK_FAILURES.inc()
+    def _record(self, row: Any, worker: str, now: int, error: str | None) -> None:
+        """The attempt's outcome; a failure is counted and tried again after a
+        back-off that doubles, up to :data:`RETRY_MAX`, for good after ``max_attempts``."""
+        if error is not None:
+            WEBHOOK_FAILURES.inc()
+        delay = min(self.retry_base * 2 ** int(row["attempts"]), RETRY_MAX)
         with self._db.transaction() as conn:
-            deliveries.record_attempt(conn, row_id, int(self._clock()), error, MAX_ATTEMPTS)
+            deliveries.record_attempt(
+                conn,
+                row["id"],
+                worker,
+                now,
+                error,
+                max_attempts=self.max_attempts,
+                retry_at=now + int(delay),
+            )
+
+
+def idempotency_key(row: Any) -> str:
+    """The same for every attempt of one delivery, and for no other delivery."""
+    return f"kycw-{row['verification_id']}-{row['id']}"

@@ -20,25 +20,24 @@ platform (issue 19 item 1).
 ``CHAIN`` selects the setting:
 
 * ``"dev"``: the in-process EVM (py-evm) with T-REX deployed, the demo tokens
-  of ``DEV_TOKENS``, and a worker thread (ARCHITECTURE.md "The chain in each
-  setting"); policies may name their token by symbol (``token = "SP7"``);
-* ``"outbox"``: ``kyc-wallet chain work --outbox <the verifier's database>``
-  sends the outbox to a real node;
+  of ``DEV_TOKENS``, and the worker in the same process (:mod:`verifier.dev_chain`,
+  ARCHITECTURE.md "The chain in each setting"); policies may name their token by
+  symbol (``token = "SP7"``);
+* ``"outbox"``: ``kyc-wallet verifier worker`` (with ``CHAIN_RPC_URL``:
+  :mod:`verifier.chain_sender`) or ``kyc-wallet chain work --outbox <the
+  verifier's database>`` sends the outbox to a real node;
 * unset: the outbox is kept, and nothing sends it.
 """
 
 from __future__ import annotations
 
 import logging
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask, current_app
+from flask import current_app
 
-from chain.devchain import TokenSpec
 from chain.errors import ChainError
 from chain.outbox import Outbox
-from chain.platform import PlatformChain
 from ssi.errors import MalformedInput
 
 from .core.intents import claim_data, country_numeric, record_intent, remove_intent
@@ -47,6 +46,9 @@ from .db import intents
 from .failures import clear_failure, record_failure
 from .storage import database
 from .webhooks import Webhooks
+
+if TYPE_CHECKING:
+    from chain.platform import PlatformChain
 
 __all__ = [
     "claim_data",
@@ -57,42 +59,10 @@ __all__ = [
     "remove_intent",
     "resolve_token_refs",
     "sync_chain_failures",
-    "start_chain",
     "whitelisting_view",
 ]
 
 log = logging.getLogger(__name__)
-
-
-def _token_specs(app: Flask) -> list[TokenSpec]:
-    specs = []
-    for entry in app.config["DEV_TOKENS"]:
-        specs.append(
-            TokenSpec(
-                entry["name"],
-                entry["symbol"],
-                decimals=int(entry.get("decimals", 0)),
-                allowed_countries=[country_numeric(c) for c in entry.get("allowed_countries", [])],
-                restricted_countries=[
-                    country_numeric(c) for c in entry.get("restricted_countries", [])
-                ],
-            )
-        )
-    return specs
-
-
-def start_chain(app: Flask, box: Outbox) -> PlatformChain | None:
-    """The development chain for ``CHAIN = "dev"`` (deployed, or redeployed and replayed)."""
-    if app.config["CHAIN"] != "dev":
-        return None
-    folder = Path(app.config["DATA_DIR"]) / "chain"
-    platform = PlatformChain.start_dev(folder, _token_specs(app), box)
-    if platform.redeployed:
-        log.warning(
-            "the in-process chain started empty: T-REX redeployed at the same addresses "
-            "and the whitelist replayed from the outbox"
-        )
-    return platform
 
 
 def resolve_token_refs(policies: Any, platform: PlatformChain | None) -> Any:
@@ -146,25 +116,18 @@ def _webhooks() -> Webhooks | None:
     return webhooks
 
 
-def _kick_webhooks() -> None:
-    webhooks = _webhooks()
-    if webhooks is not None:
-        webhooks.kick()
-
-
 def sync_chain_failures() -> int:
     """Mirror the outbox's failed intents as ``chain`` failures of the verifier's
     intents (new ones audited and reported by webhook); clear those that recovered.
     Return how many are failed now."""
     db, now = database(), _now()
     failed = {(i.chain, i.registry, i.address): i for i in outbox().failed()}
-    new_failures = False
     for (chain, registry, address), intent in failed.items():
         with db.read() as conn:
             row = intents.at_target(conn, chain, registry, address)
         if row is None:  # the platform's own (the treasury), not an investor's
             continue
-        new_failures |= record_failure(
+        record_failure(
             db,
             row,
             "chain",
@@ -179,8 +142,6 @@ def sync_chain_failures() -> int:
     for row in mirrored:
         if (row["chain"], row["registry"], row["address"]) not in failed:
             clear_failure(db, row["id"], "chain")
-    if new_failures:
-        _kick_webhooks()
     return len(failed)
 
 

@@ -44,15 +44,17 @@ def add_server_arguments(parser: argparse.ArgumentParser, *, port: int, data_dir
     )
 
 
-def add_action_argument(parser: argparse.ArgumentParser) -> None:
-    """``serve`` (the default) or ``migrate``."""
+def add_action_argument(
+    parser: argparse.ArgumentParser, more: tuple[str, ...] = (), more_help: str = ""
+) -> None:
+    """``serve`` (the default) or ``migrate`` (or one of ``more``, said in ``more_help``)."""
     parser.add_argument(
         "action",
         nargs="?",
-        choices=("serve", "migrate"),
+        choices=("serve", "migrate", *more),
         default="serve",
         help="serve (default), or migrate: create the data folder and migrate the "
-        "database, then exit (once per deploy, before the workers start)",
+        "database, then exit (once per deploy, before the workers start)" + more_help,
     )
 
 

@@ -42,6 +42,10 @@ OPTIONAL_TYPES: dict[str, Any] = {
     "WEBHOOK_SECRET": str,
     "CHAIN": str,
     "OUTBOX_PATH": _PATH,
+    "CHAIN_RPC_URL": str,
+    "CHAIN_DEPLOYMENT_PATH": _PATH,
+    "CHAIN_AGENT_KEY_PATH": _PATH,
+    "CHAIN_CLAIM_KEY_PATH": _PATH,
     # wallet
     "TRUSTED_X509_ROOTS": _PATH,
     "KDF_OPSLIMIT": int,

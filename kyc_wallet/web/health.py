@@ -29,7 +29,7 @@ from flask import Flask
 
 from .storage import Store
 
-__all__ = ["HEALTH_PATHS", "ReadinessCheck", "install_health", "store_check"]
+__all__ = ["HEALTH_PATHS", "ReadinessCheck", "health_middleware", "install_health", "store_check"]
 
 log = logging.getLogger(__name__)
 
@@ -52,9 +52,10 @@ def store_check(store: Store) -> ReadinessCheck:
 
 
 class _HealthMiddleware:
-    def __init__(self, wrapped: Any, ready: ReadinessCheck) -> None:
+    def __init__(self, wrapped: Any, ready: ReadinessCheck, reason: str = _UNREADY_REASON) -> None:
         self.wrapped = wrapped
         self.ready = ready
+        self.reason = reason
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         path = environ.get("PATH_INFO", "")
@@ -68,9 +69,16 @@ class _HealthMiddleware:
             self.ready()
         except Exception as exc:  # any failure means "not ready", never a 500
             log.warning("not ready: %s: %s", type(exc).__name__, exc)
-            body = {"status": "unavailable", "reason": _UNREADY_REASON}
+            body = {"status": "unavailable", "reason": self.reason}
             return _answer(start_response, 503, body, environ)
         return _answer(start_response, 200, {"status": "ok"}, environ)
+
+
+def health_middleware(wrapped: Any, ready: ReadinessCheck, reason: str) -> Any:
+    """``/healthz`` and ``/readyz`` in front of the WSGI app ``wrapped`` (a
+    process that is not a Flask app: the verifier's worker); ``reason``: what
+    ``/readyz`` says when ``ready`` fails."""
+    return _HealthMiddleware(wrapped, ready, reason)
 
 
 def _answer(

@@ -151,7 +151,7 @@ def test_monitor_retries_an_unreachable_status_list_until_it_returns(
         assert issuer.api("POST", f"/api/v1/credentials/{credential['id']}/revoke").status == 200
     issuer_host.stop()
     verifier.clock.now += STATUS_LIST_TTL + 1  # the list the verifier cached is stale
-    background = verifier.app.extensions["background"]
+    background = verifier.worker
     where = issuer_host.url.removeprefix("http://")
     failure = f"{intent['status_uri']}: FetchError: cannot connect to {where}"
     for attempt in (1, 2):  # every tick after the back-off retries; none decides

@@ -125,7 +125,7 @@ def test_revoke_issuance_refuses_every_copy_and_removes_every_address(
     for copy, account in ((sd_jwts[0], INVESTOR), (sd_jwts[1], STRANGER)):
         created, response = _whitelist(platform, copy, account)
         assert response.status == 200, response.text()
-        platform.app.extensions["background"].tick_chain()
+        platform.worker.tick_chain()
         result = platform.result(created["id"])
         assert result["status"] == "verified" and result["address"] == account.address
         assert chain.is_verified(account.address, sp7)
@@ -144,7 +144,7 @@ def test_revoke_issuance_refuses_every_copy_and_removes_every_address(
     report = platform.api("POST", "/api/v1/monitor").json()
     assert sorted(report["removed"]) == sorted([INVESTOR.address, STRANGER.address])
     assert report["failed"] == []
-    platform.app.extensions["background"].tick_chain()
+    platform.worker.tick_chain()
     assert not chain.is_verified(INVESTOR.address, sp7)
     assert not chain.is_verified(STRANGER.address, sp7)
 
@@ -152,7 +152,7 @@ def test_revoke_issuance_refuses_every_copy_and_removes_every_address(
     for copy in sd_jwts:
         created, response = _whitelist(platform, copy, INVESTOR)
         assert_refused(platform, created, response, "CredentialRevoked")
-    platform.app.extensions["background"].tick_chain()
+    platform.worker.tick_chain()
     assert not chain.is_verified(INVESTOR.address, sp7)
     created = platform.create("adults")
     wallet = _wallet(platform, sd_jwts[0])

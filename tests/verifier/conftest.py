@@ -17,11 +17,13 @@ from kyc_wallet.web.config import write_private_file
 from ssi.fetch import Fetcher, FetchPolicy, FetchResponse
 from ssi.jose import Key
 from ssi.x509 import issue_leaf, make_ca
-from tests.servers import serve
+from tests.servers import free_port, serve
 from tests.support import Clock, RunningIssuer, start_issuer
 from tests.verifier.foreign_wallet import ForeignWallet, issue_credential
 from verifier.app import create_app
+from verifier.dev_chain import start_dev_chain
 from verifier.storage import database_of, migrate
+from verifier.worker import VerifierWorker
 
 API_KEY = "verifier-api-key-0123456789"
 VCT = "urn:kyc-wallet:vct:kyc:1"
@@ -65,6 +67,14 @@ class RunningVerifier:
     clock: Clock
     fetch: Fetcher
     ca: Any
+    _worker: VerifierWorker | None = None
+
+    @property
+    def worker(self) -> VerifierWorker:
+        """The verifier's background jobs, ticked by hand (``kyc-wallet verifier worker``)."""
+        if self._worker is None:
+            self._worker = VerifierWorker(self.app)
+        return self._worker
 
     def api(self, method: str, path: str, body: Any = None) -> FetchResponse:
         headers = {"Authorization": f"Bearer {API_KEY}"}
@@ -140,9 +150,12 @@ def start_verifier(
         if verifier_database is not None and "DATABASE_URL" not in config:
             settings["DATABASE_URL"] = verifier_database
             verifier_database_migrated(settings)
-        app = create_app(settings, clock=issuer.clock)
+        port = free_port()  # the URL is known before the app is built
+        settings.setdefault("VERIFIER_URL", f"http://127.0.0.1:{port}")
+        chain = start_dev_chain(settings) if settings.get("CHAIN") == "dev" else None
+        app = create_app(settings, clock=issuer.clock, chain=chain)
         apps.append(app)
-        server = serve(app, lambda url: app.config.update(VERIFIER_URL=url))
+        server = serve(app, port=port)
         url = server.__enter__()
         stops.append(server)
         return RunningVerifier(app, url, issuer.clock, fetcher, ca)

@@ -76,7 +76,7 @@ def _receive(client: FlaskClient, token: str, issuer: RunningIssuer, **changes: 
 def _verify(verifier: RunningVerifier, client: FlaskClient, token: str) -> dict[str, Any]:
     created = verifier.create("sp7")
     present(client, token, created["link"])
-    verifier.app.extensions["background"].tick_chain()
+    verifier.worker.tick_chain()
     return verifier.result(created["id"])
 
 
@@ -115,7 +115,7 @@ def test_whitelist_receive_revoke_remove_rewhitelist(
         issuer.api("POST", f"/api/v1/credentials/{entry['id']}/revoke")
     report = verifier.api("POST", "/api/v1/monitor").json()
     assert report["removed"] == [ADDRESS] and report["failed"] == []
-    verifier.app.extensions["background"].tick_chain()
+    verifier.worker.tick_chain()
     assert not platform.is_verified(ADDRESS, sp7)
     with pytest.raises(TransactionReverted):
         platform.transfer_from_treasury(sp7, ADDRESS, 10)
@@ -167,9 +167,9 @@ def test_expired_credential_is_removed_by_the_monitor(
     sp7 = _chain(verifier).token("SP7")
     assert _chain(verifier).is_verified(ADDRESS, sp7)
     issuer.clock.now += 366 * 86400  # past the credential's exp (365 days)
-    report = verifier.app.extensions["background"].tick_monitor()
+    report = verifier.worker.tick_monitor()
     assert report.removed == [ADDRESS]
-    verifier.app.extensions["background"].tick_chain()
+    verifier.worker.tick_chain()
     assert not _chain(verifier).is_verified(ADDRESS, sp7)
     reasons = [
         json.loads(r["detail"])["reason"]
@@ -214,12 +214,14 @@ def test_restart_redeploys_and_replays_the_whitelist(
     tmp_path: Path, issuer: RunningIssuer, platform_verifier: RunningVerifier
 ) -> None:
     from verifier.app import create_app
+    from verifier.dev_chain import start_dev_chain
 
     verifier = platform_verifier
     client, token = _wallet(tmp_path, issuer, verifier)
     _receive(client, token, issuer)
     assert _verify(verifier, client, token)["status"] == "verified"
-    restarted = create_app(dict(verifier.app.config), clock=issuer.clock)
+    config = dict(verifier.app.config)
+    restarted = create_app(config, clock=issuer.clock, chain=start_dev_chain(config))
     platform: PlatformChain = restarted.extensions["chain"]
     assert platform.redeployed
     assert platform.is_verified(ADDRESS, platform.token("SP7"))

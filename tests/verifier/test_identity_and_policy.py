@@ -18,7 +18,7 @@ from tests.verifier.conftest import VCT, RunningVerifier, StartVerifier
 from tests.verifier.foreign_wallet import ForeignWallet
 from tests.verifier.test_refusals_oid4vp import assert_refused, submit
 from verifier.app import create_app
-from verifier.webhooks import SIGNATURE_HEADER, verify_webhook
+from verifier.webhooks import IDEMPOTENCY_HEADER, SIGNATURE_HEADER, verify_webhook
 
 
 def test_decentralized_identifier_client_id(
@@ -89,7 +89,11 @@ def receiver() -> Iterator[tuple[str, list[dict[str, Any]], threading.Event]]:
     @app.post("/hook")
     def hook() -> Any:
         received.append(
-            {"body": request.get_data(as_text=True), "sig": request.headers.get(SIGNATURE_HEADER)}
+            {
+                "body": request.get_data(as_text=True),
+                "sig": request.headers.get(SIGNATURE_HEADER),
+                "key": request.headers.get(IDEMPOTENCY_HEADER),
+            }
         )
         event.set()
         return "", 204
@@ -108,6 +112,8 @@ def test_signed_webhook_on_completion(
     wallet.x509_roots = [verifier.ca]
     created = verifier.create()
     assert submit(wallet, created["link"]).status == 200
+    assert received == []  # queued: the web process sends no webhook, the worker does
+    assert verifier.worker.tick_webhooks() == 1
     assert event.wait(10)
     (delivery,) = received
     assert json.loads(delivery["body"]) == {
@@ -117,6 +123,9 @@ def test_signed_webhook_on_completion(
     }
     assert verify_webhook("whsec-test", delivery["sig"], delivery["body"], now=verifier.clock.now)
     assert not verify_webhook("other", delivery["sig"], delivery["body"], now=verifier.clock.now)
+    assert delivery["key"] and created["id"] in delivery["key"]
+    assert verifier.worker.tick_webhooks() == 0  # delivered once
+    assert len(received) == 1
 
 
 def test_redirect_uri_client_id_needs_the_development_setting(tmp_path: Path) -> None:

@@ -135,7 +135,7 @@ def test_poison_record_waits_for_its_back_off_in_the_background_monitor(
     store = sql_of(verifier.app)
     (intent,) = _intents(verifier)
     store.execute("UPDATE intents SET status_uri = 'http://127.0.0.1:9/statuslists/x'")
-    background = verifier.app.extensions["background"]
+    background = verifier.worker
     assert [r.result for r in background.tick_monitor().results] == ["failed"]
     verifier.clock.now += 30
     assert [r.result for r in background.tick_monitor().results] == ["waiting"]

@@ -135,13 +135,14 @@ def test_poison_record_between_two_good_ones_does_not_stop_the_platform(
     poison_id = _legacy_intent(verifier, first_id, poison.address, "XX")
     last_id = _whitelist(verifier, wallet, last)
 
-    verifier.app.extensions["background"].tick_chain()
+    verifier.worker.tick_chain()
 
     assert chain.is_verified(first.address, sp7) and chain.is_verified(last.address, sp7)
     assert not chain.is_verified(poison.address, sp7)
     assert verifier.result(last_id)["whitelisting"]["state"] == "done"
     bad = verifier.result(poison_id)["whitelisting"]
     assert bad["state"] == "failed" and "'XX'" in bad["last_error"]
+    verifier.worker.tick_webhooks()
     (event,) = _failed_events(receiver[1], 1, verifier.clock.now)
     assert event["id"] == poison_id and event["address"] == poison.address
     assert event["stage"] == "chain" and "ISO 3166-1" in event["reason"]
@@ -169,7 +170,7 @@ def test_poison_record_between_two_good_ones_does_not_stop_the_platform(
         issuer.api("POST", f"/api/v1/credentials/{entry['id']}/revoke")
     report = verifier.api("POST", "/api/v1/monitor").json()
     assert report["removed"] == [first.address, last.address]
-    verifier.app.extensions["background"].tick_chain()
+    verifier.worker.tick_chain()
     assert not chain.is_verified(first.address, sp7) and not chain.is_verified(last.address, sp7)
 
 
@@ -186,11 +187,12 @@ def test_poison_on_chain_fails_alone_and_is_reported(
     poison_id = _whitelist(verifier, wallet, agent)
     _whitelist(verifier, wallet, last)
 
-    verifier.app.extensions["background"].tick_chain()
+    verifier.worker.tick_chain()
 
     assert chain.is_verified(first.address, sp7) and chain.is_verified(last.address, sp7)
     bad = verifier.result(poison_id)["whitelisting"]
     assert bad["state"] == "failed" and ONCHAINID_REFUSAL in bad["last_error"]
+    verifier.worker.tick_webhooks()
     (event,) = _failed_events(receiver[1], 1, verifier.clock.now)
     assert event["id"] == poison_id and event["stage"] == "chain"
     assert ONCHAINID_REFUSAL in event["reason"]
@@ -200,7 +202,7 @@ def test_poison_on_chain_fails_alone_and_is_reported(
 
     # ticking again neither resends before the back-off nor reports it twice
     sent = len(chain.outbox.transactions(chain.deployment.caip2))
-    verifier.app.extensions["background"].tick_chain()
+    verifier.worker.tick_chain()
     assert len(chain.outbox.transactions(chain.deployment.caip2)) == sent
     store = sql_of(verifier.app)
     assert len(store.all("SELECT * FROM audit_log WHERE action = 'intent.failed'")) == 1

@@ -136,9 +136,11 @@ def test_platform_isolation_review_a_hanging_webhook_of_one_key_does_not_hold_up
 
     for_a = create(verifier, KEY_A, policy="kyc")
     _error_response(verifier, for_a)
+    webhooks.deliver(wait=False)  # the worker's schedule: A's receiver hangs in its thread
     assert hanging.entered.wait(scaled(30)), "A's webhook was never sent"
     for_b = create(verifier, KEY_B, policy="kyc")
     _error_response(verifier, for_b)
+    webhooks.deliver(wait=False)
 
     assert recording.event.wait(scaled(30)), "B's webhook waited for A's receiver"
     assert not hanging.release.is_set()

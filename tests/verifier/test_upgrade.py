@@ -92,7 +92,7 @@ def test_upgrade_the_verifier_starts_on_the_adopted_folder_and_finishes_the_pend
     verifier = start_verifier(**CHAIN_CONFIG, DATA_DIR=str(old_folder))
     with verifier.app.extensions["store"].read() as conn:
         assert current_revision(conn) == head_revision("verifier")
-    verifier.app.extensions["background"].tick_chain()
+    verifier.worker.tick_chain()
 
     chain: PlatformChain = verifier.app.extensions["chain"]
     sp7 = chain.token("SP7")

@@ -242,9 +242,7 @@ def receive_response(ctx: VerifierContext, raw_form: Any, now: int) -> dict[str,
     response = _parse(row, form)
     flow = flow_of(row, response.state)
     if isinstance(response, AuthorizationErrorResponse):
-        result = _wallet_error(ctx, row, now, response.error)
-        ctx.webhooks.kick()
-        return result
+        return _wallet_error(ctx, row, now, response.error)
     request = load_request(row, flow)
     policy_json = json.loads(row["policy"])
     policy = Policy.from_dict(policy_json["name"], policy_json["body"])
@@ -275,7 +273,6 @@ def receive_response(ctx: VerifierContext, raw_form: Any, now: int) -> dict[str,
     except SSIError as exc:
         error = exc
     result = _verdict(ctx, row, now, flow, accepted, error)
-    ctx.webhooks.kick()
     if error is not None:
         raise Refused.because(error)
     return result

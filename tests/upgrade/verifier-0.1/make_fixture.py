@@ -40,7 +40,7 @@ def test_make_upgrade_fixture(start_verifier: StartVerifier, issuer: RunningIssu
         assert answer.status == 200, answer.text()
         ids[name] = created["id"]
         if name == "done":
-            verifier.app.extensions["background"].tick_chain()
+            verifier.worker.tick_chain()
     ids["unanswered"] = verifier.create("sp7")["id"]
     chain = verifier.app.extensions["chain"]
     sp7 = chain.token("SP7")
