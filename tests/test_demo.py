@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.servers import free_port
 
 
@@ -21,6 +23,7 @@ def _demo(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 def test_demo_starts_seeds_prints_and_resumes(tmp_path: Path) -> None:
     data = tmp_path / "demo"
     ports = [str(free_port()) for _ in range(3)]
@@ -60,6 +63,7 @@ def test_demo_starts_seeds_prints_and_resumes(tmp_path: Path) -> None:
     assert (data / "verifier/chain/deployment.json").read_text() == deployment
 
 
+@pytest.mark.slow
 def test_walkthrough_runs_the_whole_journey() -> None:
     result = _demo("--walkthrough")
     assert result.returncode == 0, result.stdout + result.stderr

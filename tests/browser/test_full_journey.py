@@ -113,6 +113,7 @@ def _revoke_and_check_removed(
     steps.shot(platform_operator, "platform-removed")
 
 
+@pytest.mark.slow
 def test_same_device_journey_landing_after_share(
     browser: Browser, demo: tuple[DemoLayout, dict[str, str]], steps: Steps
 ) -> None:
@@ -147,6 +148,7 @@ def test_same_device_journey_landing_after_share(
     _revoke_and_check_removed(operator, layout, keys, steps)
 
 
+@pytest.mark.slow
 def test_cross_device_journey_landing_after_share(
     browser: Browser, demo: tuple[DemoLayout, dict[str, str]], steps: Steps, tmp_path: Path
 ) -> None:

@@ -52,6 +52,7 @@ def worker_command(dev: DevChain, tmp_path: Path, crash_at: str = "") -> list[st
         "register:sent",
     ],
 )
+@pytest.mark.slow
 def test_worker_killed_then_restarted_sends_each_transaction_once(
     hardhat_env: DevChain, tmp_path: Path, crash_at: str
 ) -> None:

@@ -67,6 +67,7 @@ def test_one_pre_authorized_code_used_by_100_at_once_yields_one_token(
     assert winner.json()["token_type"] == "Bearer"
 
 
+@pytest.mark.slow
 def test_one_c_nonce_in_100_concurrent_credential_requests_issues_once(
     issuer: RunningIssuer, client: IssuerClient
 ) -> None:

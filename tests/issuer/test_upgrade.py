@@ -47,6 +47,7 @@ def _migrate(data: Path) -> str:
     return done.stdout
 
 
+@pytest.mark.slow
 def test_upgrade_migrate_adopts_a_data_folder_of_the_previous_release(old_folder: Path) -> None:
     manifest: dict[str, Any] = json.loads((old_folder / "manifest.json").read_text())
     out = _migrate(old_folder)
