@@ -24,9 +24,9 @@ from collections import defaultdict
 from typing import Any
 
 from kyc_wallet.database import Database
+from kyc_wallet.database.audit import audit
 
 from .db import intents
-from .storage import audit
 from .webhooks import Webhooks
 
 __all__ = [
