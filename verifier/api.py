@@ -36,6 +36,7 @@ from ssi.errors import AccessDenied, InvalidRequest, MalformedInput
 from .addresses import address_view, parse_address
 from .api_keys import ApiAccess
 from .base_policies import BasePolicies
+from .current import context
 from .db import verifications
 from .maintenance import run_maintenance
 from .openapi import (
@@ -128,7 +129,7 @@ def _token(body: dict[str, Any], name: str, policy: dict[str, Any]) -> TokenTarg
 def openapi() -> Any:
     return jsonify(
         openapi_document(
-            current_app.extensions["identity"].base_url,
+            context().identity().base_url,
             settings().policies,
             bool(current_app.config["DEV_ALLOW_HTTP_LOOPBACK"]),
         )
@@ -150,7 +151,7 @@ def _own(actor: str, tx_id: str) -> Any:
 
 
 def _now() -> int:
-    return int(current_app.extensions["clock"]())
+    return context().now()
 
 
 @bp.post("/verifications")
@@ -232,7 +233,7 @@ def run_monitor(actor: str) -> Any:
     the same for everyone every ``MONITOR_INTERVAL``, honouring each list's ``ttl``).
     Each investor is checked alone: ``results`` says what became of each one (issue
     19 item 1)."""
-    mine = _access(actor).intents(current_app.extensions["store"], settings().base_policies)
+    mine = _access(actor).intents(context().db, settings().base_policies)
     report = run_maintenance(current_app, force_refresh=True, only=mine)
     return jsonify(
         {
@@ -251,4 +252,4 @@ def get_address(actor: str, address: str) -> Any:
     checked = parse_address(address)
     bases: BasePolicies = settings().base_policies
     tokens = [bases.tokens[token_id] for token_id in sorted(_access(actor).tokens)]
-    return jsonify(address_view(current_app.extensions["store"], checked, tokens))
+    return jsonify(address_view(context().db, checked, tokens))

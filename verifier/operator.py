@@ -25,6 +25,7 @@ from kyc_wallet.web import signin
 from ssi.address_binding import checksum_address
 from ssi.errors import InvalidRequest, MalformedInput
 
+from .current import context
 from .db import deliveries, recent_audit
 from .db import intents as db_intents
 from .db import verifications as db_verifications
@@ -54,7 +55,7 @@ def _store() -> Database:
 
 
 def _chain() -> PlatformChain:
-    platform: PlatformChain | None = current_app.extensions.get("chain")
+    platform: PlatformChain | None = context().chain
     if platform is None:
         raise InvalidRequest("no chain is configured for this platform (CHAIN)")
     return platform
@@ -146,7 +147,7 @@ def reload_config() -> Any:
 def investors() -> Any:
     with _store().read() as conn:
         intents = db_intents.all_intents(conn)
-    platform: PlatformChain | None = current_app.extensions.get("chain")
+    platform: PlatformChain | None = context().chain
     tokens = []
     if platform is not None:
         for token in platform.deployment.tokens:

@@ -23,7 +23,6 @@ from typing import Any
 from flask import (
     Blueprint,
     abort,
-    current_app,
     jsonify,
     redirect,
     render_template,
@@ -35,6 +34,7 @@ from flask import (
 from kyc_wallet.web import qr_svg, wants_json
 from ssi.errors import AccessDenied, InvalidRequest
 
+from .current import context
 from .db import verifications
 from .service import create_verification, row_links, session_status_view, status_view
 from .settings import settings
@@ -104,7 +104,7 @@ def verification(tx_id: str) -> Any:
 @bp.get("/verifications/<tx_id>/status")
 def status(tx_id: str) -> Any:
     row = _session_row(tx_id)
-    now = int(current_app.extensions["clock"]())
+    now = context().now()
     response = jsonify(session_status_view(row, now))
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -116,7 +116,7 @@ def done(tx_id: str) -> Any:
     code = request.args.get("response_code", "")
     if not hmac.compare_digest(secret_hash(code), row["response_code_hash"] or ""):
         raise AccessDenied("this response_code is not the one of this verification")
-    now = int(current_app.extensions["clock"]())
+    now = context().now()
     result = status_view(row, now, with_claims=True)
     if wants_json():  # the landing page's script polls the whitelisting here
         response = jsonify(result)

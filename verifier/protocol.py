@@ -72,7 +72,7 @@ def response_endpoint() -> Any:
 
 @bp.get("/.well-known/did.json")
 def did_document() -> Any:
-    identity = current_app.extensions["identity"]
+    identity = context().identity()
     if identity.prefix != vp.PREFIX_DECENTRALIZED_IDENTIFIER:
         raise InvalidRequest("this verifier does not identify itself by did:web")
     return jsonify(identity.did_document())

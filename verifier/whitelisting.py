@@ -34,8 +34,6 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from flask import current_app
-
 from chain.errors import ChainError
 from chain.outbox import Outbox
 from ssi.errors import MalformedInput
@@ -108,11 +106,11 @@ def _sends() -> bool:
 
 
 def _now() -> int:
-    return int(current_app.extensions["clock"]())
+    return context().now()
 
 
 def _webhooks() -> Webhooks | None:
-    webhooks: Webhooks | None = current_app.extensions.get("webhooks")
+    webhooks: Webhooks | None = context().webhooks
     return webhooks
 
 
