@@ -4,23 +4,18 @@ issuer's and the verifier's ``migrate`` action and start have in common."""
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable, Mapping
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import Flask
 
 from ssi.errors import SSIError
 
-from .config import load_config
-from .config_types import check_setting_types
 from .logs import QuietRequestHandler, configure_logging
-from .storage import Store
 
 __all__ = [
     "add_action_argument",
     "add_server_arguments",
-    "migrate_database",
     "serve",
     "server_config",
     "starting",
@@ -91,27 +86,3 @@ def starting(role: str, build: Callable[[], T]) -> T:
         return build()
     except SSIError as exc:
         raise SystemExit(f"kyc-wallet {role}: cannot start: {exc.description}") from None
-
-
-def migrate_database(
-    role: str,
-    defaults: Mapping[str, Any],
-    config: Mapping[str, Any],
-    prefix: str,
-    open_store: Callable[[str], Store],
-    filename: str,
-) -> int:
-    """``kyc-wallet <role> migrate``: the configuration read as the app reads it
-    (file, ``<prefix>_*`` variables), the data folder created (0700), the
-    database migrated under its lock; says what it applied."""
-
-    def migrate() -> Store:
-        app = Flask(role)
-        load_config(app, defaults, config, prefix)
-        check_setting_types(app.config, defaults)
-        return open_store(str(Path(app.config["DATA_DIR"]) / filename))
-
-    store = starting(role, migrate)
-    applied = ", ".join(store.applied_now) or "nothing to apply"
-    print(f"kyc-wallet {role} migrate: {store.path} is up to date ({applied})")
-    return 0

@@ -4,7 +4,7 @@ item 10).
 - ``GET /healthz``: the process is up and answers: 200 ``{"status": "ok"}``.
   It checks nothing else, so a slow database never gets a live process killed.
 - ``GET /readyz``: the process can serve: the readiness check the factory
-  passes in (:func:`store_check`: one trivial query through the app's store)
+  passes in (:meth:`kyc_wallet.database.Database.ping`: one trivial query)
   succeeds: 200 ``{"status": "ok"}``; otherwise 503 ``{"status":
   "unavailable", "reason": …}`` (the detail goes to the log, not to the
   caller). A web process does not depend on the chain node: whitelisting goes
@@ -27,9 +27,7 @@ from typing import Any
 
 from flask import Flask
 
-from .storage import Store
-
-__all__ = ["HEALTH_PATHS", "ReadinessCheck", "health_middleware", "install_health", "store_check"]
+__all__ = ["HEALTH_PATHS", "ReadinessCheck", "health_middleware", "install_health"]
 
 log = logging.getLogger(__name__)
 
@@ -38,17 +36,6 @@ ReadinessCheck = Callable[[], None]
 
 HEALTH_PATHS = ("/healthz", "/readyz")
 _UNREADY_REASON = "the database is not reachable"
-
-
-def store_check(store: Store) -> ReadinessCheck:
-    """A readiness check that reads the schema of ``store``'s database through
-    this thread's connection (a new thread opens a new one, so a missing or
-    unreadable file is seen)."""
-
-    def check() -> None:
-        store.one("SELECT count(*) FROM sqlite_master")
-
-    return check
 
 
 class _HealthMiddleware:
@@ -100,6 +87,6 @@ def _answer(
 
 def install_health(app: Flask, ready: ReadinessCheck) -> None:
     """Answer ``/healthz`` and ``/readyz`` in front of ``app`` (``ready`` is
-    the app's readiness check, e.g. :func:`store_check` of its store)."""
+    the app's readiness check, e.g. its database's ``ping``)."""
     app.wsgi_app = _HealthMiddleware(app.wsgi_app, ready)  # type: ignore[method-assign]
     app.extensions["readiness"] = ready
