@@ -51,7 +51,6 @@ from .auth import secret_hash
 from .config import ConfigurationError, persistent_secret
 from .config_types import check_setting_types
 from .https import install_https
-from .storage import Store
 
 __all__ = [
     "DEFAULTS",
@@ -160,8 +159,8 @@ def operator_password() -> str:
     return password
 
 
-def _store() -> Store | Database:
-    store: Store | Database = current_app.extensions["store"]
+def _store() -> Database:
+    store: Database = current_app.extensions["store"]
     return store
 
 
