@@ -7,6 +7,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3.12 || command -v p
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# pytest-xdist processes for `make test`: one per CPU (CI has 2)
+TEST_WORKERS ?= auto
 
 .PHONY: demo test install lint fuzz bench audit lock clean
 
@@ -29,7 +31,7 @@ test: $(STAMP)
 	@bash scripts/ensure-postgresql.sh
 	$(BIN)/ruff check .
 	$(BIN)/mypy
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal
 
 fuzz: $(STAMP)
 	$(BIN)/python -m pytest --fuzz tests
