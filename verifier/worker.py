@@ -94,10 +94,16 @@ class VerifierWorker:
         return context_of(self.app).webhooks.deliver(self.name, wait=wait)
 
     def tick_monitor(
-        self, *, force_refresh: bool = False, only: Callable[[Any], bool] | None = None
+        self,
+        *,
+        force_refresh: bool = False,
+        only: Callable[[Any], bool] | None = None,
+        details: bool = True,
     ) -> MaintenanceReport:
+        """The compliance monitor (``details``: every investor's result in the
+        report; the schedule keeps only the changes, a million lines being no use)."""
         started = time.monotonic()
-        report = run_maintenance(self.app, force_refresh=force_refresh, only=only)
+        report = run_maintenance(self.app, force_refresh=force_refresh, only=only, details=details)
         self.last_monitor_seconds = time.monotonic() - started
         MONITOR_SECONDS.set(self.last_monitor_seconds)
         if report.failed:
@@ -125,7 +131,7 @@ class VerifierWorker:
         ticks: dict[str, Callable[[], object]] = {
             "chain": self.tick_chain,
             "webhooks": lambda: self.tick_webhooks(wait=False),
-            "monitor": self.tick_monitor,
+            "monitor": lambda: self.tick_monitor(details=False),
             "reconcile": self.tick_reconcile,
         }
         for job, interval in self.intervals.items():
