@@ -78,6 +78,9 @@ DEFAULTS: dict[str, Any] = {
     "WEBHOOK_INTERVAL": 1.0,
     "MONITOR_INTERVAL": 60.0,
     "RECONCILE_INTERVAL": 3600.0,
+    "RETENTION_INTERVAL": 3600.0,
+    # days a finished verification's request and claims are kept (0: forever)
+    "RETENTION_DAYS": 30.0,
     "OPERATOR_PASSWORD": None,
     "MAX_CONTENT_LENGTH": 1_100_000,
     "JSON_PATH_PREFIXES": ["/metrics", "/api/", "/oid4vp/", "/.well-known/"],
@@ -157,6 +160,7 @@ def create_app(
             kb_jwt_max_age=float(config["KB_JWT_MAX_AGE"]),
             wallet_url=str(config["WALLET_URL"]),
             chain=config["CHAIN"],
+            retention_days=float(config["RETENTION_DAYS"]),
         ),
         db=db,
         outbox=outbox,

@@ -23,6 +23,8 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from sqlalchemy import Connection
+
 from kyc_wallet.database import Database
 from kyc_wallet.database.audit import audit
 
@@ -39,6 +41,7 @@ __all__ = [
     "failures_by_intent",
     "in_back_off",
     "record_failure",
+    "record_failure_in",
 ]
 
 FAILED_EVENT = "whitelisting.failed"
@@ -69,26 +72,53 @@ def record_failure(
     ``True`` when it is a new failure (then audited and reported by webhook).
     ``failures`` and ``retry_at`` default to one more and the back-off (capped
     at ``retry_max``)."""
-    reason = reason[:1000]
     with db.transaction() as conn:
-        count, new = intents.save_failure(conn, intent, stage, reason, now, failures)
-        retry = now + backoff(count, retry_max) if retry_at is _UNSET else retry_at
-        intents.set_retry(conn, intent["id"], stage, retry)
-        if not new:
-            return False
-        details = {
-            "registry": intent["registry"],
-            "chain": intent["chain"],
-            "stage": stage,
-            "reason": reason,
-            "verification": intent["verification_id"],
-        }
-        audit(conn, now, "verifier", "intent.failed", intent["address"], **details)
-        body = {"event": FAILED_EVENT, "id": intent["verification_id"], "at": now}
-        body |= {"address": intent["address"], **details}
-        del body["verification"]
-        if webhooks is not None:  # the webhook of the verification's creator
-            webhooks.queue_event(conn, intent["verification_id"], body)
+        return record_failure_in(
+            conn,
+            intent,
+            stage,
+            reason,
+            now,
+            webhooks=webhooks,
+            failures=failures,
+            retry_at=retry_at,
+            retry_max=retry_max,
+        )
+
+
+def record_failure_in(
+    conn: Connection,
+    intent: Any,
+    stage: str,
+    reason: str,
+    now: int,
+    *,
+    webhooks: Webhooks | None,
+    failures: int | None = None,
+    retry_at: int | None = _UNSET,
+    retry_max: int = RETRY_MAX,
+) -> bool:
+    """:func:`record_failure` in the caller's transaction (the monitor records a
+    batch's failures in one)."""
+    reason = reason[:1000]
+    count, new = intents.save_failure(conn, intent, stage, reason, now, failures)
+    retry = now + backoff(count, retry_max) if retry_at is _UNSET else retry_at
+    intents.set_retry(conn, intent["id"], stage, retry)
+    if not new:
+        return False
+    details = {
+        "registry": intent["registry"],
+        "chain": intent["chain"],
+        "stage": stage,
+        "reason": reason,
+        "verification": intent["verification_id"],
+    }
+    audit(conn, now, "verifier", "intent.failed", intent["address"], **details)
+    body = {"event": FAILED_EVENT, "id": intent["verification_id"], "at": now}
+    body |= {"address": intent["address"], **details}
+    del body["verification"]
+    if webhooks is not None:  # the webhook of the verification's creator
+        webhooks.queue_event(conn, intent["verification_id"], body)
     return True
 
 

@@ -16,8 +16,12 @@ __all__ = ["ItemResult", "MaintenanceReport", "run_maintenance"]
 
 
 def run_maintenance(
-    app: Flask, *, force_refresh: bool = True, only: Callable[[Any], bool] | None = None
+    app: Flask,
+    *,
+    force_refresh: bool = True,
+    only: Callable[[Any], bool] | None = None,
+    details: bool = True,
 ) -> MaintenanceReport:
     """:func:`verifier.core.monitor.run_monitor` on ``app``'s context, now."""
     ctx: VerifierContext = app.extensions["verifier"]
-    return run_monitor(ctx, ctx.now(), force_refresh=force_refresh, only=only)
+    return run_monitor(ctx, ctx.now(), force_refresh=force_refresh, only=only, details=details)

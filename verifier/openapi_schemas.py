@@ -51,6 +51,17 @@ _STATUS = {
             "properties": {"code": {"type": "string"}, "description": {"type": "string"}},
         },
         "claims": {"type": "object"},
+        "details_deleted": {
+            "type": "object",
+            "description": "the request and the claims were deleted after the retention"
+            " period (RETENTION_DAYS): the verdict, address and whitelisting stay",
+            "required": ["at", "retention_days", "description"],
+            "properties": {
+                "at": {"type": "integer"},
+                "retention_days": {"type": "number"},
+                "description": {"type": "string"},
+            },
+        },
         "address": {"type": ["string", "null"]},
         "policy": {"type": "string"},
         "created_at": {"type": "integer"},

@@ -34,6 +34,7 @@ from .base_policies import ManagedToken
 from .core import verification as core
 from .core.context import VerifierContext
 from .core.flows import FLOW_CROSS_DEVICE, FLOW_SAME_DEVICE, flow_of, load_request
+from .core.retention import DetailsDeleted, deleted_view
 from .core.verification import Created, links
 from .current import context
 from .policies import TokenTarget
@@ -90,7 +91,10 @@ def create_verification(
 
 
 def row_links(row: Any) -> tuple[str, str, str]:
-    """:func:`links` of a stored verification."""
+    """:func:`links` of a stored verification (410 once retention deleted its request)."""
+    if row["details_deleted_at"] is not None:  # its request is gone: say so, not a 500
+        days = _ctx().settings.retention_days
+        raise DetailsDeleted(str(deleted_view(row["details_deleted_at"], days)["description"]))
     return core.row_links(_ctx(), row)
 
 
@@ -124,9 +128,12 @@ def status_view(row: Any, now: int, *, with_claims: bool) -> dict[str, Any]:
     out: dict[str, Any] = {"id": row["id"], "status": status}
     if status == "refused":
         out["reason"] = {"code": row["reason_code"], "description": row["reason"]}
+    deleted_at = row["details_deleted_at"]
+    if deleted_at is not None:  # retention: the claims and the request are gone
+        out["details_deleted"] = deleted_view(deleted_at, _ctx().settings.retention_days)
     if status == "verified":
         out["address"] = row["address"]
-        if with_claims:
+        if with_claims and deleted_at is None:
             out["claims"] = json.loads(row["claims_json"])
         whitelisting = whitelisting_view(row["id"])
         if whitelisting is not None:

@@ -22,7 +22,7 @@ from flask import Flask, current_app
 from kyc_wallet.web.reload import Reloadable
 from ssi.did import Resolver
 from ssi.fetch import Fetcher
-from ssi.status_list import StatusChecker
+from ssi.status_list import StatusChecker, status_list_fetch
 
 from .api_keys import ApiAccess, load_api_keys
 from .base_policies import BasePolicies, load_base_policies
@@ -106,7 +106,7 @@ def load_settings(
     policies = {name: base_policies.effective(name, body)[0] for name, body in policies.items()}
     _, api_access = load_api_keys(config["API_KEYS"], base_policies, policies)
     checker = StatusChecker(
-        fetcher.get,
+        status_list_fetch(fetcher.get),  # the largest list we accept, not the 1 MB cap
         trust.status_key_resolver(clock),
         clock,
         allow_header_keys=trust.header_keys,

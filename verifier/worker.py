@@ -11,7 +11,9 @@ Its jobs, each on its own schedule (a setting in seconds; 0 turns it off):
 * ``monitor`` (``MONITOR_INTERVAL``): the compliance monitor
   (:func:`verifier.maintenance.run_maintenance`, honouring each status list's ``ttl``);
 * ``reconcile`` (``RECONCILE_INTERVAL``): compare the registries with the
-  outbox and queue the repairs (:class:`chain.reconcile.Reconciler`).
+  outbox and queue the repairs (:class:`chain.reconcile.Reconciler`);
+* ``retention`` (``RETENTION_INTERVAL``): delete the details of verifications
+  finished more than ``RETENTION_DAYS`` ago (:mod:`verifier.core.retention`).
 
 Several workers may run on one database (replicas): a webhook delivery is
 claimed with ``SELECT … FOR UPDATE SKIP LOCKED`` (PostgreSQL) or in an
@@ -39,6 +41,7 @@ from ssi.errors import SSIError
 
 from .chain_sender import ChainSender, chain_sender
 from .core.context import VerifierContext
+from .core.retention import run_retention
 from .maintenance import MaintenanceReport, run_maintenance
 from .metrics import MONITOR_SECONDS
 
@@ -51,6 +54,7 @@ JOBS = {
     "webhooks": "WEBHOOK_INTERVAL",
     "monitor": "MONITOR_INTERVAL",
     "reconcile": "RECONCILE_INTERVAL",
+    "retention": "RETENTION_INTERVAL",
 }
 
 
@@ -94,10 +98,16 @@ class VerifierWorker:
         return context_of(self.app).webhooks.deliver(self.name, wait=wait)
 
     def tick_monitor(
-        self, *, force_refresh: bool = False, only: Callable[[Any], bool] | None = None
+        self,
+        *,
+        force_refresh: bool = False,
+        only: Callable[[Any], bool] | None = None,
+        details: bool = True,
     ) -> MaintenanceReport:
+        """The compliance monitor (``details``: every investor's result in the
+        report; the schedule keeps only the changes, a million lines being no use)."""
         started = time.monotonic()
-        report = run_maintenance(self.app, force_refresh=force_refresh, only=only)
+        report = run_maintenance(self.app, force_refresh=force_refresh, only=only, details=details)
         self.last_monitor_seconds = time.monotonic() - started
         MONITOR_SECONDS.set(self.last_monitor_seconds)
         if report.failed:
@@ -118,6 +128,15 @@ class VerifierWorker:
                     len(drift.unknown),
                 )
 
+    def tick_retention(self) -> int:
+        """Delete the details of the verifications finished more than
+        ``RETENTION_DAYS`` ago (:mod:`verifier.core.retention`); how many."""
+        ctx = context_of(self.app)
+        deleted = run_retention(ctx, ctx.now(), ctx.settings.retention_days)
+        if deleted:
+            log.info("retention: details of %d verifications deleted", deleted)
+        return deleted
+
     # --- the schedule -------------------------------------------------------------------
 
     def run_due(self) -> None:
@@ -125,8 +144,9 @@ class VerifierWorker:
         ticks: dict[str, Callable[[], object]] = {
             "chain": self.tick_chain,
             "webhooks": lambda: self.tick_webhooks(wait=False),
-            "monitor": self.tick_monitor,
+            "monitor": lambda: self.tick_monitor(details=False),
             "reconcile": self.tick_reconcile,
+            "retention": self.tick_retention,
         }
         for job, interval in self.intervals.items():
             now = time.monotonic()

@@ -21,7 +21,7 @@ from ssi.errors import InvalidRequest
 from ssi.fetch import Fetcher
 from ssi.jose import Key, jws
 from ssi.sdjwt_vc import IssuerTrust, verify_credential
-from ssi.status_list import ReferencedIssuer, StatusChecker, status_list_key
+from ssi.status_list import ReferencedIssuer, StatusChecker, status_list_fetch, status_list_key
 
 __all__ = ["CheckedCredential", "CredentialChecker"]
 
@@ -63,7 +63,10 @@ class CredentialChecker:
             return status_list_key(trust, header, claims, issuer, self.clock())
 
         return StatusChecker(
-            self.fetcher.get, resolve, self.clock, allow_header_keys=trust.header_keys
+            status_list_fetch(self.fetcher.get),
+            resolve,
+            self.clock,
+            allow_header_keys=trust.header_keys,
         )
 
     def check(

@@ -98,11 +98,16 @@ class Fetcher:
         accept: str | None = None,
         *,
         raise_for_status: bool = True,
+        max_bytes: int | None = None,
     ) -> FetchResponse:
+        """GET ``url``; ``max_bytes`` replaces the policy's body cap for this request
+        (a Status List Token: :func:`ssi.status_list.status_list_fetch`)."""
         extra = dict(headers or {})
         if accept is not None:
             extra["Accept"] = accept
-        return self.request("GET", url, None, extra, raise_for_status=raise_for_status)
+        return self.request(
+            "GET", url, None, extra, raise_for_status=raise_for_status, max_bytes=max_bytes
+        )
 
     def post(
         self,
@@ -155,9 +160,12 @@ class Fetcher:
         headers: Mapping[str, str],
         *,
         raise_for_status: bool = True,
+        max_bytes: int | None = None,
     ) -> FetchResponse:
-        """Send one request under the policy; see the module docstring for the rules."""
+        """Send one request under the policy (its body cap, or ``max_bytes``); see
+        the module docstring for the rules."""
         policy = self.policy
+        limit = policy.max_bytes if max_bytes is None else max_bytes
         reserved = _RESERVED_HEADERS & {name.lower() for name in headers}
         if reserved:
             raise FetchBlocked(
@@ -170,7 +178,7 @@ class Fetcher:
         try:
             addresses = self.addresses(target)  # the lookup's time counts against the deadline
             return self._exchange(
-                target, addresses, deadline, method, body, headers, url, raise_for_status
+                target, addresses, deadline, method, body, headers, url, raise_for_status, limit
             )
         except SSIError:
             raise
@@ -208,6 +216,7 @@ class Fetcher:
         headers: Mapping[str, str],
         url: str,
         raise_for_status: bool,
+        limit: int,
     ) -> FetchResponse:
         deadline.sock = sock = self._connect(target, addresses, deadline)
         if target.scheme == "https":
@@ -220,7 +229,7 @@ class Fetcher:
             self._send(conn, target, method, body, headers)
             response = conn.getresponse()
             try:
-                return self._answer(response, deadline, url, raise_for_status)
+                return self._answer(response, deadline, url, raise_for_status, limit)
             finally:
                 response.close()
         finally:
@@ -254,6 +263,7 @@ class Fetcher:
         deadline: Deadline,
         url: str,
         raise_for_status: bool,
+        limit: int,
     ) -> FetchResponse:
         status = response.status
         if 300 <= status < 400:
@@ -261,15 +271,16 @@ class Fetcher:
             raise FetchRedirect(f"{url} answered {status} to {location[:200]}: not followed")
         if raise_for_status and not 200 <= status < 300:
             raise FetchHTTPStatus(f"{url} answered HTTP {status}", status)
-        data = self._read_body(response, deadline, url)
+        data = self._read_body(response, deadline, url, limit)
         names: dict[str, str] = {}
         for name, value in response.getheaders():
             key = name.lower()
             names[key] = f"{names[key]}, {value}" if key in names else value
         return FetchResponse(status, names, data, url)
 
-    def _read_body(self, response: http.client.HTTPResponse, deadline: Deadline, url: str) -> bytes:
-        limit = self.policy.max_bytes
+    def _read_body(
+        self, response: http.client.HTTPResponse, deadline: Deadline, url: str, limit: int
+    ) -> bytes:
         length = response.getheader("content-length")
         announced = int(length) if length is not None and length.strip().isdigit() else None
         if announced is not None and announced > limit:

@@ -9,6 +9,8 @@ https://datatracker.ietf.org/doc/draft-ietf-oauth-status-list/
 * :class:`ReferencedIssuer` / :func:`status_list_key`: whose keys may sign a
   Referenced Token's list (§11.3; ``iss`` is optional, §5.1);
 * :class:`StatusChecker`: fetching, caching and fail-closed checking (§8);
+* :mod:`~ssi.status_list.limits`: the largest list accepted (2^24 entries x
+  2 bits) and the fetch, JWS and decompression caps derived from it;
 * :class:`StatusRun`: many Referenced Tokens checked in one pass, each list
   fetched once.
 
@@ -23,6 +25,14 @@ from .checker import (
     FetchResponse,
     StatusChecker,
     WrongMediaType,
+    status_list_fetch,
+)
+from .limits import (
+    MAX_DECOMPRESSED_BYTES,
+    MAX_ENTRIES,
+    MAX_ENTRY_BITS,
+    MAX_FETCH_BYTES,
+    MAX_TOKEN_BYTES,
 )
 from .run import StatusRun
 from .signers import ReferencedIssuer, status_list_key
@@ -30,7 +40,6 @@ from .spec import ID_KP_OAUTH_STATUS_SIGNING
 from .status_list import (
     ALLOWED_BITS,
     INVALID,
-    MAX_DECOMPRESSED_BYTES,
     SUSPENDED,
     VALID,
     DecompressionLimitExceeded,
@@ -56,6 +65,10 @@ __all__ = [
     "INVALID",
     "MAX_CACHE_SECONDS",
     "MAX_DECOMPRESSED_BYTES",
+    "MAX_ENTRIES",
+    "MAX_ENTRY_BITS",
+    "MAX_FETCH_BYTES",
+    "MAX_TOKEN_BYTES",
     "MIN_CACHE_SECONDS",
     "STATUS_LIST_MEDIA_TYPE",
     "STATUS_LIST_TYP",
@@ -79,5 +92,6 @@ __all__ = [
     "decompress",
     "parse_status_reference",
     "status_list_key",
+    "status_list_fetch",
     "verify_status_list_token",
 ]

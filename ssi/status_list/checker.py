@@ -30,6 +30,7 @@ INVALID / SUSPENDED / ≠0   ``CredentialRevoked`` / ``CredentialSuspended`` /
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -43,8 +44,9 @@ from ..errors import (
     SSIError,
 )
 from ..jose import DEFAULT_SKEW
+from .limits import MAX_DECOMPRESSED_BYTES, MAX_FETCH_BYTES
 from .signers import ReferencedIssuer
-from .status_list import INVALID, MAX_DECOMPRESSED_BYTES, SUSPENDED, VALID
+from .status_list import INVALID, SUSPENDED, VALID
 from .token import (
     STATUS_LIST_MEDIA_TYPE,
     KeyResolver,
@@ -63,6 +65,7 @@ __all__ = [
     "CredentialSuspended",
     "WrongMediaType",
     "assert_status_valid",
+    "status_list_fetch",
 ]
 
 MIN_CACHE_SECONDS = 60.0
@@ -98,6 +101,14 @@ class FetchResponse(Protocol):
 
 FetchCallable = Callable[..., FetchResponse]
 """Called as ``fetch(url, headers={"Accept": ...})``; raises ``FetchError`` on failure."""
+
+
+def status_list_fetch(get: Callable[..., FetchResponse]) -> FetchCallable:
+    """``get`` (:meth:`ssi.fetch.Fetcher.get`) reading at most
+    :data:`~ssi.status_list.limits.MAX_FETCH_BYTES` of a Status List Token: the
+    fetch a :class:`StatusChecker` is given (the fetcher's own cap is for
+    metadata, 1 MB; the largest list we accept needs more)."""
+    return functools.partial(get, max_bytes=MAX_FETCH_BYTES)
 
 
 @dataclass(frozen=True, slots=True)

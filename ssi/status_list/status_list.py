@@ -13,7 +13,9 @@ Token Status List (draft-ietf-oauth-status-list, oauth-wg @ 2fb61cd):
 
 Decompression is capped (SECURITY.md, "Web"): zlib's ``max_length`` stops the
 output at the cap, and a stream with output left past it is refused, so a
-small ``lst`` cannot expand into gigabytes (a decompression bomb).
+small ``lst`` cannot expand into gigabytes (a decompression bomb). The cap
+(:data:`~ssi.status_list.limits.MAX_DECOMPRESSED_BYTES`, 2^24 entries x 2 bits)
+also bounds ``lst`` before it is decoded (:mod:`ssi.status_list.limits`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Any
 
 from ..encoding import b64url_decode, b64url_encode
 from ..errors import MalformedInput, VerificationError
+from .limits import MAX_DECOMPRESSED_BYTES, lst_chars
 
 __all__ = [
     "VALID",
@@ -45,8 +48,6 @@ SUSPENDED = 0x02
 """§7.1: the Referenced Token is temporarily invalid."""
 
 ALLOWED_BITS = (1, 2, 4, 8)
-MAX_DECOMPRESSED_BYTES = 16 * 1024 * 1024
-"""Default cap on a decompressed list: 16 MiB, i.e. 2^27 entries at 1 bit."""
 
 
 class StatusIndexOutOfRange(VerificationError):
@@ -87,20 +88,25 @@ class StatusList:
     (the issuer side); :meth:`from_json` reads a received one.
     """
 
-    __slots__ = ("bits", "_data")
+    __slots__ = ("bits", "_data", "_entries", "_mask")
 
     def __init__(self, size: int, bits: int = 1) -> None:
         _check_bits(bits)
         if isinstance(size, bool) or not isinstance(size, int) or size < 0:
             raise MalformedInput("a status list size must be a non-negative integer")
         self.bits = bits
-        self._data = bytearray((size * bits + 7) // 8)
+        self._mask = (1 << bits) - 1
+        self._wrap(bytearray((size * bits + 7) // 8))
+
+    def _wrap(self, data: bytearray) -> None:
+        self._data = data
+        self._entries = len(data) * 8 // self.bits
 
     @classmethod
     def from_bytes(cls, data: bytes, bits: int) -> StatusList:
         """Wrap an uncompressed byte array (§4.1 step 2)."""
         status_list = cls(0, bits)
-        status_list._data = bytearray(data)
+        status_list._wrap(bytearray(data))
         return status_list
 
     @classmethod
@@ -115,7 +121,7 @@ class StatusList:
 
     def __len__(self) -> int:
         """The number of indices the byte array holds (``len(bytes) * 8 / bits``)."""
-        return len(self._data) * 8 // self.bits
+        return self._entries
 
     def _locate(self, index: int) -> tuple[int, int]:
         if isinstance(index, bool) or not isinstance(index, int) or index < 0:
@@ -128,9 +134,13 @@ class StatusList:
         return index // per_byte, (index % per_byte) * self.bits
 
     def get(self, index: int) -> int:
-        """§4.1 step 3: the ``bits``-bit block at ``index``, least significant first."""
-        byte, shift = self._locate(index)
-        return (self._data[byte] >> shift) & ((1 << self.bits) - 1)
+        """§4.1 step 3: the ``bits``-bit block at ``index``, least significant first
+        (``bits`` divides 8, so a block never straddles two bytes)."""
+        if type(index) is int and 0 <= index < self._entries:  # the fast path: not a bool
+            bit = index * self.bits
+            return (self._data[bit >> 3] >> (bit & 7)) & self._mask
+        byte, shift = self._locate(index)  # raises
+        return (self._data[byte] >> shift) & self._mask
 
     def set(self, index: int, value: int) -> None:
         """Set the status at ``index``; ``value`` must fit in ``bits`` bits (§7)."""
@@ -168,6 +178,10 @@ class StatusList:
             raise MalformedInput("status list 'lst' must be a string")
         if "aggregation_uri" in obj and not isinstance(obj["aggregation_uri"], str):
             raise MalformedInput("status list 'aggregation_uri' must be a string")
+        if len(lst) > lst_chars(max_bytes):  # longer than any list under the cap compresses to
+            raise DecompressionLimitExceeded(
+                f"status list 'lst' is longer than a list of {max_bytes} bytes can be; refused"
+            )
         data = decompress(b64url_decode(lst, "status list 'lst'"), max_bytes)
         return cls.from_bytes(data, bits)
 

@@ -27,10 +27,12 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..encoding import json_loads_object
 from ..errors import ClaimMismatch, MalformedInput, TimeInvalid, UntrustedIssuer, WrongType
 from ..jose import DEFAULT_SKEW, Key, check_times, jws
+from .limits import MAX_DECOMPRESSED_BYTES, payload_bytes, token_bytes
 from .signers import ReferencedIssuer
-from .status_list import MAX_DECOMPRESSED_BYTES, StatusList
+from .status_list import StatusList
 
 __all__ = [
     "STATUS_LIST_TYP",
@@ -141,12 +143,17 @@ def verify_status_list_token(
     ``allow_header_keys``: header parameters the resolver validates itself
     (``{"x5c"}`` when it checks chains against configured roots, as
     ``IssuerTrust.header_keys``); any other header key is refused.
+
+    ``max_bytes`` caps the decompressed list; the token and its claims are capped
+    at what such a list needs (:func:`~ssi.status_list.limits.token_bytes`).
     """
-    parsed = jws.parse(token)
+    parsed = jws.parse(token, max_bytes=token_bytes(max_bytes))
     # typ first, so a token of another kind is named as such before any key lookup
     if not jws.typ_matches(parsed.header.get("typ"), STATUS_LIST_TYP):
         raise WrongType(f"typ must be {STATUS_LIST_TYP!r}, got {parsed.header.get('typ')!r}")
-    unverified = parsed.claims()
+    unverified = json_loads_object(
+        parsed.payload, "Status List Token payload", max_bytes=payload_bytes(max_bytes)
+    )
     iss = unverified.get("iss", issuer.iss)
     if iss != issuer.iss:  # optional (§5.1), but never another issuer's
         raise UntrustedIssuer(

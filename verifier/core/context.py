@@ -47,6 +47,8 @@ class VerifierSettings:
     kb_jwt_max_age: float
     wallet_url: str
     chain: str | None  # "dev", "outbox" or None
+    retention_days: float = 30.0
+    """Days a finished verification's details are kept (:mod:`verifier.core.retention`)."""
 
 
 @dataclass

@@ -5,7 +5,9 @@
   ``state``), the ephemeral response-encryption key (erased at the verdict),
   the hashes of the browser session secret and of the ``response_code`` (§14
   session binding: only hashes are stored), and the verdict. ``seq`` orders
-  the rows as they were created (the old ``rowid``).
+  the rows as they were created (the old ``rowid``). After ``RETENTION_DAYS``
+  the details (request, claims, the wallet's error) are deleted and
+  ``details_deleted_at`` says when (:mod:`verifier.core.retention`).
 - ``seen_presentations``: the SHA-256 of each accepted KB-JWT (a presentation
   is accepted once, in any transaction).
 - ``intents``: the verifier's record of each whitelisting decision (one per
@@ -65,6 +67,7 @@ verifications = sa.Table(
     sa.Column("answered_flow", sa.Text),
     sa.Column("last_wallet_error", sa.Text),
     sa.Column("wallet_error_at", sa.BigInteger),
+    sa.Column("details_deleted_at", sa.BigInteger),  # retention (issue 22)
 )
 
 seen_presentations = sa.Table(
