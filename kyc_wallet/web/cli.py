@@ -4,6 +4,7 @@ issuer's and the verifier's ``migrate`` action and start have in common."""
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -12,8 +13,10 @@ from flask import Flask
 from ssi.errors import SSIError
 
 from .logs import QuietRequestHandler, configure_logging
+from .reload import describe_failure
 
 __all__ = [
+    "CONFIGURATION_ERROR_EXIT",
     "add_action_argument",
     "add_server_arguments",
     "serve",
@@ -77,12 +80,18 @@ def serve(app: Flask, host: str, port: int) -> None:
     )
 
 
+CONFIGURATION_ERROR_EXIT = 2
+"""The exit status of a start stopped by its configuration (as argparse's usage errors)."""
+
+
 def starting(role: str, build: Callable[[], T]) -> T:
-    """``build()``, or exit with one line saying why the ``role`` cannot start
-    (a setting or a file it is configured with). Logging is configured first
-    (JSON lines on stderr, :func:`.logs.configure_logging`)."""
+    """``build()``, or exit (status 2) with one line on stderr saying why the
+    ``role`` cannot start: a setting, or a file it is configured with that is
+    missing, unreadable or malformed; never a traceback. Logging is configured
+    first (JSON lines on stderr, :func:`.logs.configure_logging`)."""
     configure_logging()
     try:
         return build()
-    except SSIError as exc:
-        raise SystemExit(f"kyc-wallet {role}: cannot start: {exc.description}") from None
+    except (SSIError, OSError) as exc:
+        print(f"kyc-wallet {role}: cannot start: {describe_failure(exc)}", file=sys.stderr)
+        raise SystemExit(CONFIGURATION_ERROR_EXIT) from None
