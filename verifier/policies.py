@@ -34,7 +34,7 @@ address proof: ``transaction_data`` is defined only for SD-JWT VC (OpenID4VP
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -64,6 +64,7 @@ __all__ = [
     "InvalidCountryCode",
     "load_policies",
     "read_file",
+    "unknown_policy",
 ]
 
 CREDENTIAL_QUERY_ID = "kyc"
@@ -339,6 +340,12 @@ class Policy:
             format=fmt,
             credential_type=credential_type,
         )
+
+
+def unknown_policy(name: object, known: Iterable[str]) -> str:
+    """The refusal of an unknown policy name, listing the known ones."""
+    names = ", ".join(repr(n) for n in sorted(known)) or "none"
+    return f"unknown policy {name!r}: the known policies are {names}"
 
 
 def read_file(path: str | Path, what: str = "policies") -> Any:

@@ -19,6 +19,7 @@ from typing import Any
 
 from flask import Flask, redirect, request, url_for
 
+from kyc_wallet.web.config import DEVELOPMENT_SETTING
 from kyc_wallet.web.factory import new_app
 from kyc_wallet.web.health import install_health
 from kyc_wallet.web.reload import Reloadable
@@ -73,6 +74,7 @@ def build_context(config: Mapping[str, Any], clock: Callable[[], float]) -> Wall
         FetchPolicy(
             allow_http_loopback=bool(config["DEV_ALLOW_HTTP_LOOPBACK"]),
             timeout=float(config["FETCH_TIMEOUT"]),
+            development_setting=DEVELOPMENT_SETTING,
         )
     )
     # TRUSTED_X509_ROOTS, re-read on SIGHUP (wallet.cli; wallet.trust_anchors)

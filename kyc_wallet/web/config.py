@@ -28,6 +28,7 @@ from ssi.errors import MalformedInput
 
 __all__ = [
     "ConfigurationError",
+    "DEVELOPMENT_SETTING",
     "load_config",
     "persistent_secret",
     "private_data_dir",
@@ -46,6 +47,10 @@ SECRET_SETTINGS = (
     "WEBHOOK_SECRET",
 )
 """Settings whose value is a secret: a configuration file naming one should be 0600."""
+
+
+DEVELOPMENT_SETTING = "the development setting DEV_ALLOW_HTTP_LOOPBACK (--dev-http-loopback)"
+"""How refusals name the development setting (``ssi.fetch.FetchPolicy.development_setting``)."""
 
 
 class ConfigurationError(MalformedInput):
