@@ -120,6 +120,9 @@ class Session:
     ports: dict[str, str] = field(default_factory=lambda: {p: str(free_port()) for p in PORTS})
     servers: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     outputs: list[str] = field(default_factory=list)
+    """What each command block printed (stdout), in order."""
+    logs: list[Path] = field(default_factory=list)
+    """Where each server block's output goes, in order."""
 
     def rewrite(self, text: str) -> str:
         """The documented rewriting: ports and absolute folders, nothing else."""
@@ -177,7 +180,9 @@ class Session:
         port = re.search(r"--(?:port|bind [\d.]+:|health-port)[ =]?(\d+)", script[server.start() :])
         assert port is not None, f"{block.where}: a server command must name its port"
         self.stop(port.group(1))
-        log = open(self.folder / f"server-{port.group(1)}.log", "wb")  # noqa: SIM115
+        path = self.folder / f"server-{block.page.stem}-{block.line}.log"
+        self.logs.append(path)
+        log = open(path, "wb")  # noqa: SIM115
         process = subprocess.Popen(
             ["bash", "-e", "-c", script],
             cwd=self.folder,
@@ -188,13 +193,15 @@ class Session:
         )
         log.close()
         self.servers[port.group(1)] = process
-        self._wait(block, process, port.group(1))
+        self._wait(block, process, port.group(1), path)
 
-    def _wait(self, block: Block, process: subprocess.Popen[bytes], port: str) -> None:
+    def _wait(
+        self, block: Block, process: subprocess.Popen[bytes], port: str, path: Path
+    ) -> None:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             if process.poll() is not None:
-                log = (self.folder / f"server-{port}.log").read_text()
+                log = path.read_text()
                 raise AssertionError(f"{block.where}: stopped (exit {process.returncode})\n{log}")
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as r:

@@ -153,7 +153,10 @@ def test_docs_examples_deployment_starts_the_issuer_under_gunicorn(session: Sess
     """docs/deployment.md: the configuration file, ``migrate``, and gunicorn
     with the project's configuration (with and without the metrics folder)."""
     session.run_page(DOCS / "deployment.md")
-    assert "is up to date" in "".join(session.outputs)
+    first, metrics = (path.read_text() for path in session.logs)
+    assert "kyc-wallet issuer migrate: " in first and "is up to date" in first, first
+    assert (session.folder / "var/lib/kyc-wallet/issuer/issuer.sqlite").exists()
+    assert (session.folder / "run/kyc-wallet/issuer-metrics").is_dir(), metrics
 
 
 # --- a configuration error at start: one line, exit status 2 -------------------------
