@@ -195,9 +195,7 @@ class Session:
         self.servers[port.group(1)] = process
         self._wait(block, process, port.group(1), path)
 
-    def _wait(
-        self, block: Block, process: subprocess.Popen[bytes], port: str, path: Path
-    ) -> None:
+    def _wait(self, block: Block, process: subprocess.Popen[bytes], port: str, path: Path) -> None:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             if process.poll() is not None:

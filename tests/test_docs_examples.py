@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import time
 import sys
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
