@@ -84,7 +84,7 @@ def blocks(page: Path) -> list[Block]:
         while i < len(lines) and lines[i].strip() != "```":
             body.append(lines[i][indent:])
             i += 1
-        words = dict(w.split("=", 1) if "=" in w else (w, "") for w in info[1:])
+        words = dict(w.partition("=")[::2] for w in info[1:])
         out.append(
             Block(
                 page,
