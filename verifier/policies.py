@@ -2,13 +2,13 @@
 
 A policies file (TOML or JSON) maps names to policies::
 
-    [policies.solar7]
+    [policies.sp7]
     vct = "urn:kyc-wallet:vct:kyc:1"
     rules = ["age_equal_or_over.18 == true", "kyc_level >= 2"]
     claims = [["given_name"]]            # optional: more claims to disclose
     max_credential_age_days = 365        # optional
     address_proof = true
-    [policies.solar7.token]
+    [policies.sp7.token]
     chain_id = "eip155:31337"
     identity_registry = "0x…"
     token = "0x…"
