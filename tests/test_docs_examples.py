@@ -156,7 +156,13 @@ def test_docs_examples_deployment_starts_the_issuer_under_gunicorn(session: Sess
 # --- a configuration error at start: one line, exit status 2 -------------------------
 
 BAD_CONFIGS = {
-    "issuer-no-name": ("issuer", "config.toml", "", "ISSUER_NAME is not set"),
+    "issuer-no-name": (
+        "issuer",
+        "config.toml",
+        'ISSUER_URL = "https://kyc.example"\n',  # an issuer others reach: it must name itself
+        "ISSUER_NAME is not set: the name wallets show investors for the KYC provider at "
+        "https://kyc.example",  # the file's URL: the command's default does not override it
+    ),
     "wallet-not-toml": ("wallet", "config.toml", "[unclosed\n", "is not valid TOML"),
     "verifier-no-root": ("verifier", "trust.toml", "", "bank-root.pem does not exist"),
     "verifier-bad-policy": (
@@ -184,8 +190,6 @@ def test_docs_examples_config_error_is_one_line_and_exit_2(tmp_path: Path, case:
     else:
         (tmp_path / name).write_text(text)
         command += ["--config", name]
-    if case == "issuer-no-name":  # an issuer others reach (the CLI's --url wins over the file)
-        command += ["--url", "https://kyc.example"]
     result = subprocess.run(
         [*command, "--port", session.ports["5001"]],
         cwd=tmp_path,

@@ -4,14 +4,17 @@ issuer's and the verifier's ``migrate`` action and start have in common."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 from flask import Flask
 
 from ssi.errors import SSIError
 
+from .config import ConfigurationError, read_toml
 from .logs import QuietRequestHandler, configure_logging
 from .reload import describe_failure
 
@@ -19,6 +22,7 @@ __all__ = [
     "CONFIGURATION_ERROR_EXIT",
     "add_action_argument",
     "add_server_arguments",
+    "public_url",
     "serve",
     "server_config",
     "starting",
@@ -66,6 +70,25 @@ def server_config(args: argparse.Namespace) -> dict[str, Any]:
     if args.dev_http_loopback:
         config["DEV_ALLOW_HTTP_LOOPBACK"] = True
     return config
+
+
+def public_url(args: argparse.Namespace, config: dict[str, Any], prefix: str, setting: str) -> None:
+    """Set ``setting`` (``ISSUER_URL``, ``VERIFIER_URL``) from ``--url``, else to
+    ``http://HOST:PORT`` unless the configuration file or the environment
+    (``<prefix>_<setting>``) gives it: a URL configured there is not overridden."""
+    if args.url:
+        config[setting] = args.url
+        return
+    file = config.get("CONFIG_FILE") or os.environ.get(f"{prefix}_CONFIG_FILE")
+    configured = f"{prefix}_{setting}" in os.environ
+    if file and not configured:
+        try:
+            configured = setting in {k.upper() for k in read_toml(Path(file), "configuration")}
+        except ConfigurationError:
+            return  # the app's start reads it again, and stops with the one line
+
+    if not configured:
+        config[setting] = f"http://{args.host}:{args.port}"
 
 
 def serve(app: Flask, host: str, port: int) -> None:
