@@ -10,6 +10,7 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask
 
@@ -21,6 +22,7 @@ from kyc_wallet.web.health import install_health
 from kyc_wallet.web.metrics import install_metrics
 from kyc_wallet.web.signin import DEFAULTS as SIGNIN_DEFAULTS
 from kyc_wallet.web.signin import install_operator_signin
+from ssi.fetch import is_loopback_host
 
 from . import records
 from .core.context import IssuerContext
@@ -29,14 +31,17 @@ from .keys import IssuerKeys
 from .service import install_context
 from .w3c import load_w3c_issuer
 
-__all__ = ["create_app", "DEFAULTS"]
+__all__ = ["create_app", "DEFAULTS", "DEMO_ISSUER_NAME"]
+
+DEMO_ISSUER_NAME = "Demo KYC Provider"
+"""The name of an issuer on loopback without ``ISSUER_NAME`` (:func:`issuer_name`)."""
 
 DEFAULTS: dict[str, Any] = {
     "DATA_DIR": "issuer-data",
     "DATABASE_URL": None,  # unset: issuer.sqlite in DATA_DIR; or postgresql+psycopg://…
     "ISSUER_URL": "http://127.0.0.1:5001",
     "TRUSTED_HOSTS": None,  # the URL's host, 127.0.0.1:<port>, localhost:<port>
-    "ISSUER_NAME": "Demo KYC Provider",
+    "ISSUER_NAME": None,  # required unless ISSUER_URL is loopback (then DEMO_ISSUER_NAME)
     "WALLET_URL": "http://127.0.0.1:5002",
     "SIGNING_ALG": "ES256",
     "KEY_PATH": None,
@@ -88,6 +93,8 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Any = time.tim
         title_setting="ISSUER_NAME",
         home_endpoint="operator.index",
     )
+    app.config["ISSUER_NAME"] = issuer_name(app.config)
+    app.jinja_env.globals["app_title"] = app.config["ISSUER_NAME"]
     install_operator_signin(app, "ISSUER_URL")
     data_dir = Path(app.config["DATA_DIR"])
     app.config["ISSUER_URL"] = app.config["ISSUER_URL"].rstrip("/")
@@ -115,6 +122,23 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Any = time.tim
     rate_limit(app, "protocol.token", "RATE_LIMIT_TOKEN")
     rate_limit(app, "protocol.nonce", "RATE_LIMIT_NONCE")
     return app
+
+
+def issuer_name(config: Mapping[str, Any]) -> str:
+    """``ISSUER_NAME``: what wallets show investors as the credential's issuer.
+    An issuer others can reach (its ``ISSUER_URL`` host is not this computer)
+    must name itself; only a demo or trial on loopback (127.0.0.1, localhost)
+    is ``Demo KYC Provider`` when it is unset."""
+    name = config["ISSUER_NAME"]
+    if name and name.strip():
+        return str(name).strip()
+    if is_loopback_host(urlsplit(str(config["ISSUER_URL"])).hostname or ""):
+        return DEMO_ISSUER_NAME
+    raise ConfigurationError(
+        f"ISSUER_NAME is not set: the name wallets show investors for the KYC provider at "
+        f"{config['ISSUER_URL']}; set it in the configuration file "
+        '(ISSUER_NAME = "Example KYC GmbH") or as KYCW_ISSUER_ISSUER_NAME'
+    )
 
 
 def database_from_config(config: Mapping[str, Any]) -> Database:

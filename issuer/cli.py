@@ -12,6 +12,7 @@ from kyc_wallet.database import Database
 from kyc_wallet.web.cli import (
     add_action_argument,
     add_server_arguments,
+    public_url,
     serve,
     server_config,
     starting,
@@ -36,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     config = server_config(args)
     if args.action == "migrate":
         return migrate_command(config)
-    config["ISSUER_URL"] = args.url or f"http://{args.host}:{args.port}"
+    public_url(args, config, "KYCW_ISSUER", "ISSUER_URL")
     app = starting("issuer", lambda: create_app(config))
     with app.app_context():
         print(f"issuer: {app.config['ISSUER_URL']}  ({password_notice()})")

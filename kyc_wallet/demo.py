@@ -15,6 +15,7 @@ browser and exits (``kyc_wallet.walkthrough``).
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import socket
 import subprocess
@@ -24,7 +25,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from ssi.errors import FetchError
 from ssi.fetch import Fetcher, FetchPolicy
@@ -32,7 +33,7 @@ from ssi.fetch import Fetcher, FetchPolicy
 from .demo_setup import DEMO_APPLICANT, DemoLayout, prepare
 from .walkthrough import walkthrough
 
-__all__ = ["add_arguments", "run", "running_demo"]
+__all__ = ["add_arguments", "run", "running_demo", "summary"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -58,17 +59,30 @@ def _free_port() -> int:
         return port
 
 
-def _wait(fetcher: Fetcher, url: str, process: subprocess.Popen[bytes], name: str) -> None:
+READY_PATH = "/readyz"
+"""Each app's readiness probe (kyc_wallet.web.health): 200 once it can serve."""
+
+
+def _wait(
+    fetcher: Fetcher,
+    url: str,
+    process: subprocess.Popen[bytes],
+    name: str,
+    logs: Path | None,
+) -> None:
+    where = f"; its log: {logs / f'{name}.log'}" if logs is not None else ""
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise SystemExit(f"the {name} stopped while starting (exit {process.returncode})")
+            raise SystemExit(
+                f"the {name} stopped while starting (exit {process.returncode}){where}"
+            )
         try:
             fetcher.get(url)
             return
         except FetchError:
             time.sleep(0.2)
-    raise SystemExit(f"the {name} did not answer at {url} within 90 s")
+    raise SystemExit(f"the {name} did not answer at {url} within 90 s{where}")
 
 
 def _migrate(layout: DemoLayout, command: list[str], output: Any) -> None:
@@ -88,33 +102,42 @@ def _migrate(layout: DemoLayout, command: list[str], output: Any) -> None:
             raise SystemExit(f"kyc-wallet {name} migrate failed (exit {run.returncode})")
 
 
+def _log_file(path: Path) -> BinaryIO:
+    """``path`` opened for appending, created 0600 like every file in the data folder."""
+    return os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab")
+
+
 @contextmanager
 def running_demo(
     layout: DemoLayout, *, quiet: bool = False, logs: Path | None = None
 ) -> Iterator[dict[str, str]]:
     """Prepare the data folder, start the three apps, yield the API keys, stop them.
 
-    ``logs``: a folder where each app's output (its JSON log lines) is kept,
-    in ``<app>.log`` (the migrations' in ``migrate.log``)."""
+    ``logs``: a folder where each app's output (its JSON log lines, the
+    development server's warnings) is kept, in ``<app>.log`` (the migrations'
+    in ``migrate.log``); without it the output is dropped when ``quiet``.
+    Each app counts as started when its ``/readyz`` answers 200: a probe that
+    no state of the app redirects (a wallet's ``/setup`` redirects once the
+    wallet exists, and the guarded fetcher follows no redirect)."""
     keys = prepare(layout)
     command = [sys.executable, "-m", "kyc_wallet.cli"]
     output: Any = subprocess.DEVNULL if quiet else None
     if logs is not None:
-        logs.mkdir(parents=True, exist_ok=True)
-        output = open(logs / "migrate.log", "ab")  # closed below
-    specs = [
-        ("issuer", layout.issuer_dir, layout.issuer_url, "/.well-known/openid-credential-issuer"),
-        ("wallet", layout.wallet_dir, layout.wallet_url, "/setup"),
-        ("verifier", layout.verifier_dir, layout.verifier_url, "/api/v1/openapi.json"),
+        logs.mkdir(mode=0o700, parents=True, exist_ok=True)
+        output = _log_file(logs / "migrate.log")  # closed below
+    apps = [
+        ("issuer", layout.issuer_dir, layout.issuer_url),
+        ("wallet", layout.wallet_dir, layout.wallet_url),
+        ("verifier", layout.verifier_dir, layout.verifier_url),
     ]
     _migrate(layout, command, output)
     processes: dict[str, subprocess.Popen[bytes]] = {}
     try:
-        for name, folder, url, _probe in specs:
+        for name, folder, url in apps:
             port = url.rsplit(":", 1)[1]
             if logs is not None:
                 output.close()
-                output = open(logs / f"{name}.log", "ab")  # closed below
+                output = _log_file(logs / f"{name}.log")  # closed below
             processes[name] = subprocess.Popen(
                 [
                     *command,
@@ -138,8 +161,8 @@ def running_demo(
                 "T-REX on the in-process chain: a few seconds) …",
                 flush=True,
             )
-        for name, _folder, url, probe in specs:
-            _wait(fetcher, url + probe, processes[name], name)
+        for name, _folder, url in apps:
+            _wait(fetcher, url + READY_PATH, processes[name], name, logs)
         yield keys
         while not quiet and all(p.poll() is None for p in processes.values()):
             time.sleep(0.5)
@@ -154,6 +177,44 @@ def running_demo(
                 process.kill()
         if logs is not None:
             output.close()
+
+
+def summary(layout: DemoLayout, offer: dict[str, Any], logs: Path) -> str:
+    """What the demo prints once it runs: where each app is, every secret the
+    steps use (both operator passwords, the API key files) in one place, where
+    the apps' logs are, and the first steps."""
+    issuer_password = (layout.issuer_dir / "operator_password").read_text().strip()
+    verifier_password = (layout.verifier_dir / "operator_password").read_text().strip()
+    return f"""
+  Wallet (investor):        {layout.wallet_url}/
+  Issuer (KYC provider):    {layout.issuer_url}/operator/
+  Token platform:           {layout.verifier_url}/tokens/SP7
+  Platform operator:        {layout.verifier_url}/operator/
+
+  Secrets (kept in {layout.data}):
+    issuer operator password:     {issuer_password}
+    platform operator password:   {verifier_password}
+    issuer API key (file):        {layout.data / "issuer-api-key"}
+    platform API key (file):      {layout.data / "verifier-api-key"}
+    the credential's PIN:         {offer["tx_code"]}
+  The API keys go in "Authorization: Bearer <key>" (docs/issuer.md, docs/verifier.md).
+  The servers' warnings and request logs: {logs} (issuer.log, wallet.log, verifier.log)
+
+  First steps:
+   1. Open the wallet and choose a passphrase; under Addresses, create an address.
+   2. A KYC applicant (Erika Mustermann) is recorded and approved. Open this link to
+      receive her credential in the wallet, and enter the PIN {offer["tx_code"]}:
+        {offer["same_device_link"]}
+   3. Open the token page, click "Verify with your KYC wallet", then the same-device
+      button: the wallet shows exactly what it will share and which address will be
+      whitelisted. Approve; the page shows the whitelisting transactions.
+   4. As the platform operator, mint SP7 and transfer some to the investor's address.
+   5. As the KYC provider, revoke the credential: the platform's monitor removes the
+      address (within 30 s plus the status list's ttl, or at once with
+      POST /api/v1/monitor), and a transfer to it fails.
+
+  Ctrl-C stops everything; the data stays in {layout.data}.
+"""
 
 
 def _layout(args: argparse.Namespace, data: Path) -> DemoLayout:
@@ -177,46 +238,25 @@ def run(args: argparse.Namespace) -> int:
     data = Path(args.data_dir or "demo-data").resolve()
     resumed = (data / "verifier" / "chain" / "deployment.json").exists()
     layout = _layout(args, data)
-    print(f"kyc-wallet demo: {'resuming with' if resumed else 'creating'} data in {data}")
+    print(
+        f"kyc-wallet demo: {'resuming with' if resumed else 'creating'} data in {data}",
+        flush=True,
+    )
     if resumed:
         print(
             "  the in-process chain starts empty: T-REX is redeployed at the same addresses "
             "and the whitelist replayed from the outbox"
         )
+    logs = data / "logs"
     try:
-        with running_demo(layout, quiet=args.check) as keys:
+        with running_demo(layout, quiet=args.check, logs=logs) as keys:
             fetcher = Fetcher(FetchPolicy(allow_http_loopback=True, timeout=10))
             offer = fetcher.post(
                 f"{layout.issuer_url}/api/v1/offers",
                 json={"applicant": DEMO_APPLICANT, "reference": "demo-applicant"},
                 headers={"Authorization": f"Bearer {keys['issuer']}"},
             ).json()
-            issuer_password = (layout.issuer_dir / "operator_password").read_text().strip()
-            verifier_password = layout.verifier_dir / "operator_password"
-            print(
-                f"""
-  Wallet (investor):        {layout.wallet_url}/
-  Issuer (KYC provider):    {layout.issuer_url}/operator/   password: {issuer_password}
-  Token platform:           {layout.verifier_url}/tokens/SP7
-  Platform operator:        {layout.verifier_url}/operator/   password in {verifier_password}
-
-  First steps:
-   1. Open the wallet and choose a passphrase; under Addresses, create an address.
-   2. A KYC applicant (Erika Mustermann) is recorded and approved. Open this link to
-      receive her credential in the wallet, and enter the PIN {offer["tx_code"]}:
-        {offer["same_device_link"]}
-   3. Open the token page, click "Verify with your KYC wallet", then the same-device
-      button: the wallet shows exactly what it will share and which address will be
-      whitelisted. Approve; the page shows the whitelisting transactions.
-   4. As the platform operator, mint SP7 and transfer some to the investor's address.
-   5. As the KYC provider, revoke the credential: the platform's monitor removes the
-      address (within 30 s plus the status list's ttl, or at once with
-      POST /api/v1/monitor), and a transfer to it fails.
-
-  Ctrl-C stops everything; the data stays in {layout.data}.
-""",
-                flush=True,
-            )
+            print(summary(layout, offer, logs), flush=True)
     except KeyboardInterrupt:
         print("\nkyc-wallet demo: stopped; the data stays in", layout.data)
     return 0

@@ -1,7 +1,9 @@
 """``kyc-wallet demo`` starts the three apps as separate processes on 127.0.0.1
 (the verifier with T-REX on its in-process chain), seeds an applicant,
-prints what to do, stops cleanly, and resumes with the same data (the chain
-redeployed); ``--walkthrough`` runs the whole journey and exits 0."""
+prints what to do and every secret the steps use, keeps the servers' output
+in log files, stops cleanly, and resumes with the same data once a wallet
+exists (the chain redeployed); ``--walkthrough`` runs the whole journey and
+exits 0."""
 
 from __future__ import annotations
 
@@ -12,6 +14,8 @@ from pathlib import Path
 import pytest
 
 from tests.servers import free_port
+from wallet.kdf import KdfParams
+from wallet.vault import VaultStore
 
 
 def _demo(*args: str) -> subprocess.CompletedProcess[str]:
@@ -24,7 +28,11 @@ def _demo(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.mark.slow
-def test_demo_starts_seeds_prints_and_resumes(tmp_path: Path) -> None:
+def test_demo_starts_prints_its_secrets_and_resumes_once_a_wallet_exists(tmp_path: Path) -> None:
+    """Issue 20 items 11 and 12: the summary names both operator passwords and
+    the API key files in one place and where the logs are; a second start
+    after the investor created a wallet comes up (its probe was the wallet's
+    ``/setup``, which then redirects)."""
     data = tmp_path / "demo"
     ports = [str(free_port()) for _ in range(3)]
     args = [
@@ -53,12 +61,30 @@ def test_demo_starts_seeds_prints_and_resumes(tmp_path: Path) -> None:
         "ca/ca.pem",
     ):
         assert (data / path).exists(), path
+    secrets = first.stdout.split("Secrets (kept in", 1)[1].split("First steps", 1)[0]
+    issuer_password = (data / "issuer/operator_password").read_text().strip()
+    verifier_password = (data / "verifier/operator_password").read_text().strip()
+    assert f"issuer operator password:     {issuer_password}" in secrets
+    assert f"platform operator password:   {verifier_password}" in secrets
+    assert f"issuer API key (file):        {data / 'issuer-api-key'}" in secrets
+    assert f"platform API key (file):      {data / 'verifier-api-key'}" in secrets
+    assert f"warnings and request logs: {data / 'logs'}" in secrets
+    # the servers' output is in the log files, not among the steps
+    assert "development server" not in first.stdout + first.stderr
+    assert "development server" in (data / "logs/wallet.log").read_text()
+    assert "/readyz" not in first.stdout
+    assert '"POST /api/v1/offers 201"' in (data / "logs/issuer.log").read_text()
+    # the investor creates a wallet: from now on the wallet's /setup redirects
+    VaultStore(str(data / "wallet/wallet.sqlite"), kdf=KdfParams(1, 8192)).create(
+        "a long demo passphrase"
+    )
     key = (data / "issuer/issuer_key.pem").read_bytes()
     deployment = (data / "verifier/chain/deployment.json").read_text()
     second = _demo(*args)
     assert second.returncode == 0, second.stdout + second.stderr
     assert f"resuming with data in {data}" in second.stdout
     assert "T-REX is redeployed at the same addresses" in second.stdout
+    assert f"issuer operator password:     {issuer_password}" in second.stdout
     assert (data / "issuer/issuer_key.pem").read_bytes() == key
     assert (data / "verifier/chain/deployment.json").read_text() == deployment
 

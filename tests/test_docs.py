@@ -5,6 +5,7 @@ setting is documented."""
 from __future__ import annotations
 
 import importlib
+import re
 from pathlib import Path
 
 import pytest
@@ -45,3 +46,43 @@ def test_issuer_api_routes_are_documented() -> None:
         documented = path.replace("{id}", "<id>").replace("/{action}", "/revoke")
         for method in methods:
             assert f"{method.upper()} {documented}" in guide, (method, path)
+
+
+def _anchor(heading: str) -> str:
+    """GitHub's anchor of a heading: lower case, punctuation dropped, spaces to ``-``."""
+    text = re.sub(r"[^\w\- ]", "", heading.strip().lower())
+    return text.replace(" ", "-")
+
+
+def _anchors(page: Path) -> set[str]:
+    text = re.sub(r"^ *```.*?^ *```", "", page.read_text(), flags=re.M | re.S)
+    return {_anchor(h) for h in re.findall(r"^#+ (.+)$", text, flags=re.M)}
+
+
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+@pytest.mark.parametrize(
+    "page",
+    [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))],
+    ids=lambda p: str(p.relative_to(ROOT)),
+)
+def test_docs_links_resolve(page: Path) -> None:
+    """Issue 20 item 10: every relative link names a page that exists, and an
+    anchor that page has."""
+    broken = []
+    for target in LINK.findall(page.read_text()):
+        if re.match(r"[a-z]+:", target):
+            continue  # https:, mailto:
+        path, _, anchor = target.partition("#")
+        linked = (page.parent / path).resolve() if path else page
+        if not linked.exists():
+            broken.append(f"{target}: no such file")
+        elif anchor and linked.suffix == ".md" and anchor not in _anchors(linked):
+            broken.append(f"{target}: no such heading")
+    # a page named in the text (not linked) must exist too: here, or from the root
+    text = LINK.sub("]", page.read_text())
+    for name in re.findall(r"(?<![\w/.-])([\w-]+(?:/[\w.-]+)*\.md)\b", text):
+        if not ((page.parent / name).exists() or (ROOT / name).exists()):
+            broken.append(f"{name}: named, but not in the repository")
+    assert not broken, broken

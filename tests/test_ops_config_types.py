@@ -74,7 +74,7 @@ def _start(role: str, tmp_path: Path, **env: str) -> subprocess.CompletedProcess
 
 def test_an_environment_value_of_the_wrong_type_is_one_line_and_no_start(tmp_path: Path) -> None:
     result = _start("issuer", tmp_path, KYCW_ISSUER_TRUSTED_HOSTS="issuer.example")
-    assert result.returncode == 1
+    assert result.returncode == 2  # a configuration error (issue 20 item 10)
     assert result.stderr.strip().splitlines() == [
         "kyc-wallet issuer: cannot start: TRUSTED_HOSTS must be a list of strings, not a"
         """ string; in the environment write it as JSON, e.g. '["a", "b"]'"""
@@ -84,7 +84,7 @@ def test_an_environment_value_of_the_wrong_type_is_one_line_and_no_start(tmp_pat
 def test_a_secret_of_the_wrong_type_is_not_quoted(tmp_path: Path) -> None:
     secret = "98765432109876543210"
     result = _start("verifier", tmp_path, KYCW_VERIFIER_METRICS_TOKEN=secret)
-    assert result.returncode == 1
+    assert result.returncode == 2  # a configuration error (issue 20 item 10)
     assert "METRICS_TOKEN must be a string, not a number" in result.stderr
     assert secret not in result.stderr + result.stdout
 
@@ -97,5 +97,5 @@ def test_migrate_checks_the_types_too(tmp_path: Path) -> None:
         text=True,
         timeout=120,
     )
-    assert result.returncode == 1
+    assert result.returncode == 2  # a configuration error (issue 20 item 10)
     assert "OFFER_TTL must be an integer, not a string" in result.stderr

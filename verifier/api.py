@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import hmac
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request
@@ -48,7 +48,7 @@ from .openapi import (
     openapi_document,
     redirect_uri_pattern,
 )
-from .policies import Policy, TokenTarget
+from .policies import Policy, TokenTarget, unknown_policy
 from .service import create_verification, status_view, summary_view
 from .settings import settings
 from .storage import database, secret_hash
@@ -75,15 +75,20 @@ def _redirect_uri(value: object) -> str:
     return value
 
 
-def policy_body(body: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    """The named policy, or an inline one; both validated here (4xx, never a 500)."""
+def policy_body(
+    body: dict[str, Any], usable: Iterable[str] | None = None
+) -> tuple[str, dict[str, Any]]:
+    """The named policy, or an inline one; both validated here (4xx, never a 500).
+    An unknown name is refused with the names the caller may use (``usable``:
+    an API key's policies; ``None``: every configured one)."""
     if ("policy" in body) == ("policy_body" in body):
         raise InvalidRequest("give exactly one of 'policy' (a name) and 'policy_body'")
     if "policy" in body:
         name = body["policy"]
         policies: Mapping[str, dict[str, Any]] = settings().policies
         if not isinstance(name, str) or name not in policies:
-            raise InvalidRequest(f"unknown policy {name!r}")
+            known = set(policies) if usable is None else set(policies) & set(usable)
+            raise InvalidRequest(unknown_policy(name, known))
         return name, policies[name]
     inline = body["policy_body"]
     if not isinstance(inline, dict):
@@ -161,10 +166,10 @@ def post_verification(actor: str) -> Any:
     unknown = sorted(set(body) - _MEMBERS)
     if unknown:
         raise InvalidRequest(f"unknown members {unknown}: the body takes {sorted(_MEMBERS)}")
-    name, policy = policy_body(body)
+    access = _access(actor)
+    name, policy = policy_body(body, access.policies)
     token = _token(body, name, policy)
     redirect_uri = _redirect_uri(body["redirect_uri"]) if "redirect_uri" in body else None
-    access = _access(actor)
     if "policy" in body:
         access.check_policy(name)
     created = create_verification(

@@ -16,7 +16,7 @@ from flask import Flask
 from chain.outbox import Outbox
 from kyc_wallet.web import qr_svg
 from kyc_wallet.web.auth import parse_api_keys
-from kyc_wallet.web.config import ConfigurationError
+from kyc_wallet.web.config import DEVELOPMENT_SETTING, ConfigurationError
 from kyc_wallet.web.factory import new_app, rate_limit
 from kyc_wallet.web.health import install_health
 from kyc_wallet.web.metrics import install_metrics
@@ -110,7 +110,12 @@ def create_app(
         home_endpoint="pages.index",
     )
     install_operator_signin(app, "VERIFIER_URL")
-    fetcher = Fetcher(FetchPolicy(allow_http_loopback=bool(app.config["DEV_ALLOW_HTTP_LOOPBACK"])))
+    fetcher = Fetcher(
+        FetchPolicy(
+            allow_http_loopback=bool(app.config["DEV_ALLOW_HTTP_LOOPBACK"]),
+            development_setting=DEVELOPMENT_SETTING,
+        )
+    )
     if (app.config["CHAIN"] == "dev") != (chain is not None):
         raise ConfigurationError(
             'CHAIN = "dev" runs the chain in the verifier\'s process: start it with '

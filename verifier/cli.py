@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 from kyc_wallet.web.cli import (
     add_action_argument,
     add_server_arguments,
+    public_url,
     serve,
     server_config,
     starting,
@@ -91,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
     config = server_config(args)
     if args.action == "migrate":
         return _migrate(config)
-    config["VERIFIER_URL"] = args.url or f"http://{args.host}:{args.port}"
+    public_url(args, config, "KYCW_VERIFIER", "VERIFIER_URL")
     if args.policies:
         config["POLICIES_PATH"] = args.policies
     if args.trust_list:

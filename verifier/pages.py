@@ -36,6 +36,7 @@ from ssi.errors import AccessDenied, InvalidRequest
 
 from .current import context
 from .db import verifications
+from .policies import unknown_policy
 from .service import create_verification, row_links, session_status_view, status_view
 from .settings import settings
 from .storage import database, secret_hash
@@ -80,7 +81,7 @@ def start_for_policy(name: str) -> Any:
     """Start a verification for this browser session and show its request."""
     policies: Mapping[str, Any] = settings().policies
     if name not in policies:
-        raise InvalidRequest("unknown policy")
+        raise InvalidRequest(unknown_policy(name, policies))
     created = create_verification(policies[name], name, "page")
     mine = dict(session.get("verifications", {}))
     mine[created.id] = created.session_secret

@@ -2,13 +2,13 @@
 
 A policies file (TOML or JSON) maps names to policies::
 
-    [policies.solar7]
+    [policies.sp7]
     vct = "urn:kyc-wallet:vct:kyc:1"
     rules = ["age_equal_or_over.18 == true", "kyc_level >= 2"]
     claims = [["given_name"]]            # optional: more claims to disclose
     max_credential_age_days = 365        # optional
     address_proof = true
-    [policies.solar7.token]
+    [policies.sp7.token]
     chain_id = "eip155:31337"
     identity_registry = "0x…"
     token = "0x…"
@@ -34,12 +34,12 @@ address proof: ``transaction_data`` is defined only for SD-JWT VC (OpenID4VP
 from __future__ import annotations
 
 import json
-import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kyc_wallet.web.config import ConfigurationError, read_toml
 from ssi.address_binding import Erc3643Whitelist
 from ssi.country import alpha2_code
 from ssi.dcql import DcqlQuery
@@ -64,6 +64,7 @@ __all__ = [
     "InvalidCountryCode",
     "load_policies",
     "read_file",
+    "unknown_policy",
 ]
 
 CREDENTIAL_QUERY_ID = "kyc"
@@ -341,10 +342,27 @@ class Policy:
         )
 
 
-def read_file(path: str | Path) -> Any:
-    """A TOML (``.toml``) or JSON configuration file."""
-    raw = Path(path).read_bytes()
-    return tomllib.loads(raw.decode("utf-8")) if str(path).endswith(".toml") else json.loads(raw)
+def unknown_policy(name: object, known: Iterable[str]) -> str:
+    """The refusal of an unknown policy name, listing the known ones."""
+    names = ", ".join(repr(n) for n in sorted(known)) or "none"
+    return f"unknown policy {name!r}: the known policies are {names}"
+
+
+def read_file(path: str | Path, what: str = "policies") -> Any:
+    """A TOML (``.toml``) or JSON configuration file (``what`` it is, for the
+    message): a missing, unreadable or malformed one is a
+    :class:`~kyc_wallet.web.config.ConfigurationError` of one line naming it."""
+    path = Path(path)
+    if path.suffix == ".toml":
+        return read_toml(path, what)
+    try:
+        return json.loads(path.read_bytes())
+    except FileNotFoundError:
+        raise ConfigurationError(f"the {what} file {path} does not exist") from None
+    except OSError as exc:
+        raise ConfigurationError(f"cannot read the {what} file {path}: {exc.strerror}") from None
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError
+        raise ConfigurationError(f"the {what} file {path} is not valid JSON: {exc}") from None
 
 
 def load_policies(data: object) -> dict[str, dict[str, Any]]:

@@ -62,7 +62,7 @@ def _config_data(config: Mapping[str, Any], name: str) -> tuple[Any, Path]:
         return inline, Path(config["DATA_DIR"])
     if path is None:
         return None, Path(config["DATA_DIR"])
-    return read_file(path), Path(path).parent
+    return read_file(path, name.lower().replace("_", " ")), Path(path).parent
 
 
 def _trust(config: Mapping[str, Any], fetcher: Fetcher) -> TrustList:

@@ -128,7 +128,20 @@ class TrustList:
 def _roots(base: Path, names: object, iss: str) -> tuple[x509.Certificate, ...]:
     if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
         raise MalformedInput(f"trust list: {iss!r} uses x509 but lists no x509_roots")
-    return tuple(x509.load_pem_x509_certificate((base / n).read_bytes()) for n in names)
+    return tuple(_root(base / n, iss) for n in names)
+
+
+def _root(path: Path, iss: str) -> x509.Certificate:
+    """One of ``iss``'s ``x509_roots``: a missing or malformed PEM file is a
+    one-line :class:`MalformedInput` naming it."""
+    try:
+        return x509.load_pem_x509_certificate(path.read_bytes())
+    except FileNotFoundError:
+        raise MalformedInput(f"trust list: {iss!r}: the root {path} does not exist") from None
+    except OSError as exc:
+        raise MalformedInput(f"trust list: {iss!r}: cannot read {path}: {exc.strerror}") from None
+    except ValueError:
+        raise MalformedInput(f"trust list: {iss!r}: {path} is not a PEM certificate") from None
 
 
 def load_trust_list(

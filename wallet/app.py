@@ -19,7 +19,9 @@ from typing import Any
 
 from flask import Flask, redirect, request, url_for
 
+from kyc_wallet.web.config import DEVELOPMENT_SETTING
 from kyc_wallet.web.factory import new_app
+from kyc_wallet.web.health import install_health
 from kyc_wallet.web.reload import Reloadable
 from ssi.fetch import Fetcher, FetchPolicy
 
@@ -72,6 +74,7 @@ def build_context(config: Mapping[str, Any], clock: Callable[[], float]) -> Wall
         FetchPolicy(
             allow_http_loopback=bool(config["DEV_ALLOW_HTTP_LOOPBACK"]),
             timeout=float(config["FETCH_TIMEOUT"]),
+            development_setting=DEVELOPMENT_SETTING,
         )
     )
     # TRUSTED_X509_ROOTS, re-read on SIGHUP (wallet.cli; wallet.trust_anchors)
@@ -93,6 +96,12 @@ def create_app(
     )
     context = build_context(app.config, clock)
     install_context(app, context)
+
+    def vault_answers() -> None:
+        """``/readyz``: the vault file answers a query (raises when it cannot)."""
+        context.vaults.initialized  # noqa: B018 (the query is the check)
+
+    install_health(app, vault_answers)  # /healthz, /readyz: the demo's start-up probe
 
     @app.before_request
     def _require_unlocked() -> Any:

@@ -28,9 +28,11 @@ from ssi.errors import MalformedInput
 
 __all__ = [
     "ConfigurationError",
+    "DEVELOPMENT_SETTING",
     "load_config",
     "persistent_secret",
     "private_data_dir",
+    "read_toml",
     "read_private_file",
     "write_private_file",
 ]
@@ -47,6 +49,10 @@ SECRET_SETTINGS = (
 """Settings whose value is a secret: a configuration file naming one should be 0600."""
 
 
+DEVELOPMENT_SETTING = "the development setting DEV_ALLOW_HTTP_LOOPBACK (--dev-http-loopback)"
+"""How refusals name the development setting (``ssi.fetch.FetchPolicy.development_setting``)."""
+
+
 class ConfigurationError(MalformedInput):
     """A setting, or a file the app is configured with, that it cannot start
     with; the message says which and what to do (one line)."""
@@ -60,8 +66,7 @@ def load_config(
     config = dict(config or {})
     config_file = config.get("CONFIG_FILE") or os.environ.get(f"{prefix}_CONFIG_FILE")
     if config_file:
-        with open(config_file, "rb") as handle:
-            values = {k.upper(): v for k, v in tomllib.load(handle).items()}
+        values = {k.upper(): v for k, v in read_toml(Path(config_file), "configuration").items()}
         app.config.update(values)
         _warn_if_readable(Path(config_file), [name for name in SECRET_SETTINGS if name in values])
     app.config.from_prefixed_env(prefix)
@@ -71,6 +76,21 @@ def load_config(
     app.config["DATA_DIR"] = str(data_dir)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = persistent_secret(data_dir / "secret_key")
+
+
+def read_toml(path: Path, what: str) -> dict[str, Any]:
+    """The TOML file ``path`` (``what`` it is, for the message); a missing,
+    unreadable or malformed file is a :class:`ConfigurationError` of one line
+    naming it."""
+    try:
+        with open(path, "rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigurationError(f"the {what} file {path} does not exist") from None
+    except OSError as exc:
+        raise ConfigurationError(f"cannot read the {what} file {path}: {exc.strerror}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigurationError(f"the {what} file {path} is not valid TOML: {exc}") from None
 
 
 def _warn_if_readable(path: Path, secret_settings: list[str]) -> None:

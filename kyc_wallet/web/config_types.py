@@ -31,6 +31,7 @@ OPTIONAL_TYPES: dict[str, Any] = {
     # OPERATOR_PASSWORD: checked by kyc_wallet.web.signin, with its own advice
     "METRICS_TOKEN": str,
     # issuer
+    "ISSUER_NAME": str,
     "W3C_KEY_PATH": _PATH,
     # verifier
     "CLIENT_ID_PREFIX": str,

@@ -95,8 +95,16 @@ def is_loopback_host(host: str) -> bool:
         return False
 
 
-def check_url(url: str, *, allow_http_loopback: bool, max_length: int = 8192) -> Target:
-    """Parse ``url`` and refuse what the fetcher never requests (before any DNS lookup)."""
+def check_url(
+    url: str,
+    *,
+    allow_http_loopback: bool,
+    max_length: int = 8192,
+    development_setting: str = "the development setting",
+) -> Target:
+    """Parse ``url`` and refuse what the fetcher never requests (before any DNS
+    lookup); a refusal the development setting would lift names it
+    (``development_setting``)."""
     if not isinstance(url, str) or len(url) > max_length:
         raise FetchBlocked("the URL is not a string of reasonable length")
     if any(ord(c) <= 0x20 or ord(c) >= 0x7F for c in url):
@@ -116,8 +124,14 @@ def check_url(url: str, *, allow_http_loopback: bool, max_length: int = 8192) ->
     if port == 0:
         raise FetchBlocked("port 0 is not allowed")
     if scheme == "http" and not (allow_http_loopback and is_loopback_host(host)):
+        if is_loopback_host(host):
+            raise FetchBlocked(
+                f"plain HTTP to {host} is refused: it is allowed only in development, "
+                f"with {development_setting}"
+            )
         raise FetchBlocked(
-            "plain HTTP is only allowed to a loopback host with the development setting"
+            f"plain HTTP to {host} is refused: only https (plain HTTP only to this "
+            f"computer, with {development_setting})"
         )
     path = parts.path or "/"
     if parts.query:

@@ -146,6 +146,11 @@ class Fetcher:
         for ip in found:
             reason = address_refusal(ip)
             loopback = reason == "loopback" and self.policy.allow_http_loopback
+            if reason == "loopback" and not loopback:
+                raise FetchBlocked(
+                    f"{target.host} resolves to {ip}, which is loopback: allowed only in "
+                    f"development, with {self.policy.development_setting}"
+                )
             if reason is not None and not loopback:
                 raise FetchBlocked(f"{target.host} resolves to {ip}, which is {reason}")
             if target.scheme == "http" and reason != "loopback":
@@ -172,7 +177,10 @@ class Fetcher:
                 f"header {sorted(reserved)[0]!r} is set by the fetcher, not the caller"
             )
         target = check_url(
-            url, allow_http_loopback=policy.allow_http_loopback, max_length=policy.max_url_length
+            url,
+            allow_http_loopback=policy.allow_http_loopback,
+            max_length=policy.max_url_length,
+            development_setting=policy.development_setting,
         )
         deadline = Deadline(policy.timeout)
         try:

@@ -27,6 +27,9 @@ class FetchPolicy:
     only to a loopback host (127.0.0.0/8, ::1, ``localhost``), and HTTPS to a
     loopback host. Off, every target must resolve to global unicast addresses.
     ``timeout`` is a total deadline in seconds, connection and body included.
+    ``development_setting`` names the development setting in refusals it would
+    lift (an app passes its own setting's name and option, so that the person
+    who sees the error knows what to turn on).
     """
 
     allow_http_loopback: bool = False
@@ -35,6 +38,7 @@ class FetchPolicy:
     extra_ca_file: str | None = None
     user_agent: str = DEFAULT_USER_AGENT
     max_url_length: int = 8192
+    development_setting: str = "the development setting"
 
     def __post_init__(self) -> None:
         if not self.timeout > 0 or self.max_bytes < 0:

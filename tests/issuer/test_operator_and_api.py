@@ -26,6 +26,7 @@ def app(tmp_path: Path) -> Flask:
             "API_KEYS": [f"vendor:{API_KEY}"],
             "OPERATOR_PASSWORD": "operator-password",
             "ISSUER_URL": "https://kyc.example",
+            "ISSUER_NAME": "Example KYC",  # required once the URL is not loopback
             "RATE_LIMIT_TOKEN": "3 per minute",
         },
         clock=Clock(),

@@ -117,6 +117,7 @@ def _create(role: str, data_dir: Path, clock: Clock, **config: Any) -> Flask:
         **config,
     }
     if role == "issuer":
+        settings.setdefault("ISSUER_NAME", "Example KYC")  # required for a public ISSUER_URL
         return create_issuer(settings, clock=clock)
     settings.update(MONITOR_INTERVAL=0, CHAIN_WORKER_INTERVAL=0)
     return create_verifier(settings, clock=clock)
