@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -43,7 +43,7 @@ def automine_off(dev: DevChain) -> Iterator[None]:
         rpc(dev, "evm_mine")  # whatever waits
 
 
-def queue(dev: DevChain, outbox: Outbox, wallets: list[str]) -> str:
+def queue(dev: DevChain, outbox: Outbox, wallets: Sequence[str]) -> str:
     registry = dev.deployment.token("SOLAR").identity_registry
     for wallet in wallets:
         data = hashlib.sha256(wallet.encode()).digest()
@@ -80,8 +80,8 @@ def test_in_flight_a_round_is_sent_without_waiting_then_collected(
         assert dev.w3.eth.get_transaction_count(dev.agent.address, "pending") == start + 5
         assert latest_nonce(dev) == start
         rpc(dev, "evm_mine")
-        block = dev.w3.eth.get_block("latest")
-        assert {t.signed.tx_hash for t in in_flight} <= {h.to_0x_hex() for h in block.transactions}
+        mined = dev.w3.eth.get_block("latest")["transactions"]
+        assert {t.signed.tx_hash for t in in_flight} <= {"0x" + bytes(h).hex() for h in mined}  # type: ignore[arg-type]
     report = dev.worker(outbox).run_once()
     assert sorted(report.done) == sorted(i.id for i in outbox.intents(dev.deployment.caip2))
     # 5 identities, 5 claims, one batch registration: nothing twice
@@ -143,7 +143,8 @@ def test_nonce_gap_of_a_refused_transaction_is_filled(
 
     def foreign(nonce: int, fees: Fees) -> SignedTx:
         """Signed for another chain (id 1): the node refuses it."""
-        tx = {"nonce": nonce, "gas": 21_000, "maxFeePerGas": fees.max_fee, "value": 0}
+        tx: dict[str, Any] = {"nonce": nonce, "gas": 21_000, "maxFeePerGas": fees.max_fee}
+        tx["value"] = 0
         tx |= {"maxPriorityFeePerGas": fees.priority_fee, "chainId": 1, "to": dev.agent.address}
         signed = dev.agent.account.sign_transaction(tx)
         raw, tx_hash = bytes(signed.raw_transaction), "0x" + bytes(signed.hash).hex()
