@@ -18,7 +18,9 @@ for the outbox worker, which signs and records them; the others read the chain.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from eth_account.signers.local import LocalAccount
 from web3 import Web3
@@ -80,6 +82,22 @@ class ERC3643Client:
         with chain_errors(f"IdFactory.getIdentity({wallet})"):
             identity = str(self.id_factory.functions.getIdentity(_cs(wallet)).call(self._from))
         return None if int(identity, 16) == 0 else identity
+
+    def linked_identity(self, logs: Sequence[Any], wallet: str) -> str | None:
+        """The ONCHAINID that the ``IdFactory``'s ``WalletLinked`` event in ``logs``
+        (a ``createIdentity…`` receipt's) links to ``wallet``, if any: spares an
+        ``eth_call`` per new investor."""
+        event = self.id_factory.events.WalletLinked()
+        for log in logs:
+            if str(log["address"]).lower() != self.id_factory.address.lower():
+                continue
+            try:
+                args = event.process_log(log)["args"]
+            except Exception:  # noqa: BLE001 - another event of the factory
+                continue
+            if str(args["wallet"]).lower() == wallet.lower():
+                return Web3.to_checksum_address(args["identity"])
+        return None
 
     def claim_data(self, identity: str) -> bytes:
         """The data of our ClaimIssuer's KYC claim on ``identity`` (public, like all

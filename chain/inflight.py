@@ -67,6 +67,7 @@ class Outcome:
     state: str
     error: str | None = None
     gas_used: int = 0
+    logs: tuple[object, ...] = ()  # of the receipt, when mined
 
 
 class InFlight:
@@ -334,7 +335,8 @@ class InFlight:
             self.agent.confirm(record.signed, receipt, record.kind)  # type: ignore[arg-type]
         except TransactionReverted as exc:
             return Outcome(record, REVERTED, str(exc), gas)
-        return Outcome(record, MINED, None, gas)
+        logs = receipt.get("logs") or ()
+        return Outcome(record, MINED, None, gas, tuple(logs))  # type: ignore[arg-type]
 
     def _replace_stuck(self, groups: dict[int, list[TxRecord]], replaced: set[int]) -> None:
         """Replace (once per collection) each nonce whose newest transaction waited

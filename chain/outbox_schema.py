@@ -20,6 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 
 __all__ = [
+    "AFTER_BASELINE",
     "create_outbox_tables",
     "metadata",
     "outbox_intents",
@@ -127,6 +128,14 @@ def create_outbox_tables(op: Any) -> None:
     op.create_index(
         "outbox_transactions_sender", "outbox_transactions", ["chain", "sender", "state"]
     )
+
+
+AFTER_BASELINE: dict[str, set[str] | None] = {
+    "outbox_nonces": None,  # the whole table
+    "outbox_transactions": {c.name for c in _transactions_22c_columns()},
+}
+"""What revisions after the verifier's baseline added to the tables above (a
+database adopted from the previous release is checked against the baseline)."""
 
 
 def add_nonces_and_fees(op: Any) -> None:

@@ -92,6 +92,7 @@ class _Run:
     settled: set[tuple[int, str, int]] = field(default_factory=set)
     new_identities: set[str] = field(default_factory=set)  # wallets: no claim yet
     claimed: set[str] = field(default_factory=set)  # identities with our claim
+    identities: dict[str, str] = field(default_factory=dict)  # wallet -> ONCHAINID, read once
     finished: list[Intent] = field(default_factory=list)  # hold on chain: done or sent
 
 
@@ -276,7 +277,9 @@ class Worker:
             else:
                 self._done(intent, report, run)
             return
-        identity = client.identity_of(wallet)
+        identity = run.identities.get(wallet) or client.identity_of(wallet)
+        if identity is not None:
+            run.identities[wallet] = identity
         if identity is None:
             creates.setdefault(wallet, []).append(intent)
         elif identity not in run.claimed and (
@@ -375,7 +378,11 @@ class Worker:
                 run.blocked.update(record.intent_ids)
                 self.outbox.note(record.intent_ids, f"{outcome.error} ({record.signed.tx_hash})")
             elif record.kind == "create_identity":
-                run.new_identities.add(step.intents[0].address)
+                wallet = step.intents[0].address
+                run.new_identities.add(wallet)
+                identity = self.client.linked_identity(outcome.logs, wallet)
+                if identity is not None:
+                    run.identities[wallet] = identity
             elif record.kind == "add_claim":
                 run.claimed.add(Web3.to_checksum_address(record.signed.to or ""))
             elif step.intents:  # register, batch_register, update_country, delete
