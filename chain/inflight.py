@@ -123,7 +123,8 @@ class InFlight:
         return records
 
     def broadcast(self, records: Sequence[TxRecord]) -> list[Outcome]:
-        """Send each; return those the node refused (recorded ``dropped``)."""
+        """Send each, in nonce order (one by one: a JSON-RPC batch is answered out of
+        order by Hardhat); return those the node refused (recorded ``dropped``)."""
         refused = []
         for record in records:
             try:

@@ -93,6 +93,9 @@ class _Run:
     new_identities: set[str] = field(default_factory=set)  # wallets: no claim yet
     claimed: set[str] = field(default_factory=set)  # identities with our claim
     identities: dict[str, str] = field(default_factory=dict)  # wallet -> ONCHAINID, read once
+    # read for this round in one JSON-RPC batch (chain.erc3643.ERC3643Client._batch)
+    round_identities: dict[str, str | None] = field(default_factory=dict)
+    round_contains: dict[tuple[str, str], bool] = field(default_factory=dict)
     finished: list[Intent] = field(default_factory=list)  # hold on chain: done or sent
 
 
@@ -236,6 +239,7 @@ class Worker:
         claims: dict[str, list[Intent]] = {}
         registers: dict[str, list[tuple[Intent, str]]] = {}
         singles: list[_Step] = []
+        self._prefetch(intents, run)
         for intent in intents:
             if (intent.id, intent.desired, intent.country) in run.settled:
                 self._done(intent, report, run)
@@ -246,6 +250,8 @@ class Worker:
                 raise
             except ChainError as exc:  # this investor's contracts: this intent only
                 self._failed(_Step("plan", [intent]), str(exc), report, run)
+        run.round_identities.clear()
+        run.round_contains.clear()
         steps = [_Step("create_identity", group) for group in creates.values()]
         steps += [_Step("add_claim", group, (identity,)) for identity, group in claims.items()]
         for pairs in registers.values():
@@ -259,6 +265,23 @@ class Worker:
                 steps.append(_Step(kind, [i for i, _ in chunk], tuple(d for _, d in chunk)))
         return steps + singles
 
+    def _prefetch(self, intents: list[Intent], run: _Run) -> None:
+        """Read the identities and registrations the round needs in two JSON-RPC
+        batches (instead of one request per investor)."""
+        pending = [i for i in intents if (i.id, i.desired, i.country) not in run.settled]
+        unknown = sorted({i.address for i in pending if i.address not in run.identities})
+        run.round_identities.update(self.client.identities_of(unknown))
+        pairs = sorted(
+            {
+                (i.registry, i.address)
+                for i in pending
+                if i.desired == REMOVED
+                or run.identities.get(i.address)
+                or run.round_identities.get(i.address)
+            }
+        )
+        run.round_contains.update(self.client.contains_all(pairs))
+
     def _plan_one(
         self,
         intent: Intent,
@@ -271,13 +294,23 @@ class Worker:
     ) -> None:
         """The next step of one intent, from the chain's state (or done)."""
         client, registry, wallet = self.client, intent.registry, intent.address
+
+        def contains() -> bool:
+            known = run.round_contains.get((registry, wallet))
+            return client.contains(registry, wallet) if known is None else known
+
         if intent.desired == REMOVED:
-            if client.contains(registry, wallet):
+            if contains():
                 singles.append(_Step("delete", [intent]))
             else:
                 self._done(intent, report, run)
             return
-        identity = run.identities.get(wallet) or client.identity_of(wallet)
+        identity = run.identities.get(wallet)
+        if identity is None:
+            if wallet in run.round_identities:
+                identity = run.round_identities[wallet]
+            else:
+                identity = client.identity_of(wallet)
         if identity is not None:
             run.identities[wallet] = identity
         if identity is None:
@@ -286,7 +319,7 @@ class Worker:
             wallet in run.new_identities or not client.has_valid_claim(identity)
         ):
             claims.setdefault(identity, []).append(intent)
-        elif not client.contains(registry, wallet):
+        elif not contains():
             registers.setdefault(registry, []).append((intent, identity))
         elif client.investor_country(registry, wallet) != intent.country:
             singles.append(_Step("update_country", [intent]))
