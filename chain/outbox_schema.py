@@ -8,9 +8,9 @@ The definitions are here, in ``chain/``, because the worker uses them and
 creates them with :func:`create_outbox_tables`. Times are integer Unix seconds
 (UTC), like every ``*_at`` column of the services.
 
-The columns ``claimed_by`` / ``claimed_at`` are for the worker process of a later
-step (``kyc-wallet verifier worker``): a replica claims intents with ``SELECT …
-FOR UPDATE SKIP LOCKED`` (:meth:`kyc_wallet.database.Database.claim`).
+The columns ``claimed_by`` / ``claimed_at`` name the worker that last stored a
+transaction for the intent, set in the database transaction that took that
+transaction's nonce (``outbox_nonces``, :mod:`chain.nonces`; issue 22).
 """
 
 from __future__ import annotations
