@@ -35,8 +35,13 @@ def connect(rpc_url: str | None, *, timeout: float = 10.0) -> Web3:
         return in_process()
     if not rpc_url.startswith(("http://", "https://")):
         raise ChainError(f"unsupported RPC URL {rpc_url!r}: use http:// or https://")
+    # cache_allowed_requests: eth_chainId (asked before every eth_call and
+    # transaction by web3's validation) is read once per connection
     provider = HTTPProvider(
-        rpc_url, request_kwargs={"timeout": timeout}, exception_retry_configuration=None
+        rpc_url,
+        request_kwargs={"timeout": timeout},
+        exception_retry_configuration=None,
+        cache_allowed_requests=True,
     )
     return Web3(provider)
 

@@ -14,6 +14,10 @@ issuer and the country rules; the token starts paused and the agent unpauses it.
 
 from __future__ import annotations
 
+import threading
+import weakref
+from collections import OrderedDict
+
 from web3 import Web3
 from web3.contract import Contract
 from web3.logs import DISCARD
@@ -36,9 +40,28 @@ GAS_SETUP = 400_000
 GAS_TREX_SUITE = 9_000_000
 
 
+_CONTRACTS: weakref.WeakKeyDictionary[Web3, OrderedDict[tuple[str, str], Contract]] = (
+    weakref.WeakKeyDictionary()
+)
+_CONTRACTS_PER_NODE = 4096
+_LOCK = threading.Lock()
+
+
 def contract(w3: Web3, name: str, address: str) -> Contract:
-    """The contract ``name`` (artifact ABI) at ``address``."""
-    return w3.eth.contract(address=Web3.to_checksum_address(address), abi=load(name).abi)
+    """The contract ``name`` (artifact ABI) at ``address``: built once per connection
+    (web3 parses the ABI into classes for each new one: tens of ms under load; the
+    outbox worker reads the same registries and identities again and again)."""
+    key = (name, Web3.to_checksum_address(address))
+    with _LOCK:
+        built = _CONTRACTS.setdefault(w3, OrderedDict())
+        found = built.get(key)
+        if found is None:
+            found = built[key] = w3.eth.contract(address=key[1], abi=load(name).abi)
+            if len(built) > _CONTRACTS_PER_NODE:
+                built.popitem(last=False)
+        else:
+            built.move_to_end(key)
+        return found
 
 
 def _deploy(sender: Sender, name: str, *args: object, gas: int = GAS_DEPLOY_SMALL) -> str:

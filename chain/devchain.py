@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
@@ -60,8 +61,11 @@ class DevChain:
     deployment: Deployment
     client: ERC3643Client
 
-    def worker(self, outbox: Outbox, *, batch_size: int = 50, hook: Hook | None = None) -> Worker:
-        return Worker(outbox, self.client, self.agent, batch_size=batch_size, hook=hook)
+    def worker(
+        self, outbox: Outbox, *, batch_size: int = 50, hook: Hook | None = None, **options: Any
+    ) -> Worker:
+        """A worker for ``outbox`` (``options``: :class:`Worker`'s, e.g. ``confirmations``)."""
+        return Worker(outbox, self.client, self.agent, batch_size=batch_size, hook=hook, **options)
 
     def investor(self, *, funded: bool = False) -> LocalAccount:
         """A new investor key; ``funded`` gives it gas (to sign its own transfers)."""

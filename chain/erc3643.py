@@ -18,17 +18,19 @@ for the outbox worker, which signs and records them; the others read the chain.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from eth_account.signers.local import LocalAccount
-from web3 import Web3
+from web3 import HTTPProvider, Web3
 from web3.contract import Contract
 from web3.contract.contract import ContractFunction
 from web3.types import TxParams, TxReceipt
 
 from chain.deploy import contract
 from chain.deployment import Deployment
-from chain.errors import chain_errors
+from chain.errors import ChainUnavailable, chain_errors
 from chain.keys import claim_id, key_hash, sign_claim
 from chain.transactions import Sender
 
@@ -80,6 +82,56 @@ class ERC3643Client:
         with chain_errors(f"IdFactory.getIdentity({wallet})"):
             identity = str(self.id_factory.functions.getIdentity(_cs(wallet)).call(self._from))
         return None if int(identity, 16) == 0 else identity
+
+    def linked_identity(self, logs: Sequence[Any], wallet: str) -> str | None:
+        """The ONCHAINID that the ``IdFactory``'s ``WalletLinked`` event in ``logs``
+        (a ``createIdentity…`` receipt's) links to ``wallet``, if any: spares an
+        ``eth_call`` per new investor."""
+        event = self.id_factory.events.WalletLinked()
+        for log in logs:
+            if str(log["address"]).lower() != self.id_factory.address.lower():
+                continue
+            try:
+                args = event.process_log(log)["args"]
+            except Exception:  # noqa: BLE001 - another event of the factory
+                continue
+            if str(args["wallet"]).lower() == wallet.lower():
+                return Web3.to_checksum_address(args["identity"])
+        return None
+
+    def identities_of(self, wallets: Sequence[str]) -> dict[str, str | None]:
+        """:meth:`identity_of` for each of ``wallets``, in one JSON-RPC batch (empty
+        when not read: the caller reads them one by one)."""
+        calls = [self.id_factory.functions.getIdentity(_cs(w)) for w in wallets]
+        found = self._batch(calls, "IdFactory.getIdentity")
+        if found is None:
+            return {}
+        return {
+            w: None if int(str(v), 16) == 0 else str(v) for w, v in zip(wallets, found, strict=True)
+        }
+
+    def contains_all(self, pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], bool]:
+        """:meth:`contains` for each (registry, wallet), in one JSON-RPC batch."""
+        calls = [_ir(self.w3, r).functions.contains(_cs(w)) for r, w in pairs]
+        found = self._batch(calls, "IdentityRegistry.contains")
+        return {} if found is None else {p: bool(v) for p, v in zip(pairs, found, strict=True)}
+
+    def _batch(self, calls: Sequence[ContractFunction], what: str) -> list[Any] | None:
+        """The ``eth_call`` results of ``calls`` in one JSON-RPC batch over HTTP (one
+        round trip instead of one each); ``None`` when the node or the provider
+        takes no batch, or one of them failed (the caller then reads them one by
+        one, so a failure is its own intent's)."""
+        if len(calls) < 2 or not isinstance(self.w3.provider, HTTPProvider):
+            return None
+        try:
+            with chain_errors(what), self.w3.batch_requests() as batch:
+                for call in calls:
+                    batch.add(call)
+                return list(batch.execute())
+        except ChainUnavailable:
+            raise
+        except Exception:  # noqa: BLE001 - read them one by one instead
+            return None
 
     def claim_data(self, identity: str) -> bytes:
         """The data of our ClaimIssuer's KYC claim on ``identity`` (public, like all

@@ -8,8 +8,9 @@ connection as ``conn``) and nothing copies it anywhere:
 
 - ``outbox_intents``: one row per (chain, registry, address), the *intended*
   state of that address on that registry (``registered`` with a country and
-  claim data, or ``removed``) and where the worker stands (``queued``,
-  ``done``, ``failed``). Whitelisting again or removing updates the same row
+  claim data, or ``removed``) and where the worker stands (``queued``;
+  ``sent``: on chain, waiting for the configured confirmation depth; ``done``;
+  ``failed``). Whitelisting again or removing updates the same row
   (one ``INSERT … ON CONFLICT DO UPDATE``), so a retry, a double click or a
   crash never yields a second intent. A ``failed`` intent keeps its reason
   (``last_error``) and the time of its next attempt (``retry_at``, set by the
@@ -19,6 +20,11 @@ connection as ``conn``) and nothing copies it anywhere:
   sender, nonce, hash and raw bytes, stored and committed *before* it is
   broadcast; then its receipt. After a crash the worker looks the stored hash
   up, or broadcasts the same bytes again: never a second transaction for one step.
+  A transaction is ``signed`` while in flight (stored, maybe broadcast; a
+  receipt whose block left the canonical chain puts it back there), then
+  ``mined`` (with its block number and hash), ``reverted`` or ``dropped`` (the
+  node refused it, another transaction took its nonce, or a replacement with
+  the same nonce was mined: :mod:`chain.inflight`).
 
 Times are integer Unix seconds from the injected clock ``now``.
 """
@@ -45,7 +51,7 @@ __all__ = ["Intent", "TxRecord", "Outbox", "REGISTERED", "REMOVED", "insert_on_c
 
 REGISTERED = "registered"
 REMOVED = "removed"
-QUEUED, DONE, FAILED = "queued", "done", "failed"
+QUEUED, SENT, DONE, FAILED = "queued", "sent", "done", "failed"
 SIGNED, MINED, REVERTED, DROPPED = "signed", "mined", "reverted", "dropped"
 
 _I, _T = outbox_intents.c, outbox_transactions.c
@@ -75,6 +81,9 @@ class TxRecord:
     state: str
     signed: SignedTx
     gas_used: int | None
+    created_at: int = 0
+    block_number: int | None = None
+    block_hash: str | None = None
 
 
 def _now() -> datetime:
@@ -265,10 +274,11 @@ class Outbox:
         return self._select(*where)
 
     def due(self, chain: str) -> list[Intent]:
-        """The intents the worker should try now: every queued one, and the failed
-        ones whose back-off has passed (oldest first)."""
+        """The intents the worker should try now: every queued one, the sent ones
+        (waiting for their confirmation depth) and the failed ones whose back-off
+        has passed (oldest first)."""
         back = sa.and_(_I.state == FAILED, _I.retry_at.is_not(None), _I.retry_at <= self._stamp())
-        return self._select(_I.chain == chain, sa.or_(_I.state == QUEUED, back))
+        return self._select(_I.chain == chain, sa.or_(_I.state.in_([QUEUED, SENT]), back))
 
     def backlog(self) -> tuple[int, int | None]:
         """How many intents are not done (queued or failed), and when the oldest
@@ -319,11 +329,20 @@ class Outbox:
 
     # --- transactions -----------------------------------------------------------
 
-    def record_signed(self, chain: str, signed: SignedTx, kind: str, intent_ids: list[int]) -> int:
-        """Store a signed transaction; committed before the caller broadcasts it."""
+    def record_signed(
+        self,
+        chain: str,
+        signed: SignedTx,
+        kind: str,
+        intent_ids: list[int],
+        *,
+        conn: Connection | None = None,
+    ) -> TxRecord:
+        """Store a signed transaction; committed before the caller broadcasts it
+        (in the caller's transaction ``conn``, which took its nonce, if given)."""
         stamp = self._stamp()
-        with self.db.transaction() as conn:
-            tx_id = conn.execute(
+        with self._writing(conn) as db:
+            tx_id = db.execute(
                 sa.insert(outbox_transactions)
                 .values(
                     chain=chain,
@@ -334,6 +353,8 @@ class Outbox:
                     to_address=signed.to,
                     data=signed.data,
                     gas=signed.gas,
+                    max_fee=signed.max_fee or None,
+                    priority_fee=signed.priority_fee or None,
                     kind=kind,
                     intent_ids=json.dumps(intent_ids),
                     state=SIGNED,
@@ -342,7 +363,7 @@ class Outbox:
                 )
                 .returning(_T.id)
             ).scalar_one()
-        return int(tx_id)
+        return TxRecord(int(tx_id), kind, list(intent_ids), SIGNED, signed, None, stamp)
 
     def record_outcome(
         self,
@@ -350,16 +371,19 @@ class Outbox:
         state: str,
         *,
         block: int | None = None,
+        block_hash: str | None = None,
         gas_used: int | None = None,
         error: str | None = None,
+        conn: Connection | None = None,
     ) -> None:
-        with self.db.transaction() as conn:
-            conn.execute(
+        with self._writing(conn) as db:
+            db.execute(
                 sa.update(outbox_transactions)
                 .where(_T.id == tx_id)
                 .values(
                     state=state,
                     block_number=block,
+                    block_hash=block_hash,
                     gas_used=gas_used,
                     error=error,
                     updated_at=self._stamp(),
@@ -417,6 +441,8 @@ def _tx(row: RowMapping) -> TxRecord:
         to=row["to_address"],
         data=row["data"] or "0x",
         gas=row["gas"] or 0,
+        max_fee=int(row["max_fee"] or 0),
+        priority_fee=int(row["priority_fee"] or 0),
     )
     return TxRecord(
         id=row["id"],
@@ -425,4 +451,7 @@ def _tx(row: RowMapping) -> TxRecord:
         state=row["state"],
         signed=signed,
         gas_used=row["gas_used"],
+        created_at=int(row["created_at"]),
+        block_number=row["block_number"],
+        block_hash=row["block_hash"],
     )

@@ -8,9 +8,9 @@ The definitions are here, in ``chain/``, because the worker uses them and
 creates them with :func:`create_outbox_tables`. Times are integer Unix seconds
 (UTC), like every ``*_at`` column of the services.
 
-The columns ``claimed_by`` / ``claimed_at`` are for the worker process of a later
-step (``kyc-wallet verifier worker``): a replica claims intents with ``SELECT …
-FOR UPDATE SKIP LOCKED`` (:meth:`kyc_wallet.database.Database.claim`).
+The columns ``claimed_by`` / ``claimed_at`` name the worker that last stored a
+transaction for the intent, set in the database transaction that took that
+transaction's nonce (``outbox_nonces``, :mod:`chain.nonces`; issue 22).
 """
 
 from __future__ import annotations
@@ -19,7 +19,14 @@ from typing import Any
 
 import sqlalchemy as sa
 
-__all__ = ["create_outbox_tables", "metadata", "outbox_intents", "outbox_transactions"]
+__all__ = [
+    "AFTER_BASELINE",
+    "create_outbox_tables",
+    "metadata",
+    "outbox_intents",
+    "outbox_nonces",
+    "outbox_transactions",
+]
 
 metadata = sa.MetaData()
 
@@ -74,16 +81,41 @@ outbox_intents = sa.Table(
     sa.Index("outbox_intents_state", "chain", "state"),
     sqlite_autoincrement=True,
 )
+
+
+def _transactions_22c_columns() -> list[Any]:
+    """Issue 22: the receipt's block hash (reorgs), the EIP-1559 fees (replacement)."""
+    return [
+        sa.Column("block_hash", sa.Text),
+        sa.Column("max_fee", sa.BigInteger),  # maxFeePerGas, wei
+        sa.Column("priority_fee", sa.BigInteger),  # maxPriorityFeePerGas, wei
+    ]
+
+
+def _nonces_columns() -> list[Any]:
+    """Issue 22: one nonce counter per chain and sender key, taken in the
+    transaction that stores the signed transactions (:mod:`chain.nonces`)."""
+    return [
+        sa.Column("chain", sa.Text, primary_key=True),
+        sa.Column("sender", sa.Text, primary_key=True),
+        sa.Column("next_nonce", sa.BigInteger, nullable=False),
+        sa.Column("updated_at", sa.BigInteger, nullable=False),
+    ]
+
+
 outbox_transactions = sa.Table(
     "outbox_transactions",
     metadata,
     *_transactions_columns(),
+    *_transactions_22c_columns(),
+    sa.Index("outbox_transactions_block", "chain", "block_number"),
     # Not unique: after the in-process chain restarted empty, replaying an intent
     # signs the very same bytes (same key, nonce, call), a new transaction there.
     sa.Index("outbox_transactions_hash", "chain", "tx_hash"),
     sa.Index("outbox_transactions_sender", "chain", "sender", "state"),
     sqlite_autoincrement=True,
 )
+outbox_nonces = sa.Table("outbox_nonces", metadata, *_nonces_columns())
 
 
 def create_outbox_tables(op: Any) -> None:
@@ -96,3 +128,29 @@ def create_outbox_tables(op: Any) -> None:
     op.create_index(
         "outbox_transactions_sender", "outbox_transactions", ["chain", "sender", "state"]
     )
+
+
+AFTER_BASELINE: dict[str, set[str] | None] = {
+    "outbox_nonces": None,  # the whole table
+    "outbox_transactions": {c.name for c in _transactions_22c_columns()},
+}
+"""What revisions after the verifier's baseline added to the tables above (a
+database adopted from the previous release is checked against the baseline)."""
+
+
+def add_nonces_and_fees(op: Any) -> None:
+    """Issue 22's revision (``op``: ``alembic.op``): the nonce counters, and the
+    block hash and fees of each transaction."""
+    op.create_table("outbox_nonces", *_nonces_columns())
+    with op.batch_alter_table("outbox_transactions") as batch:
+        for column in _transactions_22c_columns():
+            batch.add_column(column)
+    op.create_index("outbox_transactions_block", "outbox_transactions", ["chain", "block_number"])
+
+
+def drop_nonces_and_fees(op: Any) -> None:
+    op.drop_index("outbox_transactions_block", "outbox_transactions")
+    with op.batch_alter_table("outbox_transactions") as batch:
+        for column in _transactions_22c_columns():
+            batch.drop_column(column.name)
+    op.drop_table("outbox_nonces")

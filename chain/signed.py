@@ -19,3 +19,7 @@ class SignedTx:
     to: str | None
     data: str
     gas: int
+    max_fee: int = 0
+    """``maxFeePerGas`` (EIP-1559), wei; 0 for a legacy transaction."""
+    priority_fee: int = 0
+    """``maxPriorityFeePerGas`` (EIP-1559), wei."""

@@ -12,7 +12,10 @@ enforce it).
 Signing (:meth:`Sender.sign`) and broadcasting (:meth:`Sender.broadcast`) are
 separate steps so that the outbox can store the hash, nonce and raw bytes of a
 transaction before it leaves the process; broadcasting the same bytes again
-cannot create a second transaction.
+cannot create a second transaction. Transactions are EIP-1559 (type 2) with
+the fees of :mod:`chain.fees`; :meth:`Sender.resign` signs the same call with
+the same nonce and higher fees (replacing a stuck transaction) and
+:meth:`Sender.filler` a no-op transfer to itself (filling a nonce gap).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from web3.exceptions import TransactionNotFound
 from web3.types import TxReceipt
 
 from chain.errors import ChainError, TransactionReverted, chain_errors
+from chain.fees import Fees, suggest
 from chain.signed import SignedTx
 
 __all__ = ["MAX_GAS", "SignedTx", "Sender"]
@@ -58,6 +62,10 @@ class Sender:
         with chain_errors(f"reading the nonce of {self.address}"):
             return self.w3.eth.get_transaction_count(self.address, "pending")
 
+    def fees(self) -> Fees:
+        """The EIP-1559 fees to offer now (:func:`chain.fees.suggest`)."""
+        return suggest(self.w3)
+
     def sign(
         self,
         call: ContractFunction | ContractConstructor | None,
@@ -66,17 +74,19 @@ class Sender:
         *,
         to: str | None = None,
         value: int = 0,
+        fees: Fees | None = None,
     ) -> SignedTx:
-        """Sign ``call`` (a bound contract function or constructor) with ``nonce``."""
+        """Sign ``call`` (a bound contract function or constructor) with ``nonce``
+        (EIP-1559 ``fees``: read from the node when not given)."""
         if not 21_000 <= gas <= MAX_GAS:
             raise ChainError(f"gas limit {gas} outside [21000, {MAX_GAS}]")
-        with chain_errors("reading the gas price"):
-            gas_price = self.w3.eth.gas_price
+        fees = fees or self.fees()
         tx: dict[str, Any] = {
             "from": self.address,
             "nonce": nonce,
             "gas": gas,
-            "gasPrice": gas_price,
+            "maxFeePerGas": fees.max_fee,
+            "maxPriorityFeePerGas": fees.priority_fee,
             "chainId": self.chain_id,
             "value": value,
         }
@@ -86,16 +96,52 @@ class Sender:
         else:
             tx["to"] = to
             tx["data"] = "0x"
+        return self._signed(tx, fees)
+
+    def _signed(self, tx: dict[str, Any], fees: Fees) -> SignedTx:
         signed = self.account.sign_transaction(tx)
         return SignedTx(
             sender=self.address,
-            nonce=nonce,
+            nonce=int(tx["nonce"]),
             tx_hash=HexBytes(signed.hash).to_0x_hex(),
             raw=bytes(signed.raw_transaction),
             to=tx.get("to"),
             data=HexBytes(tx.get("data", b"")).to_0x_hex(),
-            gas=gas,
+            gas=int(tx["gas"]),
+            max_fee=fees.max_fee,
+            priority_fee=fees.priority_fee,
         )
+
+    def resign(self, signed: SignedTx, fees: Fees) -> SignedTx:
+        """The same call as ``signed`` (its nonce, recipient, data and gas limit)
+        with ``fees``: a replacement (EIP-1559; no value is ever sent by the outbox)."""
+        tx: dict[str, Any] = {
+            "nonce": signed.nonce,
+            "gas": signed.gas,
+            "maxFeePerGas": fees.max_fee,
+            "maxPriorityFeePerGas": fees.priority_fee,
+            "chainId": self.chain_id,
+            "value": 0,
+            "data": signed.data,
+        }
+        if signed.to is not None:
+            tx["to"] = signed.to
+        return self._signed(tx, fees)
+
+    def filler(self, nonce: int, fees: Fees) -> SignedTx:
+        """A transfer of nothing to the sender itself with ``nonce``: fills a gap left
+        by a transaction the node never accepted, so the later ones can be mined."""
+        tx = {
+            "nonce": nonce,
+            "gas": 21_000,
+            "maxFeePerGas": fees.max_fee,
+            "maxPriorityFeePerGas": fees.priority_fee,
+            "chainId": self.chain_id,
+            "value": 0,
+            "to": self.address,
+            "data": "0x",
+        }
+        return self._signed(tx, fees)
 
     def broadcast(self, signed: SignedTx) -> None:
         """Send the raw bytes; a node that already knows them is not an error."""

@@ -9,11 +9,17 @@ free. Only then does it plan new transactions, from the chain's current state
 ONCHAINID if missing, add the KYC claim if missing (a valid claim of our
 ClaimIssuer already on the identity is kept: its data names the verification
 that created it), register (batched per registry), correct the country, or
-delete. Every transaction is signed, then
-stored and committed with its hash and nonce, then broadcast, then its receipt
-is recorded; ``hook`` is called at each of those points (tests kill the
-process there). A node that is down raises :class:`ChainUnavailable` and leaves
-the intents queued with that message.
+delete. Each round's transactions (one per step of every intent that moves:
+many in flight, issue 22) take their nonces from the outbox's counter and are
+signed and stored in one database transaction, then all broadcast, then their
+receipts collected (:mod:`chain.inflight`: a stuck one replaced with higher
+EIP-1559 fees, a refused one's nonce filled); ``hook`` is called at each of
+those points (tests kill the process there). An intent whose chain state holds
+is ``done`` once its transactions are ``confirmations`` blocks deep (``sent``
+until then); a receipt whose block left the canonical chain puts its
+transaction back in flight and its intents back in the queue. A node that is
+down raises :class:`ChainUnavailable` and leaves the intents queued with that
+message.
 
 One bad intent never holds up the others (issue 19 item 1). A step that fails
 for its own intents (a revert, a transaction the node refuses, a read of that
@@ -51,20 +57,10 @@ from chain.errors import (
     ChainError,
     ChainUnavailable,
     OutboxError,
-    TransactionReverted,
-    chain_errors,
 )
-from chain.outbox import (
-    DONE,
-    DROPPED,
-    MINED,
-    QUEUED,
-    REMOVED,
-    REVERTED,
-    SIGNED,
-    Intent,
-    Outbox,
-)
+from chain.fees import Fees
+from chain.inflight import InFlight, Outcome
+from chain.outbox import DONE, DROPPED, MINED, QUEUED, REMOVED, REVERTED, SENT, Intent, Outbox
 from chain.transactions import MAX_GAS, Sender, SignedTx
 
 __all__ = ["Worker", "WorkReport", "Hook"]
@@ -79,6 +75,7 @@ class WorkReport:
     """What one run did."""
 
     done: list[int] = field(default_factory=list)
+    waiting: list[int] = field(default_factory=list)  # on chain, not yet deep enough
     failed: list[int] = field(default_factory=list)
     transactions: int = 0
     gas_used: int = 0
@@ -95,6 +92,11 @@ class _Run:
     settled: set[tuple[int, str, int]] = field(default_factory=set)
     new_identities: set[str] = field(default_factory=set)  # wallets: no claim yet
     claimed: set[str] = field(default_factory=set)  # identities with our claim
+    identities: dict[str, str] = field(default_factory=dict)  # wallet -> ONCHAINID, read once
+    # read for this round in one JSON-RPC batch (chain.erc3643.ERC3643Client._batch)
+    round_identities: dict[str, str | None] = field(default_factory=dict)
+    round_contains: dict[tuple[str, str], bool] = field(default_factory=dict)
+    finished: list[Intent] = field(default_factory=list)  # hold on chain: done or sent
 
 
 @dataclass(frozen=True)
@@ -118,11 +120,18 @@ class Worker:
         retry_base: float = 60.0,
         retry_max: float = 6 * 3600.0,
         hook: Hook | None = None,
+        confirmations: int = 1,
+        receipt_timeout: float = 60.0,
+        replace_after: float = 180.0,
+        max_fee: int | None = None,
+        name: str = "worker",
     ) -> None:
         if not 1 <= batch_size <= MAX_BATCH:
             raise ValueError(f"batch_size must be within 1..{MAX_BATCH} (the gas cap)")
         if max_attempts < 1 or not 0 < retry_base <= retry_max:
             raise ValueError("max_attempts >= 1 and 0 < retry_base <= retry_max")
+        if confirmations < 1 or receipt_timeout < 0 or replace_after < 0:
+            raise ValueError("confirmations >= 1, receipt_timeout >= 0 and replace_after >= 0")
         self.outbox = outbox
         self.client = client
         self.agent = agent
@@ -136,6 +145,17 @@ class Worker:
         self.retry_base = retry_base
         self.retry_max = retry_max
         self.hook = hook or (lambda event, kind, tx_hash: None)
+        self.confirmations = confirmations
+        self.name = name
+        self.inflight = InFlight(
+            outbox,
+            self.chain,
+            agent,
+            timeout=receipt_timeout,
+            replace_after=replace_after,
+            max_fee=max_fee,
+            hook=self.hook,
+        )
 
     @contextmanager
     def exclusive(self) -> Iterator[None]:
@@ -181,16 +201,17 @@ class Worker:
             self._settle(report, run)
             # create identity, claim, register (a reverted batch: one by one), country
             for _ in range(6):
+                skip = run.blocked | self.inflight.busy()
                 queued = [
                     i
                     for i in self.outbox.due(self.chain)
-                    if i.id not in run.blocked and i.registry in self.registries
+                    if i.id not in skip and i.registry in self.registries
                 ]
                 steps = self._plan(queued, report, run)
+                self._finish(report, run)
                 if not steps:
                     break
-                for step in steps:
-                    self._execute(step, report, run)
+                self._send(steps, report, run)
         except ChainUnavailable as exc:
             self._hold(exc)
             raise
@@ -218,9 +239,10 @@ class Worker:
         claims: dict[str, list[Intent]] = {}
         registers: dict[str, list[tuple[Intent, str]]] = {}
         singles: list[_Step] = []
+        self._prefetch(intents, run)
         for intent in intents:
             if (intent.id, intent.desired, intent.country) in run.settled:
-                self._done(intent, report)
+                self._done(intent, report, run)
                 continue
             try:
                 self._plan_one(intent, report, run, creates, claims, registers, singles)
@@ -228,6 +250,8 @@ class Worker:
                 raise
             except ChainError as exc:  # this investor's contracts: this intent only
                 self._failed(_Step("plan", [intent]), str(exc), report, run)
+        run.round_identities.clear()
+        run.round_contains.clear()
         steps = [_Step("create_identity", group) for group in creates.values()]
         steps += [_Step("add_claim", group, (identity,)) for identity, group in claims.items()]
         for pairs in registers.values():
@@ -241,6 +265,23 @@ class Worker:
                 steps.append(_Step(kind, [i for i, _ in chunk], tuple(d for _, d in chunk)))
         return steps + singles
 
+    def _prefetch(self, intents: list[Intent], run: _Run) -> None:
+        """Read the identities and registrations the round needs in two JSON-RPC
+        batches (instead of one request per investor)."""
+        pending = [i for i in intents if (i.id, i.desired, i.country) not in run.settled]
+        unknown = sorted({i.address for i in pending if i.address not in run.identities})
+        run.round_identities.update(self.client.identities_of(unknown))
+        pairs = sorted(
+            {
+                (i.registry, i.address)
+                for i in pending
+                if i.desired == REMOVED
+                or run.identities.get(i.address)
+                or run.round_identities.get(i.address)
+            }
+        )
+        run.round_contains.update(self.client.contains_all(pairs))
+
     def _plan_one(
         self,
         intent: Intent,
@@ -253,29 +294,55 @@ class Worker:
     ) -> None:
         """The next step of one intent, from the chain's state (or done)."""
         client, registry, wallet = self.client, intent.registry, intent.address
+
+        def contains() -> bool:
+            known = run.round_contains.get((registry, wallet))
+            return client.contains(registry, wallet) if known is None else known
+
         if intent.desired == REMOVED:
-            if client.contains(registry, wallet):
+            if contains():
                 singles.append(_Step("delete", [intent]))
             else:
-                self._done(intent, report)
+                self._done(intent, report, run)
             return
-        identity = client.identity_of(wallet)
+        identity = run.identities.get(wallet)
+        if identity is None:
+            if wallet in run.round_identities:
+                identity = run.round_identities[wallet]
+            else:
+                identity = client.identity_of(wallet)
+        if identity is not None:
+            run.identities[wallet] = identity
         if identity is None:
             creates.setdefault(wallet, []).append(intent)
         elif identity not in run.claimed and (
             wallet in run.new_identities or not client.has_valid_claim(identity)
         ):
             claims.setdefault(identity, []).append(intent)
-        elif not client.contains(registry, wallet):
+        elif not contains():
             registers.setdefault(registry, []).append((intent, identity))
         elif client.investor_country(registry, wallet) != intent.country:
             singles.append(_Step("update_country", [intent]))
         else:
-            self._done(intent, report)
+            self._done(intent, report, run)
 
-    def _done(self, intent: Intent, report: WorkReport) -> None:
-        self.outbox.set_state([intent.id], DONE)
-        report.done.append(intent.id)
+    def _done(self, intent: Intent, report: WorkReport, run: _Run) -> None:
+        run.finished.append(intent)
+
+    def _finish(self, report: WorkReport, run: _Run) -> None:
+        """The intents that hold on chain: ``done`` when their transactions are
+        ``confirmations`` deep, else ``sent`` (one database transaction each)."""
+        if not run.finished:
+            return
+        shallow = self.inflight.shallow(self.confirmations)
+        waiting = [i.id for i in run.finished if i.id in shallow]
+        done = [i.id for i in run.finished if i.id not in shallow]
+        run.finished.clear()
+        self.outbox.set_state(done, DONE)
+        note = f"on chain, waiting for {self.confirmations} confirmations"
+        self.outbox.set_state(waiting, SENT, note if waiting else None)
+        report.done += done
+        report.waiting += waiting
 
     def _call(self, step: _Step) -> Call:
         client, first = self.client, step.intents[0]
@@ -296,51 +363,63 @@ class Worker:
 
     # --- sending and recording ------------------------------------------------------
 
-    def _execute(self, step: _Step, report: WorkReport, run: _Run) -> None:
-        ids = [i.id for i in step.intents]
-        try:
-            call = self._call(step)
-            signed = self.agent.sign(call.function, call.gas, self.agent.next_nonce())
-        except ChainUnavailable:
-            raise
-        except ChainError as exc:  # nothing signed: nothing to settle later
-            self._failed(step, str(exc), report, run)
-            return
-        tx_id = self.outbox.record_signed(self.chain, signed, step.kind, ids)
-        self.hook("signed", step.kind, signed.tx_hash)
-        try:
-            self.agent.broadcast(signed)
-        except ChainUnavailable:
-            raise
-        except ChainError as exc:  # the node refused it: never mined, its nonce stays free
-            self.outbox.record_outcome(tx_id, DROPPED, error=f"the node refused it: {exc}")
-            self._failed(step, str(exc), report, run)
-            return
-        self.hook("sent", step.kind, signed.tx_hash)
-        reverted = self._record(tx_id, signed, call.what, report)
-        if reverted is not None:
-            self._failed(step, reverted, report, run)
-        elif step.kind == "create_identity":
-            run.new_identities.add(step.intents[0].address)
-        elif step.kind == "add_claim":
-            run.claimed.add(step.identities[0])
-        else:  # register, batch_register, update_country, delete: the intent holds now
-            run.settled.update((i.id, i.desired, i.country) for i in step.intents)
-        self.hook("recorded", step.kind, signed.tx_hash)
+    def _send(self, steps: list[_Step], report: WorkReport, run: _Run) -> None:
+        """Sign and store every step's transaction (one database transaction, their
+        nonces from the outbox's counter), broadcast them all, then collect the
+        receipts."""
+        items = []
+        planned: list[_Step] = []
+        for step in steps:
+            try:
+                call = self._call(step)
+                if not 21_000 <= call.gas <= MAX_GAS:
+                    raise ChainError(f"gas limit {call.gas} outside [21000, {MAX_GAS}]")
+            except ChainUnavailable:
+                raise
+            except ChainError as exc:  # nothing signed: nothing to settle later
+                self._failed(step, str(exc), report, run)
+                continue
 
-    def _record(self, tx_id: int, signed: SignedTx, what: str, report: WorkReport) -> str | None:
-        """Wait for the receipt and record it; the revert reason, or ``None`` if mined."""
-        receipt = self.agent.wait(signed.tx_hash)
-        report.transactions += 1
-        report.gas_used += int(receipt["gasUsed"])
-        block, gas = int(receipt["blockNumber"]), int(receipt["gasUsed"])
-        try:
-            self.agent.confirm(signed, receipt, what)
-        except TransactionReverted as exc:
-            self.outbox.record_outcome(tx_id, REVERTED, block=block, gas_used=gas, error=str(exc))
-            return str(exc)
-        self.outbox.record_outcome(tx_id, MINED, block=block, gas_used=gas)
-        return None
+            def sign(nonce: int, fees: Fees, call: Call = call) -> SignedTx:
+                return self.agent.sign(call.function, call.gas, nonce, fees=fees)
+
+            items.append((step.kind, [i.id for i in step.intents], sign))
+            planned.append(step)
+        records = self.inflight.store(items, self.name)
+        by_id = {record.id: step for record, step in zip(records, planned, strict=True)}
+        refused = self.inflight.broadcast(records)
+        for outcome in refused:
+            self._failed(by_id[outcome.record.id], outcome.error or "refused", report, run)
+        if refused:
+            self.inflight.fill_gaps()
+        dropped = {outcome.record.id for outcome in refused}
+        live = [record for record in records if record.id not in dropped]
+        self._apply(self.inflight.collect(live), report, run)
+
+    def _apply(self, outcomes: list[Outcome], report: WorkReport, run: _Run) -> None:
+        """What each collected transaction means for its intents."""
+        for outcome in outcomes:
+            record = outcome.record
+            step = _Step(record.kind, self.outbox.intents_by_id(record.intent_ids))
+            if outcome.state in (MINED, REVERTED):
+                report.transactions += 1
+                report.gas_used += outcome.gas_used
+            if outcome.state == DROPPED or outcome.state == REVERTED:
+                if step.intents:
+                    self._failed(step, outcome.error or outcome.state, report, run)
+            elif outcome.state != MINED:  # still in flight: its intents wait
+                run.blocked.update(record.intent_ids)
+                self.outbox.note(record.intent_ids, f"{outcome.error} ({record.signed.tx_hash})")
+            elif record.kind == "create_identity":
+                wallet = step.intents[0].address
+                run.new_identities.add(wallet)
+                identity = self.client.linked_identity(outcome.logs, wallet)
+                if identity is not None:
+                    run.identities[wallet] = identity
+            elif record.kind == "add_claim":
+                run.claimed.add(Web3.to_checksum_address(record.signed.to or ""))
+            elif step.intents:  # register, batch_register, update_country, delete
+                run.settled.update((i.id, i.desired, i.country) for i in step.intents)
 
     def _failed(self, step: _Step, reason: str, report: WorkReport, run: _Run) -> None:
         """The step failed for its own intents: they fail alone, with a back-off; the
@@ -364,27 +443,13 @@ class Worker:
             run.blocked.add(intent.id)
 
     def _settle(self, report: WorkReport, run: _Run) -> None:
-        """Resolve the transactions a previous run stored but did not record."""
-        for record in self.outbox.transactions(self.chain, sender=self.agent.address, state=SIGNED):
-            signed = record.signed
-            step = _Step(record.kind, self.outbox.intents_by_id(record.intent_ids))
-            if self.agent.receipt(signed.tx_hash) is None and not self.agent.is_known(
-                signed.tx_hash
-            ):
-                with chain_errors(f"reading the nonce of {signed.sender}"):
-                    used = self.agent.w3.eth.get_transaction_count(self.agent.address, "latest")
-                if used > signed.nonce:
-                    note = f"nonce {signed.nonce} taken by another transaction: dropped"
-                    self.outbox.record_outcome(record.id, DROPPED, error=note)
-                    continue
-                try:
-                    self.agent.broadcast(signed)  # the same bytes: the same transaction
-                except ChainUnavailable:
-                    raise
-                except ChainError as exc:  # refused: it will never be mined
-                    self.outbox.record_outcome(record.id, DROPPED, error=f"refused: {exc}")
-                    self._failed(step, str(exc), report, run)
-                    continue
-            reverted = self._record(record.id, signed, f"{record.kind} (after restart)", report)
-            if reverted is not None:
-                self._failed(step, reverted, report, run)
+        """Resolve what a previous run left in flight: receipts whose block left the
+        canonical chain go back in flight; what the node forgot is broadcast again
+        (the same bytes); gaps are filled; then the receipts are collected."""
+        self.inflight.check_reorgs(self.confirmations)
+        pending = self.inflight.pending()
+        if not pending:
+            return
+        self._apply(self.inflight.revive(pending), report, run)
+        self.inflight.fill_gaps()
+        self._apply(self.inflight.collect(self.inflight.pending()), report, run)

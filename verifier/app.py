@@ -71,6 +71,11 @@ DEFAULTS: dict[str, Any] = {
     "CHAIN_DEPLOYMENT_PATH": None,
     "CHAIN_AGENT_KEY_PATH": None,
     "CHAIN_CLAIM_KEY_PATH": None,  # None: the agent's key
+    # sending (chain.inflight): blocks until done, seconds before a stuck one is replaced
+    "CHAIN_CONFIRMATIONS": 1,
+    "CHAIN_REPLACE_AFTER": 180.0,
+    "CHAIN_RECEIPT_TIMEOUT": 60.0,
+    "CHAIN_MAX_FEE_GWEI": None,  # None: no cap on a replacement's maxFeePerGas
     "OUTBOX_PATH": None,  # the previous release's outbox file: imported at migrate
     "DATABASE_URL": None,  # None: verifier.sqlite in DATA_DIR; or postgresql+psycopg://
     # the worker's schedules, in seconds (0: that job is off): verifier.worker

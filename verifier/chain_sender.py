@@ -62,7 +62,7 @@ class NodeSender:
     """A JSON-RPC node: the agent key sends, one worker at a time (the others skip
     their turn: :meth:`chain.worker.Worker.exclusive`)."""
 
-    def __init__(self, outbox: Outbox, config: Mapping[str, Any]) -> None:
+    def __init__(self, outbox: Outbox, config: Mapping[str, Any], name: str = "worker") -> None:
         from chain.backend import connect
         from chain.deployment import Deployment
         from chain.erc3643 import ERC3643Client
@@ -77,7 +77,9 @@ class NodeSender:
         agent = load_account(Path(config["CHAIN_AGENT_KEY_PATH"]), create=False)
         self.client = ERC3643Client(self.w3, self.deployment, claim_signer)
         self.outbox = outbox
-        self.worker = Worker(outbox, self.client, Sender(self.w3, agent))
+        self.worker = Worker(
+            outbox, self.client, Sender(self.w3, agent), name=name, **worker_options(config)
+        )
         self._lock = threading.Lock()
 
     def process(self) -> None:
@@ -101,10 +103,31 @@ class NodeSender:
             self.w3.eth.block_number  # noqa: B018 - a request to the node
 
 
+def worker_options(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The sending settings of :class:`chain.worker.Worker` (docs/configuration.md):
+    the confirmation depth, when a stuck transaction is replaced, how long a
+    round waits for receipts, the cap on a replacement's ``maxFeePerGas``."""
+    confirmations = int(config["CHAIN_CONFIRMATIONS"])
+    if confirmations < 1:
+        raise ConfigurationError("CHAIN_CONFIRMATIONS must be at least 1")
+    cap = config["CHAIN_MAX_FEE_GWEI"]
+    return {
+        "confirmations": confirmations,
+        "replace_after": float(config["CHAIN_REPLACE_AFTER"]),
+        "receipt_timeout": float(config["CHAIN_RECEIPT_TIMEOUT"]),
+        "max_fee": None if cap is None else int(float(cap) * 10**9),
+    }
+
+
 def chain_sender(
-    config: Mapping[str, Any], outbox: Outbox, platform: PlatformChain | None
+    config: Mapping[str, Any],
+    outbox: Outbox,
+    platform: PlatformChain | None,
+    *,
+    name: str = "worker",
 ) -> ChainSender | None:
-    """The sender the configuration names; ``None`` when nothing sends the outbox."""
+    """The sender the configuration names; ``None`` when nothing sends the outbox
+    (``name``: the worker's, recorded on the intents it claims)."""
     if platform is not None:
         return DevSender(platform)
     if config["CHAIN"] != "outbox" or not config["CHAIN_RPC_URL"]:
@@ -112,4 +135,4 @@ def chain_sender(
     missing = [name for name in NODE_SETTINGS if not config[name]]
     if missing:
         raise ConfigurationError(f"CHAIN_RPC_URL is set: the worker needs {', '.join(missing)}")
-    return NodeSender(outbox, config)
+    return NodeSender(outbox, config, name)

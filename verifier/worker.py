@@ -76,7 +76,9 @@ class VerifierWorker:
         self.last_error: str | None = None
         self.last_monitor_seconds: float | None = None
         ctx = context_of(app)
-        self.sender: ChainSender | None = chain_sender(app.config, ctx.outbox, ctx.chain)
+        self.sender: ChainSender | None = chain_sender(
+            app.config, ctx.outbox, ctx.chain, name=self.name
+        )
 
     # --- the jobs, each can be ticked by hand -------------------------------------------
 

@@ -47,6 +47,7 @@ OPTIONAL_TYPES: dict[str, Any] = {
     "CHAIN_DEPLOYMENT_PATH": _PATH,
     "CHAIN_AGENT_KEY_PATH": _PATH,
     "CHAIN_CLAIM_KEY_PATH": _PATH,
+    "CHAIN_MAX_FEE_GWEI": float,
     # wallet
     "TRUSTED_X509_ROOTS": _PATH,
     "KDF_OPSLIMIT": int,

@@ -36,7 +36,12 @@ from sqlalchemy import Connection
 
 from chain.errors import OutboxError
 from chain.outbox import Outbox
-from chain.outbox_schema import create_outbox_tables, outbox_intents, outbox_transactions
+from chain.outbox_schema import (
+    AFTER_BASELINE as OUTBOX_AFTER_BASELINE,
+    create_outbox_tables,
+    outbox_intents,
+    outbox_transactions,
+)
 from chain.outbox_schema import metadata as outbox_metadata
 from kyc_wallet.database import Database
 from ssi.errors import MalformedInput
@@ -164,11 +169,13 @@ def _forward_unforwarded(conn: Connection, outbox: Outbox) -> None:
             outbox.refuse(*target, f"{type(exc).__name__}: {exc.description}", conn=conn)
 
 
-AFTER_BASELINE: dict[str, set[str]] = {
+AFTER_BASELINE: dict[str, set[str] | None] = {
     "verifications": {"details_deleted_at"},  # v002_retention_22m
+    **OUTBOX_AFTER_BASELINE,  # v003_nonces_22c
 }
-"""Columns of :mod:`verifier.db.tables` that migrations after the baseline add:
-an adopted database is checked against the baseline, then migrated."""
+"""Columns (or, as ``None``, whole tables) of :mod:`verifier.db.tables` and the
+outbox that migrations after the baseline add: an adopted database is checked
+against the baseline, then migrated."""
 
 
 def _check(conn: Connection) -> None:
@@ -180,9 +187,10 @@ def _check(conn: Connection) -> None:
         if t not in SHARED_TABLES and not t.startswith(("_sqlite", "sqlite_", "alembic"))
     }
     expected = {
-        t.name: {c.name for c in t.columns} - AFTER_BASELINE.get(t.name, set())
+        t.name: {c.name for c in t.columns} - (AFTER_BASELINE.get(t.name) or set())
         for t in [*metadata.sorted_tables, *outbox_metadata.sorted_tables]
         if t.name not in SHARED_TABLES
+        and not (t.name in AFTER_BASELINE and AFTER_BASELINE[t.name] is None)
     }
     if found != expected:
         raise RuntimeError(f"the adopted schema differs from the baseline: {found} != {expected}")
