@@ -38,6 +38,8 @@ from chain.errors import OutboxError
 from chain.outbox import Outbox
 from chain.outbox_schema import (
     AFTER_BASELINE as OUTBOX_AFTER_BASELINE,
+)
+from chain.outbox_schema import (
     create_outbox_tables,
     outbox_intents,
     outbox_transactions,
