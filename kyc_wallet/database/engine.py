@@ -55,7 +55,7 @@ from sqlalchemy.sql import Select
 from kyc_wallet.database.files import private_database_file
 from kyc_wallet.database.group import Batch, GroupCommit, Listener
 
-__all__ = ["Batch", "Database", "DatabaseUnavailable", "database_url"]
+__all__ = ["Database", "DatabaseUnavailable", "database_url"]
 
 log = logging.getLogger(__name__)
 
@@ -151,9 +151,10 @@ class Database:
         return self.dialect == "sqlite"
 
     @property
-    def group_commit(self) -> bool:
-        """Whether write transactions are committed in groups (SQLite)."""
-        return self._group is not None
+    def group(self) -> GroupCommit | None:
+        """The group commit of this process's write transactions (SQLite), or
+        ``None`` (PostgreSQL, or ``group_commit=False``)."""
+        return self._group
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:

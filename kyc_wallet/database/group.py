@@ -189,19 +189,19 @@ class GroupCommit:
             raise RuntimeError("SQLite rolled the transaction back")
 
     def _abort(self, batch: Batch | None, exc: BaseException) -> None:
-        """Roll the open transaction back: every unit of ``batch`` fails."""
+        """Roll the open transaction back and drop the connection (closing it
+        ends whatever SQLite left open, e.g. after a failed ``COMMIT``): every
+        unit of ``batch`` fails; the next unit opens a new connection."""
         if batch is not None:
             batch.error = exc
         log.error("a write batch was rolled back: %s", exc)
-        try:
-            if self._tx is not None:
-                self._tx.rollback()
-        except BaseException:  # noqa: BLE001 - the connection is dropped below
-            if self._conn is not None:
-                self._conn.invalidate()
-                self._conn.close()
-            self._conn = None
-        self._tx, self._batch = None, None
+        conn, self._conn, self._tx, self._batch = self._conn, None, None, None
+        if conn is not None and self._pid == os.getpid():
+            try:
+                conn.invalidate()  # closes the driver's connection: SQLite rolls back
+                conn.close()
+            except Exception:  # noqa: BLE001 - it is gone either way
+                log.exception("closing the failed writer connection")
 
     def _leave(self, batch: Batch | None) -> None:
         """Hand the connection (and the open batch) to a waiting thread, or
