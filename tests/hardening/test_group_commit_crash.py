@@ -19,6 +19,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -88,6 +89,10 @@ def _post(fetch: Fetcher, flow: Flow, start: threading.Barrier) -> None:
     flow.answered = True
 
 
+def _answered(flows: list[Flow], enough: int) -> bool:
+    return sum(f.answered for f in flows) >= enough
+
+
 def _statuses(process: VerifierProcess) -> dict[str, str]:
     conn = sqlite3.connect(process.data_dir / "verifier.sqlite")
     try:
@@ -116,14 +121,12 @@ def test_group_commit_sigkill_during_a_batch_keeps_every_accepted_answer(
         every.extend(flows)
         start = threading.Barrier(ANSWERS)
         threads = [
-            threading.Thread(target=_post, args=(fetch, flow, start), daemon=True)
-            for flow in flows
+            threading.Thread(target=_post, args=(fetch, flow, start), daemon=True) for flow in flows
         ]
         for thread in threads:
             thread.start()
-        enough = rng.randint(1, ANSWERS // 2)
         wait_until(
-            lambda flows=flows, enough=enough: sum(f.answered for f in flows) >= enough,
+            partial(_answered, flows, rng.randint(1, ANSWERS // 2)),
             120,
             f"no answer came back (seed {seed})",
         )
