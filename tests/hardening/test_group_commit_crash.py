@@ -13,13 +13,14 @@ before its commit returned (a power loss then keeps it: ``synchronous=FULL``).
 
 from __future__ import annotations
 
+import os
 import random
+import signal
 import sqlite3
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 
 import pytest
@@ -30,12 +31,12 @@ from ssi.jose import Key
 from tests.hardening.budget import FUZZING
 from tests.hardening.issuer_process import free_port
 from tests.hardening.verifier_process import VerifierProcess, write_verifier_config
-from tests.support import RunningIssuer, scaled, wait_until
+from tests.support import RunningIssuer, scaled
 from tests.verifier.conftest import RULES, VCT
 from tests.verifier.foreign_wallet import ForeignWallet, issue_credential
 
 ROUNDS = 8 if FUZZING else 3
-ANSWERS = 16  # posted at once in each round
+ANSWERS = 24  # posted at once in each round
 API_KEY = "group-commit-crash-api-key-0123456789"
 
 
@@ -79,7 +80,26 @@ def _prepare(process: VerifierProcess, wallet: ForeignWallet, fetch: Fetcher) ->
     return Flow(created.json()["id"], request.response_uri, form)
 
 
-def _post(fetch: Fetcher, flow: Flow, start: threading.Barrier) -> None:
+class Killer:
+    """SIGKILLs the verifier from the wallet thread that receives the
+    ``enough``-th accepted answer, at once (the others still in flight)."""
+
+    def __init__(self, process: VerifierProcess, enough: int) -> None:
+        assert process.process is not None
+        self.pid, self.enough = process.process.pid, enough
+        self.answered = 0
+        self.done = threading.Event()
+        self._lock = threading.Lock()
+
+    def accepted(self) -> None:
+        with self._lock:
+            self.answered += 1
+            if self.answered == self.enough:
+                os.kill(self.pid, signal.SIGKILL)
+                self.done.set()
+
+
+def _post(fetch: Fetcher, flow: Flow, start: threading.Barrier, killer: Killer) -> None:
     start.wait()
     try:
         answer = fetch.post(flow.response_uri, data=flow.form, raise_for_status=False)
@@ -87,10 +107,7 @@ def _post(fetch: Fetcher, flow: Flow, start: threading.Barrier) -> None:
         return
     assert answer.status == 200, answer.text()
     flow.answered = True
-
-
-def _answered(flows: list[Flow], enough: int) -> bool:
-    return sum(f.answered for f in flows) >= enough
+    killer.accepted()
 
 
 def _statuses(process: VerifierProcess) -> dict[str, str]:
@@ -120,17 +137,15 @@ def test_group_commit_sigkill_during_a_batch_keeps_every_accepted_answer(
         flows = [_prepare(verifier_process, wallet, fetch) for _ in range(ANSWERS)]
         every.extend(flows)
         start = threading.Barrier(ANSWERS)
+        killer = Killer(verifier_process, rng.randint(1, ANSWERS // 4))
         threads = [
-            threading.Thread(target=_post, args=(fetch, flow, start), daemon=True) for flow in flows
+            threading.Thread(target=_post, args=(fetch, flow, start, killer), daemon=True)
+            for flow in flows
         ]
         for thread in threads:
             thread.start()
-        wait_until(
-            partial(_answered, flows, rng.randint(1, ANSWERS // 2)),
-            120,
-            f"no answer came back (seed {seed})",
-        )
-        verifier_process.kill()
+        assert killer.done.wait(scaled(120)), f"no answer came back (seed {seed})"
+        verifier_process.kill()  # reaped
         for thread in threads:
             thread.join(scaled(60))
             assert not thread.is_alive()
