@@ -135,7 +135,13 @@ class GroupCommit:
             ) from batch.error
 
     def close(self) -> None:
-        """Close the writer connection (at shutdown; units wait for it first)."""
+        """Close the writer connection (at shutdown; units wait for it first).
+        In a child forked while the parent had it, forget it without waiting."""
+        if self._conn is not None and self._pid != os.getpid():
+            self._cv = threading.Condition()
+            self._owner, self._waiting = None, 0
+            self._conn, self._tx, self._batch = None, None, None
+            return
         self._acquire()
         batch = self._batch
         try:
