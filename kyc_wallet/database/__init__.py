@@ -2,5 +2,6 @@
 Alembic migrations. The wallet (a local single-user app) keeps sqlite-utils."""
 
 from kyc_wallet.database.engine import Database, DatabaseUnavailable, database_url
+from kyc_wallet.database.group import Batch, GroupCommit
 
-__all__ = ["Database", "DatabaseUnavailable", "database_url"]
+__all__ = ["Batch", "Database", "DatabaseUnavailable", "GroupCommit", "database_url"]

@@ -26,11 +26,21 @@ guarantee below is stated once for both:
 SQLite connections get WAL, ``synchronous=FULL`` (a commit that matters is on
 disk), foreign keys, a busy timeout and ``secure_delete`` (deleted rows are
 overwritten with zeros); the file is created 0600.
+
+**Durable answers** (issue 22): :meth:`Database.transaction` returns only
+after its ``COMMIT`` returned, and on both engines that commit is on disk
+(SQLite ``synchronous=FULL``; PostgreSQL ``synchronous_commit = on``), so a
+caller answers nothing that a power loss could take back. The cost of the
+``fsync`` is shared: PostgreSQL groups the commits of concurrent sessions
+itself (``commit_delay``, docs/deployment.md "Durability"); on SQLite the
+threads of one process share one writer connection and commit together
+(:mod:`kyc_wallet.database.group`).
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -43,6 +53,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.sql import Select
 
 from kyc_wallet.database.files import private_database_file
+from kyc_wallet.database.group import Batch, GroupCommit, Listener
 
 __all__ = ["Database", "DatabaseUnavailable", "database_url"]
 
@@ -87,11 +98,27 @@ def database_url(data_dir: Path, file_name: str, url: str | None = None) -> str:
 
 class Database:
     """A service's database: an SQLAlchemy engine plus the transaction rules
-    above. Thread-safe; one per process (build it in the composition root)."""
+    above. Thread-safe; one per process (build it in the composition root).
 
-    def __init__(self, url: str, *, pool_size: int = 8, max_overflow: int = 32) -> None:
+    ``group_commit`` (SQLite only; on by default): the process's write
+    transactions share one writer connection and their commits
+    (:mod:`kyc_wallet.database.group`); off, each commits alone on a pooled
+    connection (the baseline ``bench/group_commit.py`` measures)."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        pool_size: int = 8,
+        max_overflow: int = 32,
+        group_commit: bool = True,
+    ) -> None:
         parsed = make_url(url)
         self.url = url
+        self._group: GroupCommit | None = None
+        self._listeners: list[Listener] = []
+        self._commits = 0
+        self._lock = threading.Lock()
         self.dialect: Literal["sqlite", "postgresql"]
         if parsed.get_backend_name() == "sqlite":
             self.dialect = "sqlite"
@@ -104,6 +131,8 @@ class Database:
             )
             event.listen(self.engine, "connect", _sqlite_connect)
             event.listen(self.engine, "begin", _sqlite_begin)
+            if group_commit:
+                self._group = GroupCommit(self.engine, {_IMMEDIATE: True})
         elif parsed.get_backend_name() == "postgresql":
             self.dialect = "postgresql"
             self.path = None
@@ -121,14 +150,52 @@ class Database:
     def is_sqlite(self) -> bool:
         return self.dialect == "sqlite"
 
+    @property
+    def group(self) -> GroupCommit | None:
+        """The group commit of this process's write transactions (SQLite), or
+        ``None`` (PostgreSQL, or ``group_commit=False``)."""
+        return self._group
+
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
         """A write transaction, committed when the block ends (rolled back on
-        any exception). On SQLite: ``BEGIN IMMEDIATE``."""
+        any exception); the block's caller resumes only once the commit
+        returned (durable). On SQLite: ``BEGIN IMMEDIATE``, and with group
+        commit a ``SAVEPOINT`` in the batch's transaction
+        (:meth:`.group.GroupCommit.unit`): the same for the caller, except
+        that a thread must not open one inside its own."""
+        if self._group is not None:
+            with self._group.unit() as conn:
+                yield conn
+            return
+        with self.own_transaction() as conn:
+            yield conn
+
+    @contextmanager
+    def own_transaction(self) -> Iterator[Connection]:
+        """A write transaction on a pooled connection of its own, committed
+        alone (``BEGIN IMMEDIATE`` on SQLite): for the migrations, which run
+        before the service serves anything; other callers use
+        :meth:`transaction`."""
         with self.engine.connect() as conn:
             conn.execution_options(**{_IMMEDIATE: True})
             with conn.begin():
                 yield conn
+        if self._group is None:
+            with self._lock:
+                self._commits += 1
+                seq = self._commits
+            for listener in self._listeners:
+                listener(Batch(seq, units=1, done=True))
+
+    def on_commit(self, listener: Listener) -> None:
+        """Call ``listener(batch)`` after each commit of :meth:`transaction` returned
+        and before the transaction's caller resumes: one per batch with group
+        commit, one per transaction without (tests and benchmarks count them)."""
+        if self._group is not None:
+            self._group.on_commit(listener)
+        else:
+            self._listeners.append(listener)
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -177,6 +244,8 @@ class Database:
 
     def dispose(self) -> None:
         """Close every pooled connection (at shutdown, or in a forked child)."""
+        if self._group is not None:
+            self._group.close()
         self.engine.dispose()
 
 

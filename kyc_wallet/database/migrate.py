@@ -63,11 +63,11 @@ def current_revision(conn: Connection) -> str | None:
 @contextmanager
 def _exclusive(db: Database, package: str) -> Iterator[Connection]:
     if db.path is not None:
-        with migration_lock(db.path), db.transaction() as conn:
+        with migration_lock(db.path), db.own_transaction() as conn:
             yield conn
         db.checkpoint()
         return
-    with db.transaction() as conn:
+    with db.own_transaction() as conn:
         key = zlib.crc32(f"kyc-wallet migrate {package}".encode())
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
         yield conn

@@ -9,6 +9,13 @@ python:kyc_wallet.web.gunicorn_conf 'issuer.app:create_app()'`` (docs/deployment
   string either (``%(U)s``: the path alone).
 - Metrics: with ``PROMETHEUS_MULTIPROC_DIR`` set, a worker that stops is
   marked dead, so ``/metrics`` keeps summing the live workers' gauges.
+- Processes and threads: one worker process (gunicorn's default) with
+  :data:`threads` threads (the ``gthread`` worker). That is the setting for a
+  SQLite database: the threads of one process share its commits (one
+  ``fsync`` for many requests, :mod:`kyc_wallet.database.group`), which
+  several processes cannot; a worker that finds itself one of several on a
+  SQLite file says so in the log. On PostgreSQL add ``--workers N``
+  (docs/deployment.md "Durability").
 
 Command-line options (``--workers``, ``--bind``...) still apply on top."""
 
@@ -22,6 +29,20 @@ from kyc_wallet.web.logs import gunicorn_logconfig
 logconfig_dict = gunicorn_logconfig()
 access_log_format = '"%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 control_socket_disable = True  # gunicorn 23+ would open a control socket in $HOME
+threads = 16  # gthread: the requests of one process share its commits on SQLite
+
+
+def post_worker_init(worker: Any) -> None:
+    """Warn when this worker is one of several on a SQLite file."""
+    db: Any = getattr(worker.wsgi, "extensions", {}).get("store")
+    if db is not None and getattr(db, "group", None) is not None and worker.cfg.workers > 1:
+        worker.log.warning(
+            "%d worker processes on the SQLite file %s: each commits on its own; "
+            "run one process with threads (--workers 1 --threads N) so that requests "
+            "share commits (docs/deployment.md, Durability)",
+            worker.cfg.workers,
+            db.path,
+        )
 
 
 def child_exit(server: Any, worker: Any) -> None:
