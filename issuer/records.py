@@ -86,14 +86,15 @@ def open_record(conn: Connection, applicant_id: str) -> dict[str, Any] | None:
     return record
 
 
-def erase(conn: Connection, applicant_id: str) -> None:
+def erase(conn: Connection, applicant_id: str, state: str | None = None) -> None:
     """Delete the record's key, the record and its SHA-256 (in the caller's
     transaction); call :func:`shred` after the commit.
 
     The hash goes too: a KYC record has little entropy once a few facts about
     the person are known, so its unsalted SHA-256 would give the rest away by
-    dictionary (the birthdate in some 30,000 guesses)."""
-    repo.delete_record(conn, applicant_id)
+    dictionary (the birthdate in some 30,000 guesses). ``state``: the
+    applicant's new state, set by the same statement."""
+    repo.delete_record(conn, applicant_id, state)
 
 
 def erase_finished(conn: Connection, now: int) -> list[str]:
@@ -105,8 +106,7 @@ def erase_finished(conn: Connection, now: int) -> list[str]:
     :func:`shred` after the commit when there are any."""
     erased = repo.finished_applicants(conn, now)
     for applicant_id in erased:
-        erase(conn, applicant_id)
-        repo.set_state(conn, applicant_id, "erased")
+        erase(conn, applicant_id, "erased")
         audit(conn, now, "issuer", "applicant.erased", applicant_id, reason="nothing more to issue")
     return erased
 

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Row,
     RowMapping,
     Table,
+    bindparam,
     func,
     insert,
     literal_column,
@@ -26,7 +27,9 @@ __all__ = [
     "copy_rows",
     "credential_rows",
     "index_taken",
+    "indices_taken",
     "insert_credential",
+    "insert_credentials",
     "insert_status_list",
     "issuance_of_credential",
     "issuance_row",
@@ -57,16 +60,53 @@ def insertion_order(conn: Connection, table: Table) -> ColumnElement[Any]:
     return next(iter(table.primary_key.columns))
 
 
+_INSERT_CREDENTIAL = insert(credentials)
+_INDICES_TAKEN = select(credentials.c.status_idx).where(
+    credentials.c.status_list_id == bindparam("list_id"),
+    credentials.c.status_idx.in_(bindparam("indices", expanding=True)),
+)
+
+
 def insert_credential(conn: Connection, **values: Any) -> None:
     conn.execute(insert(credentials).values(**values))
+
+
+def insert_credentials(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """Several credential rows in one ``executemany`` (a batch's copies)."""
+    if rows:
+        conn.execute(_INSERT_CREDENTIAL, list(rows))
 
 
 def insert_status_list(conn: Connection, list_id: str, bits: int, size: int, now: int) -> None:
     conn.execute(insert(status_lists).values(id=list_id, bits=bits, size=size, created_at=now))
 
 
+def _latest_status_list(dialect: str) -> Any:
+    used = (
+        select(func.count())
+        .select_from(credentials)
+        .where(credentials.c.status_list_id == status_lists.c.id)
+        .scalar_subquery()
+    )
+    order = (
+        literal_column("status_lists.rowid")
+        if dialect == "sqlite"
+        else next(iter(status_lists.primary_key.columns))
+    )
+    query = (
+        select(status_lists.c.id, status_lists.c.size, used.label("used"))
+        .order_by(status_lists.c.created_at.desc(), order.desc())
+        .limit(1)
+    )
+    return query.with_for_update(of=status_lists) if dialect == "postgresql" else query
+
+
+_LATEST_STATUS_LIST = {d: _latest_status_list(d) for d in ("sqlite", "postgresql")}
+
+
 def latest_status_list(conn: Connection) -> tuple[str, int, int] | None:
-    """The newest status list: ``(id, size, indices used)``, its row locked.
+    """The newest status list: ``(id, size, indices used)``, its row locked,
+    in one statement.
 
     BEGIN IMMEDIATE: on SQLite the write transaction excludes other
     allocators between this read and the ``INSERT`` of the credential; on
@@ -74,20 +114,17 @@ def latest_status_list(conn: Connection) -> tuple[str, int, int] | None:
     allocators on one list run one after the other and each sees the indices
     the previous one committed (``UNIQUE (status_list_id, status_idx)`` stays
     the last guard)."""
-    query = (
-        select(status_lists.c.id, status_lists.c.size)
-        .order_by(status_lists.c.created_at.desc(), insertion_order(conn, status_lists).desc())
-        .limit(1)
-    )
-    if conn.dialect.name == "postgresql":
-        query = query.with_for_update()
+    query = _LATEST_STATUS_LIST["postgresql" if conn.dialect.name == "postgresql" else "sqlite"]
     row = conn.execute(query).first()
     if row is None:
         return None
-    used = conn.execute(
-        select(func.count()).select_from(credentials).where(credentials.c.status_list_id == row.id)
-    ).scalar_one()
-    return str(row.id), int(row.size), int(used)
+    return str(row.id), int(row.size), int(row.used)
+
+
+def indices_taken(conn: Connection, list_id: str, indices: Sequence[int]) -> set[int]:
+    """Which of ``indices`` are already used on the list (one statement)."""
+    params = {"list_id": list_id, "indices": sorted(set(indices))}
+    return {int(i) for i in conn.execute(_INDICES_TAKEN, params).scalars()}
 
 
 def index_taken(conn: Connection, list_id: str, idx: int) -> bool:
