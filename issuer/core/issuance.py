@@ -141,10 +141,11 @@ def credential(
         record = KycRecord.from_dict(applicant)
         bound = [(proof, key) for proof, (key, _) in zip(proofs, keys, strict=True)]
         credentials = issue_batch(ctx, conn, cid, record, bound, grant, now)
-        if complete:  # the offer's last configuration: nothing more to issue under it
-            applicant_repo.set_state(conn, grant["applicant_id"], "issued")
         # this record once its offer is complete, and any other nothing can be issued from
         erased = [] if ctx.retain_personal_data else records.erase_finished(conn, now)
+        if complete and grant["applicant_id"] not in erased:
+            # the offer's last configuration: nothing more to issue under it
+            applicant_repo.set_state(conn, grant["applicant_id"], "issued")
         audit(
             conn,
             now,
