@@ -8,6 +8,7 @@ their X.509 roots (SD-JWT VC §4, §3.5)."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +23,10 @@ if TYPE_CHECKING:  # the loader writes key files through kyc_wallet.web.config
     from .keys import IssuerKeys
 
 __all__ = ["IssuedCredential", "issue_kyc_credential", "marked_claims"]
+
+_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+"""``ssi.encoding.json_dumps``'s output, with one encoder for every disclosure
+and payload (``json.dumps`` with options builds a new one per call)."""
 
 
 @dataclass(frozen=True)
@@ -65,5 +70,6 @@ def issue_kyc_credential(
         status=StatusReference(idx, f"{issuer_url}/statuslists/{list_id}"),
         holder_key=holder_key,
         header=header,
+        serialize=_JSON.encode,
     )
     return IssuedCredential(VCT, issued.compact())
