@@ -114,6 +114,8 @@ status_lists = Table(
     Column("bits", Integer, nullable=False),
     Column("size", Integer, nullable=False),
     Column("created_at", BigInteger, nullable=False),
+    # indices taken, kept by the allocation (i002_indices_22i)
+    Column("used", Integer, nullable=False, server_default=text("0")),
 )
 
 credentials = Table(

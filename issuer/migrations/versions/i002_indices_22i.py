@@ -1,27 +1,44 @@
-"""Issue 22: two indices for the erasure check every protocol request runs
-(``issuer.db.applicants.finished_applicants``). Without them SQLite scanned
-every applicant ever recorded and built a temporary index over every access
-token on each request; now the scan covers only the applicants that still
-have a record, and an offer's tokens are found by index."""
+"""Issue 22: what the issuer's hot path needs to stay cheap as it grows.
 
+* ``status_lists.used``: how many indices of a list are taken, kept by the
+  allocation itself (``issuer.db.credentials.take_indices``), instead of
+  counting the list's credentials on every Credential Request (3.4 ms on
+  SQLite at 65,000 entries, growing with the list); filled here from the
+  credentials already issued.
+* Two indices for the erasure check every protocol request runs
+  (``issuer.db.applicants.finished_applicants``): without them SQLite
+  scanned every applicant ever recorded and built a temporary index over
+  every access token on each request; now the scan covers only the
+  applicants that still have a record, and an offer's tokens are found by
+  index.
+"""
+
+import sqlalchemy as sa
 from alembic import op
-from sqlalchemy import text
 
 revision = "i002_indices_22i"
 down_revision = "i001"
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("status_lists") as batch:
+        batch.add_column(sa.Column("used", sa.Integer, nullable=False, server_default=sa.text("0")))
+    op.execute(
+        "UPDATE status_lists SET used = (SELECT count(*) FROM credentials"
+        " WHERE credentials.status_list_id = status_lists.id)"
+    )
     op.create_index("access_tokens_offer", "access_tokens", ["offer_id"])
     op.create_index(
         "applicants_with_record",
         "applicants",
         ["id"],
-        sqlite_where=text("record IS NOT NULL"),
-        postgresql_where=text("record IS NOT NULL"),
+        sqlite_where=sa.text("record IS NOT NULL"),
+        postgresql_where=sa.text("record IS NOT NULL"),
     )
 
 
 def downgrade() -> None:
     op.drop_index("applicants_with_record", "applicants")
     op.drop_index("access_tokens_offer", "access_tokens")
+    with op.batch_alter_table("status_lists") as batch:
+        batch.drop_column("used")
