@@ -21,8 +21,9 @@ down_revision = "i001"
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("status_lists") as batch:
-        batch.add_column(sa.Column("used", sa.Integer, nullable=False, server_default=sa.text("0")))
+    # a plain ALTER TABLE … ADD COLUMN on both engines (a batch's table copy on
+    # SQLite would break the credentials' foreign keys)
+    op.execute("ALTER TABLE status_lists ADD COLUMN used INTEGER NOT NULL DEFAULT 0")
     op.execute(
         "UPDATE status_lists SET used = (SELECT count(*) FROM credentials"
         " WHERE credentials.status_list_id = status_lists.id)"
@@ -40,5 +41,4 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("applicants_with_record", "applicants")
     op.drop_index("access_tokens_offer", "access_tokens")
-    with op.batch_alter_table("status_lists") as batch:
-        batch.drop_column("used")
+    op.execute("ALTER TABLE status_lists DROP COLUMN used")
