@@ -51,8 +51,11 @@ def _finished_applicants() -> Any:
             access_tokens.c.expires_at > bindparam("now"),
         )
     )
-    return select(applicants.c.id).where(
-        applicants.c.record.is_not(None), has_copy, ~open_offer, ~live_token
+    # in one order: concurrent erasures of the same records lock their rows alike
+    return (
+        select(applicants.c.id)
+        .where(applicants.c.record.is_not(None), has_copy, ~open_offer, ~live_token)
+        .order_by(applicants.c.id)
     )
 
 
