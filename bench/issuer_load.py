@@ -395,6 +395,8 @@ def run_engine(engine: str, args: argparse.Namespace, folder: Path) -> Figure:
         "requests": len(credential_phase.samples.ok["credential"]),
         "token_cpu_ms": round(token_cpu, 3),
         "nonce_cpu_ms": round(nonce_cpu, 3),
+        # load-robust: the nonce endpoint (one INSERT, one commit) measured in the same run
+        "nonce_over_credential": round(nonce_cpu / cpu, 3),
         "workers": f"{args.workers}x{args.threads}",
     }
     if database_pid:
