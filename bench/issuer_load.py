@@ -1,27 +1,31 @@
-"""Benchmark: the issuer under gunicorn, loaded from loopback.
+"""Benchmark: the issuer's pre-authorized flow under gunicorn, server CPU per request.
 
-Run: ``.venv/bin/python -m bench.issuer_load [--seconds 10] [--clients 8]
-[--workers 3] [--threads 2] [--flows 1500]``.
+Run: ``.venv/bin/python -m bench.issuer_load [--flows 400] [--clients 4]
+[--workers 2] [--threads 2] [--batch 3] [--engines sqlite,postgresql]``, or
+``python -m bench issuer_load [--json]`` (one figure, one JSON line, per engine).
 
-The issuer's data folder is initialised once in this process (database,
-signing key, secret), then served by ``gunicorn -w WORKERS --threads THREADS``
-on 127.0.0.1 with the rate limits raised (each worker has its own in-memory
-limiter, so limits would be per worker anyway) and one SQLite file shared by
-the workers (WAL, ``BEGIN IMMEDIATE``, busy timeout). The load generator is
-CLIENTS processes on the same machine, each a closed loop over one keep-alive
-connection, so client and server share the cores. Three scenarios, each
-bounded in time (``--seconds``) and count:
+For each engine (the SQLite file in the data folder, then a throw-away
+PostgreSQL cluster as the tests start it, ``tests/postgres.py``) the issuer
+runs under ``gunicorn -w WORKERS --threads THREADS`` on 127.0.0.1 with the
+rate limits raised and the token, nonce and proof windows widened (their
+length changes no work per request, only how long the prepared requests
+stay fresh). FLOWS offers are created through the REST API (not measured).
+Then three phases, each CLIENTS processes in closed loops over keep-alive
+connections on the same cores as the server:
 
-1. issuance: per client, whole OpenID4VCI flows - Token Request (pre-
-   authorized code + PIN), Nonce Request, Credential Request with a batch of
-   two ``jwt`` proofs (ES256) - on offers created beforehand through the REST
-   API (at most ``--flows`` flows in all);
-2. nonce: ``POST /nonce`` alone (one INSERT each);
-3. status list: ``GET /statuslists/<id>`` (a signed 2-bit list of 2^17 entries).
+1. Token Requests (pre-authorized code + PIN), one per offer;
+2. Nonce Requests, one per flow;
+3. (not timed) the clients sign BATCH ``jwt`` proofs (ES256) per flow;
+4. Credential Requests with those BATCH proofs, one per flow.
 
-Reported per request type: completed requests per second (sustained, over the
-scenario's wall time), p50/p95/p99 latency, and the error rate (any non-2xx
-or connection failure). Not a test: nothing is asserted.
+Measured per phase: the server's CPU (user + system of the gunicorn master
+and its workers, from ``/proc``: :func:`bench._report.process_cpu_seconds`)
+divided by the requests served, and, beside it, the rate and p99 latency of
+the phase. On PostgreSQL the database server's own CPU (the postmaster and
+its backends) is reported apart (``db_cpu_ms``). The figure is the
+Credential Request's CPU (issue 22 target: <= 3 ms with a batch of 3, one
+commit); the token and nonce figures go in ``extra``. Every request must
+succeed (else the benchmark stops). Not a test: nothing is asserted.
 """
 
 from __future__ import annotations
@@ -37,13 +41,15 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
 
+from bench._report import Figure, load, process_cpu_seconds
 from ssi.jose import Key
 from ssi.oid4vci import TokenRequest, build_proof
 from ssi.oid4vci.spec import GRANT_PRE_AUTHORIZED_CODE
@@ -62,6 +68,7 @@ APPLICANT: dict[str, Any] = {
     "sanctions_screening_date": "2026-11-01",
     "investor_classification": "professional",
 }
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
 @dataclass
@@ -115,51 +122,10 @@ def _timed(
     status, body = call()
     elapsed = time.perf_counter() - start
     samples.add(kind, elapsed, status == ok_status)
+    if status != ok_status and not samples.failed.get(f"{kind}:shown"):
+        samples.failed[f"{kind}:shown"] = 1
+        print(f"  {kind}: HTTP {status} {body[:300]!r}", file=sys.stderr)
     return body if status == ok_status else None
-
-
-def _issuance_client(port: int, offers: list[tuple[str, str]], deadline: float) -> Samples:
-    """Whole flows, one per offer, until the offers or the time run out."""
-    samples, conn, url = Samples(), Connection(port), f"http://127.0.0.1:{port}"
-    form_headers = {"Content-Type": "application/x-www-form-urlencoded"}
-    for code, pin in offers:
-        if time.monotonic() >= deadline:
-            break
-        flow_start = time.perf_counter()
-        form = TokenRequest(code, pin).to_form_body().encode()
-        token = _timed(
-            samples, "token", 200, partial(conn.call, "POST", "/token", form, form_headers)
-        )
-        nonce = _timed(samples, "nonce", 200, partial(conn.call, "POST", "/nonce"))
-        if token is None or nonce is None:
-            samples.add("flow", 0.0, False)
-            continue
-        access_token, c_nonce = json.loads(token)["access_token"], json.loads(nonce)["c_nonce"]
-        now = int(time.time())
-        proofs = [build_proof(Key.generate("ES256"), url, c_nonce, now=now) for _ in range(2)]
-        body = json.dumps(
-            {"credential_configuration_id": "kyc_sd_jwt_vc", "proofs": {"jwt": proofs}}
-        )
-        headers = {"Content-Type": "application/json", "Authorization": f"Bearer {access_token}"}
-        issued = _timed(
-            samples,
-            "credential",
-            200,
-            partial(conn.call, "POST", "/credential", body.encode(), headers),
-        )
-        samples.add("flow", time.perf_counter() - flow_start, issued is not None)
-    return samples
-
-
-def _repeat_client(
-    port: int, method: str, path: str, kind: str, deadline: float, limit: int
-) -> Samples:
-    samples, conn = Samples(), Connection(port)
-    for _ in range(limit):
-        if time.monotonic() >= deadline:
-            break
-        _timed(samples, kind, 200, partial(conn.call, method, path))
-    return samples
 
 
 def _percentile(values: list[float], fraction: float) -> float:
@@ -173,7 +139,8 @@ def _report(title: str, samples: Samples, wall: float) -> None:
         f"  {'request':<11}{'ok':>7}{'err':>6}{'err %':>7}{'rate/s':>9}"
         f"{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
     )
-    for kind in sorted(set(samples.ok) | set(samples.failed)):
+    kinds = {k for k in set(samples.ok) | set(samples.failed) if not k.endswith(":shown")}
+    for kind in sorted(kinds):
         values, failed = samples.ok.get(kind, []), samples.failed.get(kind, 0)
         total = len(values) + failed
         pcts = [
@@ -188,14 +155,28 @@ def _report(title: str, samples: Samples, wall: float) -> None:
 def _run_clients(
     jobs: list[tuple[Callable[..., Samples], tuple[Any, ...]]],
 ) -> tuple[Samples, float]:
+    """Run each job in a client process of its own; their merged samples and the wall time."""
+    results, wall = _run_jobs(jobs)
+    return _merged(results), wall
+
+
+def _run_jobs(
+    jobs: list[tuple[Callable[..., Any], tuple[Any, ...]]],
+) -> tuple[list[Any], float]:
+    """Run each job in a client process of its own; their results and the wall time."""
     context = multiprocessing.get_context("fork")
-    start = time.monotonic()
     with context.Pool(len(jobs)) as pool:
-        results = [pool.apply_async(fn, args) for fn, args in jobs]
-        merged = Samples()
-        for result in results:
-            merged.merge(result.get())
-    return merged, time.monotonic() - start
+        start = time.monotonic()
+        pending = [pool.apply_async(fn, args) for fn, args in jobs]
+        results = [p.get() for p in pending]
+        return results, time.monotonic() - start
+
+
+def _merged(results: list[Any]) -> Samples:
+    merged = Samples()
+    for result in results:
+        merged.merge(result[0] if isinstance(result, tuple) else result)
+    return merged
 
 
 def _create_offers(port: int, count: int) -> list[tuple[str, str]]:
@@ -214,8 +195,11 @@ def _create_offers(port: int, count: int) -> list[tuple[str, str]]:
         return list(pool.map(one, range(count)))
 
 
-def _start_gunicorn(folder: Path, port: int, workers: int, threads: int) -> subprocess.Popen[bytes]:
+def _start_gunicorn(
+    folder: Path, port: int, workers: int, threads: int, database_url: str | None = None
+) -> subprocess.Popen[bytes]:
     config = folder / "issuer.toml"
+    config.touch(mode=0o600)  # it holds the API key and the operator password
     config.write_text(
         f'DATA_DIR = "{folder / "data"}"\n'
         f'ISSUER_URL = "http://127.0.0.1:{port}"\n'
@@ -224,6 +208,10 @@ def _start_gunicorn(folder: Path, port: int, workers: int, threads: int) -> subp
         'OPERATOR_PASSWORD = "bench-operator-password"\n'
         'RATE_LIMIT_TOKEN = "1000000 per minute"\n'
         'RATE_LIMIT_NONCE = "1000000 per minute"\n'
+        # a long set-up outlasts the default windows; their length changes no work
+        "ACCESS_TOKEN_TTL = 7200\n"
+        "NONCE_TTL = 7200\n"
+        "PROOF_MAX_AGE = 7200\n" + (f'DATABASE_URL = "{database_url}"\n' if database_url else "")
     )
     return serve_app(
         "issuer", config, port, workers, threads, "/.well-known/openid-credential-issuer"
@@ -265,63 +253,229 @@ def _free_port() -> int:
         return port
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.issuer_load", description=__doc__.split("\n")[0]
-    )
-    parser.add_argument("--seconds", type=float, default=10.0, help="per scenario (default 10)")
-    parser.add_argument("--clients", type=int, default=8, help="client processes (default 8)")
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (default 3)")
-    parser.add_argument("--threads", type=int, default=2, help="threads per worker (default 2)")
-    parser.add_argument(
-        "--flows", type=int, default=1500, help="most issuance flows (default 1500)"
-    )
-    parser.add_argument("--requests", type=int, default=20_000, help="most requests per client")
-    args = parser.parse_args()
-    print("command: .venv/bin/python -m bench.issuer_load " + " ".join(sys.argv[1:]))
-    print(
-        f"machine: {os.cpu_count()} cores; gunicorn {args.workers} workers x {args.threads}"
-        f" threads; {args.clients} client processes on the same cores"
-    )
-    with tempfile.TemporaryDirectory() as tmp:
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds of ``pid`` and of its live children (exited ones are in its
+    ``cutime`` once reaped)."""
+    total = 0.0
+    for each in [pid, *_children(pid)]:
+        try:
+            total += process_cpu_seconds(each)
+        except OSError:  # exited between the listing and the read
+            pass
+    return total
+
+
+@dataclass
+class Phase:
+    samples: Samples
+    wall: float
+    cpu: float
+    db_cpu: float
+
+    def per_request(self, kind: str) -> tuple[float, float, float, float]:
+        """(server CPU ms, database CPU ms, requests per second, p99 ms) of ``kind``."""
+        done = self.samples.ok.get(kind, [])
+        if not done or self.samples.failed.get(kind):
+            raise RuntimeError(f"{kind}: {self.samples.failed.get(kind, 0)} requests failed")
+        return (
+            1000 * self.cpu / len(done),
+            1000 * self.db_cpu / len(done),
+            len(done) / self.wall,
+            1000 * _percentile(done, 0.99),
+        )
+
+
+def _measure(
+    server: int, database: int | None, jobs: list[tuple[Callable[..., Any], tuple[Any, ...]]]
+) -> tuple[Phase, list[Any]]:
+    cpu0, db0 = tree_cpu(server), tree_cpu(database) if database else 0.0
+    results, wall = _run_jobs(jobs)
+    cpu1, db1 = tree_cpu(server), tree_cpu(database) if database else 0.0
+    return Phase(_merged(results), wall, cpu1 - cpu0, db1 - db0), results
+
+
+def _tokens(port: int, offers: list[tuple[str, str]]) -> tuple[Samples, list[str]]:
+    samples, conn, tokens = Samples(), Connection(port), []
+    for code, pin in offers:
+        form = TokenRequest(code, pin).to_form_body().encode()
+        body = _timed(samples, "token", 200, partial(conn.call, "POST", "/token", form, FORM))
+        tokens.append(json.loads(body)["access_token"] if body else "")
+    return samples, tokens
+
+
+def _nonces(port: int, count: int) -> tuple[Samples, list[str]]:
+    samples, conn, nonces = Samples(), Connection(port), []
+    for _ in range(count):
+        body = _timed(samples, "nonce", 200, partial(conn.call, "POST", "/nonce"))
+        nonces.append(json.loads(body)["c_nonce"] if body else "")
+    return samples, nonces
+
+
+def _proofs(port: int, nonces: list[str], batch: int) -> list[bytes]:
+    url, now = f"http://127.0.0.1:{port}", int(time.time())
+    bodies = []
+    for c_nonce in nonces:
+        proofs = [build_proof(Key.generate("ES256"), url, c_nonce, now=now) for _ in range(batch)]
+        request = {"credential_configuration_id": "kyc_sd_jwt_vc", "proofs": {"jwt": proofs}}
+        bodies.append(json.dumps(request).encode())
+    return bodies
+
+
+def _credentials(port: int, work: list[tuple[str, bytes]]) -> Samples:
+    samples, conn = Samples(), Connection(port)
+    for token, body in work:
+        headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+        _timed(samples, "credential", 200, partial(conn.call, "POST", "/credential", body, headers))
+    return samples
+
+
+def _split(items: list[Any], parts: int) -> list[list[Any]]:
+    return [items[i::parts] for i in range(parts)]
+
+
+def _unsplit(parts: list[list[Any]]) -> list[Any]:
+    out: list[Any] = [None] * sum(len(p) for p in parts)
+    for i, part in enumerate(parts):
+        out[i :: len(parts)] = part
+    return out
+
+
+def run_engine(engine: str, args: argparse.Namespace, folder: Path) -> Figure:
+    """One engine's run: set-up, the three measured phases, its figure."""
+    with _database(engine, folder) as (database_url, database_pid):
         port = _free_port()
-        server = _start_gunicorn(Path(tmp), port, args.workers, args.threads)
+        server = _start_gunicorn(folder, port, args.workers, args.threads, database_url)
         try:
             started = time.monotonic()
             offers = _create_offers(port, args.flows)
-            took = time.monotonic() - started
-            print(f"\nsetup: {len(offers)} offers by POST /api/v1/offers (4 threads): {took:.1f} s")
-            share = [offers[i :: args.clients] for i in range(args.clients)]
-            deadline = time.monotonic() + args.seconds
-            samples, wall = _run_clients([(_issuance_client, (port, s, deadline)) for s in share])
-            _report("1. issuance: token + nonce + credential (batch of 2) per flow", samples, wall)
-            list_id = _status_list_id(port)
-            for title, method, path, kind in (
-                ("2. nonce endpoint", "POST", "/nonce", "nonce"),
-                ("3. status list endpoint", "GET", f"/statuslists/{list_id}", "statuslist"),
-            ):
-                deadline = time.monotonic() + args.seconds
-                jobs = [
-                    (_repeat_client, (port, method, path, kind, deadline, args.requests))
-                    for _ in range(args.clients)
-                ]
-                samples, wall = _run_clients(jobs)
-                _report(title, samples, wall)
+            print(f"\n[{engine}] set-up: {len(offers)} offers: {time.monotonic() - started:.1f} s")
+            n = args.clients
+            token_phase, results = _measure(
+                server.pid, database_pid, [(_tokens, (port, s)) for s in _split(offers, n)]
+            )
+            tokens = _unsplit([r[1] for r in results])
+            sizes = [len(s) for s in _split(offers, n)]
+            nonce_phase, results = _measure(
+                server.pid, database_pid, [(_nonces, (port, k)) for k in sizes]
+            )
+            nonces = [v for r in results for v in r[1]]
+            parts, _ = _run_jobs([(_proofs, (port, s, args.batch)) for s in _split(nonces, n)])
+            work = list(zip(tokens, [b for p in parts for b in p], strict=True))
+            credential_phase, _ = _measure(
+                server.pid, database_pid, [(_credentials, (port, s)) for s in _split(work, n)]
+            )
         finally:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=30)
-    return 0
-
-
-def _status_list_id(port: int) -> str:
-    status, body = Connection(port).call(
-        "GET", "/api/v1/credentials", headers={"Authorization": f"Bearer {API_KEY}"}
+    _report(f"[{engine}] 1. token endpoint", token_phase.samples, token_phase.wall)
+    _report(f"[{engine}] 2. nonce endpoint", nonce_phase.samples, nonce_phase.wall)
+    _report(
+        f"[{engine}] 3. credential endpoint (batch of {args.batch})",
+        credential_phase.samples,
+        credential_phase.wall,
     )
-    if status != 200 or not json.loads(body)["credentials"]:
-        raise RuntimeError("no credential was issued, so there is no status list to load")
-    list_id: str = json.loads(body)["credentials"][0]["status_list"]["id"]
-    return list_id
+    cpu, db_cpu, per_s, p99 = credential_phase.per_request("credential")
+    token_cpu, token_db, *_ = token_phase.per_request("token")
+    nonce_cpu, nonce_db, *_ = nonce_phase.per_request("nonce")
+    extra: dict[str, float | int | str] = {
+        "batch": args.batch,
+        "requests": len(credential_phase.samples.ok["credential"]),
+        "token_cpu_ms": round(token_cpu, 3),
+        "nonce_cpu_ms": round(nonce_cpu, 3),
+        # load-robust: the nonce endpoint (one INSERT, one commit) measured in the same run
+        "nonce_over_credential": round(nonce_cpu / cpu, 3),
+        "workers": f"{args.workers}x{args.threads}",
+    }
+    if database_pid:
+        extra.update(
+            db_cpu_ms=round(db_cpu, 3),
+            token_db_cpu_ms=round(token_db, 3),
+            nonce_db_cpu_ms=round(nonce_db, 3),
+        )
+    print(
+        f"[{engine}] server CPU per request: credential {cpu:.2f} ms, token {token_cpu:.2f} ms,"
+        f" nonce {nonce_cpu:.2f} ms"
+        + (f"; PostgreSQL's own: credential {db_cpu:.2f} ms" if database_pid else "")
+    )
+    return Figure(
+        f"issuer_load: credential request, batch of {args.batch}",
+        unit="ms CPU",
+        project=None,
+        cpu_ms=round(cpu, 3),
+        per_s=round(per_s, 1),
+        p99_ms=round(p99, 1),
+        engine=engine,
+        target="<= 3 ms CPU, 1 commit",
+        extra=extra,
+    )
+
+
+@contextmanager
+def _database(engine: str, folder: Path) -> Iterator[tuple[str | None, int | None]]:
+    """``(DATABASE_URL, the database server's pid)``: none for SQLite (the file in
+    the data folder); a throw-away cluster, migrated, for PostgreSQL."""
+    if engine == "sqlite":
+        yield None, None
+        return
+    sys.path.insert(0, str(ROOT))
+    from issuer.db.setup import migrate
+    from kyc_wallet.database import Database
+    from tests.postgres import PostgresCluster
+
+    cluster = PostgresCluster()
+    cluster.start()
+    try:
+        url = cluster.create_database()
+        db = Database(url)
+        try:
+            migrate(db)
+        finally:
+            db.dispose()
+        postmaster = int((cluster.data / "postmaster.pid").read_text().split()[0])
+        yield url, postmaster
+    finally:
+        cluster.stop()
+
+
+def main() -> list[Figure]:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.issuer_load", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("--flows", type=int, default=400, help="flows per engine (default 400)")
+    parser.add_argument("--clients", type=int, default=4, help="client processes (default 4)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
+    parser.add_argument("--threads", type=int, default=2, help="threads per worker (default 2)")
+    parser.add_argument("--batch", type=int, default=3, help="proofs per request (default 3)")
+    parser.add_argument(
+        "--engines", default="sqlite,postgresql", help="comma-separated (default both)"
+    )
+    args = parser.parse_args()
+    print("command: .venv/bin/python -m bench.issuer_load " + " ".join(sys.argv[1:]))
+    print(
+        f"machine: {os.cpu_count()} cores, {load()}; gunicorn {args.workers} workers x "
+        f"{args.threads} threads; {args.clients} client processes on the same cores"
+    )
+    figures = []
+    for engine in args.engines.split(","):
+        with tempfile.TemporaryDirectory() as tmp:
+            figures.append(run_engine(engine, args, Path(tmp)))
+    return figures
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from bench._report import table
+
+    print(table(main()))

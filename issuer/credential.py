@@ -8,6 +8,7 @@ their X.509 roots (SD-JWT VC §4, §3.5)."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -21,13 +22,24 @@ from .kyc_claims import VCT, KycRecord, sd_paths
 if TYPE_CHECKING:  # the loader writes key files through kyc_wallet.web.config
     from .keys import IssuerKeys
 
-__all__ = ["IssuedCredential", "issue_kyc_credential"]
+__all__ = ["IssuedCredential", "issue_kyc_credential", "marked_claims"]
+
+_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+"""``ssi.encoding.json_dumps``'s output, with one encoder for every disclosure
+and payload (``json.dumps`` with options builds a new one per call)."""
 
 
 @dataclass(frozen=True)
 class IssuedCredential:
     vct: str
     compact: str
+
+
+def marked_claims(record: KycRecord, today: dt.date) -> dict[Any, Any]:
+    """The record's credential claims with their selective-disclosure marks
+    (computed once per batch: every copy discloses the same claims)."""
+    claims = record.credential_claims(today)
+    return mark(claims, sd_paths(claims))
 
 
 def issue_kyc_credential(
@@ -41,13 +53,15 @@ def issue_kyc_credential(
     lifetime: int,
     keys: IssuerKeys,
     issuer_url: str,
+    marked: dict[Any, Any] | None = None,
 ) -> IssuedCredential:
-    claims = record.credential_claims(today)
+    """One SD-JWT VC of ``record`` for ``holder_key``; ``marked``: the
+    record's :func:`marked_claims` for ``today``, when the caller has them."""
     header: dict[str, Any] = {"kid": keys.kid}
     if keys.x5c:
         header["x5c"] = list(keys.x5c)
     issued = issue_credential(
-        mark(claims, sd_paths(claims)),
+        marked if marked is not None else marked_claims(record, today),
         keys.key,
         vct=VCT,
         iss=issuer_url,
@@ -56,5 +70,6 @@ def issue_kyc_credential(
         status=StatusReference(idx, f"{issuer_url}/statuslists/{list_id}"),
         holder_key=holder_key,
         header=header,
+        serialize=_JSON.encode,
     )
     return IssuedCredential(VCT, issued.compact())

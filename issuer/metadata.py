@@ -7,6 +7,7 @@ did:web document, the credential's Type Metadata, offers by reference
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify
@@ -22,6 +23,7 @@ from .core.status_list import render_status_list
 from .keys import IssuerKeys
 from .kyc_claims import CREDENTIAL_CONFIGURATION_ID, VCT, type_metadata
 from .service import NotFound, issuer_context
+from .w3c import W3CIssuer
 
 __all__ = ["bp", "credential_issuer_metadata", "issuer_did"]
 
@@ -41,8 +43,27 @@ def issuer_did() -> str | None:
 
 
 def credential_issuer_metadata() -> dict[str, Any]:
+    """OpenID4VCI 1.0 §12.2.4: the Credential Issuer Metadata (a copy of the
+    one built once per setting, :func:`_issuer_metadata`)."""
+    return copy.deepcopy(_current_metadata())
+
+
+def _current_metadata() -> dict[str, Any]:
+    """Built once per app and setting (issue 22: not on every request; tests
+    bind the port, and so ``ISSUER_URL``, after the app is built)."""
     config = current_app.config
-    url = config["ISSUER_URL"]
+    key = (str(config["ISSUER_URL"]), int(config["BATCH_SIZE"]), str(config["ISSUER_NAME"]))
+    built: dict[tuple[str, int, str], dict[str, Any]]
+    built = current_app.extensions.setdefault("issuer_metadata", {})
+    if key not in built:
+        built[key] = _issuer_metadata(*key, _keys().key.alg, issuer_context().w3c)
+    return built[key]
+
+
+def _issuer_metadata(
+    url: str, batch_size: int, issuer_name: str, alg: str, w3c: W3CIssuer
+) -> dict[str, Any]:
+    """The metadata for these settings (never mutated once built)."""
     meta = type_metadata()
     claims = [
         {
@@ -56,31 +77,28 @@ def credential_issuer_metadata() -> dict[str, Any]:
         "credential_issuer": url,
         "credential_endpoint": f"{url}/credential",
         "nonce_endpoint": f"{url}/nonce",
-        "batch_credential_issuance": {"batch_size": int(config["BATCH_SIZE"])},
-        "display": [{"name": config["ISSUER_NAME"], "locale": "en-US"}],
+        "batch_credential_issuance": {"batch_size": batch_size},
+        "display": [{"name": issuer_name, "locale": "en-US"}],
         "credential_configurations_supported": {
             CREDENTIAL_CONFIGURATION_ID: {
                 "format": vci.FORMAT_SD_JWT_VC,
                 "vct": VCT,
                 "scope": "kyc",
                 "cryptographic_binding_methods_supported": ["jwk"],
-                "credential_signing_alg_values_supported": [_keys().key.alg],
+                "credential_signing_alg_values_supported": [alg],
                 "proof_types_supported": {
                     "jwt": {"proof_signing_alg_values_supported": list(PROOF_ALGS)}
                 },
                 "credential_metadata": {"display": meta["display"], "claims": claims},
             },
-            **{
-                cid: configuration.to_dict()
-                for cid, configuration in issuer_context().w3c.configurations.items()
-            },
+            **{cid: configuration.to_dict() for cid, configuration in w3c.configurations.items()},
         },
     }
 
 
 @bp.get(vci.WELL_KNOWN_CREDENTIAL_ISSUER)
 def openid_credential_issuer() -> Any:
-    return jsonify(credential_issuer_metadata())
+    return jsonify(_current_metadata())
 
 
 @bp.get(vci.WELL_KNOWN_OAUTH_AUTHORIZATION_SERVER)

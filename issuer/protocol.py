@@ -10,6 +10,7 @@ access token once per configuration id) live there and in
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from flask import Blueprint, jsonify, request
@@ -26,7 +27,7 @@ from ssi.oid4vci.errors import (
 from .core import issuance
 from .core import token as token_core
 from .core.context import IssuerContext
-from .core.issuance import PROOF_ALGS, CredentialMessage
+from .core.issuance import PROOF_ALGS
 from .kyc_claims import CREDENTIAL_CONFIGURATION_ID
 from .service import issuer_context
 
@@ -91,7 +92,6 @@ def credential() -> Any:
     (:func:`issuer.core.issuance.credential`)."""
     ctx = issuer_context()
     token_hash = ctx.secret_hash(_bearer())
-    now = ctx.now()
-    issuance.check_token(ctx, token_hash, now)
-    msg = CredentialMessage(token_hash, _parse_request(ctx))
-    return _no_store(issuance.credential(ctx, msg, now).to_dict())
+    # the request is parsed once the token is known to be valid (its errors come second)
+    parse = partial(_parse_request, ctx)
+    return _no_store(issuance.credential(ctx, token_hash, parse, ctx.now()).to_dict())

@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import json
 import os
+import threading
+import weakref
 from collections.abc import Mapping
 from typing import Any
 
@@ -86,14 +88,15 @@ def open_record(conn: Connection, applicant_id: str) -> dict[str, Any] | None:
     return record
 
 
-def erase(conn: Connection, applicant_id: str) -> None:
+def erase(conn: Connection, applicant_id: str, state: str | None = None) -> None:
     """Delete the record's key, the record and its SHA-256 (in the caller's
     transaction); call :func:`shred` after the commit.
 
     The hash goes too: a KYC record has little entropy once a few facts about
     the person are known, so its unsalted SHA-256 would give the rest away by
-    dictionary (the birthdate in some 30,000 guesses)."""
-    repo.delete_record(conn, applicant_id)
+    dictionary (the birthdate in some 30,000 guesses). ``state``: the
+    applicant's new state, set by the same statement."""
+    repo.delete_record(conn, applicant_id, state)
 
 
 def erase_finished(conn: Connection, now: int) -> list[str]:
@@ -105,8 +108,7 @@ def erase_finished(conn: Connection, now: int) -> list[str]:
     :func:`shred` after the commit when there are any."""
     erased = repo.finished_applicants(conn, now)
     for applicant_id in erased:
-        erase(conn, applicant_id)
-        repo.set_state(conn, applicant_id, "erased")
+        erase(conn, applicant_id, "erased")
         audit(conn, now, "issuer", "applicant.erased", applicant_id, reason="nothing more to issue")
     return erased
 
@@ -120,7 +122,52 @@ def sweep(db: Database, now: int) -> list[str]:
     return erased
 
 
+class _Shredder:
+    """One checkpoint for the erasures of several threads (issue 22).
+
+    Each caller takes a ticket after its erasure committed; a checkpoint
+    that starts after ticket ``n`` was handed out covers erasure ``n`` (it
+    truncates the whole WAL). A caller whose ticket a successful checkpoint
+    already covered returns at once; otherwise it runs one (one at a time
+    per database), covering every ticket handed out before it started. A
+    checkpoint that fails covers nothing: the next caller tries again."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()  # guards the counters
+        self._running = threading.Lock()  # one checkpoint at a time
+        self._issued = 0
+        self._covered = 0
+
+    def shred(self, db: Database) -> bool:
+        with self._lock:
+            self._issued += 1
+            ticket = self._issued
+        with self._running:
+            with self._lock:
+                if self._covered >= ticket:
+                    return True
+                upto = self._issued
+            done = db.checkpoint()
+            if done:
+                with self._lock:
+                    self._covered = max(self._covered, upto)
+            return done
+
+
+_SHREDDERS: weakref.WeakKeyDictionary[Database, _Shredder] = weakref.WeakKeyDictionary()
+_SHREDDERS_LOCK = threading.Lock()
+
+
 def shred(db: Database) -> bool:
     """After an erasure's commit: no page version with the key stays in the
-    SQLite WAL (PostgreSQL: ``VACUUM``, docs/deployment.md)."""
-    return db.checkpoint()
+    SQLite WAL (PostgreSQL: ``VACUUM``, docs/deployment.md). Concurrent
+    erasures in one process share a checkpoint (:class:`_Shredder`); each
+    caller returns only once a checkpoint that began after its commit is
+    done (or has failed, as before: logged, retried at the next erasure)."""
+    if not db.is_sqlite:
+        return db.checkpoint()
+    with _SHREDDERS_LOCK:
+        shredder = _SHREDDERS.get(db)
+        if shredder is None:
+            shredder = _SHREDDERS[db] = _Shredder()
+    return shredder.shred(db)

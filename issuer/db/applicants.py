@@ -5,7 +5,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, delete, exists, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    RowMapping,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    select,
+    update,
+)
 
 from .credentials import insertion_order
 from .tables import access_tokens, applicants, audit_log, credentials, offers, record_keys
@@ -24,6 +34,51 @@ __all__ = [
 ]
 
 
+def _finished_applicants() -> Any:
+    has_copy = exists().where(credentials.c.applicant_id == applicants.c.id)
+    open_offer = exists().where(
+        offers.c.applicant_id == applicants.c.id,
+        offers.c.used_at.is_(None),
+        offers.c.burnt_at.is_(None),
+        offers.c.expires_at > bindparam("now"),
+    )
+    live_token = (
+        exists()
+        .select_from(offers.join(access_tokens, access_tokens.c.offer_id == offers.c.id))
+        .where(
+            offers.c.applicant_id == applicants.c.id,
+            access_tokens.c.used_at.is_(None),
+            access_tokens.c.expires_at > bindparam("now"),
+        )
+    )
+    # in one order: concurrent erasures of the same records lock their rows alike
+    return (
+        select(applicants.c.id)
+        .where(applicants.c.record.is_not(None), has_copy, ~open_offer, ~live_token)
+        .order_by(applicants.c.id)
+    )
+
+
+# built once: the protocol's hot path runs them on every request (issue 22)
+_FINISHED_APPLICANTS = _finished_applicants()
+_SEALED_RECORD = (
+    select(applicants.c.record, record_keys.c.key)
+    .join(record_keys, record_keys.c.applicant_id == applicants.c.id)
+    .where(applicants.c.id == bindparam("applicant_id"))
+)
+_DELETE_KEY = delete(record_keys).where(record_keys.c.applicant_id == bindparam("applicant_id"))
+_ERASE_RECORD = (
+    update(applicants)
+    .where(applicants.c.id == bindparam("applicant_id"))
+    .values(record=None, record_sha256="", state=bindparam("b_state"))
+)
+_SET_STATE = (
+    update(applicants)
+    .where(applicants.c.id == bindparam("applicant_id"))
+    .values(state=bindparam("b_state"))
+)
+
+
 def insert_applicant(conn: Connection, **values: Any) -> None:
     conn.execute(insert(applicants).values(**values))
 
@@ -34,25 +89,24 @@ def insert_record_key(conn: Connection, applicant_id: str, key: bytes) -> None:
 
 def sealed_record(conn: Connection, applicant_id: str) -> tuple[bytes, bytes] | None:
     """``(sealed record, key)``, or ``None`` once erased."""
-    query = (
-        select(applicants.c.record, record_keys.c.key)
-        .join(record_keys, record_keys.c.applicant_id == applicants.c.id)
-        .where(applicants.c.id == applicant_id)
-    )
-    row = conn.execute(query).first()
+    row = conn.execute(_SEALED_RECORD, {"applicant_id": applicant_id}).first()
     if row is None or row.record is None:
         return None
     return bytes(row.record), bytes(row.key)
 
 
-def delete_record(conn: Connection, applicant_id: str) -> None:
-    """The key, the record and its SHA-256 go (``issuer.records.erase``)."""
-    conn.execute(delete(record_keys).where(record_keys.c.applicant_id == applicant_id))
-    conn.execute(
-        update(applicants)
-        .where(applicants.c.id == applicant_id)
-        .values(record=None, record_sha256="")
-    )
+def delete_record(conn: Connection, applicant_id: str, state: str | None = None) -> None:
+    """The key, the record and its SHA-256 go (``issuer.records.erase``);
+    ``state``: the applicant's new state, in the same ``UPDATE``."""
+    conn.execute(_DELETE_KEY, {"applicant_id": applicant_id})
+    if state is None:
+        conn.execute(
+            update(applicants)
+            .where(applicants.c.id == applicant_id)
+            .values(record=None, record_sha256="")
+        )
+    else:
+        conn.execute(_ERASE_RECORD, {"applicant_id": applicant_id, "b_state": state})
 
 
 def set_record(conn: Connection, applicant_id: str, sealed: bytes) -> None:
@@ -60,32 +114,13 @@ def set_record(conn: Connection, applicant_id: str, sealed: bytes) -> None:
 
 
 def set_state(conn: Connection, applicant_id: str, state: str) -> None:
-    conn.execute(update(applicants).where(applicants.c.id == applicant_id).values(state=state))
+    conn.execute(_SET_STATE, {"applicant_id": applicant_id, "b_state": state})
 
 
 def finished_applicants(conn: Connection, now: int) -> list[str]:
     """Applicants with a record and a copy issued, and nothing more to issue:
     no offer still open, no access token still usable."""
-    has_copy = exists().where(credentials.c.applicant_id == applicants.c.id)
-    open_offer = exists().where(
-        offers.c.applicant_id == applicants.c.id,
-        offers.c.used_at.is_(None),
-        offers.c.burnt_at.is_(None),
-        offers.c.expires_at > now,
-    )
-    live_token = (
-        exists()
-        .select_from(offers.join(access_tokens, access_tokens.c.offer_id == offers.c.id))
-        .where(
-            offers.c.applicant_id == applicants.c.id,
-            access_tokens.c.used_at.is_(None),
-            access_tokens.c.expires_at > now,
-        )
-    )
-    query = select(applicants.c.id).where(
-        applicants.c.record.is_not(None), has_copy, ~open_offer, ~live_token
-    )
-    return [str(v) for v in conn.execute(query).scalars()]
+    return [str(v) for v in conn.execute(_FINISHED_APPLICANTS, {"now": now}).scalars()]
 
 
 def applicant(conn: Connection, applicant_id: str) -> RowMapping | None:

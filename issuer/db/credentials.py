@@ -12,7 +12,7 @@ from sqlalchemy import (
     Row,
     RowMapping,
     Table,
-    func,
+    bindparam,
     insert,
     literal_column,
     or_,
@@ -26,15 +26,17 @@ __all__ = [
     "copy_rows",
     "credential_rows",
     "index_taken",
+    "indices_taken",
     "insert_credential",
+    "insert_credentials",
     "insert_status_list",
     "issuance_of_credential",
     "issuance_row",
     "issuance_rows",
-    "latest_status_list",
     "list_shape",
     "list_statuses",
     "set_copy_status",
+    "take_indices",
 ]
 
 COPY_COLUMNS = (
@@ -57,37 +59,76 @@ def insertion_order(conn: Connection, table: Table) -> ColumnElement[Any]:
     return next(iter(table.primary_key.columns))
 
 
+_INSERT_CREDENTIAL = insert(credentials)
+_INDICES_TAKEN = select(credentials.c.status_idx).where(
+    credentials.c.status_list_id == bindparam("list_id"),
+    credentials.c.status_idx.in_(bindparam("indices", expanding=True)),
+)
+
+
 def insert_credential(conn: Connection, **values: Any) -> None:
     conn.execute(insert(credentials).values(**values))
 
 
-def insert_status_list(conn: Connection, list_id: str, bits: int, size: int, now: int) -> None:
-    conn.execute(insert(status_lists).values(id=list_id, bits=bits, size=size, created_at=now))
+def insert_credentials(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """Several credential rows in one ``executemany`` (a batch's copies)."""
+    if rows:
+        conn.execute(_INSERT_CREDENTIAL, list(rows))
 
 
-def latest_status_list(conn: Connection) -> tuple[str, int, int] | None:
-    """The newest status list: ``(id, size, indices used)``, its row locked.
+def insert_status_list(
+    conn: Connection, list_id: str, bits: int, size: int, now: int, used: int = 0
+) -> None:
+    """A new status list, ``used`` of its indices already taken."""
+    conn.execute(
+        insert(status_lists).values(id=list_id, bits=bits, size=size, created_at=now, used=used)
+    )
+
+
+def _take_indices(dialect: str) -> Any:
+    order = (
+        literal_column("status_lists.rowid")
+        if dialect == "sqlite"
+        else next(iter(status_lists.primary_key.columns))
+    )
+    newest = (
+        select(status_lists.c.id)
+        .order_by(status_lists.c.created_at.desc(), order.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return (
+        update(status_lists)
+        .where(status_lists.c.id == newest, status_lists.c.used * 2 < status_lists.c.size)
+        .values(used=status_lists.c.used + bindparam("count"))
+        .returning(status_lists.c.id, status_lists.c.size)
+    )
+
+
+_TAKE_INDICES = {d: _take_indices(d) for d in ("sqlite", "postgresql")}
+
+
+def take_indices(conn: Connection, count: int) -> tuple[str, int] | None:
+    """Count ``count`` more indices as taken on the newest status list while
+    it is below half its size: ``(id, size)``, or ``None`` (open a new list).
+    One ``UPDATE … RETURNING`` (issue 22: no count of the list's credentials).
 
     BEGIN IMMEDIATE: on SQLite the write transaction excludes other
-    allocators between this read and the ``INSERT`` of the credential; on
-    PostgreSQL the list's row is taken ``FOR UPDATE``, so concurrent
-    allocators on one list run one after the other and each sees the indices
-    the previous one committed (``UNIQUE (status_list_id, status_idx)`` stays
-    the last guard)."""
-    query = (
-        select(status_lists.c.id, status_lists.c.size)
-        .order_by(status_lists.c.created_at.desc(), insertion_order(conn, status_lists).desc())
-        .limit(1)
-    )
-    if conn.dialect.name == "postgresql":
-        query = query.with_for_update()
-    row = conn.execute(query).first()
-    if row is None:
-        return None
-    used = conn.execute(
-        select(func.count()).select_from(credentials).where(credentials.c.status_list_id == row.id)
-    ).scalar_one()
-    return str(row.id), int(row.size), int(used)
+    allocators until the credentials are inserted; on PostgreSQL the
+    ``UPDATE`` locks the list's row until the transaction ends, so concurrent
+    allocators on one list run one after the other, each re-checking the
+    half-full bound on the row its predecessor committed, and each sees the
+    indices the previous one committed (``UNIQUE (status_list_id,
+    status_idx)`` stays the last guard)."""
+    query = _TAKE_INDICES["postgresql" if conn.dialect.name == "postgresql" else "sqlite"]
+    row = conn.execute(query, {"count": count}).first()
+    return None if row is None else (str(row.id), int(row.size))
+
+
+def indices_taken(conn: Connection, list_id: str, indices: Sequence[int]) -> set[int]:
+    """Which of ``indices`` are already used on the list (one statement)."""
+    params = {"list_id": list_id, "indices": sorted(set(indices))}
+    return {int(i) for i in conn.execute(_INDICES_TAKEN, params).scalars()}
 
 
 def index_taken(conn: Connection, list_id: str, idx: int) -> bool:

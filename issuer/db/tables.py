@@ -1,5 +1,6 @@
 """The issuer's schema as SQLAlchemy Core tables (the Alembic baseline
-``issuer/migrations/versions/i001_baseline.py`` creates the same).
+``issuer/migrations/versions/i001_baseline.py`` creates the same, and
+``i002_indices_22i`` adds two indices).
 
 Times are integer Unix seconds (UTC) in ``*_at`` columns. Secrets
 (pre-authorized codes, PINs, access tokens, API keys) are stored only as
@@ -50,6 +51,13 @@ applicants = Table(
     Column("state", Text, nullable=False),  # recorded, approved, issued, erased
     Column("created_at", BigInteger, nullable=False),
     Column("created_by", Text, nullable=False),
+    # the erasure check scans only the records still held (i002_indices_22i)
+    Index(
+        "applicants_with_record",
+        "id",
+        sqlite_where=text("record IS NOT NULL"),
+        postgresql_where=text("record IS NOT NULL"),
+    ),
 )
 
 offers = Table(
@@ -80,6 +88,7 @@ access_tokens = Table(
     Column("offer_id", Text, ForeignKey("offers.id"), nullable=False),
     Column("expires_at", BigInteger, nullable=False),
     Column("used_at", BigInteger),
+    Index("access_tokens_offer", "offer_id"),
 )
 
 access_token_uses = Table(
@@ -105,6 +114,8 @@ status_lists = Table(
     Column("bits", Integer, nullable=False),
     Column("size", Integer, nullable=False),
     Column("created_at", BigInteger, nullable=False),
+    # indices taken, kept by the allocation (i002_indices_22i)
+    Column("used", Integer, nullable=False, server_default=text("0")),
 )
 
 credentials = Table(

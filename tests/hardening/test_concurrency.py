@@ -99,7 +99,7 @@ def test_one_access_token_in_100_concurrent_credential_requests_issues_once(
 def test_status_indices_of_concurrent_credential_requests_are_distinct(
     issuer: RunningIssuer, client: IssuerClient
 ) -> None:
-    """BEGIN IMMEDIATE (``issuer.db.credentials.latest_status_list``): 40
+    """BEGIN IMMEDIATE (``issuer.db.credentials.take_indices``): 40
     Credential Requests at once on a list of 512 indices; every one is issued,
     no two credentials share a list index, none is a 500."""
     count = 40
