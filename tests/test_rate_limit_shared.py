@@ -18,8 +18,11 @@ import urllib.request
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from http.client import HTTPConnection
 from pathlib import Path
 from threading import Barrier
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -30,6 +33,7 @@ from tests.support import migrate_issuer
 
 ROOT = Path(__file__).parents[1]
 LIMIT = 10
+CONF = "python:kyc_wallet.web.gunicorn_conf"
 
 
 def post(base: str, path: str) -> int:
@@ -53,32 +57,27 @@ def burst(bases: list[str], path: str, count: int) -> Counter[int]:
         return Counter(pool.map(send, range(count)))
 
 
-@pytest.fixture
-def two_issuer_processes(tmp_path: Path, database_url: str) -> Iterator[list[str]]:
-    """Two gunicorn masters (one worker each: two processes that share only
-    the database), one data folder, ``RATE_LIMIT_STORAGE`` at its default
-    (``database``)."""
-    if database_url.startswith("postgresql"):
-        migrate_issuer(database_url)
-    ports = [free_port(), free_port()]
+@contextmanager
+def gunicorn_issuers(tmp_path: Path, count: int, **config: Any) -> Iterator[list[str]]:
+    """``count`` gunicorn masters of the issuer (one worker each, the project's
+    gunicorn configuration) on one data folder and ``config``; their URLs."""
+    ports = [free_port() for _ in range(count)]
     config = {
         "DATA_DIR": str(tmp_path / "issuer"),
         "ISSUER_URL": f"http://127.0.0.1:{ports[0]}",
-        "DATABASE_URL": database_url,
         "TRUSTED_HOSTS": [f"127.0.0.1:{p}" for p in ports],
-        "RATE_LIMIT_NONCE": f"{LIMIT} per hour",
-        "RATE_LIMIT_TOKEN": f"{LIMIT} per hour",
+        **config,
     }
-    # keys, secret and (SQLite) schema made once, before both start
+    # keys, secret and (SQLite) schema made once, before they start
     create_app(config).extensions["issuer"].db.dispose()
     settings = {f"KYCW_ISSUER_{name}": json.dumps(value) for name, value in config.items()}
     env = {k: v for k, v in os.environ.items() if not k.startswith("KYCW_")} | settings
     processes: list[subprocess.Popen[bytes]] = []
-    logs = [tmp_path / f"gunicorn-{i}.log" for i in range(2)]
+    logs = [tmp_path / f"gunicorn-{i}.log" for i in range(count)]
     try:
         for port, log in zip(ports, logs, strict=True):
-            command = [sys.executable, "-m", "gunicorn", "--workers", "1", "--threads", "16",
-                       "--bind", f"127.0.0.1:{port}", "issuer.app:create_app()"]  # fmt: skip
+            command = [sys.executable, "-m", "gunicorn", "-c", CONF, "--workers", "1"]
+            command += ["--threads", "16", "--bind", f"127.0.0.1:{port}", "issuer.app:create_app()"]
             with log.open("wb") as out:
                 processes.append(
                     subprocess.Popen(
@@ -98,6 +97,17 @@ def two_issuer_processes(tmp_path: Path, database_url: str) -> Iterator[list[str
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+@pytest.fixture
+def two_issuer_processes(tmp_path: Path, database_url: str) -> Iterator[list[str]]:
+    """Two gunicorn masters (one worker each: two processes that share only
+    the database), ``RATE_LIMIT_STORAGE`` at its default (``database``)."""
+    if database_url.startswith("postgresql"):
+        migrate_issuer(database_url)
+    limits = {"RATE_LIMIT_NONCE": f"{LIMIT} per hour", "RATE_LIMIT_TOKEN": f"{LIMIT} per hour"}
+    with gunicorn_issuers(tmp_path, 2, DATABASE_URL=database_url, **limits) as bases:
+        yield bases
 
 
 def _wait_ready(base: str, processes: list[subprocess.Popen[bytes]], logs: list[Path]) -> None:
@@ -130,6 +140,34 @@ def test_rate_limit_shared_by_two_processes_on_one_database(
     assert alternating == [200] * LIMIT + [429, 429]
     outcomes = burst(two_issuer_processes, "/token", 3 * LIMIT)
     assert outcomes == Counter({400: LIMIT, 429: 2 * LIMIT})
+
+
+@pytest.mark.slow
+def test_proxy_fix_gunicorn_takes_no_scheme_from_headers(tmp_path: Path) -> None:
+    """gunicorn itself would take ``wsgi.url_scheme`` from ``X-Forwarded-Proto``
+    of a peer on 127.0.0.1 (its ``forwarded_allow_ips``), behind the app's
+    back: the project's configuration turns that off, so only
+    ``TRUSTED_PROXY_HOPS`` proxies are believed. Seen through the page forms'
+    origin check: with the scheme taken as https, an ``Origin`` of
+    ``https://<host>`` would be the app's own and reach the CSRF check (400);
+    it is foreign (403)."""
+    with gunicorn_issuers(tmp_path, 1) as (base,):
+        host = base.removeprefix("http://")
+        connection = HTTPConnection(host, timeout=60)
+        connection.request(
+            "POST",
+            "/operator/login",
+            body="password=x",
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Origin": f"https://{host}",
+                "X-Forwarded-Proto": "https",
+                "X-Forwarded-Ssl": "on",
+            },
+        )
+        status = connection.getresponse().status
+        connection.close()
+    assert status == 403
 
 
 # --- Redis ---------------------------------------------------------------------------
