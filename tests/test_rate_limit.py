@@ -20,7 +20,7 @@ from sqlalchemy import text
 
 from issuer.app import create_app
 from kyc_wallet.web.config import ConfigurationError
-from kyc_wallet.web.rate_limit import Limit, RateLimiter, parse_limit
+from kyc_wallet.web.rate_limit import Limit, RateLimiter, parse_limit, parse_limits
 from kyc_wallet.web.rate_limit_store import MemoryCounters
 from tests.servers import free_port
 from tests.support import Clock, migrate_issuer
@@ -225,6 +225,8 @@ def test_rate_limit_redis_without_its_client_stops_the_start_with_one_line(
         ("RATE_LIMIT_STORAGE", "sqlite:///x", "sqlite is none"),
         ("RATE_LIMIT_NONCE", "lots", "must read like '60 per minute'"),
         ("RATE_LIMIT_TOKEN", "0 per minute", "must read like '60 per minute'"),
+        ("RATE_LIMIT_TOKEN", '"60 per minute"', "must read like '60 per minute'"),
+        ("RATE_LIMIT_TOKEN", "60 per minute;", "must read like '60 per minute'"),
     ],
 )
 def test_rate_limit_bad_setting_stops_the_start(
@@ -250,10 +252,26 @@ def test_rate_limit_database_store_needs_a_database() -> None:
         ("100/hour", Limit(100, 3600)),
         ("1 per day", Limit(1, 86400)),
         (" 2 PER 3 Minutes ", Limit(2, 180)),
+        ("1000 per month", Limit(1000, 30 * 86400)),
     ],
 )
 def test_rate_limit_settings_parse(text_: str, limit: Limit) -> None:
     assert parse_limit(text_) == limit
+
+
+def test_rate_limit_several_limits_each_count_in_their_own_window(
+    tmp_path: Path, dispose: list[Flask]
+) -> None:
+    """Flask-Limiter's form ``"2 per second; 3 per minute"`` still works."""
+    assert parse_limits("2 per second; 3 per minute") == (Limit(2, 1), Limit(3, 60))
+    clock = Clock()
+    app = issuer(tmp_path, clock, RATE_LIMIT_NONCE="2 per second; 3 per minute")
+    dispose.append(app)
+    assert statuses(app, 3) == [200, 200, 429]  # the second's limit
+    clock.now += 1
+    refused = app.test_client().post("/nonce")
+    assert refused.status_code == 429  # the minute's: 4 counted, 3 allowed
+    assert refused.headers["Retry-After"] == "59"
 
 
 def test_rate_limit_check_counts_in_the_limiters_window() -> None:
@@ -261,8 +279,8 @@ def test_rate_limit_check_counts_in_the_limiters_window() -> None:
     limiter = RateLimiter("app", MemoryCounters(), clock)
     app = Flask(__name__)
     with app.test_request_context(environ_base={"REMOTE_ADDR": "192.0.2.9"}):
-        limiter.check("endpoint", Limit(1, 10))
+        limiter.check("endpoint", (Limit(1, 10),))
         clock.now += 9.5
         with pytest.raises(Exception, match="try again in 1 s") as raised:
-            limiter.check("endpoint", Limit(1, 10))
+            limiter.check("endpoint", (Limit(1, 10),))
         assert raised.value.retry_after == 1  # type: ignore[attr-defined]

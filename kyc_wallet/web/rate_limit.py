@@ -2,7 +2,8 @@
 "Web": the token endpoint, the nonce endpoints, the response endpoint).
 
 A limit is a setting such as ``RATE_LIMIT_TOKEN = "60 per minute"`` (``N per
-[M] second|minute|hour|day[s]``, or ``N/minute``), counted per endpoint and
+[M] second|minute|hour|day|month|year[s]``, or ``N/minute``; several
+separated by ``;``, each with its own window), counted per endpoint and
 client address in fixed windows by the store ``RATE_LIMIT_STORAGE`` names
 (:mod:`.rate_limit_store`):
 
@@ -62,6 +63,7 @@ __all__ = [
     "client_address",
     "counters_for",
     "parse_limit",
+    "parse_limits",
 ]
 
 log = logging.getLogger(__name__)
@@ -69,9 +71,16 @@ log = logging.getLogger(__name__)
 DATABASE = "database"
 MEMORY = "memory://"
 UNAVAILABLE_RETRY_AFTER = 5
-_PERIODS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+_PERIODS = {  # a month and a year as Flask-Limiter counted them (30 and 360 days)
+    "second": 1,
+    "minute": 60,
+    "hour": 3600,
+    "day": 86400,
+    "month": 30 * 86400,
+    "year": 360 * 86400,
+}
 _LIMIT = re.compile(
-    r"^\s*(\d+)\s*(?:per|/)\s*(\d+)?\s*(second|minute|hour|day)s?\s*$", re.IGNORECASE
+    r"^\s*(\d+)\s*(?:per|/)\s*(\d+)?\s*(second|minute|hour|day|month|year)s?\s*$", re.IGNORECASE
 )
 
 
@@ -103,9 +112,16 @@ class Limit:
 
 
 @lru_cache(maxsize=64)
+def parse_limits(text: str) -> tuple[Limit, ...]:
+    """``"60 per minute"``, ``"5 per 10 seconds"``, ``"100/hour"``, or several
+    separated by ``;`` or ``,`` (``"10 per second; 500 per hour"``), as Flask-Limiter
+    wrote them: each :class:`Limit` (:class:`ConfigurationError` for anything else)."""
+    parts = re.split(r"[;,]", text) if isinstance(text, str) else [text]
+    return tuple(parse_limit(part) for part in parts)
+
+
 def parse_limit(text: str) -> Limit:
-    """``"60 per minute"``, ``"5 per 10 seconds"``, ``"100/hour"``: a :class:`Limit`
-    (:class:`ConfigurationError` for anything else)."""
+    """One limit (see :func:`parse_limits`)."""
     match = _LIMIT.match(text) if isinstance(text, str) else None
     if match is None or int(match.group(1)) < 1 or match.group(2) == "0":
         raise ConfigurationError(
@@ -159,28 +175,35 @@ class RateLimiter:
         self.counters = counters
         self.clock = clock
 
-    def check(self, endpoint: str, limit: Limit) -> None:
-        """Count this request; :class:`RateLimitExceeded` past ``limit``,
-        :class:`RateLimitUnavailable` when the store does not answer."""
+    def check(self, endpoint: str, limits: tuple[Limit, ...]) -> None:
+        """Count this request under each limit; :class:`RateLimitExceeded` past
+        any, :class:`RateLimitUnavailable` when the store does not answer."""
         now = float(self.clock())
-        key = counter_key(f"{self.app_name}:{endpoint}", client_address())
-        try:
-            window = self.counters.hit(key, limit.period, now)
-        except StoreUnavailable as exc:
-            log.error("rate limit store unreachable, request refused: %s", exc)
-            raise RateLimitUnavailable() from None
-        if window.hits > limit.count:
-            raise RateLimitExceeded(max(1, math.ceil(window.ends_at - now)))
+        client = client_address()
+        wait = 0
+        for limit in limits:
+            scope = f"{self.app_name}:{endpoint}"
+            if len(limits) > 1:  # each limit its own window
+                scope += f":{limit.count}/{limit.period}"
+            try:
+                window = self.counters.hit(counter_key(scope, client), limit.period, now)
+            except StoreUnavailable as exc:
+                log.error("rate limit store unreachable, request refused: %s", exc)
+                raise RateLimitUnavailable() from None
+            if window.hits > limit.count:
+                wait = max(wait, math.ceil(window.ends_at - now), 1)
+        if wait:
+            raise RateLimitExceeded(wait)
 
     def guard(self, app: Flask, endpoint: str, setting: str) -> None:
         """Limit ``endpoint``'s view to the limit in the ``setting`` (read at
         each request; checked now, so a bad value stops the start)."""
-        parse_limit(app.config[setting])
+        parse_limits(app.config[setting])
         view: Any = app.view_functions[endpoint]
 
         @wraps(view)
         def limited(*args: Any, **kwargs: Any) -> Any:
-            self.check(endpoint, parse_limit(current_app.config[setting]))
+            self.check(endpoint, parse_limits(current_app.config[setting]))
             return view(*args, **kwargs)
 
         app.view_functions[endpoint] = limited
