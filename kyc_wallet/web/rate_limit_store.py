@@ -31,12 +31,13 @@ client part (:func:`counter_key`). A store that cannot answer raises
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import sqlalchemy as sa
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import SQLAlchemyError
 
 from kyc_wallet.database import Database
@@ -109,20 +110,28 @@ class MemoryCounters:
         return len(self._windows)
 
 
-_UPSERT = text(
-    f"INSERT INTO {TABLE} (bucket, hits, expires_at) VALUES (:key, 1, :ends)"
+_UPSERT = (
+    "INSERT INTO {t} (bucket, hits, expires_at) VALUES ({key}, 1, {ends})"
     " ON CONFLICT (bucket) DO UPDATE SET"
-    f" hits = CASE WHEN {TABLE}.expires_at <= :now THEN 1 ELSE {TABLE}.hits + 1 END,"
-    f" expires_at = CASE WHEN {TABLE}.expires_at <= :now THEN excluded.expires_at"
-    f" ELSE {TABLE}.expires_at END"
+    " hits = CASE WHEN {t}.expires_at <= {now} THEN 1 ELSE {t}.hits + 1 END,"
+    " expires_at = CASE WHEN {t}.expires_at <= {now} THEN excluded.expires_at"
+    " ELSE {t}.expires_at END"
     " RETURNING hits, expires_at"
 )
-_PRUNE = text(f"DELETE FROM {TABLE} WHERE expires_at <= :now")
+_PRUNE = "DELETE FROM {t} WHERE expires_at <= {now}"
 _SQLITE_COUNTER_PRAGMAS = (
     "PRAGMA busy_timeout=10000",
     "PRAGMA synchronous=NORMAL",
     "PRAGMA secure_delete=ON",
 )
+
+
+def _statement(template: str, postgresql: bool) -> str:
+    """``template`` with the driver's own parameter style (psycopg ``%(name)s``,
+    sqlite3 ``:name``): the statements go to the driver directly."""
+    names = ("key", "now", "ends")
+    marks = {name: f"%({name})s" if postgresql else f":{name}" for name in names}
+    return template.format(t=TABLE, **marks)
 
 
 def _ms(seconds: float) -> int:
@@ -131,26 +140,52 @@ def _ms(seconds: float) -> int:
 
 class DatabaseCounters:
     """Counters in the service's database (``rate_limit_counters``), shared by
-    every process that opens it. Times are stored in Unix milliseconds."""
+    every process that opens it. Times are stored in Unix milliseconds.
+
+    One statement on a pooled connection, sent to the driver itself: through
+    SQLAlchemy's ``Connection`` a count cost about 300 µs of CPU on SQLite,
+    directly about 60 µs."""
 
     def __init__(self, db: Database) -> None:
         self._postgresql = not db.is_sqlite
         self._engine = db.engine if self._postgresql else _sqlite_counter_engine(db.url)
+        self._upsert = _statement(_UPSERT, self._postgresql)
+        self._prune = _statement(_PRUNE, self._postgresql)
         self._lock = threading.Lock()
         self._next_prune = 0.0
+        self._errors: tuple[type[Exception], ...] = (sqlite3.Error, SQLAlchemyError)
+        if self._postgresql:
+            import psycopg
+
+            self._errors += (psycopg.Error,)
 
     def hit(self, key: str, period: float, now: float) -> Window:
         params = {"key": key, "now": _ms(now), "ends": _ms(now + period)}
+        prune = self._prune_due(now)
         try:
-            with self._engine.connect() as conn, conn.begin():
-                if self._postgresql:
-                    conn.execute(text("SET LOCAL synchronous_commit TO OFF"))
-                row = conn.execute(_UPSERT, params).one()
-                if self._prune_due(now):
-                    conn.execute(_PRUNE, {"now": _ms(now)})
-        except SQLAlchemyError as exc:
-            raise StoreUnavailable(str(exc).splitlines()[0]) from exc
-        return Window(int(row.hits), int(row.expires_at) / 1000)
+            connection = self._engine.raw_connection()
+            try:
+                row = self._count(connection.driver_connection, params, prune)
+            finally:
+                connection.close()  # back to the pool, rolled back if unfinished
+        except self._errors as exc:
+            raise StoreUnavailable(str(exc).splitlines()[0] if str(exc) else repr(exc)) from exc
+        return Window(int(row[0]), int(row[1]) / 1000)
+
+    def _count(self, driver: Any, params: dict[str, Any], prune: bool) -> Any:
+        if not self._postgresql:  # autocommit: each statement is its own transaction
+            row = driver.execute(self._upsert, params).fetchone()
+            if prune:
+                driver.execute(self._prune, params)
+            return row
+        with driver.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+            cursor.execute(self._upsert, params)
+            row = cursor.fetchone()
+            if prune:
+                cursor.execute(self._prune, params)
+        driver.commit()
+        return row
 
     def _prune_due(self, now: float) -> bool:
         with self._lock:
@@ -165,22 +200,19 @@ class DatabaseCounters:
 
 
 def _sqlite_counter_engine(url: str) -> Engine:
-    """Connections to the service's SQLite file for the counters only: each
-    upsert is its own short write (the file is already in WAL mode)."""
+    """Connections to the service's SQLite file for the counters only, in
+    autocommit mode: each upsert is one short write transaction of its own
+    (the file is already in WAL mode)."""
     engine = create_engine(url, pool_size=4, max_overflow=28, pool_timeout=10)
 
     def connect(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None  # BEGIN below, as Database does
+        dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         for pragma in _SQLITE_COUNTER_PRAGMAS:
             cursor.execute(pragma)
         cursor.close()
 
-    def begin(conn: sa.Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
-
     event.listen(engine, "connect", connect)
-    event.listen(engine, "begin", begin)
     return engine
 
 
