@@ -233,7 +233,7 @@ def test_rate_limit_bad_setting_stops_the_start(
     tmp_path: Path, setting: str, value: str, message: str
 ) -> None:
     with pytest.raises(ConfigurationError, match=message) as raised:
-        issuer(tmp_path, **{setting: value})
+        issuer(tmp_path, None, **{setting: value})
     assert "hunter2" not in str(raised.value)  # a store URL may hold a password
 
 

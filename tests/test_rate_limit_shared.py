@@ -250,8 +250,8 @@ def test_rate_limit_redis_shared_by_two_apps(tmp_path: Path, redis_server: Redis
         assert 3500 < retry_after <= 3600
         import redis
 
-        client = redis.Redis(unix_socket_path=str(redis_server.socket))
-        keys = [k.decode() for k in client.keys("*")]
+        client = redis.Redis(unix_socket_path=str(redis_server.socket), decode_responses=True)
+        keys = [str(key) for key in client.keys("*")]
         client.close()
         assert len(keys) == 1 and "198.51.100.3" not in keys[0]
         assert keys[0].startswith("kyc-wallet:rate-limit:issuer:protocol.nonce:")
