@@ -29,6 +29,7 @@ demo: $(STAMP)
 test: $(STAMP)
 	@bash scripts/ensure-chromium.sh
 	@bash scripts/ensure-postgresql.sh
+	@bash scripts/ensure-redis.sh
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal

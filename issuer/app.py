@@ -67,7 +67,8 @@ DEFAULTS: dict[str, Any] = {
     "RETAIN_PERSONAL_DATA": False,
     "RATE_LIMIT_TOKEN": "60 per minute",
     "RATE_LIMIT_NONCE": "120 per minute",
-    "RATE_LIMIT_STORAGE": "memory://",
+    "RATE_LIMIT_STORAGE": "database",  # or memory:// (one process), redis://…
+    "TRUSTED_PROXY_HOPS": 0,  # proxies in front that append X-Forwarded-For/-Proto
     "MAX_CONTENT_LENGTH": 1_000_000,
     "JSON_PATH_PREFIXES": [
         "/metrics",

@@ -63,7 +63,8 @@ DEFAULTS: dict[str, Any] = {
     "KB_JWT_MAX_AGE": 300,
     "RATE_LIMIT_RESPONSE": "60 per minute",
     "RATE_LIMIT_REQUEST": "120 per minute",
-    "RATE_LIMIT_STORAGE": "memory://",
+    "RATE_LIMIT_STORAGE": "database",  # or memory:// (one process), redis://…
+    "TRUSTED_PROXY_HOPS": 0,  # proxies in front that append X-Forwarded-For/-Proto
     "CHAIN": None,  # "dev": in-process EVM with T-REX (verifier.dev_chain); "outbox": a node
     "DEV_TOKENS": [],
     # the worker's node (CHAIN = "outbox"; `kyc-wallet chain deploy` wrote these files)

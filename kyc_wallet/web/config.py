@@ -43,6 +43,7 @@ SECRET_SETTINGS = (
     "API_KEYS",
     "METRICS_TOKEN",
     "OPERATOR_PASSWORD",
+    "RATE_LIMIT_STORAGE",  # a redis:// URL may carry a password
     "SECRET_KEY",
     "WEBHOOK_SECRET",
 )

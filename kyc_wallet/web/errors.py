@@ -57,8 +57,9 @@ def register_error_handlers(app: Flask) -> None:
     def _ssi_error(exc: SSIError) -> Any:
         if exc.status >= 500:
             app.logger.warning("%s: %s", type(exc).__name__, exc.description)
-        retry_after = getattr(exc, "retry_after", 60)  # a 429 may know how long to wait
-        headers = [("Retry-After", str(retry_after))] if exc.status == 429 else None
+        retry_after = getattr(exc, "retry_after", 60)  # a 429 (or 503) may know how long
+        wait = exc.status == 429 or hasattr(exc, "retry_after")
+        headers = [("Retry-After", str(retry_after))] if wait else None
         return _respond(exc.status, exc.error, exc.description, headers)
 
     @app.errorhandler(HTTPException)

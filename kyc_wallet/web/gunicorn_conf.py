@@ -7,6 +7,11 @@ python:kyc_wallet.web.gunicorn_conf 'issuer.app:create_app()'`` (docs/deployment
   string (which may carry an offer URI, a ``response_code``...). Should an
   operator turn it on (``--access-logfile``), its format here has no query
   string either (``%(U)s``: the path alone).
+- Proxies: the apps read ``X-Forwarded-For`` and ``X-Forwarded-Proto`` of
+  their ``TRUSTED_PROXY_HOPS`` proxies only (:mod:`kyc_wallet.web.factory`),
+  and the wallet none: gunicorn must not take the scheme (its
+  ``secure_scheme_headers``, believed from 127.0.0.1 and Unix sockets by
+  default) or ``SCRIPT_NAME`` (``forwarder_headers``) from request headers.
 - Metrics: with ``PROMETHEUS_MULTIPROC_DIR`` set, a worker that stops is
   marked dead, so ``/metrics`` keeps summing the live workers' gauges.
 - Processes and threads: one worker process (gunicorn's default) with
@@ -28,6 +33,8 @@ from kyc_wallet.web.logs import gunicorn_logconfig
 
 logconfig_dict = gunicorn_logconfig()
 access_log_format = '"%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+secure_scheme_headers: dict[str, str] = {}
+forwarder_headers = ""
 control_socket_disable = True  # gunicorn 23+ would open a control socket in $HOME
 threads = 16  # gthread: the requests of one process share its commits on SQLite
 

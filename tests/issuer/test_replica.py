@@ -33,6 +33,7 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).parents[2]
 USES = 100
 PASSWORD = "operator-password-0123456789"
+LIMITS = ("RATE_LIMIT_TOKEN", "RATE_LIMIT_NONCE")
 
 
 def _settings(data_dir: Path, url: str, database_url: str, ports: list[int]) -> dict[str, str]:
@@ -61,6 +62,7 @@ def replicas(tmp_path: Path, postgres_url: str) -> Iterator[list[IssuerClient]]:
     first = create_app(
         {k.removeprefix("KYCW_ISSUER_"): v for k, v in settings.items()}
         | {"TRUSTED_HOSTS": None, "API_KEYS": [], "OPERATOR_PASSWORD": PASSWORD}
+        | {name: json.loads(settings[f"KYCW_ISSUER_{name}"]) for name in LIMITS}
     )
     first.extensions["issuer"].db.dispose()
     env = {k: v for k, v in os.environ.items() if not k.startswith("KYCW_")} | settings
