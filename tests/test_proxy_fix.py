@@ -45,6 +45,7 @@ def issuer(tmp_path: Path, apps: list[Flask], **config: Any) -> Flask:
         {
             "DATA_DIR": str(tmp_path / "issuer"),
             "ISSUER_URL": "https://kyc.example",
+            "ISSUER_NAME": "Example KYC GmbH",
             "RATE_LIMIT_NONCE": "2 per minute",
             **config,
         },

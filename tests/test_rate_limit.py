@@ -16,12 +16,12 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 
 from issuer.app import create_app
 from kyc_wallet.web.config import ConfigurationError
 from kyc_wallet.web.rate_limit import Limit, RateLimiter, parse_limit, parse_limits
-from kyc_wallet.web.rate_limit_store import MemoryCounters
+from kyc_wallet.web.rate_limit_store import DatabaseCounters, MemoryCounters, counters_file
 from tests.servers import free_port
 from tests.support import Clock, migrate_issuer
 
@@ -96,13 +96,39 @@ def test_rate_limit_counts_an_ipv6_client_per_64(tmp_path: Path, dispose: list[F
     assert statuses(app, 1, REMOTE_ADDR="2001:db8:1:3::1") == [200]
 
 
+def counters_engine(app: Flask) -> Engine:
+    """Where the app's ``database`` store counts (its own file beside a SQLite
+    database, the service's database on PostgreSQL)."""
+    counters = app.extensions["rate_limiter"].counters
+    assert isinstance(counters, DatabaseCounters)
+    return counters.engine
+
+
+def test_rate_limit_sqlite_counts_beside_the_database_not_in_it(
+    tmp_path: Path, dispose: list[Flask]
+) -> None:
+    """On SQLite the counters have a file of their own (0600): a count never
+    takes the service database's write lock, which the group commit's batches
+    hold (issue 22)."""
+    app = issuer(tmp_path)
+    dispose.append(app)
+    statuses(app, 1)
+    db = app.extensions["issuer"].db
+    path = counters_file(db.path)
+    assert path.parent == db.path.parent and path.stat().st_mode & 0o777 == 0o600
+    with db.read() as conn:
+        assert conn.execute(text("SELECT COUNT(*) FROM rate_limit_counters")).scalar() == 0
+    with counters_engine(app).connect() as conn:
+        assert conn.execute(text("SELECT COUNT(*) FROM rate_limit_counters")).scalar() == 1
+
+
 def test_rate_limit_the_database_keeps_no_client_address(
     tmp_path: Path, dispose: list[Flask]
 ) -> None:
     app = issuer(tmp_path)
     dispose.append(app)
     statuses(app, 2, REMOTE_ADDR="198.51.100.77")
-    with app.extensions["issuer"].db.read() as conn:
+    with counters_engine(app).connect() as conn:
         rows = conn.execute(text("SELECT bucket, hits FROM rate_limit_counters")).all()
     assert [hits for _, hits in rows] == [2]
     assert "198.51.100.77" not in rows[0][0] and rows[0][0].startswith("issuer:protocol.nonce:")
@@ -116,7 +142,7 @@ def test_rate_limit_expired_windows_are_pruned(tmp_path: Path, dispose: list[Fla
         statuses(app, 1, REMOTE_ADDR=f"192.0.2.{i}")
     clock.now += 3600
     statuses(app, 1, REMOTE_ADDR="192.0.2.200")
-    with app.extensions["issuer"].db.read() as conn:
+    with counters_engine(app).connect() as conn:
         count = conn.execute(text("SELECT COUNT(*) FROM rate_limit_counters")).scalar()
     assert count == 1
 
@@ -184,7 +210,7 @@ def test_rate_limit_store_failing_refuses_with_503_not_500(
     app = issuer(tmp_path, DATABASE_URL=database_url)
     dispose.append(app)
     assert statuses(app, 1) == [200]
-    with app.extensions["issuer"].db.transaction() as conn:
+    with counters_engine(app).begin() as conn:
         conn.execute(text("DROP TABLE rate_limit_counters"))
     for _ in range(3):
         refused = app.test_client().post("/nonce")

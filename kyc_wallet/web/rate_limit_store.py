@@ -12,8 +12,11 @@ strategy of Flask-Limiter's default, without its timer thread).
   windows are dropped lazily, by the request that finds the sweep due: no
   thread is ever started.
 - :class:`DatabaseCounters` (``database``, the issuer's and the verifier's
-  default): the table ``rate_limit_counters`` of the service's database, so
-  every worker and replica shares one count. One atomic upsert per request
+  default): the table ``rate_limit_counters`` of the service's database on
+  PostgreSQL, so every worker and replica shares one count; on SQLite the
+  same table in a file of its own beside the database (:func:`counters_file`,
+  shared by the processes of the machine), so that counting never waits for
+  the service's group commit. One atomic upsert per request
   (``INSERT … ON CONFLICT DO UPDATE … RETURNING``, on SQLite ≥ 3.35 and
   PostgreSQL alike); expired rows are deleted by one process at most once a
   minute. The counts are not worth an fsync each: on SQLite they are written
@@ -31,9 +34,11 @@ client part (:func:`counter_key`). A store that cannot answer raises
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 import sqlalchemy as sa
@@ -41,6 +46,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import SQLAlchemyError
 
 from kyc_wallet.database import Database
+from kyc_wallet.database.files import private_database_file
 
 from .auth import secret_hash
 
@@ -121,6 +127,7 @@ _UPSERT = (
 _PRUNE = "DELETE FROM {t} WHERE expires_at <= {now}"
 _SQLITE_COUNTER_PRAGMAS = (
     "PRAGMA busy_timeout=10000",
+    "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=NORMAL",
     "PRAGMA secure_delete=ON",
 )
@@ -148,7 +155,7 @@ class DatabaseCounters:
 
     def __init__(self, db: Database) -> None:
         self._postgresql = not db.is_sqlite
-        self._engine = db.engine if self._postgresql else _sqlite_counter_engine(db.url)
+        self._engine = db.engine if self._postgresql else _sqlite_counter_engine(db)
         self._upsert = _statement(_UPSERT, self._postgresql)
         self._prune = _statement(_PRUNE, self._postgresql)
         self._lock = threading.Lock()
@@ -158,6 +165,11 @@ class DatabaseCounters:
             import psycopg
 
             self._errors += (psycopg.Error,)
+
+    @property
+    def engine(self) -> Engine:
+        """Where the counters are (the service's engine on PostgreSQL)."""
+        return self._engine
 
     def hit(self, key: str, period: float, now: float) -> Window:
         params = {"key": key, "now": _ms(now), "ends": _ms(now + period)}
@@ -199,11 +211,26 @@ class DatabaseCounters:
             self._engine.dispose()
 
 
-def _sqlite_counter_engine(url: str) -> Engine:
-    """Connections to the service's SQLite file for the counters only, in
-    autocommit mode: each upsert is one short write transaction of its own
-    (the file is already in WAL mode)."""
-    engine = create_engine(url, pool_size=4, max_overflow=28, pool_timeout=10)
+def counters_file(database: Path) -> Path:
+    """On SQLite, the counters' own file beside the service's database
+    (``issuer.sqlite`` -> ``.issuer.sqlite.rate-limits``)."""
+    return database.with_name(f".{database.name}.rate-limits")
+
+
+def _sqlite_counter_engine(db: Database) -> Engine:
+    """On SQLite the counters live in a file of their own beside the database
+    (:func:`counters_file`), in autocommit mode: each upsert is one short write
+    transaction. Not in the service's file: there the write lock belongs to the
+    group commit's batches (:mod:`kyc_wallet.database.group`), and a count
+    would wait for a batch to commit before its request could join the next;
+    the counters need no durability, only to be shared by the processes on the
+    machine."""
+    assert db.path is not None
+    path = counters_file(db.path)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    os.close(fd)
+    private_database_file(path)
+    engine = create_engine(f"sqlite:///{path}", pool_size=4, max_overflow=28, pool_timeout=10)
 
     def connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
@@ -213,6 +240,14 @@ def _sqlite_counter_engine(url: str) -> Engine:
         cursor.close()
 
     event.listen(engine, "connect", connect)
+    with engine.connect() as conn:
+        conn.exec_driver_sql(
+            f"CREATE TABLE IF NOT EXISTS {TABLE} (bucket TEXT PRIMARY KEY,"
+            " hits INTEGER NOT NULL, expires_at BIGINT NOT NULL)"
+        )
+        conn.exec_driver_sql(
+            f"CREATE INDEX IF NOT EXISTS {TABLE}_expires_at ON {TABLE} (expires_at)"
+        )
     return engine
 
 
