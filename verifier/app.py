@@ -28,7 +28,7 @@ from .api_keys import MEMBERS as API_KEY_MEMBERS
 from .api_keys import webhook_of, webhooks_by_actor
 from .core.context import VerifierContext, VerifierSettings
 from .identity import ClientIdentity
-from .settings import RELOADABLE, load_settings
+from .settings import RELOADABLE, issuer_documents, load_settings
 from .storage import open_database
 from .webhooks import Webhooks
 
@@ -80,6 +80,8 @@ DEFAULTS: dict[str, Any] = {
     "RECONCILE_INTERVAL": 3600.0,
     "OPERATOR_PASSWORD": None,
     "MAX_CONTENT_LENGTH": 1_100_000,
+    "METADATA_CACHE_MAX_AGE": 3600.0,
+    "KEY_REFETCH_INTERVAL": 60.0,
     "JSON_PATH_PREFIXES": ["/metrics", "/api/", "/oid4vp/", "/.well-known/"],
 }
 
@@ -118,8 +120,9 @@ def create_app(
     db = open_database(app.config)
     outbox = Outbox(db)
     platform = chain
+    documents = issuer_documents(app.config, fetcher, clock)  # outlives reloads
     holder = Reloadable(
-        RELOADABLE, lambda: load_settings(app.config, platform, fetcher, clock), clock
+        RELOADABLE, lambda: load_settings(app.config, platform, fetcher, clock, documents), clock
     )
     loaded = holder.current
     default_webhook = webhook_of(

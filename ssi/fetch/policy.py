@@ -27,6 +27,8 @@ class FetchPolicy:
     only to a loopback host (127.0.0.0/8, ::1, ``localhost``), and HTTPS to a
     loopback host. Off, every target must resolve to global unicast addresses.
     ``timeout`` is a total deadline in seconds, connection and body included.
+    ``pool_size`` idle keep-alive connections per host are kept for GETs, each
+    for at most ``pool_idle`` seconds (0: a new connection per request).
     """
 
     allow_http_loopback: bool = False
@@ -35,9 +37,11 @@ class FetchPolicy:
     extra_ca_file: str | None = None
     user_agent: str = DEFAULT_USER_AGENT
     max_url_length: int = 8192
+    pool_size: int = 4
+    pool_idle: float = 30.0
 
     def __post_init__(self) -> None:
-        if not self.timeout > 0 or self.max_bytes < 0:
+        if not self.timeout > 0 or self.max_bytes < 0 or self.pool_size < 0:
             raise ValueError("timeout must be positive and max_bytes non-negative")
 
 
