@@ -37,10 +37,10 @@ from urllib.parse import urlencode, urlsplit
 from kyc_wallet.database.audit import audit
 from ssi.encoding import b64url_decode, json_loads_object
 from ssi.errors import InvalidRequest, ReplayDetected, SSIError, TimeInvalid
-from ssi.jose import Key
 from ssi.oid4vp import (
     AuthorizationErrorResponse,
     AuthorizationResponse,
+    decryption_key,
     parse_direct_post,
     parse_direct_post_jwt,
     parse_form,
@@ -114,7 +114,7 @@ def _parse(row: Any, form: dict[str, str]) -> AuthorizationResponse | Authorizat
         return parse_direct_post(form)
     if row["enc_key_json"] is None:
         raise ReplayDetected("this transaction was already answered")
-    key = Key.from_jwk(json.loads(row["enc_key_json"]), private=True)
+    key = decryption_key(row["enc_key_json"])  # parsed once per process
     return parse_direct_post_jwt(form, key, kid=row["enc_kid"], enc_values=ENC_VALUES)
 
 

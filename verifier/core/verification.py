@@ -26,6 +26,7 @@ from ssi.oid4vp import (
     WalletPost,
     answer_wallet_post,
     build_request_link,
+    remember_decryption_key,
 )
 from ssi.oid4vp import spec as vp
 from ssi.w3c import vp_formats_supported
@@ -135,6 +136,7 @@ def create_verification(
         jwk = key.public_jwk() | {"kid": enc_kid, "use": "enc", "alg": vp.JWE_ALG_ECDH_ES}
         metadata |= {"jwks": {"keys": [jwk]}, "encrypted_response_enc_values_supported": ENC_VALUES}
         enc_key_json = json.dumps(key.private_jwk())
+        remember_decryption_key(enc_key_json, key.private_key)  # type: ignore[arg-type]
     claims["client_metadata"] = metadata
     transaction_data = policy.transaction_data()
     if transaction_data is not None:
