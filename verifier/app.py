@@ -20,6 +20,7 @@ from kyc_wallet.web.config import ConfigurationError
 from kyc_wallet.web.factory import new_app, rate_limit
 from kyc_wallet.web.health import install_health
 from kyc_wallet.web.metrics import install_metrics
+from kyc_wallet.web.qr import check_fits
 from kyc_wallet.web.reload import Reloadable
 from kyc_wallet.web.signin import install_operator_signin
 from ssi.fetch import Fetcher, FetchPolicy
@@ -169,6 +170,7 @@ def create_app(
         identity=lambda: identity,
         chain=platform,
         qr=qr_svg,
+        qr_fits=check_fits,
     )
     app.extensions.update(  # the string keys the modules not yet on the core read
         store=db,  # the key the shared operator sign-in reads

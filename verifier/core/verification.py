@@ -75,20 +75,25 @@ class Created:
     link: str
     same_device_link: str
     session_secret: str
-    qr_svg: str
     verification_code: str
+    qr_uri: str
+    """Where the API key's client gets the QR code of ``link`` (SVG), drawn on demand."""
 
-    def to_json(self) -> dict[str, Any]:
-        return {
+    def to_json(self, qr_svg: str | None = None) -> dict[str, Any]:
+        """The API's answer; with ``qr_svg`` (``?qr=svg``) the drawn QR code too."""
+        created = {
             "id": self.id,
             "request_uri": self.request_uri,
             "link": self.link,
             "same_device_link": self.same_device_link,
-            "qr_svg": self.qr_svg,
+            "qr_uri": self.qr_uri,
             "verification_code": self.verification_code,
             "session_secret": self.session_secret,
             "status": "pending",
         }
+        if qr_svg is not None:
+            created["qr_svg"] = qr_svg
+        return created
 
 
 def create_verification(
@@ -145,7 +150,7 @@ def create_verification(
     same_device_request = same_device(request, same_device_state)
     request_uri, link, same_device_link = links(ctx, tx_id, request, same_device_request)
     try:  # before anything is stored: a request sent by value may not fit in a QR code
-        qr = ctx.qr(link)
+        ctx.qr_fits(link)  # counted, not drawn: the QR code is drawn when asked for
     except InvalidRequest as exc:  # TooLongForQRCode: the same class, with advice
         raise type(exc)(
             f"this request travels in its link, which is too long for a QR code ({exc}):"
@@ -170,7 +175,8 @@ def create_verification(
             verification_code=code,
         )
         audit(conn, now, actor, "verification.created", tx_id, policy=policy_name)
-    return Created(tx_id, request_uri, link, same_device_link, session_secret, qr, code)
+    qr_uri = f"{identity.base_url}/api/v1/verifications/{tx_id}/qr.svg"
+    return Created(tx_id, request_uri, link, same_device_link, session_secret, code, qr_uri)
 
 
 def request_uri_of(ctx: VerifierContext, tx_id: str, flow: str) -> str:
