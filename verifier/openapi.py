@@ -121,6 +121,9 @@ def _rules(paths: list[str] | None = None) -> dict[str, Any]:
 
 _AGE = {"type": "integer", "minimum": 0, "maximum": MAX_AGE_DAYS}
 
+token_name_schema()  # walks the Unicode code points once per process, at import, not
+# on a worker's first request for the document (issue 22)
+
 
 def _sd_jwt_policy() -> dict[str, Any]:
     """An inline SD-JWT VC policy (no ``dcql``: the query is derived from the
