@@ -49,10 +49,9 @@ from ssi.oid4vp import spec as vp
 
 from ..db import verifications
 from ..metrics import VERDICTS
-from ..policies import Policy
 from ..presentation import Accepted, authenticate, evaluate
 from .context import VerifierContext
-from .flows import ENC_VALUES, FLOW_SAME_DEVICE, flow_of, load_request
+from .flows import ENC_VALUES, FLOW_SAME_DEVICE, flow_of, load_policy, load_request
 from .hashing import secret_hash
 from .intents import record_intent
 
@@ -244,8 +243,7 @@ def receive_response(ctx: VerifierContext, raw_form: Any, now: int) -> dict[str,
     if isinstance(response, AuthorizationErrorResponse):
         return _wallet_error(ctx, row, now, response.error)
     request = load_request(row, flow)
-    policy_json = json.loads(row["policy"])
-    policy = Policy.from_dict(policy_json["name"], policy_json["body"])
+    policy = load_policy(row["policy"])
     pinned = ctx.files()  # one trust list for the whole check, whatever a reload does
     try:
         authenticated = authenticate(

@@ -35,7 +35,14 @@ from ..base_policies import ManagedToken
 from ..db import verifications
 from ..policies import Policy, TokenTarget
 from .context import VerifierContext
-from .flows import ENC_VALUES, FLOW_CROSS_DEVICE, FLOW_SAME_DEVICE, load_request, same_device
+from .flows import (
+    ENC_VALUES,
+    FLOW_CROSS_DEVICE,
+    FLOW_SAME_DEVICE,
+    load_request,
+    remember_request,
+    same_device,
+)
 from .hashing import secret_hash
 
 __all__ = [
@@ -156,13 +163,14 @@ def create_verification(
             f"this request travels in its link, which is too long for a QR code ({exc}):"
             " ask for fewer claims, or use a client id prefix that signs requests (x509_hash)"
         ) from exc
+    request_json = json.dumps(request.to_dict())
     with ctx.db.transaction() as conn:
         verifications.insert(
             conn,
             id=tx_id,
             policy=json.dumps({"name": policy_name, "body": policy_body}),
             created_by=actor,
-            request_json=json.dumps(request.to_dict()),
+            request_json=request_json,
             enc_kid=enc_kid,
             enc_key_json=enc_key_json,
             state=state,
@@ -175,6 +183,7 @@ def create_verification(
             verification_code=code,
         )
         audit(conn, now, actor, "verification.created", tx_id, policy=policy_name)
+    remember_request(request_json, request)  # the response parses nothing again
     qr_uri = f"{identity.base_url}/api/v1/verifications/{tx_id}/qr.svg"
     return Created(tx_id, request_uri, link, same_device_link, session_secret, code, qr_uri)
 
