@@ -1,25 +1,37 @@
-"""Benchmark: the verifier's response endpoint under gunicorn, loaded from loopback.
+"""Benchmark: the verifier's response endpoint under gunicorn, on SQLite and on
+PostgreSQL, with its server CPU per response read from ``/proc``.
 
-Run: ``.venv/bin/python -m bench.verifier_load [--presentations 600]
-[--clients 4] [--workers 3] [--threads 2] [--mode direct_post.jwt]``.
+Run: ``.venv/bin/python -m bench verifier_load [--json]`` or
+``.venv/bin/python -m bench.verifier_load [--presentations 300] [--clients 2]
+[--workers 2] [--threads 2] [--engines sqlite,postgresql] [--scaling 1,2,4]
+[--mode direct_post.jwt]``.
 
-Set-up (not timed, one process per core): the issuer runs under gunicorn; the
-bench obtains real SD-JWT VCs from it over OpenID4VCI (batches of 5, one
-holder key each); the verifier runs under gunicorn (rate limits raised,
-request and KB-JWT windows widened to outlast a long set-up, ``redirect_uri``
-client id so the request travels in the link) with a policy of five rules; for every
-presentation the bench creates a verification by the platform API and
-prepares the wallet's answer: the SD-JWT VC with the five disclosures the
-DCQL query asks for and a KB-JWT over the verification's nonce, encrypted to
-the verification's key (``direct_post.jwt``) or as a form (``direct_post``).
+Set-up (not timed): the issuer runs under gunicorn; the bench obtains real
+SD-JWT VCs from it over OpenID4VCI (batches of 5, one holder key each). For
+each engine (PostgreSQL: a throw-away cluster, ``tests/postgres.py``) the
+verifier runs under gunicorn (:mod:`bench._noop_app`: the production app plus a
+no-op endpoint; rate limits raised, request and KB-JWT windows widened to
+outlast a long set-up, ``redirect_uri`` client id so the request travels in the
+link) with a policy of five rules; for every presentation the bench creates a
+verification by the platform API and prepares the wallet's answer: the SD-JWT
+VC with the five disclosures the DCQL query asks for and a KB-JWT over the
+verification's nonce, encrypted to the verification's key (``direct_post.jwt``)
+or as a form (``direct_post``). A few answers warm each worker up (its first
+fetch of the issuer's metadata and status list) and are not counted.
 
 Timed: CLIENTS processes POST the prepared answers to ``/oid4vp/response``,
-each over one keep-alive connection, all on the same 2 cores as the server.
-Each answer is fully checked by the verifier: decryption, issuer signature
-(trust list, JWT VC issuer metadata), disclosures, KB-JWT, status list (cached
-by its ttl after the first fetch per worker), DCQL, policy rules, single-use
-state and nonce, the verdict committed to SQLite. Reported: sustained rate,
-p50/p95/p99 latency and the error rate. Not a test: nothing is asserted.
+each over one keep-alive connection, on the same cores as the server. Each
+answer is fully checked: decryption, issuer signature (trust list, JWT VC
+issuer metadata), disclosures, KB-JWT, status list, DCQL, policy rules,
+single-use state and nonce, the verdict committed. Then the same bodies are
+posted to the no-op endpoint.
+
+Figures (one per engine): ``cpu_ms``, the CPU of the verifier's gunicorn
+workers (``/proc``, user + system) per response; ``noop_ratio``, the no-op
+endpoint's CPU per request divided by ``cpu_ms`` (both from this run); beside
+them, never as a gate, the rate and p99 latency, and the database server's CPU
+per response (``db_cpu_ms``, PostgreSQL). ``--scaling 1,2,4`` also reports the
+rate against the worker count (SQLite).
 """
 
 from __future__ import annotations
@@ -33,20 +45,26 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
+from bench._noop_app import NOOP_PATH
+from bench._report import Figure, load, tree_cpu_seconds
 from bench.issuer_load import (
+    ROOT,
     Connection,
     Samples,
     _create_offers,
     _free_port,
+    _percentile,
     _report,
     _run_clients,
     _start_gunicorn,
     _timed,
-    serve_app,
 )
 from kyc_wallet.demo_setup import RULES, VCT  # the demo's five-rule policy
 from ssi.dcql import CandidateCredential, match
@@ -62,13 +80,17 @@ from ssi.oid4vp import (
 from ssi.sdjwt import HeldSDJWT
 
 API_KEY = "bench-verifier-key-0123456789"
+ENGINES = ("sqlite", "postgresql")
+TARGET = "cpu <= 1.5 ms, >= 0.3xN"
+Credential = tuple[str, dict[str, Any]]
+"""An issued SD-JWT VC and its holder's private JWK (picklable)."""
 
 
-def _credentials(issuer_port: int, count: int) -> list[tuple[str, Key]]:
+def _credentials(issuer_port: int, count: int) -> list[Credential]:
     """Real SD-JWT VCs from the issuer: batches of 5, one fresh holder key each."""
     url = f"http://127.0.0.1:{issuer_port}"
     conn = Connection(issuer_port)
-    out: list[tuple[str, Key]] = []
+    out: list[Credential] = []
     for code, pin in _create_offers(issuer_port, (count + 4) // 5):
         form = TokenRequest(code, pin).to_form_body().encode()
         _, token = conn.call(
@@ -90,13 +112,11 @@ def _credentials(issuer_port: int, count: int) -> list[tuple[str, Key]]:
         if status != 200:
             raise RuntimeError(f"issuance failed: {status} {issued[:200]!r}")
         values = CredentialResponse.from_dict(json.loads(issued)).credential_values
-        out.extend((str(v), k) for v, k in zip(values, keys, strict=True))
+        out.extend((str(v), k.private_jwk()) for v, k in zip(values, keys, strict=True))
     return out[:count]
 
 
-def _start_verifier(
-    folder: Path, port: int, issuer_port: int, args: argparse.Namespace
-) -> subprocess.Popen[bytes]:
+def _config(folder: Path, port: int, issuer_port: int, mode: str, database: str | None) -> Path:
     folder.mkdir()
     (folder / "policies.json").write_text(
         json.dumps({"policies": {"kyc": {"vct": VCT, "rules": RULES}}})
@@ -107,10 +127,11 @@ def _start_verifier(
     config = folder / "verifier.toml"
     config.write_text(
         f'DATA_DIR = "{folder / "data"}"\n'
-        f'VERIFIER_URL = "http://127.0.0.1:{port}"\n'
-        f'API_KEYS = ["bench:{API_KEY}"]\n'
+        + (f'DATABASE_URL = "{database}"\n' if database else "")
+        + f'VERIFIER_URL = "http://127.0.0.1:{port}"\n'
+        f'API_KEYS = [{{name = "bench", key = "{API_KEY}", tokens = [], policies = ["kyc"]}}]\n'
         'CLIENT_ID_PREFIX = "redirect_uri"\n'
-        f'RESPONSE_MODE = "{args.mode}"\n'
+        f'RESPONSE_MODE = "{mode}"\n'
         f'POLICIES_PATH = "{folder / "policies.json"}"\n'
         f'TRUST_LIST_PATH = "{folder / "trust.json"}"\n'
         "DEV_ALLOW_HTTP_LOOPBACK = true\n"
@@ -123,15 +144,71 @@ def _start_verifier(
         "KB_JWT_MAX_AGE = 7200\n"
         'RATE_LIMIT_REQUEST = "1000000 per minute"\n'
     )
-    return serve_app("verifier", config, port, args.workers, args.threads, "/api/v1/openapi.json")
+    config.chmod(0o600)
+    return config
 
 
-def _answers(port: int, credentials: list[tuple[str, Key]], issuer_key: Key) -> list[bytes]:
+def _serve(
+    config: Path, database: str | None, port: int, workers: int, threads: int
+) -> subprocess.Popen[bytes]:
+    """The verifier with the no-op endpoint (:mod:`bench._noop_app`) under gunicorn."""
+    from verifier.app import create_app
+    from verifier.storage import database_of, migrate
+
+    if database is not None:  # `kyc-wallet verifier migrate` first (the app checks it)
+        db = database_of({"DATA_DIR": str(config.parent / "data"), "DATABASE_URL": database})
+        try:
+            migrate(db, {"DATA_DIR": str(config.parent / "data")})
+        finally:
+            db.dispose()
+    app = create_app({"CONFIG_FILE": str(config)})  # the data folder (keys, SQLite file)
+    app.extensions["store"].dispose()
+    env = {**os.environ, "KYCW_VERIFIER_CONFIG_FILE": str(config)}
+    command = [
+        sys.executable, "-m", "gunicorn",
+        "--bind", f"127.0.0.1:{port}",
+        "--workers", str(workers),
+        "--threads", str(threads),
+        "--log-level", "warning",
+        "bench._noop_app:create_app()",
+    ]  # fmt: skip
+    process = subprocess.Popen(command, cwd=ROOT, env=env)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if Connection(port).call("GET", "/api/v1/openapi.json")[0] == 200:
+            if len(_children(process.pid)) >= workers:
+                return process
+        time.sleep(0.2)
+    process.kill()
+    raise RuntimeError("the verifier did not start under gunicorn")
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(c) for c in text.split()]
+
+
+def _tree(pid: int) -> list[int]:
+    """``pid`` and all its descendants now."""
+    out, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        out.append(current)
+        todo.extend(_children(current))
+    return out
+
+
+def _answers(port: int, credentials: list[Credential], issuer_jwk: dict[str, Any]) -> list[bytes]:
     """One verification per credential, and the wallet's prepared answer to it."""
     conn = Connection(port)
     headers = {"Content-Type": "application/json", "Authorization": f"Bearer {API_KEY}"}
     bodies = []
-    for compact, holder in credentials:
+    issuer_key = Key.from_jwk(issuer_jwk)
+    for compact, holder_jwk in credentials:
+        holder = Key.from_jwk(holder_jwk, private=True)
         status, created = conn.call("POST", "/api/v1/verifications", b'{"policy": "kyc"}', headers)
         if status != 201:
             raise RuntimeError(f"verification not created: {status} {created[:200]!r}")
@@ -163,80 +240,175 @@ def _answers(port: int, credentials: list[tuple[str, Key]], issuer_key: Key) -> 
     return bodies
 
 
-def _prepare(
-    issuer_port: int, verifier_port: int, count: int, issuer_jwk: dict[str, str]
-) -> list[bytes]:
-    """One set-up process: ``count`` credentials, then the answers that present them."""
-    credentials = _credentials(issuer_port, count)
-    return _answers(verifier_port, credentials, Key.from_jwk(issuer_jwk))
+def _issuer_jwk(issuer_port: int) -> dict[str, Any]:
+    _, metadata = Connection(issuer_port).call("GET", "/.well-known/jwt-vc-issuer")
+    jwk = json.loads(metadata)["jwks"]["keys"][0]
+    return {k: v for k, v in jwk.items() if k in ("kty", "crv", "x", "y")}
 
 
-def _response_client(port: int, bodies: list[bytes]) -> Samples:
+def _post_client(port: int, path: str, bodies: list[bytes]) -> Samples:
     samples, conn = Samples(), Connection(port)
     headers = {"Content-Type": "application/x-www-form-urlencoded"}
     for body in bodies:
-        _timed(
-            samples, "response", 200, partial(conn.call, "POST", "/oid4vp/response", body, headers)
-        )
+        _timed(samples, "post", 200, partial(conn.call, "POST", path, body, headers))
     return samples
 
 
-def main() -> int:
+def _phase(
+    server: subprocess.Popen[bytes], port: int, path: str, bodies: list[bytes], clients: int
+) -> tuple[Samples, float, float]:
+    """Post ``bodies`` to ``path`` from ``clients`` processes: (samples, wall s, server CPU s)."""
+    workers = _children(server.pid)
+    before = tree_cpu_seconds(workers)
+    share = [bodies[i::clients] for i in range(clients)]
+    samples, wall = _run_clients([(_post_client, (port, path, s)) for s in share])
+    return samples, wall, tree_cpu_seconds(workers) - before
+
+
+@contextmanager
+def _postgres() -> Iterator[Any]:
+    sys.path.insert(0, str(ROOT))
+    from tests.postgres import PostgresCluster
+
+    cluster = PostgresCluster()
+    cluster.start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+def _db_cpu(cluster: Any) -> float:
+    """The CPU of the PostgreSQL server (its postmaster and backends), 0 for SQLite."""
+    return 0.0 if cluster is None else tree_cpu_seconds(_tree(cluster._process.pid))
+
+
+def _run(
+    folder: Path,
+    issuer_port: int,
+    credentials: list[Credential],
+    args: argparse.Namespace,
+    engine: str,
+    workers: int,
+    cluster: Any = None,
+) -> Figure:
+    """One verifier on ``engine`` with ``workers``: the timed phases and their figure."""
+    port = _free_port()
+    database = cluster.create_database() if cluster is not None else None
+    name = f"verifier-{engine}-{workers}"
+    config = _config(folder / name, port, issuer_port, args.mode, database)
+    server = _serve(config, database, port, workers, args.threads)
+    try:
+        setups = os.cpu_count() or 1
+        chunks = [credentials[i::setups] for i in range(setups)]
+        with multiprocessing.get_context("fork").Pool(setups) as pool:
+            jwk = _issuer_jwk(issuer_port)
+            parts = pool.starmap(_answers, [(port, c, jwk) for c in chunks if c])
+        bodies = [body for part in parts for body in part]
+        warm, timed = bodies[: 4 * workers], bodies[4 * workers :]
+        _phase(server, port, "/oid4vp/response", warm, args.clients)
+        db_before = _db_cpu(cluster)
+        samples, wall, cpu = _phase(server, port, "/oid4vp/response", timed, args.clients)
+        db_cpu = _db_cpu(cluster) - db_before
+        _report(f"response endpoint, {engine}, {workers} workers", samples, wall)
+        noop, noop_wall, noop_cpu = _phase(server, port, NOOP_PATH, timed, args.clients)
+        _report(f"no-op endpoint, {engine}, {workers} workers", noop, noop_wall)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+    ok = samples.ok.get("post", [])
+    count = len(timed)
+    cpu_ms, noop_ms = 1000 * cpu / count, 1000 * noop_cpu / count
+    print(
+        f"  server CPU per request: response {cpu_ms:.2f} ms, no-op {noop_ms:.2f} ms"
+        f" (ratio {noop_ms / cpu_ms:.2f})"
+        + (f"; PostgreSQL server {1000 * db_cpu / count:.2f} ms" if cluster is not None else "")
+    )
+    extra: dict[str, float | int | str] = {
+        "workers": workers,
+        "threads": args.threads,
+        "clients": args.clients,
+        "responses": count,
+        "errors": samples.failed.get("post", 0),
+        "noop_cpu_ms": round(noop_ms, 3),
+    }
+    if cluster is not None:
+        extra["db_cpu_ms"] = round(1000 * db_cpu / count, 3)
+    return Figure(
+        f"verifier_load: response endpoint ({args.mode}), {workers} workers",
+        project=len(ok) / wall,
+        cpu_ms=round(cpu_ms, 3),
+        noop_ratio=round(noop_ms / cpu_ms, 3),
+        per_s=round(len(ok) / wall, 1),
+        p99_ms=round(1000 * _percentile(ok, 0.99), 1) if ok else None,
+        engine=engine,
+        target=TARGET,
+        extra=extra,
+    )
+
+
+def main() -> list[Figure]:
     parser = argparse.ArgumentParser(
         prog="python -m bench.verifier_load", description=__doc__.split("\n")[0]
     )
-    parser.add_argument(
-        "--presentations", type=int, default=600, help="answers to post (default 600)"
-    )
-    parser.add_argument("--clients", type=int, default=4, help="client processes (default 4)")
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (default 3)")
+    parser.add_argument("--presentations", type=int, default=300, help="per run (default 300)")
+    parser.add_argument("--clients", type=int, default=2, help="client processes (default 2)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
     parser.add_argument("--threads", type=int, default=2, help="threads per worker (default 2)")
+    parser.add_argument("--engines", default=",".join(ENGINES), help="sqlite,postgresql")
+    parser.add_argument(
+        "--scaling", default="", help="worker counts for the rate (SQLite), e.g. 1,2,4"
+    )
     parser.add_argument(
         "--mode", default="direct_post.jwt", choices=["direct_post.jwt", "direct_post"]
     )
     args = parser.parse_args()
+    engines = [e for e in args.engines.split(",") if e]
+    if set(engines) - set(ENGINES):
+        parser.error(f"--engines takes {', '.join(ENGINES)}")
+    scaling = [int(w) for w in args.scaling.split(",") if w]
     print("command: .venv/bin/python -m bench.verifier_load " + " ".join(sys.argv[1:]))
     print(
-        f"machine: {os.cpu_count()} cores; gunicorn {args.workers} workers x {args.threads}"
-        f" threads; {args.clients} client processes on the same cores; mode {args.mode}"
+        f"machine: {os.cpu_count()} cores, {load()}; gunicorn {args.workers} workers x "
+        f"{args.threads} threads; {args.clients} client processes on the same cores;"
+        f" mode {args.mode}"
     )
+    figures: list[Figure] = []
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        issuer_port, verifier_port = _free_port(), _free_port()
+        issuer_port = _free_port()
         (folder / "issuer").mkdir()
         issuer = _start_gunicorn(folder / "issuer", issuer_port, 1, 4)
-        verifier = None
         try:
             started = time.monotonic()
-            _, jwks = Connection(issuer_port).call("GET", "/.well-known/jwt-vc-issuer")
-            jwk = json.loads(jwks)["jwks"]["keys"][0]
-            issuer_jwk = {k: v for k, v in jwk.items() if k in ("kty", "crv", "x", "y")}
-            verifier = _start_verifier(folder / "verifier", verifier_port, issuer_port, args)
+            count = args.presentations + 4 * max([args.workers, *scaling])
             setups = os.cpu_count() or 1
-            counts = [len(range(i, args.presentations, setups)) for i in range(setups)]
+            counts = [len(range(i, count, setups)) for i in range(setups)]
             with multiprocessing.get_context("fork").Pool(setups) as pool:
-                parts = pool.starmap(
-                    _prepare, [(issuer_port, verifier_port, n, issuer_jwk) for n in counts if n]
-                )
-            bodies = [body for part in parts for body in part]
-            print(
-                f"\nset-up: {len(bodies)} credentials issued and answers prepared: "
-                f"{time.monotonic() - started:.1f} s"
-            )
-            share = [bodies[i :: args.clients] for i in range(args.clients)]
-            samples, wall = _run_clients([(_response_client, (verifier_port, s)) for s in share])
-            _report(
-                "verifier response endpoint: a presentation checked and its verdict stored",
-                samples,
-                wall,
-            )
+                parts = pool.starmap(_credentials, [(issuer_port, n) for n in counts if n])
+            credentials = [c for part in parts for c in part]
+            print(f"\nset-up: {len(credentials)} credentials: {time.monotonic() - started:.1f} s")
+            for engine in engines:
+                if engine == "postgresql":
+                    with _postgres() as cluster:
+                        figures.append(
+                            _run(folder, issuer_port, credentials, args, engine, args.workers,
+                                 cluster)
+                        )  # fmt: skip
+                else:
+                    figures.append(
+                        _run(folder, issuer_port, credentials, args, engine, args.workers)
+                    )
+            for workers in scaling:
+                figure = _run(folder, issuer_port, credentials, args, "sqlite", workers)
+                figures.append(figure)
         finally:
-            for process in (verifier, issuer):
-                if process is not None:
-                    process.send_signal(signal.SIGTERM)
-                    process.wait(timeout=30)
-    return 0
+            issuer.send_signal(signal.SIGTERM)
+            issuer.wait(timeout=30)
+    return figures
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from bench._report import table
+
+    print(table(main()))

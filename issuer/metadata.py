@@ -115,9 +115,18 @@ def oauth_authorization_server() -> Any:
     )
 
 
+KEYS_MAX_AGE = 300
+"""Seconds a verifier may cache the documents carrying the issuer's keys (RFC 9111)."""
+
+
+def _cacheable(response: Any) -> Any:
+    response.headers["Cache-Control"] = f"public, max-age={KEYS_MAX_AGE}"
+    return response
+
+
 @bp.get("/.well-known/jwt-vc-issuer")
 def jwt_vc_issuer() -> Any:
-    return jsonify({"issuer": current_app.config["ISSUER_URL"], "jwks": _keys().jwks()})
+    return _cacheable(jsonify({"issuer": current_app.config["ISSUER_URL"], "jwks": _keys().jwks()}))
 
 
 @bp.get("/.well-known/did.json")
@@ -125,7 +134,7 @@ def did_document() -> Any:
     did = issuer_did()
     if did is None:
         raise NotFound("this issuer's URL names an IP address, which did:web cannot express")
-    return jsonify(did_web_document(did, [_keys().key.public()]))
+    return _cacheable(jsonify(did_web_document(did, [_keys().key.public()])))
 
 
 @bp.get("/vct/kyc")

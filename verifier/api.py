@@ -4,8 +4,11 @@
 * ``POST /api/v1/verifications``: ``{"policy": name}`` (or ``{"policy_body":
   {vct, rules, …}}``), optional ``token`` (the ERC-3643 token it is for) and
   ``redirect_uri`` (where the same-device browser lands, with
-  ``response_code``) -> id, ``request_uri``, the ``openid4vp://`` link, its QR
-  code (SVG), the same-device wallet link, and the session secret;
+  ``response_code``) -> id, ``request_uri``, the ``openid4vp://`` link, the
+  URL of its QR code (``qr_uri``; the SVG itself in the answer only with
+  ``?qr=svg``: drawing it costs tens of milliseconds), the same-device wallet
+  link, and the session secret;
+* ``GET /api/v1/verifications/<id>/qr.svg``: the QR code of the link (SVG);
 * ``GET /api/v1/verifications``: the caller's verifications, newest first;
 * ``GET /api/v1/verifications/<id>``: pending, verified (with the retained
   claims and the address), refused (with the reason), expired. With
@@ -26,7 +29,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import NotFound
 
 from kyc_wallet.web import json_object_body
@@ -45,11 +48,12 @@ from .openapi import (
     LIST_PARAMETERS,
     MAX_LIST,
     MAX_REDIRECT_URI,
+    QR_FORMATS,
     openapi_document,
     redirect_uri_pattern,
 )
 from .policies import Policy, TokenTarget, unknown_policy
-from .service import create_verification, status_view, summary_view
+from .service import create_verification, row_links, status_view, summary_view
 from .settings import settings
 from .storage import database, secret_hash
 
@@ -170,6 +174,7 @@ def post_verification(actor: str) -> Any:
     name, policy = policy_body(body, access.policies)
     token = _token(body, name, policy)
     redirect_uri = _redirect_uri(body["redirect_uri"]) if "redirect_uri" in body else None
+    qr = _qr_format()
     if "policy" in body:
         access.check_policy(name)
     created = create_verification(
@@ -180,7 +185,27 @@ def post_verification(actor: str) -> Any:
         redirect_uri=redirect_uri,
         may_whitelist=access.check_token,
     )
-    return jsonify(created.to_json()), 201
+    svg = context().qr(created.link) if qr == "svg" else None
+    return jsonify(created.to_json(qr_svg=svg)), 201
+
+
+def _qr_format() -> str | None:
+    unknown = sorted(set(request.args) - {"qr"})
+    values = request.args.getlist("qr")
+    if unknown or len(values) > 1 or (values and values[0] not in QR_FORMATS):
+        raise InvalidRequest(f"the only query parameter is 'qr', one of {list(QR_FORMATS)}")
+    return values[0] if values else None
+
+
+@bp.get("/verifications/<tx_id>/qr.svg")
+@api_key_required
+def verification_qr(actor: str, tx_id: str) -> Any:
+    """The QR code of the verification's cross-device link, drawn now (and kept a while)."""
+    row = _own(actor, tx_id)
+    _, link, _ = row_links(row)
+    response = Response(context().qr(link), mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "private, max-age=600"
+    return response
 
 
 def _query_int(name: str, default: int, low: int, high: int) -> int:

@@ -20,6 +20,7 @@ from kyc_wallet.web.config import DEVELOPMENT_SETTING, ConfigurationError
 from kyc_wallet.web.factory import new_app, rate_limit
 from kyc_wallet.web.health import install_health
 from kyc_wallet.web.metrics import install_metrics
+from kyc_wallet.web.qr import check_fits
 from kyc_wallet.web.reload import Reloadable
 from kyc_wallet.web.signin import install_operator_signin
 from ssi.fetch import Fetcher, FetchPolicy
@@ -28,7 +29,7 @@ from .api_keys import MEMBERS as API_KEY_MEMBERS
 from .api_keys import webhook_of, webhooks_by_actor
 from .core.context import VerifierContext, VerifierSettings
 from .identity import ClientIdentity
-from .settings import RELOADABLE, load_settings
+from .settings import RELOADABLE, issuer_documents, load_settings
 from .storage import open_database
 from .webhooks import Webhooks
 
@@ -89,6 +90,8 @@ DEFAULTS: dict[str, Any] = {
     "RETENTION_DAYS": 30.0,
     "OPERATOR_PASSWORD": None,
     "MAX_CONTENT_LENGTH": 1_100_000,
+    "METADATA_CACHE_MAX_AGE": 3600.0,
+    "KEY_REFETCH_INTERVAL": 60.0,
     "JSON_PATH_PREFIXES": ["/metrics", "/api/", "/oid4vp/", "/.well-known/"],
 }
 
@@ -132,8 +135,9 @@ def create_app(
     db = open_database(app.config)
     outbox = Outbox(db)
     platform = chain
+    documents = issuer_documents(app.config, fetcher, clock)  # outlives reloads
     holder = Reloadable(
-        RELOADABLE, lambda: load_settings(app.config, platform, fetcher, clock), clock
+        RELOADABLE, lambda: load_settings(app.config, platform, fetcher, clock, documents), clock
     )
     loaded = holder.current
     default_webhook = webhook_of(
@@ -181,6 +185,7 @@ def create_app(
         identity=lambda: identity,
         chain=platform,
         qr=qr_svg,
+        qr_fits=check_fits,
     )
     app.extensions.update(  # the string keys the modules not yet on the core read
         store=db,  # the key the shared operator sign-in reads

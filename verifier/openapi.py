@@ -35,6 +35,7 @@ __all__ = [
     "MAX_LIST",
     "MAX_OFFSET",
     "MAX_REDIRECT_URI",
+    "QR_FORMATS",
     "openapi_document",
     "redirect_uri_pattern",
 ]
@@ -44,6 +45,8 @@ MAX_REDIRECT_URI = 2000
 MAX_OFFSET = 999_999_999
 LIST_PARAMETERS = {"limit": (1, MAX_LIST), "offset": (0, MAX_OFFSET)}
 """The query of ``GET /api/v1/verifications``: name -> (lowest, highest); any other is a 400."""
+QR_FORMATS = ("svg",)
+"""``POST /api/v1/verifications?qr=svg``: the QR code drawn into the answer."""
 CREATE_MEMBERS = ("policy", "policy_body", "token", "redirect_uri")
 """The members of ``POST /api/v1/verifications``; any other is a 400."""
 INLINE_REFUSED = "dcql"
@@ -117,6 +120,9 @@ def _rules(paths: list[str] | None = None) -> dict[str, Any]:
 
 
 _AGE = {"type": "integer", "minimum": 0, "maximum": MAX_AGE_DAYS}
+
+token_name_schema()  # walks the Unicode code points once per process, at import, not
+# on a worker's first request for the document (issue 22)
 
 
 def _sd_jwt_policy() -> dict[str, Any]:
@@ -233,6 +239,16 @@ def openapi_document(
             "/api/v1/verifications": {
                 "post": {
                     "summary": "Start a verification (an OpenID4VP request)",
+                    "parameters": [
+                        {
+                            "name": "qr",
+                            "in": "query",
+                            "required": False,
+                            "description": "svg: the QR code of the link in the answer"
+                            " (qr_svg); without it, get it from qr_uri when needed",
+                            "schema": {"enum": list(QR_FORMATS)},
+                        }
+                    ],
                     "requestBody": {"required": True, "content": _json("CreateVerification")},
                     "responses": {
                         "201": {"description": "created", "content": _json("Created")},
@@ -279,6 +295,21 @@ def openapi_document(
                             "content": _json("Verification"),
                         },
                         **_errors(401, 403, 404),
+                    },
+                }
+            },
+            "/api/v1/verifications/{id}/qr.svg": {
+                "get": {
+                    "summary": "The QR code of the verification's link (its qr_uri)",
+                    "parameters": [
+                        {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "the QR code",
+                            "content": {"image/svg+xml": {"schema": {"type": "string"}}},
+                        },
+                        **_errors(401, 404),
                     },
                 }
             },

@@ -19,13 +19,17 @@ _ERROR = {
 }
 _CREATED = {
     "type": "object",
-    "required": ["id", "request_uri", "link", "same_device_link", "qr_svg", "session_secret"],
+    "required": ["id", "request_uri", "link", "same_device_link", "qr_uri", "session_secret"],
     "properties": {
         "id": {"type": "string"},
         "request_uri": {"type": "string"},
         "link": {"type": "string", "description": "openid4vp://?client_id=…&request_uri=…"},
         "same_device_link": {"type": "string"},
-        "qr_svg": {"type": "string"},
+        "qr_uri": {
+            "type": "string",
+            "description": "the QR code of link (SVG), drawn when asked for",
+        },
+        "qr_svg": {"type": "string", "description": "only with ?qr=svg"},
         "verification_code": {
             "type": "string",
             "description": "show it beside the QR code: the wallet shows the same code",

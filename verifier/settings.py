@@ -20,12 +20,12 @@ from typing import TYPE_CHECKING, Any
 from flask import Flask, current_app
 
 from kyc_wallet.web.reload import Reloadable
-from ssi.did import Resolver
 from ssi.fetch import Fetcher
 from ssi.status_list import StatusChecker, status_list_fetch
 
 from .api_keys import ApiAccess, load_api_keys
 from .base_policies import BasePolicies, load_base_policies
+from .issuer_documents import IssuerDocuments
 from .policies import load_policies, read_file
 from .trust import TrustList, load_trust_list
 from .whitelisting import resolve_token_refs
@@ -37,6 +37,7 @@ __all__ = [
     "RELOADABLE",
     "VerifierSettings",
     "current_settings",
+    "issuer_documents",
     "load_settings",
     "settings",
     "settings_holder",
@@ -65,18 +66,30 @@ def _config_data(config: Mapping[str, Any], name: str) -> tuple[Any, Path]:
     return read_file(path, name.lower().replace("_", " ")), Path(path).parent
 
 
-def _trust(config: Mapping[str, Any], fetcher: Fetcher) -> TrustList:
+def issuer_documents(
+    config: Mapping[str, Any], fetcher: Fetcher, clock: Callable[[], float]
+) -> IssuerDocuments:
+    """The cache of issuer metadata, JWK Sets and did:web documents (kept across reloads)."""
+    return IssuerDocuments(
+        fetcher,
+        max_age=float(config["METADATA_CACHE_MAX_AGE"]),
+        refetch_interval=float(config["KEY_REFETCH_INTERVAL"]),
+        clock=clock,
+        allow_http_loopback=bool(config["DEV_ALLOW_HTTP_LOOPBACK"]),
+    )
+
+
+def _trust(config: Mapping[str, Any], documents: IssuerDocuments) -> TrustList:
     data, base = _config_data(config, "TRUST_LIST")
     if data is None:
         return TrustList({})
-    dev = bool(config["DEV_ALLOW_HTTP_LOOPBACK"])
-    resolver = Resolver(fetcher.get, allow_http_loopback=dev)
     return load_trust_list(
         data,
         base,
-        fetch_json=lambda url: fetcher.get(url).json(),
-        resolve_did_key=resolver.resolve_key,
-        allow_http=dev,
+        fetch_json=None,
+        resolve_did_key=None,
+        allow_http=bool(config["DEV_ALLOW_HTTP_LOOPBACK"]),
+        documents=documents,
     )
 
 
@@ -95,10 +108,12 @@ def load_settings(
     platform: PlatformChain | None,
     fetcher: Fetcher,
     clock: Callable[[], float],
+    documents: IssuerDocuments | None = None,
 ) -> VerifierSettings:
     """Read and validate the trust list and the policies files (and the API keys'
-    grants against them); raise on any mistake."""
-    trust = _trust(config, fetcher)
+    grants against them); raise on any mistake. ``documents``: the issuer documents'
+    cache to keep (a reload keeps the app's; by default a new one)."""
+    trust = _trust(config, documents or issuer_documents(config, fetcher, clock))
     policies_file = _policies_file(config, platform)
     policies = {} if policies_file is None else load_policies(policies_file)
     base_policies = load_base_policies(policies_file)

@@ -57,9 +57,28 @@ from ssi.sdjwt_vc import FetchJSON, IssuerTrust, ResolveDIDKey, VerifiedCredenti
 from ssi.sdjwt_vc import verify_credential as _verify_credential
 from ssi.status_list import ReferencedIssuer, status_list_key
 
-__all__ = ["MECHANISMS", "TrustList", "load_trust_list"]
+from .issuer_documents import IssuerDocuments
+
+__all__ = ["MECHANISMS", "CachedIssuerTrust", "TrustList", "load_trust_list"]
 
 MECHANISMS = ("metadata", "did", "x509")
+
+
+@dataclass(frozen=True)
+class CachedIssuerTrust(IssuerTrust):
+    """An :class:`IssuerTrust` whose fetched documents are cached
+    (:class:`~verifier.issuer_documents.IssuerDocuments`): a key missing from the
+    cached documents is looked up once more on fresh ones, rate-limited."""
+
+    documents: IssuerDocuments | None = None
+
+    def issuer_key(self, header: dict[str, Any], payload: dict[str, Any], now: float) -> Key:
+        documents = self.documents
+        if documents is None:
+            return super().issuer_key(header, payload, now)
+        return documents.key(
+            str(payload.get("iss")), lambda: IssuerTrust.issuer_key(self, header, payload, now)
+        )
 
 
 @dataclass(frozen=True)
@@ -151,8 +170,13 @@ def load_trust_list(
     fetch_json: FetchJSON | None,
     resolve_did_key: ResolveDIDKey | None,
     allow_http: bool = False,
+    documents: IssuerDocuments | None = None,
 ) -> TrustList:
-    """The trust list from its parsed file; ``base`` is the folder of relative PEM paths."""
+    """The trust list from its parsed file; ``base`` is the folder of relative PEM paths.
+    With ``documents``, metadata and did:web documents are fetched through its cache
+    (``fetch_json`` and ``resolve_did_key`` are then its own)."""
+    if documents is not None:
+        fetch_json, resolve_did_key = documents.fetch_json, documents.resolve_did_key
     issuers = data.get("issuers") if isinstance(data, dict) else None
     if not isinstance(issuers, dict):
         raise MalformedInput("the trust list needs an 'issuers' table")
@@ -163,12 +187,13 @@ def load_trust_list(
         mechanisms = entry.get("mechanisms") if isinstance(entry, dict) else None
         if not isinstance(mechanisms, list) or not set(mechanisms) <= set(MECHANISMS):
             raise MalformedInput(f"trust list: {iss!r} needs mechanisms among {MECHANISMS}")
-        out[iss] = IssuerTrust(
+        out[iss] = CachedIssuerTrust(
             frozenset({iss}),
             fetch_json=fetch_json if "metadata" in mechanisms else None,
             resolve_did_key=resolve_did_key if "did" in mechanisms else None,
             x5c_roots=_roots(base, entry.get("x509_roots"), iss) if "x509" in mechanisms else (),
             allow_http=allow_http,
+            documents=documents,
         )
         digests = _w3c_contexts(entry.get("w3c_contexts", []), iss)
         for did in _w3c_dids(entry.get("w3c_dids", []), iss):

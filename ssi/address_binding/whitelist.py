@@ -71,11 +71,17 @@ def _token_name(value: object) -> str:
     return value
 
 
-def _char_class(keep: Callable[[str], bool]) -> str:
-    """A regular-expression class of the characters ``keep`` accepts, as ranges
-    of literal characters (the same in Python and ECMA-262 regular expressions)."""
+LAST_SPACE = 0x3000
+"""No code point above U+3000 (IDEOGRAPHIC SPACE) is white space (``str.isspace``):
+the blank class walks only up to it (tests/ssi/test_address_binding.py checks it)."""
+
+
+def _char_class(keep: Callable[[str], bool], last: int = sys.maxunicode) -> str:
+    """A regular-expression class of the characters ``keep`` accepts up to ``last``,
+    as ranges of literal characters (the same in Python and ECMA-262 regular
+    expressions)."""
     ranges: list[tuple[int, int]] = []
-    for cp in range(sys.maxunicode + 1):
+    for cp in range(last + 1):
         if not keep(chr(cp)):
             continue
         if ranges and ranges[-1][1] == cp - 1:
@@ -97,7 +103,7 @@ def _char_class(keep: Callable[[str], bool]) -> str:
 def token_name_schema() -> dict[str, Any]:
     """The JSON Schema of a token name: exactly what ``token_name`` accepts
     (1-100 characters, none of category C, not only white space)."""
-    blank = _char_class(lambda c: c.isspace() and not _is_control(c))
+    blank = _char_class(lambda c: c.isspace() and not _is_control(c), LAST_SPACE)
     return {
         "type": "string",
         "minLength": 1,

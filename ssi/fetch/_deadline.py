@@ -82,5 +82,9 @@ class Deadline:
                 pass
 
     def cancel(self) -> None:
-        """The request is over: the watchdog drops it when it reaches the top of the heap."""
-        self.done = True
+        """The request is over: the watchdog drops it when it reaches the top of the heap.
+
+        Taken under the watchdog's lock: once this returns, :meth:`expire` never runs,
+        so the socket may go back to the keep-alive pool unharmed."""
+        with _WATCHDOG._cond:
+            self.done = True

@@ -16,7 +16,13 @@ Every request (ARCHITECTURE.md "Rules that hold everywhere"; SECURITY.md "SSRF")
    ``Accept-Encoding: identity``, so nothing is decompressed;
 5. one deadline covers connection, TLS, headers and body: a watchdog shuts
    the socket when it passes, so a server sending a byte a second cannot hold
-   a worker (:class:`FetchTimeout`, :mod:`ssi.fetch._deadline`).
+   a worker (:class:`FetchTimeout`, :mod:`ssi.fetch._deadline`);
+6. a GET whose answer was read whole and does not close the connection leaves
+   it in a keep-alive pool (:mod:`ssi.fetch._pool`, ``pool_size``/``pool_idle``)
+   for the next GET to the same scheme, host and port; such a connection goes
+   to an address checked when it was opened. If the server closed it while
+   idle, the GET is sent once more on a new connection. POSTs always use a new
+   connection (``Connection: close``), never retried.
 
 Host name resolution (``getaddrinfo``) counts against the deadline but cannot
 be interrupted: it is bounded by the system resolver's own timeout.
@@ -42,6 +48,7 @@ from ..errors import (
     SSIError,
 )
 from ._deadline import Deadline
+from ._pool import Pool, PooledConnection
 from .address import Target, address_refusal, check_url
 from .policy import FetchPolicy, FetchResponse
 
@@ -63,18 +70,6 @@ def system_resolve(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
-class _OwnedSocketConnection(http.client.HTTPConnection):
-    """An HTTPConnection that never closes the socket we gave it.
-
-    ``getresponse`` closes the connection when the server says
-    ``Connection: close``; the socket must stay usable so that the body is read
-    under the deadline (``settimeout`` on a closed socket raises EBADF).
-    """
-
-    def close(self) -> None:
-        self.sock = None
-
-
 class Fetcher:
     """GET and POST under a :class:`FetchPolicy`. ``fetcher(url)`` is ``fetcher.get(url)``."""
 
@@ -87,9 +82,14 @@ class Fetcher:
         if self.policy.extra_ca_file is not None:
             self._tls.load_default_certs()
         self._tls.minimum_version = ssl.TLSVersion.TLSv1_2
+        self._pool = Pool(self.policy.pool_size, self.policy.pool_idle)
 
     def __call__(self, url: str) -> FetchResponse:
         return self.get(url)
+
+    def close(self) -> None:
+        """Close the idle keep-alive connections (the fetcher stays usable)."""
+        self._pool.close()
 
     def get(
         self,
@@ -183,11 +183,39 @@ class Fetcher:
             development_setting=policy.development_setting,
         )
         deadline = Deadline(policy.timeout)
+        keep = method == "GET" and policy.pool_size > 0
+        key = (target.scheme, target.host, target.port)
+        conn: PooledConnection | None = None
+        reusable = False
         try:
+            pooled = self._pool.take(key) if keep else None
+            if pooled is not None:
+                conn = pooled
+                try:
+                    answer, reusable = self._exchange(
+                        conn,
+                        target,
+                        deadline,
+                        method,
+                        body,
+                        headers,
+                        url,
+                        raise_for_status,
+                        keep,
+                        limit,
+                    )
+                    return answer
+                except (http.client.RemoteDisconnected, ConnectionError) as exc:
+                    if deadline.passed or getattr(exc, "answered", False):
+                        raise
+                    conn.raw.close()  # closed by the server while idle: once more, anew
+                    conn = None
             addresses = self.addresses(target)  # the lookup's time counts against the deadline
-            return self._exchange(
-                target, addresses, deadline, method, body, headers, url, raise_for_status, limit
+            conn = self._open(target, addresses, deadline)
+            answer, reusable = self._exchange(
+                conn, target, deadline, method, body, headers, url, raise_for_status, keep, limit
             )
+            return answer
         except SSIError:
             raise
         except ssl.SSLCertVerificationError as exc:
@@ -197,8 +225,13 @@ class Fetcher:
                 raise FetchTimeout(f"{url}: no complete answer within {policy.timeout} s") from exc
             raise FetchError(f"{url}: {exc.__class__.__name__}: {exc}") from exc
         finally:
-            deadline.cancel()
-            if deadline.sock is not None:
+            deadline.cancel()  # from here on the watchdog leaves the socket alone
+            if conn is not None:
+                if reusable and not deadline.passed:
+                    self._pool.put(key, conn)
+                else:
+                    conn.raw.close()
+            elif deadline.sock is not None:
                 deadline.sock.close()
 
     def _connect(self, target: Target, addresses: list[str], deadline: Deadline) -> socket.socket:
@@ -214,35 +247,42 @@ class Fetcher:
             raise FetchTimeout(f"connecting to {target.host}:{target.port} timed out")
         raise FetchError(f"cannot connect to {target.host}:{target.port}: {last}")
 
+    def _open(self, target: Target, addresses: list[str], deadline: Deadline) -> PooledConnection:
+        deadline.sock = sock = self._connect(target, addresses, deadline)
+        if target.scheme == "https":
+            sock.settimeout(deadline.remaining())
+            deadline.sock = sock = self._tls.wrap_socket(sock, server_hostname=target.host)
+        conn = PooledConnection(target.host, target.port)
+        conn.sock = conn.raw = sock
+        return conn
+
     def _exchange(
         self,
+        conn: PooledConnection,
         target: Target,
-        addresses: list[str],
         deadline: Deadline,
         method: str,
         body: bytes | None,
         headers: Mapping[str, str],
         url: str,
         raise_for_status: bool,
+        keep: bool,
         limit: int,
-    ) -> FetchResponse:
-        deadline.sock = sock = self._connect(target, addresses, deadline)
-        if target.scheme == "https":
-            sock.settimeout(deadline.remaining())
-            deadline.sock = sock = self._tls.wrap_socket(sock, server_hostname=target.host)
-        conn = _OwnedSocketConnection(target.host, target.port)
+    ) -> tuple[FetchResponse, bool]:
+        """One request on ``conn``: the answer, and whether the connection may be reused."""
+        deadline.sock = sock = conn.raw
         conn.sock = sock
+        sock.settimeout(deadline.remaining())
+        self._send(conn, target, method, body, headers, keep)
+        response = conn.getresponse()
         try:
-            sock.settimeout(deadline.remaining())
-            self._send(conn, target, method, body, headers)
-            response = conn.getresponse()
-            try:
-                return self._answer(response, deadline, url, raise_for_status, limit)
-            finally:
-                response.close()
+            answer = self._answer(response, deadline, url, raise_for_status, limit)
+        except BaseException as exc:
+            exc.answered = True  # type: ignore[attr-defined]  # never sent again
+            raise
         finally:
-            conn.close()
-            sock.close()
+            response.close()
+        return answer, keep and not response.will_close
 
     def _send(
         self,
@@ -251,6 +291,7 @@ class Fetcher:
         method: str,
         body: bytes | None,
         headers: Mapping[str, str],
+        keep: bool,
     ) -> None:
         conn.putrequest(method, target.path, skip_host=True, skip_accept_encoding=True)
         default_port = 443 if target.scheme == "https" else 80
@@ -258,7 +299,8 @@ class Fetcher:
         conn.putheader("Host", host if target.port == default_port else f"{host}:{target.port}")
         conn.putheader("Accept-Encoding", "identity")
         conn.putheader("User-Agent", self.policy.user_agent)
-        conn.putheader("Connection", "close")
+        if not keep:
+            conn.putheader("Connection", "close")
         for name, value in headers.items():
             conn.putheader(name, value)
         if body is not None:

@@ -30,6 +30,8 @@ class FetchPolicy:
     ``development_setting`` names the development setting in refusals it would
     lift (an app passes its own setting's name and option, so that the person
     who sees the error knows what to turn on).
+    ``pool_size`` idle keep-alive connections per host are kept for GETs, each
+    for at most ``pool_idle`` seconds (0: a new connection per request).
     """
 
     allow_http_loopback: bool = False
@@ -39,9 +41,11 @@ class FetchPolicy:
     user_agent: str = DEFAULT_USER_AGENT
     max_url_length: int = 8192
     development_setting: str = "the development setting"
+    pool_size: int = 4
+    pool_idle: float = 30.0
 
     def __post_init__(self) -> None:
-        if not self.timeout > 0 or self.max_bytes < 0:
+        if not self.timeout > 0 or self.max_bytes < 0 or self.pool_size < 0:
             raise ValueError("timeout must be positive and max_bytes non-negative")
 
 

@@ -16,8 +16,10 @@ from .encrypted_response import (
     InvalidEncryptedResponse,
     choose_enc,
     decrypt_response,
+    decryption_key,
     encrypt_response,
     parse_direct_post_jwt,
+    remember_decryption_key,
 )
 from .nonces import RandomBytes, new_nonce, new_state
 from .request import AuthorizationRequest
@@ -88,6 +90,8 @@ __all__ = [
     "choose_enc",
     "decode_transaction_data",
     "decrypt_response",
+    "decryption_key",
+    "remember_decryption_key",
     "encode_transaction_data",
     "encrypt_response",
     "ephemeral_encryption_key",

@@ -432,3 +432,13 @@ def test_signature_with_v_other_than_27_or_28_refused() -> None:
     signature = bytes.fromhex(personal_sign("hello", account.key)[2:])
     with pytest.raises(SignerMismatch, match="out of range"):
         recover_signer("hello", "0x" + (signature[:64] + bytes([signature[64] - 27])).hex())
+
+
+def test_no_white_space_above_the_last_space() -> None:
+    """The token name schema's blank class walks only up to LAST_SPACE (issue 22)."""
+    import sys
+
+    from ssi.address_binding.whitelist import LAST_SPACE
+
+    assert chr(LAST_SPACE).isspace()
+    assert not any(chr(cp).isspace() for cp in range(LAST_SPACE + 1, sys.maxunicode + 1))

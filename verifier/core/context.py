@@ -68,6 +68,8 @@ class VerifierContext:
     chain: PlatformChain | None
     qr: Callable[[str], str]
     """The QR code (SVG) of a link; raises ``InvalidRequest`` when it does not fit."""
+    qr_fits: Callable[[str], None]
+    """Raises ``InvalidRequest`` when a link does not fit in a QR code (draws nothing)."""
 
     def now(self) -> int:
         return int(self.clock())

@@ -6,19 +6,26 @@ one (its own ``state``, no code), each with its own ``request_uri``; a response'
 from __future__ import annotations
 
 import json
+import threading
+from collections import OrderedDict
 from dataclasses import replace
+from functools import lru_cache
 from typing import Any
 
 from ssi.errors import InvalidRequest
 from ssi.oid4vp import AuthorizationRequest
 from ssi.oid4vp import spec as vp
 
+from ..policies import Policy
+
 __all__ = [
     "ENC_VALUES",
     "FLOW_CROSS_DEVICE",
     "FLOW_SAME_DEVICE",
     "flow_of",
+    "load_policy",
     "load_request",
+    "remember_request",
     "same_device",
 ]
 
@@ -33,9 +40,42 @@ def same_device(request: AuthorizationRequest, state: str | None) -> Authorizati
     return replace(request, state=state or request.state, verification_code=None)
 
 
+_CACHED = 1024
+_requests: OrderedDict[str, AuthorizationRequest] = OrderedDict()
+_requests_lock = threading.Lock()
+
+
+def remember_request(request_json: str, request: AuthorizationRequest) -> None:
+    """Keep the request just stored as ``request_json``: the response to it, in this
+    process, needs no second parse (the last :data:`_CACHED` are kept; the objects
+    are frozen and only read)."""
+    with _requests_lock:
+        _requests[request_json] = request
+        while len(_requests) > _CACHED:
+            _requests.popitem(last=False)
+
+
+def _request(request_json: str) -> AuthorizationRequest:
+    with _requests_lock:
+        cached = _requests.get(request_json)
+    if cached is not None:
+        return cached
+    request = AuthorizationRequest.from_dict(json.loads(request_json))
+    remember_request(request_json, request)
+    return request
+
+
+@lru_cache(maxsize=256)
+def load_policy(policy_json: str) -> Policy:
+    """The policy stored with a verification (``{"name", "body"}``), compiled once
+    per process for each distinct text (most verifications share a few policies)."""
+    stored = json.loads(policy_json)
+    return Policy.from_dict(stored["name"], stored["body"])
+
+
 def load_request(row: Any, flow: str = FLOW_CROSS_DEVICE) -> AuthorizationRequest:
     """The request of ``flow`` (each has its own ``state``)."""
-    request = AuthorizationRequest.from_dict(json.loads(row["request_json"]))
+    request = _request(row["request_json"])
     if flow == FLOW_SAME_DEVICE:
         return same_device(request, row["same_device_state"])
     return request

@@ -37,10 +37,10 @@ from urllib.parse import urlencode, urlsplit
 from kyc_wallet.database.audit import audit
 from ssi.encoding import b64url_decode, json_loads_object
 from ssi.errors import InvalidRequest, ReplayDetected, SSIError, TimeInvalid
-from ssi.jose import Key
 from ssi.oid4vp import (
     AuthorizationErrorResponse,
     AuthorizationResponse,
+    decryption_key,
     parse_direct_post,
     parse_direct_post_jwt,
     parse_form,
@@ -49,10 +49,9 @@ from ssi.oid4vp import spec as vp
 
 from ..db import verifications
 from ..metrics import VERDICTS
-from ..policies import Policy
 from ..presentation import Accepted, authenticate, evaluate
 from .context import VerifierContext
-from .flows import ENC_VALUES, FLOW_SAME_DEVICE, flow_of, load_request
+from .flows import ENC_VALUES, FLOW_SAME_DEVICE, flow_of, load_policy, load_request
 from .hashing import secret_hash
 from .intents import record_intent
 
@@ -114,7 +113,7 @@ def _parse(row: Any, form: dict[str, str]) -> AuthorizationResponse | Authorizat
         return parse_direct_post(form)
     if row["enc_key_json"] is None:
         raise ReplayDetected("this transaction was already answered")
-    key = Key.from_jwk(json.loads(row["enc_key_json"]), private=True)
+    key = decryption_key(row["enc_key_json"])  # parsed once per process
     return parse_direct_post_jwt(form, key, kid=row["enc_kid"], enc_values=ENC_VALUES)
 
 
@@ -244,8 +243,7 @@ def receive_response(ctx: VerifierContext, raw_form: Any, now: int) -> dict[str,
     if isinstance(response, AuthorizationErrorResponse):
         return _wallet_error(ctx, row, now, response.error)
     request = load_request(row, flow)
-    policy_json = json.loads(row["policy"])
-    policy = Policy.from_dict(policy_json["name"], policy_json["body"])
+    policy = load_policy(row["policy"])
     pinned = ctx.files()  # one trust list for the whole check, whatever a reload does
     try:
         authenticated = authenticate(

@@ -26,6 +26,7 @@ from ssi.oid4vp import (
     WalletPost,
     answer_wallet_post,
     build_request_link,
+    remember_decryption_key,
 )
 from ssi.oid4vp import spec as vp
 from ssi.w3c import vp_formats_supported
@@ -34,7 +35,14 @@ from ..base_policies import ManagedToken
 from ..db import verifications
 from ..policies import Policy, TokenTarget
 from .context import VerifierContext
-from .flows import ENC_VALUES, FLOW_CROSS_DEVICE, FLOW_SAME_DEVICE, load_request, same_device
+from .flows import (
+    ENC_VALUES,
+    FLOW_CROSS_DEVICE,
+    FLOW_SAME_DEVICE,
+    load_request,
+    remember_request,
+    same_device,
+)
 from .hashing import secret_hash
 
 __all__ = [
@@ -74,20 +82,25 @@ class Created:
     link: str
     same_device_link: str
     session_secret: str
-    qr_svg: str
     verification_code: str
+    qr_uri: str
+    """Where the API key's client gets the QR code of ``link`` (SVG), drawn on demand."""
 
-    def to_json(self) -> dict[str, Any]:
-        return {
+    def to_json(self, qr_svg: str | None = None) -> dict[str, Any]:
+        """The API's answer; with ``qr_svg`` (``?qr=svg``) the drawn QR code too."""
+        created = {
             "id": self.id,
             "request_uri": self.request_uri,
             "link": self.link,
             "same_device_link": self.same_device_link,
-            "qr_svg": self.qr_svg,
+            "qr_uri": self.qr_uri,
             "verification_code": self.verification_code,
             "session_secret": self.session_secret,
             "status": "pending",
         }
+        if qr_svg is not None:
+            created["qr_svg"] = qr_svg
+        return created
 
 
 def create_verification(
@@ -135,6 +148,7 @@ def create_verification(
         jwk = key.public_jwk() | {"kid": enc_kid, "use": "enc", "alg": vp.JWE_ALG_ECDH_ES}
         metadata |= {"jwks": {"keys": [jwk]}, "encrypted_response_enc_values_supported": ENC_VALUES}
         enc_key_json = json.dumps(key.private_jwk())
+        remember_decryption_key(enc_key_json, key.private_key)  # type: ignore[arg-type]
     claims["client_metadata"] = metadata
     transaction_data = policy.transaction_data()
     if transaction_data is not None:
@@ -143,19 +157,20 @@ def create_verification(
     same_device_request = same_device(request, same_device_state)
     request_uri, link, same_device_link = links(ctx, tx_id, request, same_device_request)
     try:  # before anything is stored: a request sent by value may not fit in a QR code
-        qr = ctx.qr(link)
+        ctx.qr_fits(link)  # counted, not drawn: the QR code is drawn when asked for
     except InvalidRequest as exc:  # TooLongForQRCode: the same class, with advice
         raise type(exc)(
             f"this request travels in its link, which is too long for a QR code ({exc}):"
             " ask for fewer claims, or use a client id prefix that signs requests (x509_hash)"
         ) from exc
+    request_json = json.dumps(request.to_dict())
     with ctx.db.transaction() as conn:
         verifications.insert(
             conn,
             id=tx_id,
             policy=json.dumps({"name": policy_name, "body": policy_body}),
             created_by=actor,
-            request_json=json.dumps(request.to_dict()),
+            request_json=request_json,
             enc_kid=enc_kid,
             enc_key_json=enc_key_json,
             state=state,
@@ -168,7 +183,9 @@ def create_verification(
             verification_code=code,
         )
         audit(conn, now, actor, "verification.created", tx_id, policy=policy_name)
-    return Created(tx_id, request_uri, link, same_device_link, session_secret, qr, code)
+    remember_request(request_json, request)  # the response parses nothing again
+    qr_uri = f"{identity.base_url}/api/v1/verifications/{tx_id}/qr.svg"
+    return Created(tx_id, request_uri, link, same_device_link, session_secret, code, qr_uri)
 
 
 def request_uri_of(ctx: VerifierContext, tx_id: str, flow: str) -> str:
