@@ -54,6 +54,11 @@ _CURVE_ORDERS = {
     ),
     "secp256k1": 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141,
 }
+# crv -> (coordinate size, group order, the ECDSA verifier): built once, not per signature
+_EC_VERIFY = {
+    crv: (size, _CURVE_ORDERS[crv], ec.ECDSA(hash_alg))
+    for crv, (_curve, _alg, size, hash_alg) in _EC_CURVES.items()
+}
 _ALG_TO_CURVE = {"EdDSA": "Ed25519", "ES256": "P-256", "ES384": "P-384", "ES256K": "secp256k1"}
 ALGORITHMS = frozenset(_ALG_TO_CURVE)
 """The JWS algorithms a key may have. No ``none``, no HMAC, no RSA."""
@@ -322,17 +327,16 @@ class Key:
             except BadSignatureError as exc:
                 raise InvalidSignature("signature does not verify") from exc
             return
-        _curve, _alg, size, hash_alg = _EC_CURVES[self.crv]
+        size, order, algorithm = _EC_VERIFY[self.crv]
         if len(signature) != 2 * size:
             raise InvalidSignature(f"an {self.alg} signature must be {2 * size} bytes")
         r = int.from_bytes(signature[:size], "big")
         s = int.from_bytes(signature[size:], "big")
-        order = _CURVE_ORDERS[self.crv]
         if not (0 < r < order and 0 < s < order):
             raise InvalidSignature("ECDSA r and s must lie in [1, n-1]")
         public = self._public
         assert isinstance(public, ec.EllipticCurvePublicKey)
         try:
-            public.verify(encode_dss_signature(r, s), data, ec.ECDSA(hash_alg))
+            public.verify(encode_dss_signature(r, s), data, algorithm)
         except _CryptoInvalidSignature as exc:
             raise InvalidSignature("signature does not verify") from exc
