@@ -12,9 +12,9 @@ import re
 from functools import lru_cache
 
 from coincurve import PublicKey
+from Crypto.Hash import keccak as _keccak
 from eth_account import Account
 from eth_account.messages import encode_defunct
-from eth_hash.auto import keccak
 from eth_utils.address import to_checksum_address
 
 from ..errors import MalformedInput, SSIError, library_errors
@@ -76,6 +76,12 @@ def personal_sign(message: str, private_key: bytes | str) -> str:
     with library_errors("EIP-191 signing", MalformedInput):
         signed = Account.sign_message(encode_defunct(text=message), private_key=private_key)
     return "0x" + bytes(signed.signature).hex()
+
+
+def keccak(data: bytes) -> bytes:
+    """Keccak-256 (pycryptodome, the backend eth-hash picks, called without its wrapper)."""
+    digest: bytes = _keccak.new(digest_bits=256, data=data).digest()
+    return digest
 
 
 _N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
