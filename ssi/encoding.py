@@ -22,6 +22,7 @@ from __future__ import annotations
 import binascii
 import json
 import re
+from collections.abc import Callable
 from typing import Any, NoReturn
 
 from .errors import DuplicateMember, MalformedInput
@@ -124,8 +125,15 @@ def _no_constant(name: str) -> Any:
 
 
 _DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
-_SCAN = _DECODER.scan_once
-_WHITESPACE = re.compile(r"[ \t\n\r]*").match
+_SCAN: Callable[[str, int], tuple[Any, int]] = _DECODER.scan_once  # type: ignore[attr-defined]
+_WHITESPACE_RUN = re.compile(r"[ \t\n\r]*")
+
+
+def _skip_whitespace(text: str, start: int) -> int:
+    """The index of the first character at or after ``start`` that is not JSON
+    white space (RFC 8259 §2)."""
+    match = _WHITESPACE_RUN.match(text, start)
+    return start if match is None else match.end()  # the pattern always matches
 
 
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
@@ -187,7 +195,7 @@ def json_loads(
     try:
         # JSONDecoder.decode without its two extra frames: leading whitespace,
         # one value, trailing whitespace, then nothing
-        value, end = _SCAN(data, _WHITESPACE(data, 0).end())
+        value, end = _SCAN(data, _skip_whitespace(data, 0))
     except StopIteration as exc:
         raise MalformedInput(f"{what} is not valid JSON: Expecting value") from exc
     except RecursionError as exc:  # pragma: no cover - _shallow guards
@@ -196,7 +204,7 @@ def json_loads(
         raise MalformedInput(f"{what} is not valid JSON: {exc.msg}") from exc
     except ValueError as exc:  # an integer of more than 4300 digits (CVE-2020-10735 limit)
         raise MalformedInput(f"{what} is not valid JSON: {exc}") from exc
-    if _WHITESPACE(data, end).end() != len(data):
+    if _skip_whitespace(data, end) != len(data):
         raise MalformedInput(f"{what} is not valid JSON: Extra data")
     if "\\" in data and _SURROGATE_ESCAPE.search(data):  # pairs are fine, lone ones not
         _valid_unicode(value, what)
