@@ -127,6 +127,7 @@ def _no_constant(name: str) -> Any:
 _DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
 _SCAN: Callable[[str, int], tuple[Any, int]] = _DECODER.scan_once  # type: ignore[attr-defined]
 _WHITESPACE_RUN = re.compile(r"[ \t\n\r]*")
+_JSON_SPACE = " \t\n\r"
 
 
 def _skip_whitespace(text: str, start: int) -> int:
@@ -195,7 +196,7 @@ def json_loads(
     try:
         # JSONDecoder.decode without its two extra frames: leading whitespace,
         # one value, trailing whitespace, then nothing
-        value, end = _SCAN(data, _skip_whitespace(data, 0))
+        value, end = _SCAN(data, _skip_whitespace(data, 0) if data[:1] in _JSON_SPACE else 0)
     except StopIteration as exc:
         raise MalformedInput(f"{what} is not valid JSON: Expecting value") from exc
     except RecursionError as exc:  # pragma: no cover - _shallow guards
@@ -204,7 +205,7 @@ def json_loads(
         raise MalformedInput(f"{what} is not valid JSON: {exc.msg}") from exc
     except ValueError as exc:  # an integer of more than 4300 digits (CVE-2020-10735 limit)
         raise MalformedInput(f"{what} is not valid JSON: {exc}") from exc
-    if _skip_whitespace(data, end) != len(data):
+    if end != len(data) and _skip_whitespace(data, end) != len(data):
         raise MalformedInput(f"{what} is not valid JSON: Extra data")
     if "\\" in data and _SURROGATE_ESCAPE.search(data):  # pairs are fine, lone ones not
         _valid_unicode(value, what)

@@ -102,10 +102,12 @@ def recover_signer(message: str, signature: str) -> str:
         raise SignerMismatch("the signature's r, s or v is out of range (EIP-2, EIP-191)")
     body = message.encode("utf-8")
     digest = keccak(b"\x19Ethereum Signed Message:\n" + str(len(body)).encode() + body)
-    with library_errors("EIP-191 signature", SignerMismatch):
+    try:  # coincurve raises ValueError when no key recovers (library_errors' translation)
         public = PublicKey.from_signature_and_message(
             raw[:64] + bytes([v - 27]), digest, hasher=None
         )
+    except (ValueError, TypeError) as exc:
+        raise SignerMismatch(f"EIP-191 signature: {exc}") from exc
     address = "0x" + keccak(public.format(compressed=False)[1:])[-20:].hex()
     return _eip55(address)
 
