@@ -19,11 +19,11 @@ everywhere:
 
 from __future__ import annotations
 
-import base64
 import binascii
 import json
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import Any, NoReturn
 
 from .errors import DuplicateMember, MalformedInput
 
@@ -47,22 +47,51 @@ _B64URL = re.compile(r"[A-Za-z0-9_-]*")
 
 def b64url_encode(data: bytes) -> str:
     """base64url without padding (RFC 7515 §2)."""
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+    return binascii.b2a_base64(data, newline=False).translate(_URLSAFE).rstrip(b"=").decode("ascii")
 
 
-_STANDARD = bytes.maketrans(b"-_", b"+/")
+_URLSAFE = bytes.maketrans(b"+/", b"-_")
+# "-" and "_" become the standard alphabet's "+" and "/"; a "+", "/" or "=" in the input
+# becomes "!", which the strict decoder refuses (so does it any other byte outside the alphabet)
+_FROM_URLSAFE = bytes.maketrans(b"-_+/=", b"+/!!!")
+_PADDING = (b"", b"", b"==", b"=")
 _UNUSED_BITS = {2: 0x0F, 3: 0x03}  # low bits of the last character that must be zero
-_B64_VALUES = {
-    c: i for i, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
-}
+_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+_B64_VALUES = {c: i for i, c in enumerate(_ALPHABET)}
+# per length mod 4, per byte: is it an alphabet character with unused low bits set at the
+# end of such a text (bytes outside the alphabet are refused by the decoder)
+_NON_CANONICAL = tuple(
+    tuple(bool(_B64_VALUES.get(chr(byte), 0) & mask) for byte in range(256))
+    for mask in (0, 0, _UNUSED_BITS[2], _UNUSED_BITS[3])
+)
 
 
 def b64url_decode(text: str | bytes, what: str = "base64url value") -> bytes:
     """Decode canonical unpadded base64url; refuse anything else.
 
     Canonical: the unused low bits of the last character are zero (RFC 4648
-    §3.5), so a byte string has exactly one accepted encoding.
+    §3.5), so a byte string has exactly one accepted encoding. The common case
+    is one translation and one strict C decode; any refusal is explained by
+    :func:`_refuse_base64url`.
     """
+    if isinstance(text, str) and text.isascii():
+        raw = text.encode("ascii")
+    elif isinstance(text, bytes) and text.isascii():
+        raw = bytes(text)
+    else:
+        _refuse_base64url(text, what)
+    rest = len(raw) & 3
+    if rest and (rest == 1 or _NON_CANONICAL[rest][raw[-1]]):
+        _refuse_base64url(text, what)
+    try:
+        return binascii.a2b_base64(raw.translate(_FROM_URLSAFE) + _PADDING[rest], strict_mode=True)
+    except binascii.Error:
+        _refuse_base64url(text, what)
+
+
+def _refuse_base64url(text: object, what: str) -> NoReturn:
+    """Raise the :class:`MalformedInput` that says why ``text`` is not canonical
+    unpadded base64url (only called for a text the fast path refused)."""
     if isinstance(text, bytes):
         try:
             text = text.decode("ascii")
@@ -77,19 +106,17 @@ def b64url_decode(text: str | bytes, what: str = "base64url value") -> bytes:
         raise MalformedInput(f"{what} has an impossible length")
     if rest and _B64_VALUES[text[-1]] & _UNUSED_BITS[rest]:
         raise MalformedInput(f"{what} is not canonically encoded")
-    raw = text.encode("ascii").translate(_STANDARD) + b"=" * (-len(text) % 4)
-    try:
-        return binascii.a2b_base64(raw, strict_mode=True)
-    except binascii.Error as exc:  # pragma: no cover - the checks above guard
-        raise MalformedInput(f"{what} is not base64url") from exc
+    raise MalformedInput(f"{what} is not base64url")
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise DuplicateMember(f"duplicate JSON member name {key!r}")
-        result[key] = value
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        for key, _value in pairs:
+            if key in seen:
+                raise DuplicateMember(f"duplicate JSON member name {key!r}")
+            seen.add(key)
     return result
 
 
@@ -98,6 +125,16 @@ def _no_constant(name: str) -> Any:
 
 
 _DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+_SCAN: Callable[[str, int], tuple[Any, int]] = _DECODER.scan_once  # type: ignore[attr-defined]
+_WHITESPACE_RUN = re.compile(r"[ \t\n\r]*")
+_JSON_SPACE = " \t\n\r"
+
+
+def _skip_whitespace(text: str, start: int) -> int:
+    """The index of the first character at or after ``start`` that is not JSON
+    white space (RFC 8259 §2)."""
+    match = _WHITESPACE_RUN.match(text, start)
+    return start if match is None else match.end()  # the pattern always matches
 
 
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
@@ -150,20 +187,27 @@ def json_loads(
             data = data.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise MalformedInput(f"{what} is not UTF-8") from exc
-    else:
+    elif not isinstance(data, str):
+        raise MalformedInput(f"{what} is not text")
+    elif not data.isascii():  # an ASCII string holds no surrogate
         _valid_unicode(data, what)
-    _shallow(data, what)
+    if data.count("[") + data.count("{") > MAX_JSON_DEPTH:
+        _shallow(data, what)
     try:
-        value = _DECODER.decode(data)
+        # JSONDecoder.decode without its two extra frames: leading whitespace,
+        # one value, trailing whitespace, then nothing
+        value, end = _SCAN(data, _skip_whitespace(data, 0) if data[:1] in _JSON_SPACE else 0)
+    except StopIteration as exc:
+        raise MalformedInput(f"{what} is not valid JSON: Expecting value") from exc
     except RecursionError as exc:  # pragma: no cover - _shallow guards
         raise MalformedInput(f"{what} is nested too deeply") from exc
     except json.JSONDecodeError as exc:
         raise MalformedInput(f"{what} is not valid JSON: {exc.msg}") from exc
     except ValueError as exc:  # an integer of more than 4300 digits (CVE-2020-10735 limit)
         raise MalformedInput(f"{what} is not valid JSON: {exc}") from exc
-    except TypeError as exc:  # pragma: no cover - data is str here
-        raise MalformedInput(f"{what} is not text") from exc
-    if _SURROGATE_ESCAPE.search(data):  # a surrogate escape: pairs are fine, lone ones not
+    if end != len(data) and _skip_whitespace(data, end) != len(data):
+        raise MalformedInput(f"{what} is not valid JSON: Extra data")
+    if "\\" in data and _SURROGATE_ESCAPE.search(data):  # pairs are fine, lone ones not
         _valid_unicode(value, what)
     return value
 

@@ -51,8 +51,8 @@ from typing import Any
 from cryptography import x509
 
 from ssi.errors import MalformedInput, UntrustedIssuer
-from ssi.jose import Key, jws
-from ssi.sdjwt import KeyBinding
+from ssi.jose import Key
+from ssi.sdjwt import IssuerKeyResolver, KeyBinding
 from ssi.sdjwt_vc import FetchJSON, IssuerTrust, ResolveDIDKey, VerifiedCredential
 from ssi.sdjwt_vc import verify_credential as _verify_credential
 from ssi.status_list import ReferencedIssuer, status_list_key
@@ -105,12 +105,20 @@ class TrustList:
     def verify(
         self, presentation: str, *, now: float, key_binding: KeyBinding
     ) -> VerifiedCredential:
-        """Pick the issuer's trust by the (unverified) ``iss``, then verify everything."""
+        """Verify everything with the trust of the issuer the (still unverified) ``iss``
+        names: :meth:`resolver` picks it, so the Issuer-signed JWT is parsed once."""
         if not isinstance(presentation, str) or "~" not in presentation:
             raise MalformedInput("a dc+sd-jwt presentation is an SD-JWT string")
-        iss = jws.parse(presentation.split("~", 1)[0]).claims().get("iss")
-        trust = self.trust_for(iss)
-        return _verify_credential(presentation, trust, now=now, key_binding=key_binding)
+        return _verify_credential(presentation, self, now=now, key_binding=key_binding)
+
+    def resolver(self, now: float) -> IssuerKeyResolver:
+        """The issuer's key by the trust of the issuer ``iss`` names, and only by it (a
+        key found by a mechanism another issuer is allowed cannot vouch for this one)."""
+
+        def resolve(header: dict[str, Any], payload: dict[str, Any]) -> Key:
+            return self.trust_for(payload.get("iss")).issuer_key(header, payload, now)
+
+        return resolve
 
     @property
     def header_keys(self) -> frozenset[str]:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -55,14 +56,28 @@ class VerifiedWhitelisting:
 
 def whitelist_entry(request: AuthorizationRequest) -> Erc3643Whitelist:
     """The request's one ``erc3643_whitelist`` entry."""
-    entries = [
-        raw
-        for raw in request.transaction_data or ()
-        if decode_transaction_data(raw).type == ERC3643_WHITELIST
-    ]
+    raws = request.transaction_data or ()
+    entries = [entry for entry in map(_typed_entry, raws) if entry is not None]
     if len(entries) != 1:
         raise InvalidTransactionData("the request must carry exactly one erc3643_whitelist entry")
-    return Erc3643Whitelist.parse(entries[0])
+    return entries[0]
+
+
+def _typed_entry(raw: object) -> Erc3643Whitelist | None:
+    """One ``transaction_data`` entry: the whitelist it asks for, or ``None`` for an
+    entry of another (well-formed) type; a malformed entry raises."""
+    if not isinstance(raw, str):
+        decode_transaction_data(raw)  # raises: entries are strings
+    return _parsed_entry(raw)
+
+
+@lru_cache(maxsize=256)
+def _parsed_entry(raw: str) -> Erc3643Whitelist | None:
+    """Cached by the entry's exact text: every verification for the same token carries
+    the same entry, parsed and checked (EIP-55, CAIP-2, token name) once. The result
+    is immutable; a refusal raises and is never cached."""
+    entry = decode_transaction_data(raw)
+    return Erc3643Whitelist.parse(entry) if entry.type == ERC3643_WHITELIST else None
 
 
 def siwe_nonce(openid4vp_nonce: str) -> str:

@@ -12,9 +12,9 @@ import re
 from functools import lru_cache
 
 from coincurve import PublicKey
+from Crypto.Hash import keccak as _keccak
 from eth_account import Account
 from eth_account.messages import encode_defunct
-from eth_hash.auto import keccak
 from eth_utils.address import to_checksum_address
 
 from ..errors import MalformedInput, SSIError, library_errors
@@ -78,6 +78,12 @@ def personal_sign(message: str, private_key: bytes | str) -> str:
     return "0x" + bytes(signed.signature).hex()
 
 
+def keccak(data: bytes) -> bytes:
+    """Keccak-256 (pycryptodome, the backend eth-hash picks, called without its wrapper)."""
+    digest: bytes = _keccak.new(digest_bits=256, data=data).digest()
+    return digest
+
+
 _N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 
 
@@ -96,10 +102,12 @@ def recover_signer(message: str, signature: str) -> str:
         raise SignerMismatch("the signature's r, s or v is out of range (EIP-2, EIP-191)")
     body = message.encode("utf-8")
     digest = keccak(b"\x19Ethereum Signed Message:\n" + str(len(body)).encode() + body)
-    with library_errors("EIP-191 signature", SignerMismatch):
+    try:  # coincurve raises ValueError when no key recovers (library_errors' translation)
         public = PublicKey.from_signature_and_message(
             raw[:64] + bytes([v - 27]), digest, hasher=None
         )
+    except (ValueError, TypeError) as exc:
+        raise SignerMismatch(f"EIP-191 signature: {exc}") from exc
     address = "0x" + keccak(public.format(compressed=False)[1:])[-20:].hex()
     return _eip55(address)
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from ..jose import DEFAULT_SKEW
 from .errors import (
@@ -57,7 +58,10 @@ def format_time(timestamp: float) -> str:
     return datetime.fromtimestamp(int(timestamp), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+@lru_cache(maxsize=64)
 def _timestamp(value: str, what: str) -> float:
+    """The POSIX time of an RFC 3339 ``date-time`` (cached: a message's times are
+    read when it is parsed and again when they are checked)."""
     match = _DATE_TIME.fullmatch(value)
     if match is None:
         raise MalformedSiweMessage(f"{what} is not an RFC 3339 date-time")

@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from ..encoding import b64url_decode, b64url_encode, json_dumps, json_loads_object
@@ -65,13 +66,38 @@ def parse(token: str, max_bytes: int = MAX_JWS_BYTES) -> CompactJWS:
     if len(parts) != 3:
         raise NotAJWS("a compact JWS has exactly three parts")
     header_b64, payload_b64, signature_b64 = parts
+    if len(header_b64) <= _CACHED_HEADER_CHARS:
+        header = _flat_header(header_b64)
+        header = _decode_header(header_b64) if header is None else header.copy()
+    else:
+        header = _decode_header(header_b64)
+    payload = b64url_decode(payload_b64, "JWS payload")
+    signature = b64url_decode(signature_b64, "JWS signature")
+    signing_input = token[: len(header_b64) + 1 + len(payload_b64)].encode("ascii")
+    return CompactJWS(header, payload, signing_input, signature, token)
+
+
+_CACHED_HEADER_CHARS = 1024
+
+
+def _decode_header(header_b64: str) -> dict[str, Any]:
     header = json_loads_object(b64url_decode(header_b64, "JWS header"), "JWS header")
     if "enc" in header:
         raise NotAJWS("a JWE header was given where a JWS is expected")
-    payload = b64url_decode(payload_b64, "JWS payload")
-    signature = b64url_decode(signature_b64, "JWS signature")
-    signing_input = f"{header_b64}.{payload_b64}".encode("ascii")
-    return CompactJWS(header, payload, signing_input, signature, token)
+    return header
+
+
+@lru_cache(maxsize=256)
+def _flat_header(header_b64: str) -> dict[str, Any] | None:
+    """The decoded header when all its values are strings, numbers, booleans or
+    null, else ``None``. Cached: an issuer signs every credential with the same
+    header, every wallet its KB-JWTs with ``{"alg":"ES256","typ":"kb+jwt"}``. The
+    caller gets a copy (so nothing can change the cached one), a refusal is never
+    cached, and headers with nested values (``x5c``, ``jwk``) are decoded each time."""
+    header = _decode_header(header_b64)
+    if any(isinstance(value, dict | list) for value in header.values()):
+        return None
+    return header
 
 
 def typ_matches(actual: object, expected: str) -> bool:

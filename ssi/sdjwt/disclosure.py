@@ -85,7 +85,8 @@ class Disclosure:
         if not raw:
             raise InvalidDisclosure("empty disclosure")
         try:
-            array = json_loads(b64url_decode(raw, "disclosure"), "disclosure")
+            decoded = b64url_decode(raw, "disclosure")  # so ``raw`` is ASCII
+            array = json_loads(decoded, "disclosure")
         except MalformedInput as exc:
             raise InvalidDisclosure(f"undecodable disclosure: {exc.description}") from exc
         if not isinstance(array, list) or len(array) not in (2, 3):
@@ -93,9 +94,10 @@ class Disclosure:
         salt = array[0]
         if not isinstance(salt, str):
             raise InvalidDisclosure("the salt of a disclosure must be a string")
+        hashed = b64url_encode(hash_function(sd_alg)(raw.encode("ascii")).digest())
         if len(array) == 2:
-            return cls(raw, salt, None, array[1], digest(raw, sd_alg))
+            return cls(raw, salt, None, array[1], hashed)
         name = array[1]
         if not isinstance(name, str):
             raise InvalidDisclosure("the claim name of a disclosure must be a string")
-        return cls(raw, salt, name, array[2], digest(raw, sd_alg))
+        return cls(raw, salt, name, array[2], hashed)

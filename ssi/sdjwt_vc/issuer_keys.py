@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -40,8 +41,10 @@ ResolveDIDKey = Callable[[str, str], Key]
 """``resolve_did_key(kid, expected_did)`` -> the key of that verification method."""
 
 
+@lru_cache(maxsize=256)
 def metadata_url(iss: str, *, allow_http: bool = False) -> str:
-    """SD-JWT VC §4: insert ``/.well-known/jwt-vc-issuer`` between host and path of ``iss``."""
+    """SD-JWT VC §4: insert ``/.well-known/jwt-vc-issuer`` between host and path of ``iss``
+    (cached: a pure function of ``iss``, asked on every presentation)."""
     parts = urlsplit(iss)
     schemes = ("https", "http") if allow_http else ("https",)
     if parts.scheme not in schemes or not parts.netloc:

@@ -11,16 +11,26 @@ List), who gets the reference back.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from ..jose.jwt import DEFAULT_SKEW
 from ..sdjwt import HeldSDJWT, IssuerKeyResolver, KeyBinding, SDJWTParts, verify
 from ..status_list.token import StatusReference
 from .credential import check_credential_claims
-from .issuer_keys import IssuerTrust
 from .spec import SD_JWT_VC_TYP
 
-__all__ = ["VerifiedCredential", "receive_credential", "verify_credential"]
+__all__ = ["IssuerKeys", "VerifiedCredential", "receive_credential", "verify_credential"]
+
+
+class IssuerKeys(Protocol):
+    """What :func:`verify_credential` needs of the Verifier's trust: an
+    :class:`IssuerTrust`, or a list of them chosen by ``iss`` (the verifier's
+    ``TrustList``), whose resolver refuses any issuer it does not trust."""
+
+    @property
+    def header_keys(self) -> frozenset[str]: ...
+
+    def resolver(self, now: float) -> IssuerKeyResolver: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +48,7 @@ class VerifiedCredential:
 
 def verify_credential(
     presentation: str | SDJWTParts,
-    trust: IssuerTrust,
+    trust: IssuerKeys,
     *,
     now: float,
     key_binding: KeyBinding | None,
