@@ -66,6 +66,18 @@ class Clock:
         return self.now
 
 
+class RealClock:
+    """A :class:`Clock` that follows the real time (for a party talking to
+    servers in other processes, which read the real clock)."""
+
+    @property
+    def now(self) -> float:
+        return float(int(time.time()))
+
+    def __call__(self) -> float:
+        return self.now
+
+
 @dataclass
 class RunningIssuer:
     app: Flask

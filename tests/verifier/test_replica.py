@@ -48,7 +48,7 @@ from ssi.jose import Key
 from ssi.x509 import issue_leaf, make_ca
 from tests.chain.conftest import hardhat_url  # noqa: F401 - the Hardhat node fixture
 from tests.servers import free_port, serve
-from tests.support import RunningIssuer
+from tests.support import RealClock, RunningIssuer
 from tests.timing import wait_until
 from tests.verifier.conftest import API_KEY, POLICIES, verifier_database_migrated
 from tests.verifier.foreign_wallet import ForeignWallet, issue_credential
@@ -266,9 +266,7 @@ def test_replica_two_gunicorn_verifiers_on_one_postgres_give_one_verdict_each(
     # the replicas are gunicorn processes on the real clock; the in-process issuer's
     # clock stands still from its fixture on, which a loaded machine can leave more
     # than the allowed skew behind: the wallet's proofs carry the real time
-    wallet = ForeignWallet(
-        fetch, lambda: float(int(time.time())), issue_credential(issuer, holder), holder, [ca]
-    )
+    wallet = ForeignWallet(fetch, RealClock(), issue_credential(issuer, holder), holder, [ca])
     headers = {"Authorization": f"Bearer {API_KEY}"}
     posts: list[tuple[str, str, dict[str, str]]] = []
     investors = [Account.create() for _ in range(VERIFICATIONS)]
