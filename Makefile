@@ -32,7 +32,7 @@ test: $(STAMP)
 	@bash scripts/ensure-redis.sh
 	$(BIN)/ruff check .
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal --durations=25
 
 fuzz: $(STAMP)
 	$(BIN)/python -m pytest --fuzz tests

@@ -33,13 +33,12 @@ address proof: ``transaction_data`` is defined only for SD-JWT VC (OpenID4VP
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kyc_wallet.web.config import ConfigurationError, read_toml
+from kyc_wallet.config_files import read_config_file
 from ssi.address_binding import Erc3643Whitelist
 from ssi.country import alpha2_code
 from ssi.dcql import DcqlQuery
@@ -351,18 +350,8 @@ def unknown_policy(name: object, known: Iterable[str]) -> str:
 def read_file(path: str | Path, what: str = "policies") -> Any:
     """A TOML (``.toml``) or JSON configuration file (``what`` it is, for the
     message): a missing, unreadable or malformed one is a
-    :class:`~kyc_wallet.web.config.ConfigurationError` of one line naming it."""
-    path = Path(path)
-    if path.suffix == ".toml":
-        return read_toml(path, what)
-    try:
-        return json.loads(path.read_bytes())
-    except FileNotFoundError:
-        raise ConfigurationError(f"the {what} file {path} does not exist") from None
-    except OSError as exc:
-        raise ConfigurationError(f"cannot read the {what} file {path}: {exc.strerror}") from None
-    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError
-        raise ConfigurationError(f"the {what} file {path} is not valid JSON: {exc}") from None
+    :class:`~kyc_wallet.config_files.ConfigurationError` of one line naming it."""
+    return read_config_file(Path(path), what)
 
 
 def load_policies(data: object) -> dict[str, dict[str, Any]]:

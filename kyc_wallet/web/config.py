@@ -17,14 +17,13 @@ import os
 import secrets
 import stat
 import tempfile
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
-from ssi.errors import MalformedInput
+from kyc_wallet.config_files import ConfigurationError, read_toml
 
 __all__ = [
     "ConfigurationError",
@@ -54,11 +53,6 @@ DEVELOPMENT_SETTING = "the development setting DEV_ALLOW_HTTP_LOOPBACK (--dev-ht
 """How refusals name the development setting (``ssi.fetch.FetchPolicy.development_setting``)."""
 
 
-class ConfigurationError(MalformedInput):
-    """A setting, or a file the app is configured with, that it cannot start
-    with; the message says which and what to do (one line)."""
-
-
 def load_config(
     app: Flask, defaults: Mapping[str, Any], config: Mapping[str, Any] | None, prefix: str
 ) -> None:
@@ -77,21 +71,6 @@ def load_config(
     app.config["DATA_DIR"] = str(data_dir)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = persistent_secret(data_dir / "secret_key")
-
-
-def read_toml(path: Path, what: str) -> dict[str, Any]:
-    """The TOML file ``path`` (``what`` it is, for the message); a missing,
-    unreadable or malformed file is a :class:`ConfigurationError` of one line
-    naming it."""
-    try:
-        with open(path, "rb") as handle:
-            return tomllib.load(handle)
-    except FileNotFoundError:
-        raise ConfigurationError(f"the {what} file {path} does not exist") from None
-    except OSError as exc:
-        raise ConfigurationError(f"cannot read the {what} file {path}: {exc.strerror}") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigurationError(f"the {what} file {path} is not valid TOML: {exc}") from None
 
 
 def _warn_if_readable(path: Path, secret_settings: list[str]) -> None:
