@@ -36,8 +36,16 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Each test's timeout (its ``timeout`` marker, else the ini's) times
+    """Files with a ``slow`` test run first, each file's tests still together:
+    under pytest-xdist (``make test``) the long tests then start early and the
+    short ones fill the processes up to the end, instead of one long test
+    running alone at the end of the suite.
+
+    Each test's timeout (its ``timeout`` marker, else the ini's) times
     :data:`tests.timing.TIMEOUT_SCALE`: a busy machine gets longer, not red."""
+    slow_files = {item.path for item in items if item.get_closest_marker("slow") is not None}
+    items.sort(key=lambda item: item.path not in slow_files)  # stable: order kept otherwise
+
     from tests.timing import TIMEOUT_SCALE
 
     if TIMEOUT_SCALE <= 1.0:
