@@ -1,4 +1,5 @@
-"""Run a WSGI app on a real HTTP server on 127.0.0.1 for a test."""
+"""Run a WSGI app, or a plain request handler, on a real HTTP server on
+127.0.0.1 for a test."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import socket
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from werkzeug.serving import make_server
@@ -37,6 +39,20 @@ def serve(
     finally:
         server.shutdown()
         thread.join(timeout=5)
+        server.server_close()
+
+
+@contextmanager
+def serve_handler(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """Serve a plain ``http.server`` request handler (for a test's hand-made
+    answers: headers, sizes, slowness) on a free port of 127.0.0.1."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
         server.server_close()
 
 

@@ -7,10 +7,9 @@ with the guarded fetcher (loopback HTTP allowed, the development setting).
 from __future__ import annotations
 
 import socket
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
@@ -29,6 +28,7 @@ from ssi.status_list import (
     StatusReference,
     build_status_list_token,
 )
+from tests.servers import serve_handler
 
 ISSUER_KEY = Key.generate("ES256")
 ISSUER = ReferencedIssuer("https://issuer.example")
@@ -75,13 +75,8 @@ class Publisher(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def base_url() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Publisher)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serve_handler(Publisher) as url:
+        yield url
 
 
 @pytest.fixture

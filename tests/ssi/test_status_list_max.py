@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import os
 import random
-import threading
 import zlib
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -44,6 +43,7 @@ from ssi.status_list import (
     build_status_list_token,
     limits,
 )
+from tests.servers import serve_handler
 from verifier.app import create_app
 from verifier.settings import current_settings
 
@@ -82,12 +82,8 @@ class Publisher(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def base_url() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Publisher)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serve_handler(Publisher) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
