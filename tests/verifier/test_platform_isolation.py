@@ -93,6 +93,21 @@ def test_platform_isolation_another_key_reads_a_verification_as_an_unknown_id(
     assert INVESTOR.address not in theirs.text()
 
 
+def test_platform_isolation_another_key_gets_no_qr_code_of_a_verification(
+    start_verifier: StartVerifier,
+) -> None:
+    """Key B asks for the QR code of key A's verification (issue 22's
+    ``qr.svg``): the 404 of an unknown id, with no image."""
+    verifier = start_verifier(API_KEYS=OLD_FORM)
+    created = create(verifier, KEY_A, policy="solar7")
+    mine = call(verifier, KEY_A, "GET", f"/api/v1/verifications/{created['id']}/qr.svg")
+    assert mine.status == 200 and "<svg" in mine.text()
+    unknown = call(verifier, KEY_B, "GET", "/api/v1/verifications/no-such-id/qr.svg")
+    theirs = call(verifier, KEY_B, "GET", f"/api/v1/verifications/{created['id']}/qr.svg")
+    assert unknown.status == theirs.status == 404
+    assert theirs.text() == unknown.text() and "<svg" not in theirs.text()
+
+
 def test_platform_isolation_a_key_lists_only_its_own_verifications(
     start_verifier: StartVerifier,
 ) -> None:
