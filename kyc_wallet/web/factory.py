@@ -20,6 +20,7 @@ from kyc_wallet.database import Database
 
 from .config import ConfigurationError, load_config
 from .config_types import check_setting_types
+from .display import install_display_filters
 from .errors import register_error_handlers
 from .logs import install_request_log
 from .rate_limit import RateLimiter, counters_for
@@ -59,6 +60,7 @@ def new_app(
     if PROXY_HOPS in defaults:
         install_proxy_fix(app)
     app.jinja_env.globals.update(app_title=app.config[title_setting], home_endpoint=home_endpoint)
+    install_display_filters(app)
     register_error_handlers(app)
     install_request_log(app)
     return app

@@ -1,0 +1,92 @@
+"""How the pages name things a person knows: addresses, countries, chains.
+
+The protocol's forms (a 42-character hex string, ISO 3166-1 numeric ``408``,
+CAIP-2 ``eip155:1``) stay in the data and on the operators' detail pages;
+investor pages show these instead (issue 20, items 2 and 4):
+
+- :func:`short_address`: ``0x75C1…6506``, the first four and last four hex
+  digits *with their EIP-55 case* (EIP-55 checksums through the letter case,
+  so a shortened form that keeps it still matches what MetaMask and
+  Etherscan show for the same address).
+- :func:`country_name`: the short English name of a country from its alpha-2,
+  alpha-3 or numeric ISO 3166-1 code, offline from ``pycountry``'s table
+  (its ``common_name`` where ISO's name is a formal one: "Iran", not "Iran,
+  Islamic Republic of"); ``pycountry`` also ships the names translated.
+- :func:`chain_name`: the name of an EVM chain from its chain id (EIP-155) or
+  CAIP-2 identifier; a chain not in the table is "chain <number>".
+
+All three are Jinja filters of every app (:func:`install_display_filters`).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pycountry
+from flask import Flask
+
+_HEX_ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
+_NUMERIC = re.compile(r"[0-9]{1,3}")
+
+CHAINS: dict[int, str] = {
+    1: "Ethereum",
+    10: "OP Mainnet",
+    56: "BNB Smart Chain",
+    100: "Gnosis",
+    137: "Polygon",
+    8453: "Base",
+    42161: "Arbitrum One",
+    43114: "Avalanche C-Chain",
+    59144: "Linea",
+    17000: "Holesky test network",
+    80002: "Polygon Amoy test network",
+    84532: "Base Sepolia test network",
+    11155111: "Sepolia test network",
+    1337: "local development chain",
+    31337: "local development chain (Hardhat)",
+    131277322940537: "local test chain",
+}
+"""EIP-155 chain ids of the networks a token platform is likely to use
+(chainlist.org's names); the development chains are named as such."""
+
+
+def short_address(address: object) -> str:
+    """``0x75C1…6506`` for an Ethereum address (case kept); anything else unchanged."""
+    text = str(address)
+    if not _HEX_ADDRESS.fullmatch(text):
+        return text
+    return f"{text[:6]}…{text[-4:]}"
+
+
+def country_name(code: object) -> str:
+    """The country's short English name for an ISO 3166-1 alpha-2, alpha-3 or
+    numeric code (``"408"``, ``408``, ``"KP"``, ``"PRK"`` → "North Korea");
+    an unassigned code is returned as given, so nothing is silently dropped."""
+    text = str(code).strip()
+    if _NUMERIC.fullmatch(text):
+        country = pycountry.countries.get(numeric=text.zfill(3))
+    elif len(text) == 2:
+        country = pycountry.countries.get(alpha_2=text.upper())
+    elif len(text) == 3:
+        country = pycountry.countries.get(alpha_3=text.upper())
+    else:
+        country = None
+    if country is None:
+        return text
+    return str(getattr(country, "common_name", None) or country.name)
+
+
+def chain_name(chain: object) -> str:
+    """ "Ethereum" for ``1`` or ``"eip155:1"``; "chain 424242" for a chain the
+    table does not know (never the CAIP-2 string)."""
+    text = str(chain).strip()
+    number = text.removeprefix("eip155:")
+    if not number.isdigit():
+        return text
+    return CHAINS.get(int(number), f"chain {int(number)}")
+
+
+def install_display_filters(app: Flask) -> None:
+    app.jinja_env.filters.update(
+        short_address=short_address, country_name=country_name, chain_name=chain_name
+    )
