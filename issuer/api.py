@@ -1,7 +1,9 @@
 """The REST API for KYC vendors' back ends (API keys, ``Authorization: Bearer``).
 
 ``POST /api/v1/offers`` records an applicant and returns the credential offer
-(URI, link, QR, PIN) and its ``issuance_id``; ``GET /api/v1/issuances`` lists
+(URI, link, PIN, where to get its QR code: ``qr_uri``, ``GET
+/api/v1/offers/<id>/qr.svg`` while the offer is open; the SVG itself only with
+``?qr=svg``) and its ``issuance_id``; ``GET /api/v1/issuances`` lists
 issuances with their copies, ``GET /api/v1/credentials`` the copies alone;
 ``POST /api/v1/issuances/<id>/{revoke,suspend,reinstate}`` changes an issuance:
 every copy in every format, in one transaction (issue 19 item 5), and so does
@@ -16,10 +18,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 
 from kyc_wallet.web import json_object_body
 from kyc_wallet.web.auth import api_key_required
+from kyc_wallet.web.qr import qr_svg, requested_qr_format
 
 from .api_requests import action_request, list_filter, offer_request
 from .core import revoke
@@ -31,6 +34,7 @@ from .service import (
     issuance,
     issuances,
     issuer_context,
+    open_offer_link,
     record_applicant,
     set_issuance_status,
 )
@@ -48,10 +52,22 @@ def openapi() -> Any:
 @bp.post("/offers")
 @api_key_required
 def post_offer(actor: str) -> Any:
+    qr = requested_qr_format(request.args.to_dict(flat=False))
     applicant, reference = offer_request(json_object_body())
     applicant_id = record_applicant(applicant, actor, reference)
     offer = create_offer(applicant_id, actor)
-    return jsonify(offer.to_json()), 201
+    svg = qr_svg(offer.link) if qr == "svg" else None
+    qr_uri = f"{current_app.config['ISSUER_URL']}/api/v1/offers/{offer.offer_id}/qr.svg"
+    return jsonify(offer.to_json(qr_uri, svg)), 201
+
+
+@bp.get("/offers/<offer_id>/qr.svg")
+@api_key_required
+def offer_qr(actor: str, offer_id: str) -> Any:
+    """The QR code of an open offer's cross-device link (404 once used or expired)."""
+    response = Response(qr_svg(open_offer_link(offer_id)), mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _credential_json(row: Any) -> dict[str, Any]:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from kyc_wallet.web.qr import QR_PARAMETER
+
 from .api_requests import (
     ACTION_NAMES,
     action_request_schema,
@@ -82,13 +84,15 @@ def _offers() -> dict[str, Any]:
         "post": {
             "summary": "Record a verified applicant and create a credential offer",
             "security": _SECURITY,
+            "parameters": [QR_PARAMETER],
             "requestBody": {
                 "required": True,
                 "content": {"application/json": {"schema": offer_request_schema()}},
             },
             "responses": {
                 "201": json_content(
-                    "the offer: URI, link, same-device link, QR, PIN", {"type": "object"}
+                    "the offer: URI, link, same-device link, PIN, qr_uri (qr_svg with ?qr=svg)",
+                    {"type": "object", "required": ["offer_id", "link", "tx_code", "qr_uri"]},
                 ),
                 **_errors(400, 401, 413),
             },
@@ -109,6 +113,20 @@ def openapi_document(server_url: str, today: dt.date | None = None) -> dict[str,
         },
         "paths": {
             "/api/v1/offers": _offers(),
+            "/api/v1/offers/{id}/qr.svg": {
+                "get": {
+                    "summary": "The QR code of an open offer's link (its qr_uri)",
+                    "security": _SECURITY,
+                    "parameters": [_ID],
+                    "responses": {
+                        "200": {
+                            "description": "the QR code",
+                            "content": {"image/svg+xml": {"schema": {"type": "string"}}},
+                        },
+                        **_errors(401, 404),
+                    },
+                }
+            },
             "/api/v1/credentials": _list("List issued credentials", "credentials", "Credential"),
             "/api/v1/credentials/{id}/{action}": _action(
                 "Revoke, suspend or reinstate the issuance of this copy: every copy, every"

@@ -28,6 +28,7 @@ __all__ = [
     "issuance",
     "issuances",
     "issuer_context",
+    "open_offer_link",
     "record_applicant",
     "set_copy_status",
     "set_issuance_status",
@@ -69,9 +70,12 @@ class CreatedOffer:
     def qr(self) -> str:
         return qr_svg(self.offer.link)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, qr_uri: str, qr_svg: str | None = None) -> dict[str, Any]:
+        """The API's answer: ``qr_uri`` where the QR code of ``link`` is drawn on
+        request, and the SVG itself only when asked (``?qr=svg``): drawing it
+        costs tens of milliseconds that most API clients do not need."""
         o = self.offer
-        return {
+        answer = {
             "offer_id": o.offer_id,
             "issuance_id": o.issuance_id,
             "applicant_id": o.applicant_id,
@@ -81,8 +85,18 @@ class CreatedOffer:
             "same_device_link": o.same_device_link,
             "tx_code": o.tx_code,
             "expires_at": o.expires_at,
-            "qr_svg": self.qr(),
+            "qr_uri": qr_uri,
         }
+        if qr_svg is not None:
+            answer["qr_svg"] = qr_svg
+        return answer
+
+
+def open_offer_link(offer_id: str) -> str:
+    """The cross-device link of an offer that can still be redeemed
+    (:class:`NotFound` otherwise: its QR code would be useless)."""
+    ctx, now = _ctx_now()
+    return offer_core.open_offer_link(ctx, offer_id, now)
 
 
 def create_offer(applicant_id: str, actor: str) -> CreatedOffer:

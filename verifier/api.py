@@ -34,6 +34,7 @@ from werkzeug.exceptions import NotFound
 
 from kyc_wallet.web import json_object_body
 from kyc_wallet.web.auth import api_key_required
+from kyc_wallet.web.qr import requested_qr_format
 from ssi.errors import AccessDenied, InvalidRequest, MalformedInput
 
 from .addresses import address_view, parse_address
@@ -48,7 +49,6 @@ from .openapi import (
     LIST_PARAMETERS,
     MAX_LIST,
     MAX_REDIRECT_URI,
-    QR_FORMATS,
     openapi_document,
     redirect_uri_pattern,
 )
@@ -174,7 +174,7 @@ def post_verification(actor: str) -> Any:
     name, policy = policy_body(body, access.policies)
     token = _token(body, name, policy)
     redirect_uri = _redirect_uri(body["redirect_uri"]) if "redirect_uri" in body else None
-    qr = _qr_format()
+    qr = requested_qr_format(request.args.to_dict(flat=False))
     if "policy" in body:
         access.check_policy(name)
     created = create_verification(
@@ -187,14 +187,6 @@ def post_verification(actor: str) -> Any:
     )
     svg = context().qr(created.link) if qr == "svg" else None
     return jsonify(created.to_json(qr_svg=svg)), 201
-
-
-def _qr_format() -> str | None:
-    unknown = sorted(set(request.args) - {"qr"})
-    values = request.args.getlist("qr")
-    if unknown or len(values) > 1 or (values and values[0] not in QR_FORMATS):
-        raise InvalidRequest(f"the only query parameter is 'qr', one of {list(QR_FORMATS)}")
-    return values[0] if values else None
 
 
 @bp.get("/verifications/<tx_id>/qr.svg")

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
+from kyc_wallet.web.qr import QR_PARAMETER
 from ssi.address_binding.eth import CAIP2_EIP155_PATTERN
 from ssi.address_binding.whitelist import token_name_schema
 from ssi.oid4vp import spec as vp
@@ -35,7 +36,6 @@ __all__ = [
     "MAX_LIST",
     "MAX_OFFSET",
     "MAX_REDIRECT_URI",
-    "QR_FORMATS",
     "openapi_document",
     "redirect_uri_pattern",
 ]
@@ -45,8 +45,6 @@ MAX_REDIRECT_URI = 2000
 MAX_OFFSET = 999_999_999
 LIST_PARAMETERS = {"limit": (1, MAX_LIST), "offset": (0, MAX_OFFSET)}
 """The query of ``GET /api/v1/verifications``: name -> (lowest, highest); any other is a 400."""
-QR_FORMATS = ("svg",)
-"""``POST /api/v1/verifications?qr=svg``: the QR code drawn into the answer."""
 CREATE_MEMBERS = ("policy", "policy_body", "token", "redirect_uri")
 """The members of ``POST /api/v1/verifications``; any other is a 400."""
 INLINE_REFUSED = "dcql"
@@ -239,16 +237,7 @@ def openapi_document(
             "/api/v1/verifications": {
                 "post": {
                     "summary": "Start a verification (an OpenID4VP request)",
-                    "parameters": [
-                        {
-                            "name": "qr",
-                            "in": "query",
-                            "required": False,
-                            "description": "svg: the QR code of the link in the answer"
-                            " (qr_svg); without it, get it from qr_uri when needed",
-                            "schema": {"enum": list(QR_FORMATS)},
-                        }
-                    ],
+                    "parameters": [QR_PARAMETER],
                     "requestBody": {"required": True, "content": _json("CreateVerification")},
                     "responses": {
                         "201": {"description": "created", "content": _json("Created")},

@@ -28,6 +28,8 @@ __all__ = [
     "Offer",
     "create_offer",
     "offer_by_reference",
+    "offer_reference",
+    "open_offer_link",
     "pre_authorized_code",
     "record_applicant",
 ]
@@ -144,7 +146,7 @@ def create_offer(ctx: IssuerContext, applicant_id: str, actor: str, now: int) ->
             offer_id=offer_id,
             issuance_id=issuance_id,
         )
-    offer_uri = f"{ctx.issuer_url}/offers/{offer_id}"
+    offer_uri = offer_reference(ctx, offer_id)
     return Offer(
         offer_id, issuance_id, applicant_id, tx_code, offer, offer_uri, expires_at, ctx.wallet_url
     )
@@ -156,6 +158,18 @@ def _without_code(offer: dict[str, Any]) -> dict[str, Any]:
         for name, grant in offer.get("grants", {}).items()
     }
     return {**offer, "grants": grants}
+
+
+def offer_reference(ctx: IssuerContext, offer_id: str) -> str:
+    """Where the offer is served by reference (``credential_offer_uri``, §4.1.3)."""
+    return f"{ctx.issuer_url}/offers/{offer_id}"
+
+
+def open_offer_link(ctx: IssuerContext, offer_id: str, now: int) -> str:
+    """The cross-device link (§4.1) of an offer that can still be redeemed;
+    :class:`NotFound` for one used, withdrawn, expired or unknown."""
+    offer_by_reference(ctx, offer_id, now)
+    return build_offer_link(offer_uri=offer_reference(ctx, offer_id))
 
 
 def offer_by_reference(ctx: IssuerContext, offer_id: str, now: int) -> dict[str, Any]:

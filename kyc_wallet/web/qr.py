@@ -8,6 +8,7 @@ drawing one (qrcode's own segmentation, counted in bits against version 40).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
 
 import qrcode
@@ -17,7 +18,14 @@ from qrcode.exceptions import DataOverflowError
 
 from ssi.errors import InvalidRequest
 
-__all__ = ["TooLongForQRCode", "check_fits", "qr_svg"]
+__all__ = [
+    "QR_FORMATS",
+    "QR_PARAMETER",
+    "TooLongForQRCode",
+    "check_fits",
+    "qr_svg",
+    "requested_qr_format",
+]
 
 _LEVEL = qrcode.constants.ERROR_CORRECT_M
 _LARGEST = 40
@@ -65,3 +73,29 @@ def qr_svg(data: str) -> str:
     image = qr.make_image(image_factory=qrcode.image.svg.SvgPathImage)
     markup: str = image.to_string(encoding="unicode")
     return markup
+
+
+QR_FORMATS = ("svg",)
+"""``?qr=svg`` on an API call that creates a link: the QR code drawn into the answer."""
+
+
+QR_PARAMETER = {
+    "name": "qr",
+    "in": "query",
+    "required": False,
+    "description": "svg: the QR code of the link in the answer (qr_svg); without it,"
+    " get it from qr_uri when needed",
+    "schema": {"enum": list(QR_FORMATS)},
+}
+"""The OpenAPI 3.1 parameter object of :func:`requested_qr_format`."""
+
+
+def requested_qr_format(args: Mapping[str, list[str]]) -> str | None:
+    """The ``qr`` query parameter of an API call that creates a link (``None``:
+    not asked for, the answer carries ``qr_uri`` only); any other query
+    parameter, a repeated one or an unknown format is a client mistake."""
+    unknown = sorted(set(args) - {"qr"})
+    values = args.get("qr", [])
+    if unknown or len(values) > 1 or (values and values[0] not in QR_FORMATS):
+        raise InvalidRequest(f"the only query parameter is 'qr', one of {list(QR_FORMATS)}")
+    return values[0] if values else None

@@ -188,6 +188,7 @@ def test_openapi_document_lists_the_routes(client: FlaskClient) -> None:
     assert doc["openapi"].startswith("3.")
     assert set(doc["paths"]) == {
         "/api/v1/offers",
+        "/api/v1/offers/{id}/qr.svg",
         "/api/v1/credentials",
         "/api/v1/credentials/{id}/{action}",
         "/api/v1/issuances",
