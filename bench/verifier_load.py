@@ -26,7 +26,12 @@ issuer metadata), disclosures, KB-JWT, status list, DCQL, policy rules,
 single-use state and nonce, the verdict committed. Then the same bodies are
 posted to the no-op endpoint.
 
-Figures (one per engine): ``cpu_ms``, the CPU of the verifier's gunicorn
+Timed first: CLIENTS processes create the verifications over the platform API
+(``POST /api/v1/verifications``, no QR code drawn); the figure ``creating a
+verification`` is the verifier workers' CPU per verification created (target
+≤ 1 ms), with its ``noop_ratio`` against the same no-op endpoint.
+
+Figures (per engine): ``cpu_ms``, the CPU of the verifier's gunicorn
 workers (``/proc``, user + system) per response; ``noop_ratio``, the no-op
 endpoint's CPU per request divided by ``cpu_ms`` (both from this run); beside
 them, never as a gate, the rate and p99 latency, and the database server's CPU
@@ -60,9 +65,11 @@ from bench.issuer_load import (
     Samples,
     _create_offers,
     _free_port,
+    _merged,
     _percentile,
     _report,
     _run_clients,
+    _run_jobs,
     _start_gunicorn,
     _timed,
 )
@@ -82,6 +89,7 @@ from ssi.sdjwt import HeldSDJWT
 API_KEY = "bench-verifier-key-0123456789"
 ENGINES = ("sqlite", "postgresql")
 TARGET = "cpu <= 1.5 ms, >= 0.3xN"
+CREATE_TARGET = "cpu <= 1 ms"
 Credential = tuple[str, dict[str, Any]]
 """An issued SD-JWT VC and its holder's private JWK (picklable)."""
 
@@ -201,18 +209,46 @@ def _tree(pid: int) -> list[int]:
     return out
 
 
-def _answers(port: int, credentials: list[Credential], issuer_jwk: dict[str, Any]) -> list[bytes]:
-    """One verification per credential, and the wallet's prepared answer to it."""
-    conn = Connection(port)
+def _create_client(port: int, count: int) -> tuple[Samples, list[str]]:
+    """Create ``count`` verifications over the platform API: the samples and the links."""
+    samples, conn, links = Samples(), Connection(port), []
     headers = {"Content-Type": "application/json", "Authorization": f"Bearer {API_KEY}"}
+    for _ in range(count):
+        body = _timed(
+            samples,
+            "create",
+            201,
+            partial(conn.call, "POST", "/api/v1/verifications", b'{"policy": "kyc"}', headers),
+        )
+        if body is None:
+            raise RuntimeError("verification not created (see above)")
+        links.append(json.loads(body)["link"])
+    return samples, links
+
+
+def _create_phase(
+    server: subprocess.Popen[bytes], port: int, count: int, clients: int
+) -> tuple[Samples, float, float, list[str]]:
+    """Create ``count`` verifications from ``clients`` processes: (samples, wall s,
+    server CPU s, links)."""
+    workers = _children(server.pid)
+    before = tree_cpu_seconds(workers)
+    shares = [count // clients + (i < count % clients) for i in range(clients)]
+    results, wall = _run_jobs([(_create_client, (port, n)) for n in shares if n])
+    cpu = tree_cpu_seconds(workers) - before
+    samples = _merged([r[0] for r in results])
+    return samples, wall, cpu, [link for r in results for link in r[1]]
+
+
+def _answers(
+    links: list[str], credentials: list[Credential], issuer_jwk: dict[str, Any]
+) -> list[bytes]:
+    """The wallet's prepared answer to each verification, one credential each."""
     bodies = []
     issuer_key = Key.from_jwk(issuer_jwk)
-    for compact, holder_jwk in credentials:
+    for link, (compact, holder_jwk) in zip(links, credentials, strict=True):
         holder = Key.from_jwk(holder_jwk, private=True)
-        status, created = conn.call("POST", "/api/v1/verifications", b'{"policy": "kyc"}', headers)
-        if status != 201:
-            raise RuntimeError(f"verification not created: {status} {created[:200]!r}")
-        request = parse_request_link(json.loads(created)["link"])
+        request = parse_request_link(link)
         if not isinstance(request, AuthorizationRequest):
             raise RuntimeError("the bench uses redirect_uri client ids (request in the link)")
         held = HeldSDJWT.receive(compact, lambda h, p: issuer_key, typ="dc+sd-jwt")
@@ -291,19 +327,24 @@ def _run(
     engine: str,
     workers: int,
     cluster: Any = None,
-) -> Figure:
-    """One verifier on ``engine`` with ``workers``: the timed phases and their figure."""
+) -> list[Figure]:
+    """One verifier on ``engine`` with ``workers``: the timed phases and their
+    figures (creating a verification; answering one)."""
     port = _free_port()
     database = cluster.create_database() if cluster is not None else None
     name = f"verifier-{engine}-{workers}"
     config = _config(folder / name, port, issuer_port, args.mode, database)
     server = _serve(config, database, port, workers, args.threads)
     try:
+        created, create_wall, create_cpu, links = _create_phase(
+            server, port, len(credentials), args.clients
+        )
+        _report(f"creating verifications, {engine}, {workers} workers", created, create_wall)
         setups = os.cpu_count() or 1
-        chunks = [credentials[i::setups] for i in range(setups)]
+        chunks = [(links[i::setups], credentials[i::setups]) for i in range(setups)]
         with multiprocessing.get_context("fork").Pool(setups) as pool:
             jwk = _issuer_jwk(issuer_port)
-            parts = pool.starmap(_answers, [(port, c, jwk) for c in chunks if c])
+            parts = pool.starmap(_answers, [(ln, c, jwk) for ln, c in chunks if c])
         bodies = [body for part in parts for body in part]
         warm, timed = bodies[: 4 * workers], bodies[4 * workers :]
         _phase(server, port, "/oid4vp/response", warm, args.clients)
@@ -334,7 +375,21 @@ def _run(
     }
     if cluster is not None:
         extra["db_cpu_ms"] = round(1000 * db_cpu / count, 3)
-    return Figure(
+    created_ok = created.ok.get("create", [])
+    create_ms = 1000 * create_cpu / len(credentials)
+    print(f"  server CPU per verification created: {create_ms:.2f} ms")
+    creating = Figure(
+        f"verifier_load: creating a verification (API), {workers} workers",
+        project=len(created_ok) / create_wall,
+        cpu_ms=round(create_ms, 3),
+        noop_ratio=round(noop_ms / create_ms, 3),
+        per_s=round(len(created_ok) / create_wall, 1),
+        p99_ms=round(1000 * _percentile(created_ok, 0.99), 1) if created_ok else None,
+        engine=engine,
+        target=CREATE_TARGET,
+        extra={"workers": workers, "created": len(credentials), "clients": args.clients},
+    )
+    return [creating, Figure(
         f"verifier_load: response endpoint ({args.mode}), {workers} workers",
         project=len(ok) / wall,
         cpu_ms=round(cpu_ms, 3),
@@ -344,7 +399,7 @@ def _run(
         engine=engine,
         target=TARGET,
         extra=extra,
-    )
+    )]  # fmt: skip
 
 
 def main() -> list[Figure]:
@@ -391,17 +446,16 @@ def main() -> list[Figure]:
             for engine in engines:
                 if engine == "postgresql":
                     with _postgres() as cluster:
-                        figures.append(
+                        figures.extend(
                             _run(folder, issuer_port, credentials, args, engine, args.workers,
                                  cluster)
                         )  # fmt: skip
                 else:
-                    figures.append(
+                    figures.extend(
                         _run(folder, issuer_port, credentials, args, engine, args.workers)
                     )
             for workers in scaling:
-                figure = _run(folder, issuer_port, credentials, args, "sqlite", workers)
-                figures.append(figure)
+                figures.extend(_run(folder, issuer_port, credentials, args, "sqlite", workers))
         finally:
             issuer.send_signal(signal.SIGTERM)
             issuer.wait(timeout=30)
