@@ -34,7 +34,7 @@ from .db import verifications as db_verifications
 from .failures import failures_by_intent
 from .maintenance import run_maintenance
 from .outcome_sentences import refusal_sentence
-from .pages import start_for_policy
+from .pages import rules_of, start_for_policy
 from .policies import Policy
 from .rule_sentences import policy_sentences, token_country_sentences
 from .service import status_view
@@ -166,7 +166,9 @@ def verification_detail(tx_id: str) -> Any:
     return render_template(
         "verifier/verification_detail.html",
         result=result,
-        reason_sentence=refusal_sentence(reason["code"], reason["description"]) if reason else None,
+        reason_sentence=refusal_sentence(reason["code"], reason["description"], rules_of(row))
+        if reason
+        else None,
     )
 
 

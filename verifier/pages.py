@@ -52,7 +52,7 @@ from .service import create_verification, row_links, session_status_view, status
 from .settings import settings
 from .storage import database, secret_hash
 
-__all__ = ["bp", "SESSION_HEADER", "start_for_policy"]
+__all__ = ["bp", "SESSION_HEADER", "investor_view", "rules_of", "start_for_policy"]
 
 bp = Blueprint("pages", __name__, static_folder="static", static_url_path="/verifier-static")
 SESSION_HEADER = "X-Session-Secret"
@@ -96,7 +96,7 @@ def _token_of(row: Any) -> tuple[str | None, str | None]:
     return (name if isinstance(name, str) else None), None
 
 
-def _rules(row: Any) -> tuple[Rule, ...]:
+def rules_of(row: Any) -> tuple[Rule, ...]:
     """The rules of the verification's policy (to name the one a refusal failed)."""
     policy = json.loads(row["policy"])
     try:
@@ -119,7 +119,7 @@ def investor_view(row: Any, view: Mapping[str, Any], *, full: bool) -> dict[str,
         short,
         token,
         description=reason.get("description") if full else None,
-        rules=_rules(row) if full else (),
+        rules=rules_of(row) if full else (),
     )
     out: dict[str, Any] = {"id": row["id"], "status": view.get("status"), "flow": view.get("flow")}
     if short:

@@ -257,10 +257,11 @@ def token_country_sentences(
     allowed: Iterable[int | str], restricted: Iterable[int | str], translate: Translate = _same
 ) -> list[str]:
     """The token contract's own country rules (T-REX ``CountryAllowModule`` and
-    ``CountryRestrictModule``, ISO 3166-1 numeric codes) in words."""
+    ``CountryRestrictModule``, ISO 3166-1 numeric codes) in words, the countries
+    in the order of their names (the contract keeps them by number)."""
     out = []
     for codes, template in ((list(allowed), ONLY_RESIDENTS), (list(restricted), NOT_RESIDENTS)):
         if codes:
-            countries = join_or([country_name(c) for c in codes], translate)
+            countries = join_or(sorted(country_name(c) for c in codes), translate)
             out.append(translate(template).format(countries=countries))
     return out

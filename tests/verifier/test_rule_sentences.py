@@ -91,8 +91,8 @@ def test_policy_sentences_add_the_credential_age_and_say_each_condition_once() -
 def test_token_country_rules_name_numeric_iso_codes() -> None:
     """T-REX's country modules hold ISO 3166-1 numeric codes: 408 is North Korea."""
     assert token_country_sentences([276, 250], [408, "364"]) == [
-        "Only for residents of Germany or France",
-        "Not available to residents of North Korea or Iran",
+        "Only for residents of France or Germany",
+        "Not available to residents of Iran or North Korea",
     ]
     assert token_country_sentences([], []) == []
 
