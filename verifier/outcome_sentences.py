@@ -146,6 +146,7 @@ _RULE_REASONS = {
 
 
 def _subclasses(cls: type) -> Iterable[type]:
+    sub: type
     for sub in cls.__subclasses__():
         yield sub
         yield from _subclasses(sub)
