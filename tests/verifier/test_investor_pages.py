@@ -7,12 +7,14 @@ shows; the operator runs the compliance check from the Investors page."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
 from tests.support import RunningIssuer
 from tests.verifier.conftest import RunningVerifier, StartVerifier
 from tests.verifier.foreign_wallet import INVESTOR, ForeignWallet, issue_credential
+from tests.verifier.test_chain_e2e import ADDRESS, CHAIN_CONFIG, _receive, _wallet
 from tests.verifier.test_pages import (
     JSON,
     browser,
@@ -21,6 +23,8 @@ from tests.verifier.test_pages import (
     same_device_link,
     start,
 )
+from tests.verifier.test_with_our_wallet import present
+from verifier.pages import SESSION_HEADER
 
 SHORT = f"{INVESTOR.address[:6]}…{INVESTOR.address[-4:]}"
 
@@ -163,3 +167,33 @@ def test_run_the_compliance_check_now_removes_a_revoked_investor(
     assert "Checked 0 investors: 0 removed." in operator.get("/operator/investors").get_data(
         as_text=True
     )
+
+
+def test_on_chain_the_investor_reads_can_now_hold_and_the_operator_sees_the_transactions(
+    tmp_path: Path, issuer: RunningIssuer, start_verifier: StartVerifier
+) -> None:
+    verifier = start_verifier(**CHAIN_CONFIG)
+    client, token = _wallet(tmp_path, issuer, verifier)
+    _receive(client, token, issuer)
+    created = verifier.create("sp7")
+    present(client, token, created["link"])  # the QR code's link: cross-device
+    verifier.worker.tick_chain()
+    page = verifier.app.test_client()
+    status = page.get(
+        f"/verifications/{created['id']}/status",
+        headers={**JSON, SESSION_HEADER: created["session_secret"]},
+    ).get_json()
+    short = f"{ADDRESS[:6]}…{ADDRESS[-4:]}"
+    assert status["messages"] == {
+        "headline": f"Verified: your address {short} can now hold SP7",
+        "whitelisting": "Added to the list of verified investors",
+        "reason": None,
+        "reason_code": None,
+    }
+    assert status["token"] == {"label": "SP7", "url": "/tokens/SP7"}
+    assert not re.search(r"0x[0-9a-fA-F]{64}", str(status))  # no transaction hash
+    detail = operator_client(verifier).get(f"/operator/verifications/{created['id']}")
+    text = detail.get_data(as_text=True)
+    hashes = [t["hash"] for t in verifier.result(created["id"])["whitelisting"]["transactions"]]
+    assert len(hashes) == 3 and all(h in text for h in hashes)
+    assert ADDRESS in text and "kyc_level" in text
