@@ -1,5 +1,7 @@
-"""The platform operator's pages (templates/verifier/): verifications,
-whitelisted investors, token holders and balances, mint and transfer of the
+"""The platform operator's pages (templates/verifier/): verifications (each
+with its claims, reason and whitelisting transactions: what the investor's
+pages no longer show), whitelisted investors (and "Run the compliance check
+now"), token holders and balances, mint and transfer of the
 demo token (the in-process chain), and the append-only audit log. And the
 public token page an investor sees: "Verify with your KYC wallet"."""
 
@@ -30,7 +32,12 @@ from .db import deliveries, recent_audit
 from .db import intents as db_intents
 from .db import verifications as db_verifications
 from .failures import failures_by_intent
-from .pages import start_for_policy
+from .maintenance import run_maintenance
+from .outcome_sentences import refusal_sentence
+from .pages import rules_of, start_for_policy
+from .policies import Policy
+from .rule_sentences import policy_sentences, token_country_sentences
+from .service import status_view
 from .settings import RELOADABLE, settings, settings_holder
 from .storage import database
 
@@ -45,6 +52,10 @@ bp = Blueprint("operator", __name__)
 class UnknownToken(InvalidRequest):
     error = "not_found"
     status = 404
+
+
+class UnknownVerification(UnknownToken):
+    """No verification has this id."""
 
 
 signed_in = signin.signed_in("operator.login")
@@ -84,16 +95,23 @@ def _token_policies() -> dict[str, str]:
 
 @bp.get("/tokens/<symbol>")
 def token_page(symbol: str) -> Any:
+    """The token's conditions in sentences (:mod:`verifier.rule_sentences`): its
+    effective policy's rules and the contract's own country rules; the chain by name."""
     platform = _chain()
     token = _token(symbol)
     policy_name = _token_policies().get(token.token)
-    policy = settings().policies.get(policy_name) if policy_name else None
+    body = settings().policies.get(policy_name) if policy_name else None
+    conditions: list[str] = []
+    if policy_name and body is not None:
+        policy = Policy.from_dict(policy_name, body)
+        conditions = policy_sentences(policy.rules, policy.max_credential_age_days)
+    conditions += token_country_sentences(token.allowed_countries, token.restricted_countries)
     return render_template(
         "verifier/token.html",
         token=token,
         chain_id=platform.deployment.caip2,
         policy_name=policy_name,
-        rules=(policy or {}).get("rules", []),
+        conditions=list(dict.fromkeys(conditions)),
     )
 
 
@@ -133,6 +151,27 @@ def index() -> Any:
     )
 
 
+@bp.get("/operator/verifications/<tx_id>")
+@signed_in
+def verification_detail(tx_id: str) -> Any:
+    """One verification as the operator sees it: the claims the policy read, the
+    full address, the refusal's code and description, the whitelisting's
+    transactions on chain and the last error a wallet reported."""
+    with _store().read() as conn:
+        row = db_verifications.get(conn, tx_id)
+    if row is None:
+        raise UnknownVerification(f"no verification {tx_id}")
+    result = status_view(row, context().now(), with_claims=True)
+    reason = result.get("reason")
+    return render_template(
+        "verifier/verification_detail.html",
+        result=result,
+        reason_sentence=refusal_sentence(reason["code"], reason["description"], rules_of(row))
+        if reason
+        else None,
+    )
+
+
 @bp.post("/operator/reload")
 @signed_in
 def reload_config() -> Any:
@@ -163,6 +202,28 @@ def investors() -> Any:
         treasury=platform.treasury if platform else None,
         chain_error=platform.last_error if platform else None,
     )
+
+
+@bp.post("/operator/investors/check")
+@signed_in
+def compliance_check() -> Any:
+    """Run the compliance monitor once now, for every investor of this platform,
+    with fresh status lists (as ``POST /api/v1/monitor`` does for a key's own), and
+    say the outcome in words."""
+    report = run_maintenance(current_app, force_refresh=True, details=False)
+    failed = sum(1 for r in report.results if r.result == "failed")
+    outcome = compliance_outcome(report.checked, len(report.removed), failed)
+    flash(outcome, "error" if failed else "success")
+    return redirect(url_for("operator.investors"), code=303)
+
+
+def compliance_outcome(checked: int, removed: int, failed: int) -> str:
+    """``Checked 3 investors: 1 removed`` (and how many could not be checked)."""
+    investors = "investor" if checked == 1 else "investors"
+    text = f"Checked {checked} {investors}: {removed} removed"
+    if failed:
+        text += f", {failed} could not be checked (see Problem below)"
+    return text + "."
 
 
 def _amount() -> int:

@@ -2,6 +2,12 @@
 verification code) and the same-device button, poll the status (a static
 script, no inline JavaScript).
 
+The investor reads plain words (issue 20 item 2): the outcome ("Verified: your
+address 0x75C1…6506 can now hold SP7"), the whitelisting's progress and a
+refusal's reason (:mod:`verifier.outcome_sentences`), the reason's code in
+small print; never the claims or the transactions (the operator's verification
+page shows those).
+
 Everything here is for the browser session that created the request
 (OpenID4VP 1.0 §14 session binding): the session cookie holds the secret of
 each verification it started, and each route compares its hash. Even that
@@ -17,6 +23,7 @@ QR code; the wallet's consent screen shows the same verification code.
 from __future__ import annotations
 
 import hmac
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -31,17 +38,21 @@ from flask import (
     url_for,
 )
 
+from chain.errors import ChainError
 from kyc_wallet.web import qr_svg, wants_json
-from ssi.errors import AccessDenied, InvalidRequest
+from kyc_wallet.web.display import short_address
+from ssi.errors import AccessDenied, InvalidRequest, MalformedInput
 
 from .current import context
 from .db import verifications
-from .policies import unknown_policy
+from .outcome_sentences import outcome_messages
+from .policies import Policy, unknown_policy
+from .rules import Rule
 from .service import create_verification, row_links, session_status_view, status_view
 from .settings import settings
 from .storage import database, secret_hash
 
-__all__ = ["bp", "SESSION_HEADER", "start_for_policy"]
+__all__ = ["bp", "SESSION_HEADER", "investor_view", "rules_of", "start_for_policy"]
 
 bp = Blueprint("pages", __name__, static_folder="static", static_url_path="/verifier-static")
 SESSION_HEADER = "X-Session-Secret"
@@ -65,6 +76,61 @@ def _session_row(tx_id: str) -> Any:
     ):
         raise AccessDenied("this verification was started by another session")
     return row
+
+
+def _token_of(row: Any) -> tuple[str | None, str | None]:
+    """The symbol of the token a verification whitelists on (else its name) and
+    its token page, if it has one on this platform."""
+    token = json.loads(row["policy"])["body"].get("token")
+    if not isinstance(token, dict):
+        return None, None
+    platform = context().chain
+    if platform is not None:
+        try:
+            deployed = platform.token(str(token.get("token")))
+        except ChainError:
+            pass
+        else:
+            return deployed.symbol, url_for("operator.token_page", symbol=deployed.symbol)
+    name = token.get("name")
+    return (name if isinstance(name, str) else None), None
+
+
+def rules_of(row: Any) -> tuple[Rule, ...]:
+    """The rules of the verification's policy (to name the one a refusal failed)."""
+    policy = json.loads(row["policy"])
+    try:
+        return Policy.from_dict(policy["name"], policy["body"]).rules
+    except MalformedInput:
+        return ()
+
+
+def investor_view(row: Any, view: Mapping[str, Any], *, full: bool) -> dict[str, Any]:
+    """What the investor's pages show of a status view: the outcome in words, the
+    shortened address, the whitelisting's state; no claims, no transactions.
+    ``full``: the same-device landing page, which may name the rule a refusal failed."""
+    address = view.get("address")
+    short = short_address(address) if address else None
+    token, token_url = _token_of(row)
+    whitelisting = view.get("whitelisting")
+    reason = view.get("reason") or {}
+    messages = outcome_messages(
+        view,
+        short,
+        token,
+        description=reason.get("description") if full else None,
+        rules=rules_of(row) if full else (),
+    )
+    out: dict[str, Any] = {"id": row["id"], "status": view.get("status"), "flow": view.get("flow")}
+    if short:
+        out["address"] = short
+    if whitelisting:
+        out["whitelisting"] = {"state": whitelisting.get("state")}
+    if view.get("details_deleted"):
+        out["details_deleted"] = view["details_deleted"]
+    out["messages"] = messages
+    out["token"] = {"label": token, "url": token_url}
+    return out
 
 
 @bp.get("/")
@@ -93,12 +159,14 @@ def start_for_policy(name: str) -> Any:
 def verification(tx_id: str) -> Any:
     row = _session_row(tx_id)
     _, link, same_device = row_links(row)
+    now = context().now()
     return render_template(
         "verifier/verification.html",
         row=row,
         link=link,
         same_device_link=same_device,
         qr=qr_svg(link),
+        result=investor_view(row, session_status_view(row, now), full=False),
     )
 
 
@@ -106,7 +174,7 @@ def verification(tx_id: str) -> Any:
 def status(tx_id: str) -> Any:
     row = _session_row(tx_id)
     now = context().now()
-    response = jsonify(session_status_view(row, now))
+    response = jsonify(investor_view(row, session_status_view(row, now), full=False))
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -118,7 +186,7 @@ def done(tx_id: str) -> Any:
     if not hmac.compare_digest(secret_hash(code), row["response_code_hash"] or ""):
         raise AccessDenied("this response_code is not the one of this verification")
     now = context().now()
-    result = status_view(row, now, with_claims=True)
+    result = investor_view(row, status_view(row, now, with_claims=False), full=True)
     if wants_json():  # the landing page's script polls the whitelisting here
         response = jsonify(result)
         response.headers["Cache-Control"] = "no-store"

@@ -4,14 +4,18 @@ receives the credential, creates an address; opens the platform's token page,
 follows the same-device link, sees the consent screen listing exactly the
 requested claims and the address to whitelist, approves; the browser lands on
 the wallet's "Shared with" page and goes on by itself to the platform's
-landing page, which shows the result and the whitelisting transactions (issue
-18 item 4: before, the CSP's ``form-action 'self'`` cancelled the redirect and
-the investor stayed on the consent screen); the KYC provider revokes; the
-platform removes the address. And the cross-device variant: the QR code on
-the platform page, decoded from a screenshot, handed to the wallet, whose
-consent screen shows the page's verification code; after Share the wallet
-says "You can close this page", and the platform page shows the outcome with
-the shortened address (issue 19 item 6)."""
+landing page (issue 18 item 4: before, the CSP's ``form-action 'self'``
+cancelled the redirect and the investor stayed on the consent screen), which
+says in plain words "Verified: your address 0x75C1…6506 can now hold SP7" once
+the address is added on chain, with a link back to the token page, and shows
+no claims and no transactions (issue 20 item 2); the KYC provider revokes;
+the platform's operator runs the compliance check from the Investors page and
+the address is removed (issue 20 item 7). And the cross-device variant: the
+QR code on the platform page, decoded from a screenshot, handed to the wallet,
+whose consent screen shows the page's verification code; after Share the
+wallet says "You can close this page", and the platform page hides the QR code
+and shows the outcome with the shortened address (issue 19 item 6, issue 20
+item 2)."""
 
 from __future__ import annotations
 
@@ -31,6 +35,11 @@ from tests.browser.test_issuance_journey import investor_creates_wallet, operato
 from tests.servers import free_port
 from tests.timing import scaled
 from wallet.qr_decode import decode_qr
+
+SHORT_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{4}…[0-9a-fA-F]{4}$")
+VERIFIED_CAN_HOLD_SP7 = re.compile(
+    r"^Verified: your address 0x[0-9a-fA-F]{4}…[0-9a-fA-F]{4} can now hold SP7$"
+)
 
 
 @pytest.fixture
@@ -96,12 +105,12 @@ def _revoke_and_check_removed(
     platform_operator = operator.context.browser.new_context().new_page()  # type: ignore[union-attr]
     password = (layout.verifier_dir / "operator_password").read_text().strip()
     _signin(platform_operator, f"{layout.verifier_url}/operator/login", password)
-    # the platform's monitor runs on demand through the API (in the background every 30 s)
-    response = platform_operator.request.post(
-        f"{layout.verifier_url}/api/v1/monitor",
-        headers={"Authorization": f"Bearer {keys['verifier']}"},
-    )
-    assert response.ok and len(response.json()["removed"]) == 1
+    # the platform's operator runs the monitor now (in the background every 30 s)
+    platform_operator.goto(f"{layout.verifier_url}/operator/investors")
+    platform_operator.click("text=Run the compliance check now")
+    expect(platform_operator).to_have_url(f"{layout.verifier_url}/operator/investors")
+    expect(platform_operator.locator(".flash")).to_have_text("Checked 1 investor: 1 removed.")
+    steps.shot(platform_operator, "platform-compliance-check")
     deadline = time.monotonic() + scaled(30)
     while True:
         platform_operator.goto(f"{layout.verifier_url}/operator/investors")
@@ -125,6 +134,16 @@ def test_same_device_journey_landing_after_share(
     # the investor opens the token page in the same browser and uses the same-device button
     investor.goto(f"{layout.verifier_url}/tokens/SP7")
     expect(investor.locator("h1")).to_contain_text("Solar Plant 7 Revenue Token")
+    conditions = investor.locator("[data-testid=conditions]")
+    for sentence in (
+        "You must be 18 or older",
+        "Not available to residents of North Korea or Iran",
+        "Professional or accredited investors only",
+        "Only for residents of Austria, France, Germany or Netherlands",
+    ):
+        expect(conditions).to_contain_text(sentence)
+    assert "kyc_level" not in investor.locator("main").inner_text()
+    assert investor.locator("nav >> text=Operator").count() == 0
     steps.shot(investor, "token-page")
     investor.click("[data-testid=verify]")
     expect(investor.locator("h1")).to_have_text("Present your KYC credential")
@@ -138,13 +157,21 @@ def test_same_device_journey_landing_after_share(
     # ... then on by itself to the platform's landing page, with the response_code
     landing = re.escape(f"{layout.verifier_url}/verifications/{tx_id}/done?response_code=")
     expect(investor).to_have_url(re.compile(landing + r"[\w-]+"), timeout=scaled(20) * 1000)
-    expect(investor.locator("h1")).to_have_text("Verification verified")
-    expect(investor.locator("[data-testid=claims]")).to_contain_text("kyc_level")
+    expect(investor.locator("h1")).to_contain_text("Verified: your address")
     expect(investor.locator("#whitelisting")).to_have_attribute(
         "data-state", "done", timeout=scaled(30) * 1000
     )
-    expect(investor.locator("#whitelisting")).to_contain_text("register 0x")
+    expect(investor.locator("h1")).to_have_text(VERIFIED_CAN_HOLD_SP7)
+    expect(investor.locator("#whitelisting")).to_have_text(
+        "Added to the list of verified investors"
+    )
+    expect(investor.locator("[data-testid=token-link]")).to_have_text("Back to SP7")
+    seen = investor.locator("main").inner_text()
+    for raw in ("kyc_level", "address.country", "register", "Transaction"):
+        assert raw not in seen, raw  # claims and transactions are the operator's
     steps.shot(investor, "platform-landing")
+    investor.click("[data-testid=token-link]")
+    expect(investor).to_have_url(f"{layout.verifier_url}/tokens/SP7")
     _revoke_and_check_removed(operator, layout, keys, steps)
 
 
@@ -176,11 +203,16 @@ def test_cross_device_journey_landing_after_share(
     expect(investor.locator("main")).to_contain_text("You can close this page")
     assert investor.locator("#continue").count() == 0
     steps.shot(investor, "wallet-shared")
-    expect(screen.locator("#status")).to_have_text("verified", timeout=scaled(20) * 1000)
+    expect(screen.locator("#headline")).to_contain_text(
+        "Verified: your address", timeout=scaled(20) * 1000
+    )
+    expect(screen.locator(".qr")).to_be_hidden()  # the request is answered
     expect(screen.locator("#whitelisting")).to_have_attribute(
         "data-state", "done", timeout=scaled(30) * 1000
     )
-    whitelisting = screen.locator("#whitelisting").inner_text()
-    assert re.search(r"0x[0-9a-fA-F]{4}…[0-9a-fA-F]{4}", whitelisting), whitelisting
-    assert "register" not in whitelisting  # outcome and shortened address only
+    expect(screen.locator("#headline")).to_have_text(VERIFIED_CAN_HOLD_SP7)
+    expect(screen.locator("#whitelisting")).to_have_text("Added to the list of verified investors")
+    expect(screen.locator("[data-testid=address]")).to_have_text(SHORT_ADDRESS)
+    seen = screen.locator("main").inner_text()
+    assert "register" not in seen and "kyc_level" not in seen  # outcome and short address only
     steps.shot(screen, "platform-verified")

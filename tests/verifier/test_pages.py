@@ -77,7 +77,13 @@ def test_the_session_polls_its_cross_device_result(
     request, response = wallet.complete(qr_link(page))
     assert response.status == 200 and response.json() == {}  # §8.2: no redirect_uri
     result = client.get(f"/verifications/{tx_id}/status", headers=JSON).get_json()
-    assert result == {"id": tx_id, "status": "verified", "flow": "cross_device"}
+    assert {k: result[k] for k in ("id", "status", "flow")} == {
+        "id": tx_id,
+        "status": "verified",
+        "flow": "cross_device",
+    }
+    assert result["messages"]["headline"] == "Verified: the platform accepted your KYC credential"
+    assert "claims" not in result and "address" not in result  # this policy binds no address
 
 
 def test_cross_device_page_shows_the_code_the_wallet_sees_and_the_short_address(
@@ -126,7 +132,13 @@ def test_a_relayed_same_device_link_leaks_nothing_on_the_status_endpoint(
     assert response.status == 200
     assert "response_code=" in response.json()["redirect_uri"]
     result = starter.get(f"/verifications/{tx_id}/status", headers=JSON).get_json()
-    assert result == {"id": tx_id, "status": "done", "flow": "same_device"}
+    assert {k: result[k] for k in ("id", "status", "flow")} == {
+        "id": tx_id,
+        "status": "done",
+        "flow": "same_device",
+    }
+    assert set(result) == {"id", "status", "flow", "messages", "token"}  # no address, no claims
+    assert result["messages"]["headline"].startswith("Answered by the wallet on the device")
     assert starter.get(f"/verifications/{tx_id}/done", headers=JSON).status_code == 403
     # the verdict stands: the platform (its API keys on this token) sees the address
     looked_up = verifier.api("GET", f"/api/v1/addresses/{INVESTOR.address}").json()
@@ -144,9 +156,11 @@ def test_same_device_landing_needs_the_session_and_the_response_code(
     path = redirect_uri[len(verifier.url) :]
     landing = client.get(path)
     text = landing.get_data(as_text=True)
-    assert landing.status_code == 200 and "Verification verified" in text
-    assert "kyc_level" in text  # the claims, here only
-    assert client.get(path, headers=JSON).get_json()["claims"]["kyc_level"] == 2
+    assert landing.status_code == 200
+    assert "Verified: the platform accepted your KYC credential" in text
+    # issue 20 item 2: the claims are on the operator's page, not the investor's
+    assert "kyc_level" not in text and 'data-testid="claims"' not in text
+    assert "claims" not in client.get(path, headers=JSON).get_json()
     # a relayed QR code or a fixed session: another browser holding the code gets nothing
     other = browser(verifier)
     assert other.get(path, headers=JSON).status_code == 403
@@ -156,9 +170,11 @@ def test_same_device_landing_needs_the_session_and_the_response_code(
     assert wrong.status_code == 403
 
 
-def test_claims_are_rendered_escaped(
+def test_claims_are_rendered_escaped_on_the_operators_verification_page(
     issuer: RunningIssuer, verifier: RunningVerifier, wallet: ForeignWallet
 ) -> None:
+    """The raw claims moved to the operator's page (issue 20 item 2): escaped there;
+    the investor's landing page shows none of them."""
     hostile = "<img src=x onerror=alert(1)>"
     wallet.credential = issue_credential(issuer, wallet.holder, given_name=hostile)
     wallet.__dict__.pop("held", None)  # forget the cached, earlier credential
@@ -171,5 +187,23 @@ def test_claims_are_rendered_escaped(
     with client.session_transaction() as session:
         session["verifications"] = {created["id"]: created["session_secret"]}
     path = response.json()["redirect_uri"][len(verifier.url) :]
-    html = client.get(path).get_data(as_text=True)
-    assert "&lt;img src=x onerror=alert(1)&gt;" in html and hostile not in html
+    landing = client.get(path).get_data(as_text=True)
+    assert "img src=x" not in landing and "given_name" not in landing
+    operator = operator_client(verifier)
+    page = operator.get(f"/operator/verifications/{created['id']}").get_data(as_text=True)
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page and hostile not in page
+    assert "given_name" in page
+
+
+def operator_client(verifier: RunningVerifier) -> FlaskClient:
+    """A browser signed in as the platform's operator."""
+    verifier.app.config["OPERATOR_PASSWORD"] = "operator-password"
+    client = verifier.app.test_client()
+    page = client.get("/operator/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert token
+    response = client.post(
+        "/operator/login", data={"password": "operator-password", "csrf_token": token.group(1)}
+    )
+    assert response.status_code == 302
+    return client

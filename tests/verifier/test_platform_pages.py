@@ -11,6 +11,7 @@ import pytest
 from eth_account import Account
 from flask.testing import FlaskClient
 
+from kyc_wallet.web.display import chain_name
 from tests.verifier.conftest import RunningVerifier, StartVerifier
 from tests.verifier.test_chain_e2e import CHAIN_CONFIG
 
@@ -40,12 +41,37 @@ def test_token_page_starts_a_verification_for_the_tokens_policy(platform: Runnin
     client = platform.app.test_client()
     page = client.get("/tokens/SP7").get_data(as_text=True)
     assert "Solar Plant 7 Revenue Token (SP7)" in page
-    assert "Verify with your KYC wallet" in page and "kyc_level &gt;= 2" in page
+    assert "Verify with your KYC wallet" in page
     token = _csrf(client, "/tokens/SP7")
     started = client.post("/tokens/SP7/verify", data={"csrf_token": token})
     assert started.status_code == 302 and "/verifications/" in started.headers["Location"]
     shown = client.get(started.headers["Location"]).get_data(as_text=True)
     assert "openid4vp://" in shown and 'data-testid="whitelisting"' in shown
+
+
+def test_token_page_states_its_rules_in_sentences(platform: RunningVerifier) -> None:
+    """Issue 20 items 2 and 7: the rules in sentences (no rule language, no claim
+    path, no DCQL), the token's own country rule by country name, the chain by name
+    (never CAIP-2), and no "Operator" link for investors."""
+    page = platform.app.test_client().get("/tokens/SP7").get_data(as_text=True)
+    conditions = re.search(r'data-testid="conditions">(.*?)</ul>', page, re.S)
+    assert conditions
+    assert re.findall(r"<li>([^<]+)</li>", conditions.group(1)) == [
+        "You must be 18 or older",
+        "Your identity must have been checked at KYC level 2 or higher",
+        "You must have passed sanctions screening",
+        "Not available to residents of North Korea or Iran",
+        "Professional or eligible counterparty investors only",
+        "Only for residents of France or Germany",  # the token's CountryAllowModule
+    ]
+    for raw in ("age_equal_or_over", "kyc_level", "address.country", "&gt;=", "eip155:"):
+        assert raw not in page, raw
+    assert "mono" not in conditions.group(0)
+    chain = platform.app.extensions["chain"].deployment.caip2
+    assert f'data-testid="chain">{chain_name(chain)}<' in page
+    assert ">Operator<" not in page
+    # the operator's own way in stays on the platform's other pages
+    assert ">Operator<" in platform.app.test_client().get("/").get_data(as_text=True)
 
 
 def test_unknown_token_is_a_readable_404(platform: RunningVerifier) -> None:

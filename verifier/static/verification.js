@@ -1,38 +1,42 @@
-// Polls a verification's status for the session that started it (no inline script: CSP).
-// On the QR page: pending, then the cross-device outcome with the shortened address, or
-// "done" / "refused" only when the same-device link answered (the result is on the
-// landing page, with the response_code). On the landing page: the whitelisting.
+// Polls a verification's status for the session that started it (no inline script: CSP)
+// and shows it in the page's live region (#outcome, role=status): the server's sentences
+// ("Verified: your address 0x75C1…6506 can now hold SP7", the whitelisting's progress, a
+// refusal's reason with its code in small print), never claims or transactions.
+// On the QR page: once answered, the QR code is hidden. On the same-device landing page:
+// the whitelisting's progress until it is added (or failed).
 (function () {
   "use strict";
-  var box = document.getElementById("status");
+  var box = document.getElementById("outcome");
   if (!box) { return; }
   var url = box.getAttribute("data-status-url");
-  var claimsBox = document.getElementById("claims");
+  function put(id, text) {
+    var el = document.getElementById(id);
+    if (!el) { return; }
+    el.textContent = text || "";
+    el.hidden = !text;
+  }
   function show(result) {
-    box.textContent = result.status;
+    var m = result.messages || {};
     box.setAttribute("data-status", result.status);
-    var reason = document.getElementById("reason");
-    if (result.status === "done") {
-      reason.textContent = "Answered from the wallet on the device that opened the same-device link: the result is shown there.";
-    } else if (result.reason) {
-      reason.textContent = result.reason.code + (result.reason.description ? ": " + result.reason.description : "");
+    put("headline", m.headline);
+    put("reason", m.reason);
+    put("whitelisting", m.whitelisting);
+    var w = document.getElementById("whitelisting");
+    if (w && result.whitelisting) { w.setAttribute("data-state", result.whitelisting.state); }
+    var code = document.getElementById("reason-code");
+    if (code) {
+      code.querySelector("span").textContent = m.reason_code || "";
+      code.hidden = !m.reason_code;
     }
-    if (result.whitelisting) {
-      var w = result.whitelisting;
-      var address = w.address || result.address || "";
-      var text = "Address " + address + " on the token's registry: " + w.state;
-      (w.transactions || []).forEach(function (t) {
-        text += "\n" + t.kind + " " + t.hash + " (" + t.state + ")";
-      });
-      var el = document.getElementById("whitelisting");
-      el.textContent = text;
-      el.setAttribute("data-state", w.state);
-    } else if (result.address && result.flow === "cross_device") {
-      document.getElementById("whitelisting").textContent = "Address " + result.address;
+    var address = document.getElementById("address");
+    if (address && result.address) {
+      address.textContent = result.address;
+      document.getElementById("address-line").hidden = false;
     }
-    if (result.claims && claimsBox) {
-      claimsBox.textContent = JSON.stringify(result.claims, null, 2);
-    }
+    var link = document.getElementById("token-link-line");
+    if (link && result.status === "verified") { link.hidden = false; }
+    var request = document.getElementById("request");
+    if (request && result.status !== "pending") { request.hidden = true; }
   }
   function poll() {
     fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
