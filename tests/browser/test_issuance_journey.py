@@ -152,6 +152,12 @@ def test_a_wrong_pin_shows_a_readable_page(
     investor.click("text=Continue")
     investor.fill("#pin", "000000" if offer["pin"] != "000000" else "111111")
     investor.click("text=Accept and store in my wallet")
-    expect(investor.locator("h1")).to_contain_text("Something went wrong")
+    # the error page keeps the wallet's navigation, says what happened and what to do
+    expect(investor.locator("h1")).to_have_text("That did not work")
     expect(investor.locator("main")).to_contain_text("wrong PIN; 4 attempt(s) left")
+    expect(investor.locator("[data-testid=error-next]")).to_contain_text("try again")
+    expect(investor.locator("nav")).to_contain_text("My credentials")
+    expect(investor.locator("[data-testid=error-code] small")).to_contain_text(
+        "error invalid_grant"
+    )
     steps.shot(investor, "wallet-wrong-pin")
