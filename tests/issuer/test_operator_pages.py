@@ -126,6 +126,8 @@ def test_applicant_page_shows_labelled_fields_in_words(tmp_path: Path) -> None:
     assert [labels.index(label) for label in order] == sorted(labels.index(x) for x in order)
     assert "Erika Mustermann" in _main(page).split("State")[0]  # the headline names the person
     assert "KYC result recorded, no offer yet" in _main(page)
+    listing = _main(client.get("/operator/").get_data(as_text=True))
+    assert "Erika Mustermann" in listing and "KYC result recorded, no offer yet" in listing
 
 
 # --- confirmation and reason ------------------------------------------------------------
