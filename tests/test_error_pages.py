@@ -196,3 +196,23 @@ def test_error_page_wording_for_waits_and_limits() -> None:
         "64 kB",
         "12 bytes",
     ]
+
+
+def test_error_page_too_many_requests_says_how_long_to_wait(tmp_path: Path) -> None:
+    app = create_verifier(
+        {
+            "DATA_DIR": str(tmp_path / "verifier"),
+            "RATE_LIMIT_REQUEST": "1 per minute",
+            "RATE_LIMIT_STORAGE": "memory://",
+        }
+    )
+    client = app.test_client()
+    token = _csrf(client, "/operator/login")  # the session's token
+    client.post("/start", data={"policy": "nope", "csrf_token": token})
+    response = client.post("/start", data={"policy": "nope", "csrf_token": token})
+    assert response.status_code == 429
+    wait = int(response.headers["Retry-After"])
+    page = response.get_data(as_text=True)
+    _assert_error_page(
+        page, "verifier", "Too many attempts", f"Wait {wait} seconds and try again.", "slow_down"
+    )
