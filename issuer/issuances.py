@@ -37,6 +37,7 @@ from .db import offers as offer_repo
 
 __all__ = [
     "ACTIONS",
+    "REASON_MAX_LENGTH",
     "STATUS_NAMES",
     "Conflict",
     "Copy",
@@ -53,6 +54,9 @@ __all__ = [
 
 STATUS_NAMES = {0: "valid", 1: "revoked", 2: "suspended"}
 ACTIONS = {"revoke": 1, "suspend": 2, "reinstate": 0}
+REASON_MAX_LENGTH = 500
+"""The audit log keeps this much of an action's reason (the operator's form
+refuses a longer one: :mod:`issuer.confirm`)."""
 _REVOKED, _SUSPENDED, _VALID = 1, 2, 0
 
 
@@ -234,7 +238,7 @@ def change_issuance(
         issuance_id,
         copies=len(changed),
         offer_burnt=burnt,
-        reason=reason[:500],
+        reason=reason[:REASON_MAX_LENGTH],
     )
     return StatusChange(action, after, changed, burnt)
 
@@ -257,7 +261,9 @@ def change_copy(
             issuance,
         )
     repo.set_copy_status(conn, [credential_id], target)
-    audit(conn, now, actor, f"credential.{action}", credential_id, reason=reason[:500])
+    audit(
+        conn, now, actor, f"credential.{action}", credential_id, reason=reason[:REASON_MAX_LENGTH]
+    )
     after = load_issuance(conn, issuance.id, now)
     return StatusChange(
         action, after, tuple(c for c in after.copies if c.id == credential_id), False

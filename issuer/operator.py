@@ -1,7 +1,11 @@
 """The KYC provider's operator web UI (templates/issuer/): sign in, record a
 KYC result, approve it with an offer (QR code + PIN), see issuances (one row
 each, its copies beneath), revoke, suspend or reinstate an issuance (every
-copy, every format), act on one copy under "Advanced", read the audit log."""
+copy, every format), act on one copy under "Advanced", read the audit log.
+
+Records, copies and audit lines are shown in words (:mod:`issuer.record_display`);
+every status change is confirmed on a page of its own with a required reason
+(:mod:`issuer.confirm`), which the audit log keeps (issue 20 item 7)."""
 
 from __future__ import annotations
 
@@ -17,16 +21,27 @@ from flask import (
 )
 
 from kyc_wallet.web import signin
+from ssi.errors import InvalidRequest
 
 from . import records
+from .confirm import REASON_MAX_LENGTH, operator_reason, wording
 from .core import revoke
 from .db import applicants as applicant_repo
 from .issuances import Conflict, StatusChange
-from .kyc_claims import INVESTOR_CATEGORIES, KYC_LEVELS, KYC_METHODS, claim_label
+from .kyc_claims import INVESTOR_CATEGORIES, KYC_LEVELS, KYC_METHODS
+from .record_display import (
+    audit_entries,
+    format_name,
+    record_fields,
+    record_name,
+    status_word,
+)
 from .service import (
     STATUS_NAMES,
     NotFound,
     create_offer,
+    issuance,
+    issuance_of_copy,
     issuances,
     issuer_context,
     record_applicant,
@@ -37,6 +52,12 @@ from .service import (
 __all__ = ["bp"]
 
 bp = Blueprint("operator", __name__)
+
+
+@bp.app_context_processor
+def _words() -> dict[str, Any]:
+    """The display helpers of the operator's templates."""
+    return {"format_name": format_name, "status_word": status_word}
 
 
 signed_in = signin.signed_in("operator.login")
@@ -85,8 +106,8 @@ def applicant(applicant_id: str) -> Any:
     return render_template(
         "issuer/applicant.html",
         applicant=row,
-        record=record,
-        label=lambda name: claim_label([name]),
+        name=None if record is None else record_name(record),
+        fields=None if record is None else record_fields(record),
         issuances=issuances(applicant_id),
         status_names=STATUS_NAMES,
     )
@@ -107,49 +128,105 @@ def credentials() -> Any:
     )
 
 
+def _back_path(value: str) -> str:
+    """Where to return: one of the operator's own pages, else the credentials."""
+    return value if value.startswith("/operator/") else url_for("operator.credentials")
+
+
 def _back() -> Any:
-    back = request.form.get("back", "")
-    return redirect(back if back.startswith("/operator/") else url_for("operator.credentials"))
+    return redirect(_back_path(request.form.get("back", "")))
 
 
-def _flash_change(run: Any, what: str) -> Any:
+def _flash_change(run: Any, what: str, reason: str) -> Any:
     try:
         change: StatusChange = run()
     except Conflict as exc:
         flash(f"{exc.description}. Nothing was changed.", "error")
         return _back()
-    copies = ", ".join(f"{c.format} #{c.idx}" for c in change.changed) or "no copy"
+    count = len(change.changed)
+    copies = ", ".join(f"{format_name(c.format)} #{c.idx}" for c in change.changed)
     burnt = " The open offer was withdrawn." if change.offer_burnt else ""
+    done = {"revoke": "revoked", "suspend": "suspended", "reinstate": "reinstated"}
     flash(
-        f"{what}: {change.action} done for {len(change.changed)} cop"
-        f"{'y' if len(change.changed) == 1 else 'ies'} ({copies}).{burnt}"
-        " Verifiers see it at their next check."
+        f"{what} {done.get(change.action, change.action)}: {count} cop"
+        f"{'y' if count == 1 else 'ies'} changed{f' ({copies})' if copies else ''}.{burnt}"
+        f" Reason recorded in the audit log: \u201c{reason}\u201d."
+        " Token platforms see the change at their next check.",
+        "success",
     )
     return _back()
+
+
+def _confirm_page(action: str, subject: Any, copy_id: str | None, error: str = "") -> Any:
+    """The confirmation page of an action; with ``error``, shown again as a 400."""
+    page = render_template(
+        "issuer/confirm.html",
+        action=action,
+        words=wording(action, one_copy=copy_id is not None),
+        issuance=subject,
+        copy_id=copy_id,
+        back=_back_path(request.values.get("back", "")),
+        reason=request.form.get("reason", ""),
+        reason_max=REASON_MAX_LENGTH,
+        error=error,
+        status_names=STATUS_NAMES,
+    )
+    return (page, 400) if error else page
+
+
+@bp.get("/operator/issuances/<issuance_id>/<action>")
+@signed_in
+def confirm_issuance(issuance_id: str, action: str) -> Any:
+    """Revoke, suspend or reinstate an issuance: first this page, with a reason."""
+    wording(action)  # an unknown action is a 400 before the lookup
+    return _confirm_page(action, issuance(issuance_id), None)
 
 
 @bp.post("/operator/issuances/<issuance_id>/<action>")
 @signed_in
 def change_issuance(issuance_id: str, action: str) -> Any:
-    reason = request.form.get("reason", "")
+    wording(action)
+    try:
+        reason = operator_reason(request.form)
+    except InvalidRequest as exc:  # nothing changed: the page again, with the message
+        return _confirm_page(action, issuance(issuance_id), None, exc.description)
     return _flash_change(
         lambda: set_issuance_status(issuance_id, action, "operator", reason),
         f"Issuance {issuance_id}",
+        reason,
     )
+
+
+@bp.get("/operator/credentials/<credential_id>/copy")
+@signed_in
+def confirm_copy(credential_id: str) -> Any:
+    """The advanced action on one copy: first this page, with a reason."""
+    action = request.args.get("action", "")
+    wording(action)
+    return _confirm_page(action, issuance_of_copy(credential_id), credential_id)
 
 
 @bp.post("/operator/credentials/<credential_id>/copy")
 @signed_in
 def change_copy(credential_id: str) -> Any:
     """The advanced action on one copy (the other copies stay as they are)."""
-    action, reason = request.form.get("action", ""), request.form.get("reason", "")
+    action = request.form.get("action", "")
+    wording(action)
+    try:
+        reason = operator_reason(request.form)
+    except InvalidRequest as exc:
+        return _confirm_page(
+            action, issuance_of_copy(credential_id), credential_id, exc.description
+        )
     return _flash_change(
         lambda: set_copy_status(credential_id, action, "operator", reason),
         f"Copy {credential_id}",
+        reason,
     )
 
 
 @bp.get("/operator/audit")
 @signed_in
 def audit_log() -> Any:
-    return render_template("issuer/audit.html", rows=revoke.audit_log(issuer_context()))
+    entries = audit_entries(revoke.audit_log(issuer_context()))
+    return render_template("issuer/audit.html", rows=entries)

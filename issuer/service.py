@@ -26,6 +26,7 @@ __all__ = [
     "create_offer",
     "install_context",
     "issuance",
+    "issuance_of_copy",
     "issuances",
     "issuer_context",
     "open_offer_link",
@@ -112,6 +113,11 @@ def issuances(applicant_id: str | None = None, limit: int = 200) -> list[Issuanc
 def issuance(issuance_id: str) -> Issuance:
     ctx, now = _ctx_now()
     return revoke.issuance(ctx, issuance_id, now)
+
+
+def issuance_of_copy(credential_id: str) -> Issuance:
+    ctx, now = _ctx_now()
+    return revoke.issuance_of_copy(ctx, credential_id, now)
 
 
 def set_issuance_status(

@@ -27,6 +27,7 @@ __all__ = [
     "audit_log",
     "credential_rows",
     "issuance",
+    "issuance_of_copy",
     "issuances",
     "set_copy_status",
     "set_issuance_status",
@@ -44,6 +45,12 @@ def issuances(
 def issuance(ctx: IssuerContext, issuance_id: str, now: int) -> Issuance:
     with ctx.db.read() as conn:
         return load_issuance(conn, issuance_id, now)
+
+
+def issuance_of_copy(ctx: IssuerContext, credential_id: str, now: int) -> Issuance:
+    """The issuance one copy belongs to (404 for an unknown copy)."""
+    with ctx.db.read() as conn:
+        return load_issuance(conn, issuance_of_credential(conn, credential_id), now)
 
 
 def set_issuance_status(

@@ -58,9 +58,13 @@ F = TypeVar("F", bound=Callable[..., Any])
 class CSRFError(InvalidRequest):
     """The form's CSRF token is missing or not this session's."""
 
+    page_kind = "form_expired"  # the error page: "The form expired" (.error_pages)
+
 
 class CrossOriginRequest(AccessDenied):
     """A page form posted from another origin (``Origin`` or ``Sec-Fetch-Site``)."""
+
+    page_kind = "cross_site"
 
 
 def csrf_exempt(view: F) -> F:

@@ -99,8 +99,15 @@ def _revoke_and_check_removed(
     operator: Page, layout: DemoLayout, keys: dict[str, str], steps: Steps
 ) -> None:
     operator.goto(f"{layout.issuer_url}/operator/credentials")
-    while operator.locator("button:has-text('Revoke')").count():
-        operator.click("button:has-text('Revoke') >> nth=0")
+    while operator.locator("a:has-text('Revoke')").count():
+        operator.click("a:has-text('Revoke') >> nth=0")
+        expect(operator.locator("h1")).to_contain_text("Revoke issuance")
+        operator.fill("#reason", "Investor asked to close the account")
+        operator.click("button:has-text('Yes, revoke')")
+        expect(operator).to_have_url(f"{layout.issuer_url}/operator/credentials")
+        expect(operator.locator("main")).to_contain_text(
+            "Reason recorded in the audit log: \u201cInvestor asked to close the account\u201d"
+        )
     steps.shot(operator, "issuer-revoked")
     platform_operator = operator.context.browser.new_context().new_page()  # type: ignore[union-attr]
     password = (layout.verifier_dir / "operator_password").read_text().strip()

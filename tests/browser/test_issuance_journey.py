@@ -5,6 +5,7 @@ the operator revokes it and the wallet shows it revoked."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -66,7 +67,12 @@ def operator_approves(
     page.select_option("#investor_classification", "professional")
     steps.shot(page, "operator-records")
     page.click("text=Record >> nth=-1")
-    expect(page.locator("h1")).to_contain_text("Applicant case-42")
+    expect(page.locator("h1")).to_have_text("Applicant Erika Mustermann")
+    fields = page.locator("[data-testid=applicant-fields]")
+    for text in ("case-42", "Date of birth", "12 August 1990", "Nationalities", "Germany"):
+        expect(page.locator("main")).to_contain_text(text)
+    expect(fields).not_to_contain_text("['")
+    expect(fields).not_to_contain_text("False")
     page.click("text=Approve and create a credential offer")
     expect(page.locator("h1")).to_have_text("Credential offer ready")
     steps.shot(page, "operator-offer")
@@ -111,9 +117,23 @@ def test_operator_approves_investor_receives_operator_revokes(
 
     # the operator revokes; the wallet shows it at the next look
     operator.goto(f"{issuer}/operator/credentials")
-    operator.click("button:has-text('Revoke') >> nth=0")
-    expect(operator.locator("main")).to_contain_text("revoke done")
+    operator.click("a:has-text('Revoke') >> nth=0")
+    expect(operator).to_have_url(re.compile(r"/operator/issuances/[^/]+/revoke"))
+    expect(operator.locator("h1")).to_contain_text("Revoke issuance")
+    expect(operator.locator("main")).to_contain_text("Revocation is final")
+    steps.shot(operator, "operator-confirm-revoke")
+    operator.fill("#reason", "Identity document reported stolen")
+    operator.click("button:has-text('Yes, revoke')")
+    expect(operator).to_have_url(f"{issuer}/operator/credentials")
+    expect(operator.locator("main")).to_contain_text("revoked: ")
+    expect(operator.locator("main")).to_contain_text(
+        "Reason recorded in the audit log: \u201cIdentity document reported stolen\u201d"
+    )
+    expect(operator.locator("[data-testid=issuance-status] >> nth=0")).to_have_text("Revoked")
     steps.shot(operator, "operator-revoked")
+    operator.click("nav >> text=Audit log")
+    revoked_line = operator.locator("tr:has-text('Issuance revoked') [data-testid=audit-reason]")
+    expect(revoked_line).to_have_text("Identity document reported stolen")
     investor.goto(credential_page)
     expect(investor.locator("[data-testid=status]")).to_contain_text("revoked")
     steps.shot(investor, "wallet-revoked")
@@ -132,6 +152,12 @@ def test_a_wrong_pin_shows_a_readable_page(
     investor.click("text=Continue")
     investor.fill("#pin", "000000" if offer["pin"] != "000000" else "111111")
     investor.click("text=Accept and store in my wallet")
-    expect(investor.locator("h1")).to_contain_text("Something went wrong")
+    # the error page keeps the wallet's navigation, says what happened and what to do
+    expect(investor.locator("h1")).to_have_text("That did not work")
     expect(investor.locator("main")).to_contain_text("wrong PIN; 4 attempt(s) left")
+    expect(investor.locator("[data-testid=error-next]")).to_contain_text("try again")
+    expect(investor.locator("nav")).to_contain_text("My credentials")
+    expect(investor.locator("[data-testid=error-code] small")).to_contain_text(
+        "error invalid_grant"
+    )
     steps.shot(investor, "wallet-wrong-pin")

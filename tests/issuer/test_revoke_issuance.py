@@ -259,17 +259,17 @@ def test_revoke_issuance_operator_sees_one_row_per_issuance_and_revokes_all(
 
     done = client.post(
         f"/operator/issuances/{first['issuance_id']}/revoke",
-        data={"csrf_token": token},
+        data={"csrf_token": token, "reason": "fraud"},
         follow_redirects=True,
     ).get_data(as_text=True)
-    assert f"Issuance {first['issuance_id']}: revoke done for {BATCH + 2} copies" in done
+    assert f"Issuance {first['issuance_id']} revoked: {BATCH + 2} copies changed" in done
     listing = issuer.api("GET", "/api/v1/issuances").json()["issuances"]
     states = {i["id"]: {c["status"] for c in i["copies"]} for i in listing}
     assert states == {first["issuance_id"]: {"revoked"}, second["issuance_id"]: {"valid"}}
 
     again = client.post(
         f"/operator/issuances/{first['issuance_id']}/revoke",
-        data={"csrf_token": token},
+        data={"csrf_token": token, "reason": "fraud"},
         follow_redirects=True,
     ).get_data(as_text=True)
     assert "is revoked: revocation is final. Nothing was changed." in again
@@ -282,10 +282,10 @@ def test_revoke_issuance_advanced_action_changes_one_copy_only(issuer: RunningIs
     lost = copies[0]["id"]
     response = client.post(
         f"/operator/credentials/{lost}/copy",
-        data={"csrf_token": token, "action": "revoke"},
+        data={"csrf_token": token, "action": "revoke", "reason": "phone lost"},
         follow_redirects=True,
     )
-    assert f"Copy {lost}: revoke done for 1 copy" in response.get_data(as_text=True)
+    assert f"Copy {lost} revoked: 1 copy changed" in response.get_data(as_text=True)
     after = issuer.api("GET", f"/api/v1/issuances/{offer['issuance_id']}").json()
     assert after["status"] == "valid"
     assert [c["status"] for c in after["copies"]] == ["revoked"] + ["valid"] * (len(copies) - 1)
@@ -294,7 +294,7 @@ def test_revoke_issuance_advanced_action_changes_one_copy_only(issuer: RunningIs
     other = copies[1]["id"]
     refused = client.post(
         f"/operator/credentials/{other}/copy",
-        data={"csrf_token": token, "action": "reinstate"},
+        data={"csrf_token": token, "action": "reinstate", "reason": "phone found"},
         follow_redirects=True,
     ).get_data(as_text=True)
     assert "act on the issuance, not one copy" in refused
