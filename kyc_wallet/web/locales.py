@@ -1,0 +1,99 @@
+"""The languages of the pages, and how a language tag maps onto one of them.
+
+Three: English (the source language), Simplified Chinese (``zh_Hans``: the
+mainland, Singapore) and Traditional Chinese (``zh_Hant``: Hong Kong, Taiwan,
+Macau). A page's locale is a Babel identifier (``zh_Hant``); what other
+parties send or publish is an RFC 5646 language tag (``Accept-Language:
+zh-HK``, a claim's ``display`` entry ``"locale": "zh-Hant"``, SD-JWT VC
+§8 and §9.2): :func:`supported_locale` maps such a tag onto a page locale,
+by its script subtag when it has one, else by its region (``zh-CN``,
+``zh-SG`` → Simplified; ``zh-TW``, ``zh-HK``, ``zh-MO`` → Traditional),
+else Simplified for a bare ``zh`` (what most browsers in the mainland send).
+
+No Flask here, except :func:`current_locale`, which reads the request's
+locale when there is one (``en`` outside a request: the CLI, the cores).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TypeVar
+
+__all__ = [
+    "DEFAULT_LOCALE",
+    "LANGUAGE_NAMES",
+    "LOCALES",
+    "best_entry",
+    "best_of",
+    "current_locale",
+    "language_tag",
+    "supported_locale",
+]
+
+DEFAULT_LOCALE = "en"
+LOCALES = ("en", "zh_Hans", "zh_Hant")
+"""The page locales, as Babel identifiers (the catalogue folder names)."""
+LANGUAGE_NAMES = {"en": "English", "zh_Hans": "简体中文", "zh_Hant": "繁體中文"}
+"""Each language's name in itself: what the language switch shows."""
+_TAGS = {"en": "en", "zh_Hans": "zh-Hans", "zh_Hant": "zh-Hant"}
+_TRADITIONAL_REGIONS = {"tw", "hk", "mo"}
+T = TypeVar("T")
+
+
+def supported_locale(tag: str) -> str | None:
+    """The page locale for an RFC 5646 tag or a POSIX/Babel name (``zh_TW``),
+    or ``None`` when none of ours fits (``de-DE``, ``*``)."""
+    parts = tag.strip().replace("_", "-").lower().split("-")
+    if parts[0] == "en":
+        return "en"
+    if parts[0] != "zh":
+        return None
+    subtags = parts[1:]
+    if "hant" in subtags:
+        return "zh_Hant"
+    if "hans" in subtags:
+        return "zh_Hans"
+    if any(s in _TRADITIONAL_REGIONS for s in subtags):
+        return "zh_Hant"
+    return "zh_Hans"
+
+
+def language_tag(locale: str) -> str:
+    """The RFC 5646 tag of a page locale (``zh_Hant`` → ``zh-Hant``), for
+    ``<html lang>``, ``Content-Language`` and metadata ``display`` entries."""
+    return _TAGS.get(locale, locale.replace("_", "-"))
+
+
+def best_entry(entries: Iterable[tuple[str, T]], locale: str) -> T | None:
+    """Of ``(language tag, value)`` pairs (a ``display`` array's entries), the
+    value for ``locale``; else the English one; else the first (SD-JWT VC
+    §8, §9.2: the consumer uses the tag it considers most appropriate)."""
+    first: T | None = None
+    english: T | None = None
+    for tag, value in entries:
+        mapped = supported_locale(tag) if isinstance(tag, str) else None
+        if mapped == locale:
+            return value
+        if english is None and mapped == DEFAULT_LOCALE:
+            english = value
+        if first is None:
+            first = value
+    return english if english is not None else first
+
+
+def best_of(labels: Mapping[str, T], locale: str) -> T | None:
+    """:func:`best_entry` of a ``{tag: value}`` mapping."""
+    return best_entry(labels.items(), locale)
+
+
+def current_locale() -> str:
+    """The locale of the page being rendered; ``en`` outside a request."""
+    from flask import current_app, has_request_context
+
+    if not has_request_context() or "babel" not in current_app.extensions:
+        return DEFAULT_LOCALE
+    from flask_babel import get_locale
+
+    locale = get_locale()
+    name = str(locale) if locale is not None else DEFAULT_LOCALE
+    return name if name in LOCALES else DEFAULT_LOCALE
