@@ -16,7 +16,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from kyc_wallet.web.locales import best_of, current_locale, supported_locale
+from kyc_wallet.locales import best_of, current_locale, supported_locale
 from ssi.errors import InvalidRequest
 
 from .fields import Choice, Countries, Country, Day, Field, Flag, String, Text
@@ -156,7 +156,7 @@ class KycRecord:
 EN, ZH_HANS, ZH_HANT = "en-US", "zh-Hans", "zh-Hant"
 """The languages of the type's ``display`` entries (RFC 5646 tags: Simplified
 and Traditional Chinese by their script, as readers in the mainland, Hong
-Kong and Taiwan set their browsers: :func:`kyc_wallet.web.locales.supported_locale`)."""
+Kong and Taiwan set their browsers: :func:`kyc_wallet.locales.supported_locale`)."""
 
 # path -> ({language: label}, mandatory)
 CLAIMS: tuple[tuple[tuple[str, ...], dict[str, str], bool], ...] = (
@@ -244,7 +244,7 @@ DESCRIPTIONS = {
 
 def claim_label(path: tuple[str, ...] | list[Any], language: str | None = None) -> str:
     """The display name of a claim path in ``language`` (a language tag;
-    default: the page's, :func:`kyc_wallet.web.locales.current_locale`),
+    default: the page's, :func:`kyc_wallet.locales.current_locale`),
     English when that language has none; the path itself when the claim is unknown."""
     key = tuple(str(p) for p in path)
     locale = supported_locale(language) if language else current_locale()

@@ -21,9 +21,9 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from issuer.app import create_app as create_issuer
+from kyc_wallet.locales import best_entry, supported_locale
 from kyc_wallet.web.catalogues import DOMAINS, TRANSLATED, extract, read_catalogue, update
 from kyc_wallet.web.display import country_name
-from kyc_wallet.web.locales import best_entry, supported_locale
 from tests.i18n_scan import untranslated_text
 from verifier.app import create_app as create_verifier
 from wallet.app import create_app as create_wallet
@@ -247,11 +247,12 @@ def test_i18n_country_names_in_the_page_language(code: str, locale: str, name: s
 
 
 def test_i18n_country_name_filter_follows_the_request(issuer: Flask) -> None:
-    with issuer.test_request_context(headers={"Accept-Language": "zh-HK"}):
-        assert country_name("US") == "美國"
-    with issuer.test_request_context(headers={"Accept-Language": "zh-CN"}):
-        assert country_name("US") == "美国"
-    assert country_name("US") == "United States"  # outside a request: English
+    for accept, name in (("zh-HK", "美國"), ("zh-CN", "美国"), ("en", "United States")):
+        with issuer.test_request_context(headers={"Accept-Language": accept}):
+            issuer.preprocess_request()  # the request's before_request hooks
+            assert country_name("US") == name
+            assert issuer.jinja_env.from_string("{{ 'USA'|country_name }}").render() == name
+    assert country_name("US") == "United States"  # after the request: English again
 
 
 # --- every string extracted and translated ---------------------------------------

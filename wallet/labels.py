@@ -9,7 +9,7 @@ Labels come in the page's language: an issuer describes each claim with one
 wallet keeps them all (``claim_labels_by_locale``: ``[path, {tag: label}]``,
 :func:`claim_displays`) beside ``claim_labels`` (one label per path, what
 older items and backups carry), and :func:`claim_label` picks the entry for
-the page's language (:func:`kyc_wallet.web.locales.best_entry`: that
+the page's language (:func:`kyc_wallet.locales.best_entry`: that
 language, else English, else the issuer's first)."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from kyc_wallet.web.locales import best_entry, current_locale
+from kyc_wallet.locales import best_entry, current_locale
 from ssi.sdjwt.spec import ARRAY_DIGEST_KEY, SD_ALG_KEY, SD_KEY
 
 from .vault import VaultItem

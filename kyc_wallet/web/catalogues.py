@@ -28,8 +28,9 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
+from kyc_wallet.locales import DEFAULT_LOCALE, LOCALES
+
 from .i18n import CATALOGUES, COMMON_DOMAIN
-from .locales import DEFAULT_LOCALE, LOCALES
 
 __all__ = ["DOMAINS", "TRANSLATED", "catalogue_path", "extract", "read_catalogue", "update"]
 

@@ -29,7 +29,7 @@ import re
 import pycountry
 from flask import Flask
 
-from .locales import current_locale
+from kyc_wallet.locales import current_locale
 
 _HEX_ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
 _NUMERIC = re.compile(r"[0-9]{1,3}")
@@ -70,7 +70,7 @@ def country_name(code: object, locale: str | None = None) -> str:
     """The country's short name for an ISO 3166-1 alpha-2, alpha-3 or numeric
     code (``"408"``, ``408``, ``"KP"``, ``"PRK"`` → "North Korea"), in the
     page's language (``locale``, default: the request's;
-    :mod:`.locales`): Chinese names come from ``pycountry``'s own catalogues,
+    :mod:`kyc_wallet.locales`): Chinese names come from ``pycountry``'s own catalogues,
     ``zh_CN`` for Simplified ("朝鲜") and ``zh_TW`` for Traditional ("北韓").
     An unassigned code is returned as given, so nothing is silently dropped."""
     text = str(code).strip()

@@ -6,7 +6,8 @@ Flask-Babel, the locale of each request, and the language switch.
   preference) that maps onto one of ours (:func:`.locales.supported_locale`:
   ``zh-HK`` → Traditional, ``zh-CN`` → Simplified), else English. HTML
   answers carry ``Vary: Accept-Language, Cookie`` and ``Content-Language``,
-  and ``<html lang>`` names the language.
+  and ``<html lang>`` names the language. The code without Flask reads the
+  request's language from :func:`kyc_wallet.locales.current_locale`.
 - **The switch.** ``POST /language`` (the form of ``common/_language.html``
   at the foot of every page) with ``language`` and ``next``: a page form like
   any other, so :mod:`.security` checks its Origin and CSRF token; it sets the
@@ -40,9 +41,15 @@ from babel.support import NullTranslations, Translations
 from flask import Blueprint, Flask, current_app, redirect, request
 from flask_babel import Babel, Domain, get_locale
 
+from kyc_wallet.locales import (
+    DEFAULT_LOCALE,
+    LANGUAGE_NAMES,
+    LOCALES,
+    language_tag,
+    set_current_locale,
+    supported_locale,
+)
 from ssi.errors import InvalidRequest
-
-from .locales import DEFAULT_LOCALE, LANGUAGE_NAMES, LOCALES, language_tag, supported_locale
 
 __all__ = [
     "CATALOGUES",
@@ -188,3 +195,12 @@ def install_i18n(app: Flask) -> None:
     app.register_blueprint(bp)
     app.context_processor(_page_language)
     app.after_request(_vary)
+
+    @app.before_request
+    def _set_current_locale() -> None:
+        """For the code without Flask that names things (claim labels, countries)."""
+        set_current_locale(str(get_locale() or DEFAULT_LOCALE))
+
+    @app.teardown_request
+    def _reset_current_locale(_exc: BaseException | None) -> None:
+        set_current_locale(DEFAULT_LOCALE)

@@ -10,13 +10,16 @@ by its script subtag when it has one, else by its region (``zh-CN``,
 ``zh-SG`` → Simplified; ``zh-TW``, ``zh-HK``, ``zh-MO`` → Traditional),
 else Simplified for a bare ``zh`` (what most browsers in the mainland send).
 
-No Flask here, except :func:`current_locale`, which reads the request's
-locale when there is one (``en`` outside a request: the CLI, the cores).
+No Flask here (the cores and ``issuer/kyc_claims.py`` use it):
+:func:`current_locale` is a context variable that the web layer sets at
+the start of each request (:mod:`kyc_wallet.web.i18n`) and resets at its
+end; ``en`` outside a request (the CLI, the cores' tests).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from contextvars import ContextVar
 from typing import TypeVar
 
 __all__ = [
@@ -27,6 +30,7 @@ __all__ = [
     "best_of",
     "current_locale",
     "language_tag",
+    "set_current_locale",
     "supported_locale",
 ]
 
@@ -38,6 +42,7 @@ LANGUAGE_NAMES = {"en": "English", "zh_Hans": "简体中文", "zh_Hant": "繁體
 _TAGS = {"en": "en", "zh_Hans": "zh-Hans", "zh_Hant": "zh-Hant"}
 _TRADITIONAL_REGIONS = {"tw", "hk", "mo"}
 T = TypeVar("T")
+_CURRENT: ContextVar[str] = ContextVar("kyc_wallet_page_locale", default=DEFAULT_LOCALE)
 
 
 def supported_locale(tag: str) -> str | None:
@@ -88,12 +93,9 @@ def best_of(labels: Mapping[str, T], locale: str) -> T | None:
 
 def current_locale() -> str:
     """The locale of the page being rendered; ``en`` outside a request."""
-    from flask import current_app, has_request_context
+    return _CURRENT.get()
 
-    if not has_request_context() or "babel" not in current_app.extensions:
-        return DEFAULT_LOCALE
-    from flask_babel import get_locale
 
-    locale = get_locale()
-    name = str(locale) if locale is not None else DEFAULT_LOCALE
-    return name if name in LOCALES else DEFAULT_LOCALE
+def set_current_locale(locale: str) -> None:
+    """Set by the web layer for the request being handled (an unknown one: English)."""
+    _CURRENT.set(locale if locale in LOCALES else DEFAULT_LOCALE)
