@@ -11,14 +11,14 @@ by its script subtag when it has one, else by its region (``zh-CN``,
 else Simplified for a bare ``zh`` (what most browsers in the mainland send).
 
 No Flask here (the cores and ``issuer/kyc_claims.py`` use it):
-:func:`current_locale` is a context variable that the web layer sets at
-the start of each request (:mod:`kyc_wallet.web.i18n`) and resets at its
-end; ``en`` outside a request (the CLI, the cores' tests).
+:func:`current_locale` and :func:`gettext` read context variables that the
+web layer sets at the start of each request (:mod:`kyc_wallet.web.i18n`)
+and resets at its end; English outside a request (the CLI, the cores' tests).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from contextvars import ContextVar
 from typing import TypeVar
 
@@ -29,6 +29,7 @@ __all__ = [
     "best_entry",
     "best_of",
     "current_locale",
+    "gettext",
     "language_tag",
     "set_current_locale",
     "supported_locale",
@@ -43,6 +44,9 @@ _TAGS = {"en": "en", "zh_Hans": "zh-Hans", "zh_Hant": "zh-Hant"}
 _TRADITIONAL_REGIONS = {"tw", "hk", "mo"}
 T = TypeVar("T")
 _CURRENT: ContextVar[str] = ContextVar("kyc_wallet_page_locale", default=DEFAULT_LOCALE)
+_TRANSLATE: ContextVar[Callable[[str], str] | None] = ContextVar(
+    "kyc_wallet_translate", default=None
+)
 
 
 def supported_locale(tag: str) -> str | None:
@@ -96,6 +100,20 @@ def current_locale() -> str:
     return _CURRENT.get()
 
 
-def set_current_locale(locale: str) -> None:
-    """Set by the web layer for the request being handled (an unknown one: English)."""
-    _CURRENT.set(locale if locale in LOCALES else DEFAULT_LOCALE)
+def set_current_locale(locale: str, translate: Callable[[str], str] | None = None) -> None:
+    """Set by the web layer for the request being handled (an unknown locale:
+    English), with the app's catalogue for :func:`gettext`."""
+    known = locale in LOCALES
+    _CURRENT.set(locale if known else DEFAULT_LOCALE)
+    _TRANSLATE.set(translate if known else None)
+
+
+def gettext(message: str, **variables: object) -> str:
+    """``message`` in the request's language (from the app's catalogue; the
+    English source outside a request), then ``%(name)s`` placeholders filled.
+    Code without Flask marks its user-facing strings with it
+    (``from kyc_wallet.locales import gettext as _``): ``make translations``
+    extracts them like the templates' ``_()``."""
+    translate = _TRANSLATE.get()
+    text = translate(message) if translate is not None else message
+    return text % variables if variables else text

@@ -21,7 +21,8 @@ from ssi.fetch import Fetcher, FetchPolicy
 from ssi.sdjwt_vc.type_metadata import TypeMetadata
 from tests.support import RunningIssuer, start_issuer
 from tests.wallet.test_receive_e2e import create_wallet, make_wallet, owner_vault
-from wallet.labels import LOCALIZED_LABELS
+from wallet.app import create_app as create_wallet_app
+from wallet.labels import LOCALIZED_LABELS, credential_summary, display_value
 from wallet.labels import claim_label as wallet_label
 from wallet.restored_fields import check_fields
 from wallet.vault import VaultItem
@@ -146,3 +147,22 @@ def test_i18n_restored_localized_labels_of_another_shape_are_refused() -> None:
     for bad in (5, [[COUNTRY, "x"]], [[COUNTRY, {"zh-Hant": 5}]], [[[{"a": 1}], {}]]):
         with pytest.raises(InvalidRequest, match=LOCALIZED_LABELS):
             check_fields("credential", {LOCALIZED_LABELS: bad})
+
+
+def test_i18n_wallet_values_and_summaries_in_the_page_language(tmp_path: Path) -> None:
+    """The wallet's own words around claims (kyc_wallet.locales.gettext, no Flask
+    in labels.py) follow the request, and are English outside one."""
+    wallet = create_wallet_app({"DATA_DIR": str(tmp_path / "wallet")})
+    item = _item({"claim_labels": [[["nationalities"], "Nationalities"]], "received_at": 0})
+    expected = {
+        "zh-HK": ("是", "否", "Nationalities / 第 2 項", "簽發於 1970-01-01 00:00 UTC"),
+        "zh-CN": ("是", "否", "Nationalities / 第 2 项", "签发于 1970-01-01 00:00 UTC"),
+        "en": ("yes", "no", "Nationalities / item 2", "issued 1970-01-01 00:00 UTC"),
+    }
+    for accept, (yes, no, label, summary) in expected.items():
+        with wallet.test_request_context(headers={"Accept-Language": accept}):
+            wallet.preprocess_request()
+            assert (display_value(True), display_value(False)) == (yes, no)
+            assert wallet_label(item, ["nationalities", 1]) == label
+            assert credential_summary(item) == summary
+    assert display_value(True) == "yes"

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from kyc_wallet.locales import best_entry, current_locale
+from kyc_wallet.locales import gettext as _
 from ssi.sdjwt.spec import ARRAY_DIGEST_KEY, SD_ALG_KEY, SD_KEY
 
 from .vault import VaultItem
@@ -125,7 +126,7 @@ def claim_label(
             break
     for component in rest:
         if isinstance(component, int):
-            parts.append(f"item {component + 1}")
+            parts.append(_("item %(number)d", number=component + 1))
         else:
             parts.append(str(component))
     return " / ".join(parts)
@@ -161,9 +162,9 @@ def plain_value(value: Any) -> Any:
 def display_value(value: Any) -> str:
     """A claim value as the investor reads it."""
     if value is True:
-        return "yes"
+        return _("yes")
     if value is False:
-        return "no"
+        return _("no")
     if value is None:
         return "—"
     if isinstance(value, list):
@@ -177,7 +178,7 @@ def issued_at(item: VaultItem) -> str:
     """When the credential was issued (``iat``), to the minute, in UTC."""
     seconds = item.data.get("claims", {}).get("iat", item.data.get("received_at"))
     if not isinstance(seconds, int | float) or isinstance(seconds, bool):
-        return "unknown"
+        return _("unknown")
     return dt.datetime.fromtimestamp(seconds, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
@@ -203,9 +204,9 @@ def credential_summary(item: VaultItem) -> str:
             node = node.get(component) if isinstance(node, dict) else None
         if node is not None and not isinstance(node, dict):
             held.append(str(label))
-    parts = [f"issued {issued_at(item)}"]
+    parts = [_("issued %(time)s", time=issued_at(item))]
     if item.data.get("name"):
         parts.insert(0, f"“{item.data['name']}”")
     if held:
-        parts.append("holds " + ", ".join(held))
+        parts.append(_("holds %(claims)s", claims=", ".join(held)))
     return " · ".join(parts)

@@ -39,7 +39,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 from flask import Blueprint, Flask, current_app, redirect, request
-from flask_babel import Babel, Domain, get_locale
+from flask_babel import Babel, Domain, get_locale, get_translations
 
 from kyc_wallet.locales import (
     DEFAULT_LOCALE,
@@ -199,7 +199,7 @@ def install_i18n(app: Flask) -> None:
     @app.before_request
     def _set_current_locale() -> None:
         """For the code without Flask that names things (claim labels, countries)."""
-        set_current_locale(str(get_locale() or DEFAULT_LOCALE))
+        set_current_locale(str(get_locale() or DEFAULT_LOCALE), get_translations().gettext)
 
     @app.teardown_request
     def _reset_current_locale(_exc: BaseException | None) -> None:
