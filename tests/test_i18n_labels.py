@@ -22,7 +22,13 @@ from ssi.sdjwt_vc.type_metadata import TypeMetadata
 from tests.support import RunningIssuer, start_issuer
 from tests.wallet.test_receive_e2e import create_wallet, make_wallet, owner_vault
 from wallet.app import create_app as create_wallet_app
-from wallet.labels import LOCALIZED_LABELS, credential_summary, display_value
+from wallet.labels import (
+    LOCALIZED_LABELS,
+    LOCALIZED_NAMES,
+    credential_summary,
+    credential_title,
+    display_value,
+)
 from wallet.labels import claim_label as wallet_label
 from wallet.restored_fields import check_fields
 from wallet.vault import VaultItem
@@ -31,6 +37,7 @@ LANGUAGES = {"en-US", "zh-Hans", "zh-Hant"}
 COUNTRY = ["address", "country"]
 RESIDENCE = {"en": "Country of residence", "zh_Hans": "居住国家/地区", "zh_Hant": "居住國家/地區"}
 OVER_18 = {"en": "18 or older", "zh_Hans": "年满 18 岁", "zh_Hant": "年滿 18 歲"}
+TITLE = {"en": "KYC credential", "zh_Hans": "KYC 凭证", "zh_Hant": "KYC 憑證"}
 ACCEPT = {"en": "en-GB", "zh_Hans": "zh-CN", "zh_Hant": "zh-HK"}
 
 
@@ -94,7 +101,7 @@ def test_i18n_claim_labels_per_locale_in_metadata_and_in_the_wallet(
             data={"link": offer["link"], "csrf_token": token},
             headers={"Accept-Language": accept},
         ).get_data(as_text=True)
-        assert OVER_18[locale] in page, locale
+        assert OVER_18[locale] in page and TITLE[locale] in page, locale
     offer_id = re.search(r"/offer/([^/]+)/accept", page)
     assert offer_id
     accepted = client.post(
@@ -107,6 +114,7 @@ def test_i18n_claim_labels_per_locale_in_metadata_and_in_the_wallet(
     stored = {tuple(path): labels for path, labels in item.data[LOCALIZED_LABELS]}
     assert stored[tuple(COUNTRY)]["zh-Hans"] == RESIDENCE["zh_Hans"]
     check_fields("credential", item.data)  # what a backup of it must look like
+    assert {credential_title(item, locale) for locale in TITLE} == set(TITLE.values())
     # the credential's page, in each language
     for locale, accept in ACCEPT.items():
         detail = client.get(accepted.headers["Location"], headers={"Accept-Language": accept})
@@ -147,6 +155,11 @@ def test_i18n_restored_localized_labels_of_another_shape_are_refused() -> None:
     for bad in (5, [[COUNTRY, "x"]], [[COUNTRY, {"zh-Hant": 5}]], [[[{"a": 1}], {}]]):
         with pytest.raises(InvalidRequest, match=LOCALIZED_LABELS):
             check_fields("credential", {LOCALIZED_LABELS: bad})
+    check_fields("credential", {LOCALIZED_NAMES: {"zh-Hant": "KYC 憑證"}})
+    bad_names: Any
+    for bad_names in ([], {"zh-Hant": ["x"]}, "KYC"):
+        with pytest.raises(InvalidRequest, match=LOCALIZED_NAMES):
+            check_fields("credential", {LOCALIZED_NAMES: bad_names})
 
 
 def test_i18n_wallet_values_and_summaries_in_the_page_language(tmp_path: Path) -> None:

@@ -27,6 +27,9 @@ from .vault import VaultItem
 __all__ = [
     "MAX_NAME_LENGTH",
     "LOCALIZED_LABELS",
+    "LOCALIZED_NAMES",
+    "credential_title",
+    "display_names",
     "claim_displays",
     "claim_label",
     "claim_order",
@@ -42,6 +45,9 @@ __all__ = [
 MAX_NAME_LENGTH = 60
 LOCALIZED_LABELS = "claim_labels_by_locale"
 """The item field holding every language's label of each claim."""
+LOCALIZED_NAMES = "display_names_by_locale"
+"""The item field holding the credential type's name in every language
+(``{tag: name}``, from the configuration's ``display``, OpenID4VCI §12.2.4)."""
 _REGISTERED = {"iss", "iat", "exp", "nbf", "cnf", "vct", "status", "_sd_alg"}
 
 
@@ -91,6 +97,24 @@ def claim_displays(credential_metadata: Any) -> list[list[Any]]:
         if entries:
             found.append([claim["path"], dict(entries)])
     return found
+
+
+def display_names(credential_metadata: Any) -> dict[str, str]:
+    """``{language tag: name}`` of the credential type (what :data:`LOCALIZED_NAMES` keeps)."""
+    display = credential_metadata.get("display") if isinstance(credential_metadata, dict) else None
+    return dict(_display_entries(display))
+
+
+def credential_title(item: VaultItem, locale: str | None = None) -> str:
+    """The credential type's name in ``locale`` (default: the page's), else the
+    one stored when it was received, else its ``vct``."""
+    names = item.data.get(LOCALIZED_NAMES)
+    if isinstance(names, dict):
+        entries = ((t, v) for t, v in names.items() if isinstance(v, str) and v.strip())
+        name = best_entry(entries, locale or current_locale())
+        if name is not None:
+            return name
+    return str(item.data.get("display_name") or item.data.get("vct") or "")
 
 
 def _labels(item: VaultItem, locale: str | None) -> dict[tuple[Any, ...], str]:

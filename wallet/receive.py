@@ -36,7 +36,14 @@ from ssi.oid4vci import (
     spec,
 )
 
-from .labels import LOCALIZED_LABELS, claim_displays, display_label, is_claim_path
+from .labels import (
+    LOCALIZED_LABELS,
+    LOCALIZED_NAMES,
+    claim_displays,
+    display_label,
+    display_names,
+    is_claim_path,
+)
 from .trust import CredentialChecker
 from .vault import Vault
 from .w3c import FORMATS as W3C_FORMATS
@@ -78,10 +85,8 @@ class PendingOffer:
     @property
     def display_name(self) -> str:
         meta = self.configuration.credential_metadata or {}
-        for entry in meta.get("display") or ():
-            if isinstance(entry, dict) and isinstance(entry.get("name"), str):
-                return str(entry["name"])
-        return self.configuration.vct or self.configuration_id
+        name = display_label(meta.get("display"))  # in the page's language
+        return name or self.configuration.vct or self.configuration_id
 
     @property
     def claim_labels(self) -> list[tuple[list[Any], str]]:
@@ -266,6 +271,7 @@ class Receiver:
                         "display_name": pending.display_name,
                         "claim_labels": pending.claim_labels,
                         LOCALIZED_LABELS: claim_displays(pending.configuration.credential_metadata),
+                        LOCALIZED_NAMES: display_names(pending.configuration.credential_metadata),
                         "group": group,
                         "received_at": now,
                         "shown_to": [],

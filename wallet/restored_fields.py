@@ -19,7 +19,7 @@ from typing import Any
 from ssi.errors import InvalidRequest
 
 from .accounts import KIND as ACCOUNT_KIND
-from .labels import LOCALIZED_LABELS, MAX_NAME_LENGTH, clean_name, is_claim_path
+from .labels import LOCALIZED_LABELS, LOCALIZED_NAMES, MAX_NAME_LENGTH, clean_name, is_claim_path
 from .present import HISTORY_KIND
 from .receive import CREDENTIAL_KIND
 
@@ -87,6 +87,9 @@ _FIELDS: dict[str, dict[str, Check]] = {
         "shown_to": _list_of(_text),
         "claim_labels": _list_of(_label),
         LOCALIZED_LABELS: _list_of(_localized_label),
+        LOCALIZED_NAMES: lambda v: (
+            isinstance(v, dict) and all(_text(k) and _text(n) for k, n in v.items())
+        ),
     },
     ACCOUNT_KIND: {"label": lambda v: isinstance(v, str) and len(v) <= 80},
     HISTORY_KIND: {
