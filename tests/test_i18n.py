@@ -299,3 +299,22 @@ def test_i18n_every_string_has_a_simplified_and_a_traditional_translation(domain
         translated = {m.id for m in catalog if m.id and m.string and not m.fuzzy}
         missing = sorted(str(m) for m in wanted - translated)
         assert not missing, f"{locale}/LC_MESSAGES/{domain}.po: untranslated {missing}"
+
+
+def test_i18n_sign_in_messages_in_the_page_language(tmp_path: Path) -> None:
+    """Messages made in Python (kyc_wallet.locales.gettext in kyc_wallet/web/signin.py)."""
+    app = create_issuer({"DATA_DIR": str(tmp_path), "OPERATOR_PASSWORD": "operator-password"})
+    client = app.test_client()
+    for accept, message in (
+        ("zh-TW", "密碼錯誤。"),
+        ("zh-CN", "密码错误。"),
+        ("en", "Wrong password."),
+    ):
+        token = _csrf(_page(client, LOGIN, accept))
+        wrong = client.post(
+            LOGIN,
+            data={"csrf_token": token, "password": "not the password"},
+            headers={"Accept-Language": accept},
+        )
+        assert wrong.status_code == 401
+        assert message in wrong.get_data(as_text=True), accept
