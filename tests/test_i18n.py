@@ -299,6 +299,9 @@ def test_i18n_every_string_has_a_simplified_and_a_traditional_translation(domain
         translated = {m.id for m in catalog if m.id and m.string and not m.fuzzy}
         missing = sorted(str(m) for m in wanted - translated)
         assert not missing, f"{locale}/LC_MESSAGES/{domain}.po: untranslated {missing}"
+        # a translation keeps the placeholders of its source (Babel's python-format check)
+        wrong = [(m.id, [str(e) for e in errors]) for m, errors in catalog.check()]
+        assert not wrong, f"{locale}/LC_MESSAGES/{domain}.po: {wrong}"
 
 
 def test_i18n_sign_in_messages_in_the_page_language(tmp_path: Path) -> None:
