@@ -321,3 +321,18 @@ def test_i18n_sign_in_messages_in_the_page_language(tmp_path: Path) -> None:
         )
         assert wrong.status_code == 401
         assert message in wrong.get_data(as_text=True), accept
+
+
+def test_i18n_values_inside_translated_sentences_are_escaped(issuer: Flask) -> None:
+    """A value a page puts into a translated sentence (an issuer's name, a
+    verifier's self-description) stays text, in ``{% trans %}`` and ``_()`` alike."""
+    hostile = '<img src=x onerror="alert(1)">'
+    template = issuer.jinja_env.from_string(
+        "{% trans name=name %}Offered by {{ name }}{% endtrans %}|"
+        "{{ _('Offered by %(name)s', name=name) }}"
+    )
+    with issuer.test_request_context(headers={"Accept-Language": "zh-HK"}):
+        issuer.preprocess_request()
+        rendered = template.render(name=hostile)
+    assert "<img" not in rendered
+    assert rendered.count("&lt;img src=x onerror=&#34;alert(1)&#34;&gt;") == 2
