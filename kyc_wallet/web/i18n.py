@@ -3,7 +3,7 @@ Flask-Babel, the locale of each request, and the language switch.
 
 - **Which language.** The cookie the switch set (``kycw_<app>_lang``), else
   the first language of ``Accept-Language`` (in the client's order of
-  preference) that maps onto one of ours (:func:`.locales.supported_locale`:
+  preference) that maps onto one of ours (:func:`kyc_wallet.locales.supported_locale`:
   ``zh-HK`` → Traditional, ``zh-CN`` → Simplified), else English. HTML
   answers carry ``Vary: Accept-Language, Cookie`` and ``Content-Language``,
   and ``<html lang>`` names the language. The code without Flask reads the
@@ -24,7 +24,7 @@ Flask-Babel, the locale of each request, and the language switch.
   milliseconds), so no binary ``.mo`` can drift from its source, nothing is
   written at start (the package may be read-only), and installing needs no
   build step. Fuzzy entries are left out, as ``msgfmt`` does.
-  ``make translations`` (:mod:`kyc_wallet.web.translations_update`) extracts
+  ``make translations`` (:mod:`kyc_wallet.web.catalogues`) extracts
   the strings and updates the catalogues; docs/translations.md.
 """
 
