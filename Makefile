@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 # pytest-xdist processes for `make test`: one per CPU (CI has 2)
 TEST_WORKERS ?= auto
 
-.PHONY: demo test install lint fuzz bench audit lock clean
+.PHONY: demo test install lint fuzz bench audit lock clean translations
 
 $(STAMP): pyproject.toml requirements.lock $(wildcard package-lock.json)
 	@echo "==> creating $(VENV) with $(PYTHON)"
@@ -56,6 +56,11 @@ lock:
 	{ echo "# pinned by 'make lock' from pyproject.toml; 'make' installs with these versions"; \
 	  .lock-venv/bin/python -m pip freeze --exclude-editable; } > requirements.lock
 	rm -rf .lock-venv
+
+# Extract the pages' strings into the catalogues of kyc_wallet/web/translations
+# (docs/translations.md); then translate the new empty entries of each .po.
+translations: $(STAMP)
+	$(BIN)/python -m kyc_wallet.web.catalogues
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -16,6 +16,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from kyc_wallet.locales import best_of, current_locale, supported_locale
 from ssi.errors import InvalidRequest
 
 from .fields import Choice, Countries, Country, Day, Field, Flag, String, Text
@@ -152,60 +153,134 @@ class KycRecord:
         }
 
 
-# path -> (English label, mandatory)
-CLAIMS: tuple[tuple[tuple[str, ...], str, bool], ...] = (
-    (("given_name",), "Given name", True),
-    (("family_name",), "Family name", True),
-    (("birthdate",), "Date of birth", True),
-    (("nationalities",), "Nationalities", True),
-    (("address",), "Address", True),
-    (("address", "street_address"), "Street", False),
-    (("address", "locality"), "City", False),
-    (("address", "postal_code"), "Postal code", False),
-    (("address", "country"), "Country of residence", True),
-    (("age_equal_or_over", "18"), "18 or older", True),
-    (("age_equal_or_over", "21"), "21 or older", True),
-    (("kyc_level",), "KYC level (1-3)", True),
-    (("kyc_method",), "KYC method", True),
-    (("sanctions_screening_result",), "Sanctions / AML screening result", True),
-    (("sanctions_screening_date",), "Sanctions / AML screening date", True),
-    (("pep",), "Politically exposed person", True),
-    (("investor_classification",), "Investor classification", True),
-    (("investor_jurisdiction",), "Investor classification jurisdiction", True),
+EN, ZH_HANS, ZH_HANT = "en-US", "zh-Hans", "zh-Hant"
+"""The languages of the type's ``display`` entries (RFC 5646 tags: Simplified
+and Traditional Chinese by their script, as readers in the mainland, Hong
+Kong and Taiwan set their browsers: :func:`kyc_wallet.locales.supported_locale`)."""
+
+# path -> ({language: label}, mandatory)
+CLAIMS: tuple[tuple[tuple[str, ...], dict[str, str], bool], ...] = (
+    (("given_name",), {EN: "Given name", ZH_HANS: "名字", ZH_HANT: "名字"}, True),
+    (("family_name",), {EN: "Family name", ZH_HANS: "姓氏", ZH_HANT: "姓氏"}, True),
+    (("birthdate",), {EN: "Date of birth", ZH_HANS: "出生日期", ZH_HANT: "出生日期"}, True),
+    (("nationalities",), {EN: "Nationalities", ZH_HANS: "国籍", ZH_HANT: "國籍"}, True),
+    (("address",), {EN: "Address", ZH_HANS: "地址", ZH_HANT: "地址"}, True),
+    (("address", "street_address"), {EN: "Street", ZH_HANS: "街道", ZH_HANT: "街道"}, False),
+    (("address", "locality"), {EN: "City", ZH_HANS: "城市", ZH_HANT: "城市"}, False),
+    (
+        ("address", "postal_code"),
+        {EN: "Postal code", ZH_HANS: "邮政编码", ZH_HANT: "郵遞區號"},
+        False,
+    ),
+    (
+        ("address", "country"),
+        {EN: "Country of residence", ZH_HANS: "居住国家/地区", ZH_HANT: "居住國家/地區"},
+        True,
+    ),
+    (
+        ("age_equal_or_over", "18"),
+        {EN: "18 or older", ZH_HANS: "年满 18 岁", ZH_HANT: "年滿 18 歲"},
+        True,
+    ),
+    (
+        ("age_equal_or_over", "21"),
+        {EN: "21 or older", ZH_HANS: "年满 21 岁", ZH_HANT: "年滿 21 歲"},
+        True,
+    ),
+    (
+        ("kyc_level",),
+        {EN: "KYC level (1-3)", ZH_HANS: "KYC 级别（1–3）", ZH_HANT: "KYC 級別（1–3）"},
+        True,
+    ),
+    (("kyc_method",), {EN: "KYC method", ZH_HANS: "KYC 方式", ZH_HANT: "KYC 方式"}, True),
+    (
+        ("sanctions_screening_result",),
+        {
+            EN: "Sanctions / AML screening result",
+            ZH_HANS: "制裁及反洗钱筛查结果",
+            ZH_HANT: "制裁及反洗錢篩查結果",
+        },
+        True,
+    ),
+    (
+        ("sanctions_screening_date",),
+        {
+            EN: "Sanctions / AML screening date",
+            ZH_HANS: "制裁及反洗钱筛查日期",
+            ZH_HANT: "制裁及反洗錢篩查日期",
+        },
+        True,
+    ),
+    (
+        ("pep",),
+        {EN: "Politically exposed person", ZH_HANS: "政治公众人物", ZH_HANT: "政治人物"},
+        True,
+    ),
+    (
+        ("investor_classification",),
+        {EN: "Investor classification", ZH_HANS: "投资者类别", ZH_HANT: "投資者類別"},
+        True,
+    ),
+    (
+        ("investor_jurisdiction",),
+        {
+            EN: "Investor classification jurisdiction",
+            ZH_HANS: "投资者类别所依据的司法管辖区",
+            ZH_HANT: "投資者類別所依據的司法管轄區",
+        },
+        True,
+    ),
 )
+"""Each claim's label in English, Simplified and Traditional Chinese
+(Traditional as used in Hong Kong: 政治人物 is the AMLO's term for a PEP)."""
+DEFAULT_NAME = "KYC credential"
+NAMES = {EN: DEFAULT_NAME, ZH_HANS: "KYC 凭证", ZH_HANT: "KYC 憑證"}
+DESCRIPTIONS = {
+    EN: "Proof that you passed KYC, reusable with token platforms.",
+    ZH_HANS: "证明您已通过 KYC（客户身份核查），可在各代币平台重复使用。",
+    ZH_HANT: "證明您已通過 KYC（客戶身分審查），可於各代幣平台重複使用。",
+}
 
 
-def claim_label(path: tuple[str, ...] | list[Any]) -> str:
-    """The English display name of a claim path (the path itself when unknown)."""
+def claim_label(path: tuple[str, ...] | list[Any], language: str | None = None) -> str:
+    """The display name of a claim path in ``language`` (a language tag;
+    default: the page's, :func:`kyc_wallet.locales.current_locale`),
+    English when that language has none; the path itself when the claim is unknown."""
     key = tuple(str(p) for p in path)
-    for claim_path, label, _mandatory in CLAIMS:
+    locale = supported_locale(language) if language else current_locale()
+    for claim_path, labels, _mandatory in CLAIMS:
         if claim_path == key:
-            return label
+            return best_of(labels, locale or "en") or labels[EN]
     return ".".join(key)
 
 
-def type_metadata(name: str = "KYC credential") -> dict[str, Any]:
-    """SD-JWT VC Type Metadata for :data:`VCT` (SD-JWT VC §6, §8 ``display``, §9 ``claims``)."""
+def type_metadata(name: str = DEFAULT_NAME) -> dict[str, Any]:
+    """SD-JWT VC Type Metadata for :data:`VCT` (SD-JWT VC §6, §8 ``display``, §9 ``claims``):
+    one ``display`` entry per language for the type and for each claim (§8:
+    "an object for each locale that is supported by the type"; §9.2: each
+    claim's ``display`` has one for each locale the type supports). A ``name``
+    other than the default is the issuer's own: it stays as given in every
+    language."""
+    names = NAMES if name == DEFAULT_NAME else dict.fromkeys(NAMES, name)
     return {
         "vct": VCT,
         "name": name,
         "description": "The result of a KYC check by a regulated KYC provider, for "
         "permissioned (ERC-3643) token platforms.",
         "display": [
-            {
-                "locale": "en-US",
-                "name": name,
-                "description": "Proof that you passed KYC, reusable with token platforms.",
-            }
+            {"locale": language, "name": names[language], "description": DESCRIPTIONS[language]}
+            for language in NAMES
         ],
         "claims": [
             {
                 "path": list(path),
-                "display": [{"locale": "en-US", "label": label}],
+                "display": [
+                    {"locale": language, "label": label} for language, label in labels.items()
+                ],
                 "sd": "always",
                 "mandatory": mandatory,
             }
-            for path, label, mandatory in CLAIMS
+            for path, labels, mandatory in CLAIMS
         ],
     }
 

@@ -72,6 +72,12 @@ def test_the_installed_wheel_with_its_artifacts_runs_the_walkthrough(tmp_path: P
         "kyc_wallet/web/templates/issuer/index.html",
         "kyc_wallet/web/templates/verifier/investors.html",
         "kyc_wallet/web/static/style.css",
+        "kyc_wallet/web/templates/common/_language.html",
+        *(
+            f"kyc_wallet/web/translations/{locale}/LC_MESSAGES/{domain}.po"
+            for locale in ("zh_Hans", "zh_Hant")
+            for domain in ("common", "wallet", "issuer", "verifier")
+        ),
         "wallet/static/continue.js",
         "verifier/static/verification.js",
         *(f"chain/contracts/{name}" for name in LOCK_FILES),

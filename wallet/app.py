@@ -52,7 +52,7 @@ DEFAULTS: dict[str, Any] = {
 }
 
 # routes that work while the vault is locked or not yet created
-_OPEN_ENDPOINTS = {"static", "vault.setup", "vault.unlock", "vault.index"}
+_OPEN_ENDPOINTS = {"static", "vault.setup", "vault.unlock", "vault.index", "language.switch"}
 
 
 def build_context(config: Mapping[str, Any], clock: Callable[[], float]) -> WalletContext:

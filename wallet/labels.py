@@ -1,7 +1,16 @@
 """What the investor reads about a held credential: claim labels (from the
 type's claim descriptions, SD-JWT VC §9), claim values as text, and the
 non-sensitive line that tells two credentials apart (the name the investor
-gave it, when it was issued, which claims it holds: never a claim's value)."""
+gave it, when it was issued, which claims it holds: never a claim's value).
+
+Labels come in the page's language: an issuer describes each claim with one
+``display`` entry per language (OpenID4VCI 1.0 §12.2.4 / Appendix B.2,
+``name`` and ``locale``; SD-JWT VC §9.2, ``label`` and ``locale``). The
+wallet keeps them all (``claim_labels_by_locale``: ``[path, {tag: label}]``,
+:func:`claim_displays`) beside ``claim_labels`` (one label per path, what
+older items and backups carry), and :func:`claim_label` picks the entry for
+the page's language (:func:`kyc_wallet.locales.best_entry`: that
+language, else English, else the issuer's first)."""
 
 from __future__ import annotations
 
@@ -9,14 +18,22 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
+from kyc_wallet.locales import best_entry, current_locale
+from kyc_wallet.locales import gettext as _
 from ssi.sdjwt.spec import ARRAY_DIGEST_KEY, SD_ALG_KEY, SD_KEY
 
 from .vault import VaultItem
 
 __all__ = [
     "MAX_NAME_LENGTH",
+    "LOCALIZED_LABELS",
+    "LOCALIZED_NAMES",
+    "credential_title",
+    "display_names",
+    "claim_displays",
     "claim_label",
     "claim_order",
+    "display_label",
     "clean_name",
     "credential_summary",
     "display_value",
@@ -26,6 +43,11 @@ __all__ = [
 ]
 
 MAX_NAME_LENGTH = 60
+LOCALIZED_LABELS = "claim_labels_by_locale"
+"""The item field holding every language's label of each claim."""
+LOCALIZED_NAMES = "display_names_by_locale"
+"""The item field holding the credential type's name in every language
+(``{tag: name}``, from the configuration's ``display``, OpenID4VCI §12.2.4)."""
 _REGISTERED = {"iss", "iat", "exp", "nbf", "cnf", "vct", "status", "_sd_alg"}
 
 
@@ -44,10 +66,81 @@ def is_claim_path(value: Any) -> bool:
     )
 
 
-def claim_label(item: VaultItem, path: Sequence[str | int | None]) -> str:
-    """The label of the longest labelled prefix of ``path``, then the rest of it
-    (``Nationalities / item 1``); the path itself where nothing is labelled."""
+def _display_entries(display: Any) -> list[tuple[str, str]]:
+    """``(language tag, text)`` of a claim's ``display`` array; entries of
+    another shape are left out (an issuer's metadata is not trusted)."""
+    entries = []
+    for entry in display if isinstance(display, list) else ():
+        if not isinstance(entry, dict):
+            continue
+        text = entry.get("name", entry.get("label"))
+        tag = entry.get("locale")
+        if isinstance(text, str) and text.strip():
+            entries.append((tag if isinstance(tag, str) else "", text))
+    return entries
+
+
+def display_label(display: Any, locale: str | None = None) -> str | None:
+    """The text of a ``display`` array for ``locale`` (default: the page's)."""
+    return best_entry(_display_entries(display), locale or current_locale())
+
+
+def claim_displays(credential_metadata: Any) -> list[list[Any]]:
+    """``[path, {language tag: label}]`` of each claim the issuer describes
+    with at least one well-formed ``display`` entry (what :data:`LOCALIZED_LABELS` keeps)."""
+    claims = credential_metadata.get("claims") if isinstance(credential_metadata, dict) else None
+    found: list[list[Any]] = []
+    for claim in claims if isinstance(claims, list) else ():
+        if not isinstance(claim, dict) or not is_claim_path(claim.get("path")):
+            continue
+        entries = _display_entries(claim.get("display"))
+        if entries:
+            found.append([claim["path"], dict(entries)])
+    return found
+
+
+def display_names(credential_metadata: Any) -> dict[str, str]:
+    """``{language tag: name}`` of the credential type (what :data:`LOCALIZED_NAMES` keeps)."""
+    display = credential_metadata.get("display") if isinstance(credential_metadata, dict) else None
+    return dict(_display_entries(display))
+
+
+def credential_title(item: VaultItem, locale: str | None = None) -> str:
+    """The credential type's name in ``locale`` (default: the page's), else the
+    one stored when it was received, else its ``vct``."""
+    names = item.data.get(LOCALIZED_NAMES)
+    if isinstance(names, dict):
+        entries = ((t, v) for t, v in names.items() if isinstance(v, str) and v.strip())
+        name = best_entry(entries, locale or current_locale())
+        if name is not None:
+            return name
+    return str(item.data.get("display_name") or item.data.get("vct") or "")
+
+
+def _labels(item: VaultItem, locale: str | None) -> dict[tuple[Any, ...], str]:
+    """Each labelled path's label for ``locale`` (default: the page's)."""
     labels = {tuple(p): str(label) for p, label in item.data.get("claim_labels", [])}
+    localized = item.data.get(LOCALIZED_LABELS)
+    for entry in localized if isinstance(localized, list) else ():
+        if not (isinstance(entry, list) and len(entry) == 2 and is_claim_path(entry[0])):
+            continue
+        if not isinstance(entry[1], dict):
+            continue
+        label = best_entry(
+            ((t, v) for t, v in entry[1].items() if isinstance(v, str)), locale or current_locale()
+        )
+        if label is not None:
+            labels[tuple(entry[0])] = label
+    return labels
+
+
+def claim_label(
+    item: VaultItem, path: Sequence[str | int | None], locale: str | None = None
+) -> str:
+    """The label of the longest labelled prefix of ``path``, then the rest of it
+    (``Nationalities / item 1``); the path itself where nothing is labelled.
+    In ``locale`` (default: the page's) when the issuer gave that language."""
+    labels = _labels(item, locale)
     parts: list[str] = []
     rest: Sequence[str | int | None] = path
     for cut in range(len(path), 0, -1):
@@ -57,7 +150,7 @@ def claim_label(item: VaultItem, path: Sequence[str | int | None]) -> str:
             break
     for component in rest:
         if isinstance(component, int):
-            parts.append(f"item {component + 1}")
+            parts.append(_("item %(number)d", number=component + 1))
         else:
             parts.append(str(component))
     return " / ".join(parts)
@@ -93,9 +186,9 @@ def plain_value(value: Any) -> Any:
 def display_value(value: Any) -> str:
     """A claim value as the investor reads it."""
     if value is True:
-        return "yes"
+        return _("yes")
     if value is False:
-        return "no"
+        return _("no")
     if value is None:
         return "—"
     if isinstance(value, list):
@@ -109,7 +202,7 @@ def issued_at(item: VaultItem) -> str:
     """When the credential was issued (``iat``), to the minute, in UTC."""
     seconds = item.data.get("claims", {}).get("iat", item.data.get("received_at"))
     if not isinstance(seconds, int | float) or isinstance(seconds, bool):
-        return "unknown"
+        return _("unknown")
     return dt.datetime.fromtimestamp(seconds, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
@@ -125,7 +218,9 @@ def credential_summary(item: VaultItem) -> str:
     """``“Main” · issued 2026-11-01 14:03 UTC · holds Given name, KYC level, …``:
     what tells two credentials apart, without any claim's value."""
     held = []
-    for path, label in item.data.get("claim_labels", []):
+    labels = _labels(item, None)
+    for path, _label in item.data.get("claim_labels", []):
+        label = labels.get(tuple(path), _label)
         if not path or path[0] in _REGISTERED:
             continue
         node: Any = item.data.get("claims", {})
@@ -133,9 +228,9 @@ def credential_summary(item: VaultItem) -> str:
             node = node.get(component) if isinstance(node, dict) else None
         if node is not None and not isinstance(node, dict):
             held.append(str(label))
-    parts = [f"issued {issued_at(item)}"]
+    parts = [_("issued %(time)s", time=issued_at(item))]
     if item.data.get("name"):
         parts.insert(0, f"“{item.data['name']}”")
     if held:
-        parts.append("holds " + ", ".join(held))
+        parts.append(_("holds %(claims)s", claims=", ".join(held)))
     return " · ".join(parts)

@@ -36,7 +36,14 @@ from ssi.oid4vci import (
     spec,
 )
 
-from .labels import is_claim_path
+from .labels import (
+    LOCALIZED_LABELS,
+    LOCALIZED_NAMES,
+    claim_displays,
+    display_label,
+    display_names,
+    is_claim_path,
+)
 from .trust import CredentialChecker
 from .vault import Vault
 from .w3c import FORMATS as W3C_FORMATS
@@ -78,22 +85,19 @@ class PendingOffer:
     @property
     def display_name(self) -> str:
         meta = self.configuration.credential_metadata or {}
-        for entry in meta.get("display") or ():
-            if isinstance(entry, dict) and isinstance(entry.get("name"), str):
-                return str(entry["name"])
-        return self.configuration.vct or self.configuration_id
+        name = display_label(meta.get("display"))  # in the page's language
+        return name or self.configuration.vct or self.configuration_id
 
     @property
     def claim_labels(self) -> list[tuple[list[Any], str]]:
-        """(path, display name) of each claim the issuer describes (§12.2.4, Appendix B.2);
+        """(path, display name in the page's language) of each claim the issuer
+        describes (§12.2.4, Appendix B.2);
         a description of another shape is left out (:func:`wallet.labels.is_claim_path`)."""
         labels = []
         for claim in (self.configuration.credential_metadata or {}).get("claims") or ():
             if not isinstance(claim, dict) or not is_claim_path(claim.get("path")):
                 continue
-            display = claim.get("display")
-            first = display[0] if isinstance(display, list) and display else None
-            name = first.get("name") if isinstance(first, dict) else None
+            name = display_label(claim.get("display"))  # in the page's language
             path = claim["path"]
             labels.append((path, str(name) if name else " / ".join(map(str, path))))
         return labels
@@ -266,6 +270,8 @@ class Receiver:
                         "issuer_jwk": checked.issuer_jwk,
                         "display_name": pending.display_name,
                         "claim_labels": pending.claim_labels,
+                        LOCALIZED_LABELS: claim_displays(pending.configuration.credential_metadata),
+                        LOCALIZED_NAMES: display_names(pending.configuration.credential_metadata),
                         "group": group,
                         "received_at": now,
                         "shown_to": [],

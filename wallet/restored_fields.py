@@ -19,7 +19,7 @@ from typing import Any
 from ssi.errors import InvalidRequest
 
 from .accounts import KIND as ACCOUNT_KIND
-from .labels import MAX_NAME_LENGTH, clean_name, is_claim_path
+from .labels import LOCALIZED_LABELS, LOCALIZED_NAMES, MAX_NAME_LENGTH, clean_name, is_claim_path
 from .present import HISTORY_KIND
 from .receive import CREDENTIAL_KIND
 
@@ -60,6 +60,16 @@ def _object(fields: Mapping[str, Check]) -> Check:
     return check
 
 
+def _localized_label(value: Any) -> bool:
+    return (
+        isinstance(value, list)
+        and len(value) == 2
+        and is_claim_path(value[0])
+        and isinstance(value[1], dict)
+        and all(_text(k) and _text(v) for k, v in value[1].items())
+    )
+
+
 def _label(value: Any) -> bool:
     return (
         isinstance(value, list) and len(value) == 2 and is_claim_path(value[0]) and _text(value[1])
@@ -76,6 +86,10 @@ _FIELDS: dict[str, dict[str, Check]] = {
         "received_at": lambda v: type(v) is int,
         "shown_to": _list_of(_text),
         "claim_labels": _list_of(_label),
+        LOCALIZED_LABELS: _list_of(_localized_label),
+        LOCALIZED_NAMES: lambda v: (
+            isinstance(v, dict) and all(_text(k) and _text(n) for k, n in v.items())
+        ),
     },
     ACCOUNT_KIND: {"label": lambda v: isinstance(v, str) and len(v) <= 80},
     HISTORY_KIND: {

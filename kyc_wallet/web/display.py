@@ -11,7 +11,9 @@ investor pages show these instead (issue 20, items 2 and 4):
 - :func:`country_name`: the short English name of a country from its alpha-2,
   alpha-3 or numeric ISO 3166-1 code, offline from ``pycountry``'s table
   (its ``common_name`` where ISO's name is a formal one: "Iran", not "Iran,
-  Islamic Republic of"); ``pycountry`` also ships the names translated.
+  Islamic Republic of"), in the page's language (``pycountry`` ships the
+  names translated: Simplified and Traditional Chinese from its ``zh_CN``
+  and ``zh_TW`` catalogues).
 - :func:`chain_name`: the name of an EVM chain from its chain id (EIP-155) or
   CAIP-2 identifier; a chain not in the table is "chain <number>".
 
@@ -20,13 +22,19 @@ All three are Jinja filters of every app (:func:`install_display_filters`).
 
 from __future__ import annotations
 
+import functools
+import gettext
 import re
 
 import pycountry
 from flask import Flask
 
+from kyc_wallet.locales import current_locale
+
 _HEX_ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
 _NUMERIC = re.compile(r"[0-9]{1,3}")
+_PYCOUNTRY_LANGUAGES = {"zh_Hans": "zh_CN", "zh_Hant": "zh_TW"}
+"""Page locale → the ``pycountry`` catalogue of its country names."""
 
 CHAINS: dict[int, str] = {
     1: "Ethereum",
@@ -58,10 +66,13 @@ def short_address(address: object) -> str:
     return f"{text[:6]}…{text[-4:]}"
 
 
-def country_name(code: object) -> str:
-    """The country's short English name for an ISO 3166-1 alpha-2, alpha-3 or
-    numeric code (``"408"``, ``408``, ``"KP"``, ``"PRK"`` → "North Korea");
-    an unassigned code is returned as given, so nothing is silently dropped."""
+def country_name(code: object, locale: str | None = None) -> str:
+    """The country's short name for an ISO 3166-1 alpha-2, alpha-3 or numeric
+    code (``"408"``, ``408``, ``"KP"``, ``"PRK"`` → "North Korea"), in the
+    page's language (``locale``, default: the request's;
+    :mod:`kyc_wallet.locales`): Chinese names come from ``pycountry``'s own catalogues,
+    ``zh_CN`` for Simplified ("朝鲜") and ``zh_TW`` for Traditional ("北韓").
+    An unassigned code is returned as given, so nothing is silently dropped."""
     text = str(code).strip()
     if _NUMERIC.fullmatch(text):
         country = pycountry.countries.get(numeric=text.zfill(3))
@@ -73,7 +84,17 @@ def country_name(code: object) -> str:
         country = None
     if country is None:
         return text
-    return str(getattr(country, "common_name", None) or country.name)
+    name = str(getattr(country, "common_name", None) or country.name)
+    return _country_names(locale or current_locale()).gettext(name)
+
+
+@functools.cache
+def _country_names(locale: str) -> gettext.NullTranslations:
+    """``pycountry``'s ISO 3166-1 catalogue for a page locale (none for English)."""
+    language = _PYCOUNTRY_LANGUAGES.get(locale)
+    if language is None:
+        return gettext.NullTranslations()
+    return gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[language])
 
 
 def chain_name(chain: object) -> str:

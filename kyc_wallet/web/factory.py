@@ -1,7 +1,8 @@
 """What every app factory does first: the Flask object with the shared
 templates and static files, its configuration, the trusted hosts, the Origin
 and CSRF checks and security headers (:mod:`.security`), the error handler,
-the trusted proxy hops and the rate limiter (:mod:`.rate_limit`).
+the trusted proxy hops, the pages' languages (:mod:`.i18n`) and the rate
+limiter (:mod:`.rate_limit`).
 
 The app's public URL setting is ``<NAME>_URL`` (``ISSUER_URL``, ``WALLET_URL``,
 ``VERIFIER_URL``): the default ``TRUSTED_HOSTS`` and the app's own origin come
@@ -22,6 +23,7 @@ from .config import ConfigurationError, load_config
 from .config_types import check_setting_types
 from .display import install_display_filters
 from .errors import register_error_handlers
+from .i18n import install_i18n
 from .logs import install_request_log
 from .rate_limit import RateLimiter, counters_for
 from .security import install_security
@@ -61,6 +63,7 @@ def new_app(
         install_proxy_fix(app)
     app.jinja_env.globals.update(app_title=app.config[title_setting], home_endpoint=home_endpoint)
     install_display_filters(app)
+    install_i18n(app)
     register_error_handlers(app)
     install_request_log(app)
     return app

@@ -45,6 +45,7 @@ from sqlite_migrate import Migrations
 
 from kyc_wallet.database import Database
 from kyc_wallet.database.compat import run
+from kyc_wallet.locales import gettext as _
 
 from . import signin_throttle as throttle
 from .auth import secret_hash
@@ -179,16 +180,18 @@ def _ended(row: Any, now: int) -> str | None:
     config = current_app.config
     idle = int(config["OPERATOR_IDLE_TIMEOUT"])
     if now - int(row["created_at"]) >= int(config["OPERATOR_SESSION_LIFETIME"]):
-        return "Your session reached its maximum length: sign in again."
+        return _("Your session reached its maximum length: sign in again.")
     if now - int(row["last_seen_at"]) >= idle:
-        return f"You were signed out after {idle // 60} minutes without activity."
+        return _(
+            "You were signed out after %(minutes)d minutes without activity.", minutes=idle // 60
+        )
     try:
         current = _password_mac(operator_password())
     except ConfigurationError as exc:  # fail closed: every session ends
         log.error("operator session ended: %s", exc.description)
-        return "The operator password is not usable: ask the administrator."
+        return _("The operator password is not usable: ask the administrator.")
     if not hmac.compare_digest(row["password_mac"], current):
-        return "The operator password has changed: sign in with the new one."
+        return _("The operator password has changed: sign in with the new one.")
     return None
 
 
@@ -204,7 +207,7 @@ def _current_session() -> str | None:
             conn, "SELECT * FROM operator_sessions WHERE id_hash = :id", {"id": secret_hash(sid)}
         ).first()
         if row is None:
-            return "Your session has ended: sign in again."
+            return _("Your session has ended: sign in again.")
         reason = _ended(row, now)
         if reason is not None:
             run(conn, "DELETE FROM operator_sessions WHERE id_hash = :id", {"id": row["id_hash"]})
@@ -302,9 +305,12 @@ def add_signin_routes(bp: Blueprint, base_template: str) -> None:
             return redirect(safe_next("/operator/", url_for(f"{bp.name}.index")))
         if wait:
             log.warning("operator sign-in refused: too many failed attempts (%d s to wait)", wait)
-            flash(f"Too many failed sign-ins: try again in {wait} seconds.", "error")
+            flash(
+                _("Too many failed sign-ins: try again in %(seconds)d seconds.", seconds=wait),
+                "error",
+            )
             return page(429, {"Retry-After": str(wait)})
-        flash("Wrong password.", "error")
+        flash(_("Wrong password."), "error")
         return page(401)
 
     def logout() -> Any:
