@@ -22,10 +22,18 @@ from flask import (
     url_for,
 )
 
+from kyc_wallet.web.display import short_address
 from kyc_wallet.web.security import new_csrf_token
 from ssi.errors import InvalidRequest
 
-from .accounts import create_account, import_account, list_accounts
+from .accounts import (
+    create_account,
+    find_account,
+    import_account,
+    list_accounts,
+    remove_account,
+    rename_account,
+)
 from .core import backup as core
 from .sessions import SESSION_KEY
 from .unlock_limit import MAX_WAIT, TooManyTries
@@ -34,7 +42,7 @@ from .web_context import session_handle, vault, wallet_context
 
 __all__ = ["bp", "vaults"]
 
-bp = Blueprint("vault", __name__)
+bp = Blueprint("vault", __name__, static_folder="static", static_url_path="/wallet-static/vault")
 
 
 def vaults() -> VaultStore:
@@ -158,6 +166,7 @@ def restore() -> Any:
 
 @bp.route("/accounts", methods=["GET", "POST"])
 def accounts() -> Any:
+    """The addresses; ``?remove=<id>`` asks to confirm removing one (no script needed)."""
     if request.method == "POST":
         if request.form.get("action") == "import":
             account = import_account(
@@ -165,6 +174,27 @@ def accounts() -> Any:
             )
         else:
             account = create_account(vault(), request.form.get("label", ""))
-        flash(f"Account {account.address} added.", "success")
+        flash(f"Address {short_address(account.address)} added.", "success")
         return redirect(url_for("vault.accounts"))
-    return render_template("wallet/accounts.html", accounts=list_accounts(vault()))
+    removing = request.args.get("remove")
+    confirm = find_account(vault(), removing) if removing else None
+    return render_template("wallet/accounts.html", accounts=list_accounts(vault()), confirm=confirm)
+
+
+@bp.post("/accounts/<item_id>/name")
+def rename(item_id: str) -> Any:
+    account = rename_account(vault(), item_id, request.form.get("label", ""))
+    flash(f"{short_address(account.address)} is now called “{account.label}”.", "success")
+    return redirect(url_for("vault.accounts"))
+
+
+@bp.post("/accounts/<item_id>/remove")
+def remove(item_id: str) -> Any:
+    if request.form.get("confirm") != "yes":
+        return redirect(url_for("vault.accounts", remove=item_id))
+    account = remove_account(vault(), item_id)
+    flash(
+        f"{account.label} ({short_address(account.address)}) was removed from this wallet.",
+        "success",
+    )
+    return redirect(url_for("vault.accounts"))
