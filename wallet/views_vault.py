@@ -79,8 +79,11 @@ def index() -> Any:
 
 @bp.route("/setup", methods=["GET", "POST"])
 def setup() -> Any:
+    """First start: create the wallet, or restore it from a backup."""
     if vaults().initialized:
         return redirect(url_for("vault.index"))
+    if request.method == "POST" and request.form.get("action") == "restore":
+        return _start_from_backup()
     if request.method == "POST":
         passphrase = request.form.get("passphrase", "")
         if passphrase != request.form.get("confirm", ""):
@@ -89,6 +92,22 @@ def setup() -> Any:
         flash("Your wallet is ready. Everything in it is encrypted with your passphrase.")
         return redirect(url_for("credentials.list_credentials"))
     return render_template("wallet/setup.html", min_length=MIN_PASSPHRASE_LENGTH)
+
+
+def _start_from_backup() -> Any:
+    upload = request.files.get("backup")
+    if upload is None or not upload.filename:
+        raise InvalidRequest("choose your backup file")
+    context = wallet_context()
+    message = core.StartFromBackup(upload.read(), request.form.get("passphrase", ""))
+    started = core.start_from_backup(context, message, context.clock())
+    _start_session(started.session)
+    flash(
+        "Your wallet is restored from the backup: "
+        f"{core.restored_summary(started.restored)}. It opens with the backup's passphrase.",
+        "success",
+    )
+    return redirect(url_for("credentials.list_credentials"))
 
 
 def _unlock_page(status: int = 200, headers: dict[str, str] | None = None) -> Any:
@@ -160,7 +179,7 @@ def restore() -> Any:
     passphrase = request.form.get("passphrase", "")
     message = core.RestoreBackup(session_handle(), upload.read(), passphrase)
     restored = core.restore(context, message, context.clock())
-    flash(f"Restored {restored.count} item(s) from the backup.", "success")
+    flash(f"Restored from the backup: {core.restored_summary(restored)}.", "success")
     return redirect(url_for("credentials.list_credentials"))
 
 
