@@ -29,7 +29,7 @@ from kyc_wallet.web.display import country_name
 from ssi.errors import CredentialStatusError, SSIError
 from ssi.status_list import CredentialRevoked, CredentialSuspended
 
-from .labels import claim_label, display_value, issued_at
+from .labels import claim_label, credential_summary, display_value
 from .vault import VaultItem
 
 __all__ = [
@@ -154,11 +154,12 @@ class Card:
     title: str
     issuer: str
     name: str | None
-    issued: str
     expires: str | None
     status: str
     copies: int
     unused: int
+    summary: str
+    """What tells two credentials of one provider apart (never a claim's value)."""
     companions: list[Companion] = field(default_factory=list)
 
     @property
@@ -193,11 +194,11 @@ def _card(
         title=_title(first),
         issuer=str(first.data.get("issuer_name") or "an unnamed provider"),
         name=first.data.get("name") or None,
-        issued=issued_at(first),
         expires=_date(first.data.get("claims", {}).get("exp")),
         status=credential_status(first, check, now),
         copies=len(copies),
         unused=sum(1 for i in copies if not i.data.get("shown_to")),
+        summary=credential_summary(first),
         companions=[
             Companion(c, _title(c), credential_status(c, check, now), claim_rows(c))
             for c in companions
