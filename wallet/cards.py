@@ -133,6 +133,35 @@ def credential_status(item: VaultItem, check: StatusCheck, now: float) -> str:
     return "valid"
 
 
+def _status_uri(item: VaultItem) -> str | None:
+    status = item.data.get("claims", {}).get("status")
+    reference = status.get("status_list") if isinstance(status, dict) else None
+    uri = reference.get("uri") if isinstance(reference, dict) else None
+    return uri if isinstance(uri, str) else None
+
+
+def once_per_list(check: StatusCheck) -> StatusCheck:
+    """``check``, but a status list that could not be read is not asked again
+    for the other credentials of one page (an unreachable provider costs one
+    timeout per page, not one per card); those are "unknown" too."""
+    failed: dict[str, SSIError] = {}
+
+    def checked(item: VaultItem) -> None:
+        uri = _status_uri(item)
+        if uri is not None and uri in failed:
+            raise failed[uri]
+        try:
+            check(item)
+        except CredentialStatusError:
+            raise
+        except SSIError as exc:
+            if uri is not None:
+                failed[uri] = exc
+            raise
+
+    return checked
+
+
 @dataclass(frozen=True)
 class Companion:
     """A W3C credential received with a KYC credential, shown inside its card."""
@@ -233,6 +262,7 @@ def _parent(group: str, groups: dict[str, list[VaultItem]]) -> str | None:
 
 def build_cards(items: Iterable[VaultItem], check: StatusCheck, now: float) -> list[Card]:
     """One card per credential, W3C siblings inside their KYC credential's card."""
+    check = once_per_list(check)
     groups = _groups(items)
     inside: dict[str, list[VaultItem]] = defaultdict(list)
     for group, copies in groups.items():
@@ -252,6 +282,7 @@ def card_of(
     """The card of ``item``'s own credential (its copies, the W3C credentials
     received with it), and for a W3C credential the first copy of the KYC
     credential it came with (None otherwise)."""
+    check = once_per_list(check)
     groups = _groups(items)
     group = str(item.data.get("group") or item.id)
     siblings = [c for g, copies in groups.items() if _parent(g, groups) == group for c in copies]

@@ -19,9 +19,12 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from ssi.errors import FetchTimeout
 from ssi.fetch import Fetcher, FetchPolicy
 from tests.support import RunningIssuer, start_issuer
 from tests.wallet.test_receive_e2e import create_wallet, make_wallet, receive
+from wallet.cards import build_cards
+from wallet.vault import VaultItem
 
 OFFERED = ["kyc_age_jwt_vc_json", "kyc_level_ldp_vc"]
 PROTOCOL_WORDS = re.compile(
@@ -148,3 +151,25 @@ def test_credential_cards_badge_says_expired_after_the_end_date(
     page = _text(client, detail)
     assert _badges(page) == ["Expired"]
     assert "ask your KYC provider for a new one" in page
+
+
+def test_credential_cards_an_unreachable_status_list_is_asked_once_per_page() -> None:
+    """Three credentials on one status list that cannot be fetched: one try, all
+    "Status unknown" (never "Valid"); a list that answers is asked as usual."""
+    status = {"status_list": {"idx": 0, "uri": "https://kyc.example/status/1"}}
+    other = {"status_list": {"idx": 1, "uri": "https://kyc.example/status/2"}}
+    items = [
+        VaultItem(f"id{n}", "credential", 0, {"group": f"g{n}", "claims": {"status": s}})
+        for n, s in enumerate((status, status, status, other))
+    ]
+    asked: list[str] = []
+
+    def check(item: VaultItem) -> None:
+        uri = item.data["claims"]["status"]["status_list"]["uri"]
+        asked.append(uri)
+        if uri.endswith("/1"):
+            raise FetchTimeout(f"{uri} did not answer in time")
+
+    cards = build_cards(items, check, now=0)
+    assert [c.status for c in cards] == ["unknown", "unknown", "unknown", "valid"]
+    assert asked == ["https://kyc.example/status/1", "https://kyc.example/status/2"]
