@@ -13,7 +13,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from ssi.errors import InvalidRequest
 
 from .cards import build_cards, card_of, claim_rows, same_credential
-from .labels import clean_name
+from .labels import clean_name, issued_at
 from .receive import CREDENTIAL_KIND
 from .vault import VaultItem
 from .web_context import vault, wallet_context
@@ -42,7 +42,11 @@ def detail(item_id: str) -> Any:
     items = list(vault().items(CREDENTIAL_KIND))
     card, parent = card_of(item, items, _check, wallet_context().clock())
     return render_template(
-        "wallet/credential.html", card=card, rows=claim_rows(item), parent=parent
+        "wallet/credential.html",
+        card=card,
+        rows=claim_rows(item),
+        parent=parent,
+        issued=issued_at(item),
     )
 
 
