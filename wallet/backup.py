@@ -199,11 +199,24 @@ def check_item(item: dict[str, Any], checker: CredentialChecker, now: float) -> 
     return {**item, "data": data}
 
 
+def _not_after(item: dict[str, Any], now: float) -> dict[str, Any]:
+    """Times from the future are now: a backup dated ahead would otherwise win
+    every merge against changes made here later (:meth:`Vault.merge`)."""
+    latest = int(now)
+    return {
+        **item,
+        "created_at": min(item["created_at"], latest),
+        "updated_at": min(item["updated_at"], latest),
+    }
+
+
 def read_backup(
     backup: bytes, passphrase: str, checker: CredentialChecker, now: float
 ) -> list[dict[str, Any]]:
     """The backup's items as they will be stored, every one checked (all or none)."""
-    return [check_item(_item(raw), checker, now) for raw in _open(backup, passphrase)]
+    return [
+        _not_after(check_item(_item(raw), checker, now), now) for raw in _open(backup, passphrase)
+    ]
 
 
 def _same_accounts(vault: Vault, items: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -223,3 +223,26 @@ def test_restore_matches_an_account_by_its_address(
     )
     assert restore_into(client, token, backup) == "4 added, 1 kept (newer here)"
     assert _account_labels(wallet, client) == ["Imported"]
+
+
+def test_restore_a_backup_dated_in_the_future_does_not_win_over_a_change_here(
+    issuer: RunningIssuer, holder: tuple[Flask, FlaskClient, str]
+) -> None:
+    """A backup whose items claim to have changed years from now is read as of
+    now: the change made here at the same time is kept."""
+    wallet, client, token = holder
+    ahead = int(issuer.clock.now) + 10 * 365 * 86400
+
+    def future(items: list[dict[str, Any]]) -> None:
+        for item in items:
+            item["updated_at"] = ahead
+
+    backup = edit_backup(make_backup(client, token), future)
+    account = next(owner_vault(wallet, client).items("eth_account"))
+    client.post(f"/accounts/{account.id}/name", data={"label": "Renamed", "csrf_token": token})
+    summary = restore_into(client, token, backup)
+    assert _account_labels(wallet, client) == ["Renamed"]
+    assert summary.startswith("0 added, 0 kept (newer here)")  # a tie: this wallet's kept
+    assert all(
+        i["updated_at"] <= issuer.clock.now for i in owner_vault(wallet, client).everything()
+    )
