@@ -65,7 +65,7 @@ def _receive_credential(operator: Page, investor: Page, layout: DemoLayout, step
     investor.goto(offer["same_device"])
     investor.fill("#pin", offer["pin"])
     investor.click("text=Accept and store in my wallet")
-    expect(investor.locator("[data-testid=status]")).to_have_text("valid")
+    expect(investor.locator("[data-testid=status]")).to_have_text("Valid")
     investor.click("text=Addresses")
     investor.click("text=Create a new address")
     expect(investor.locator("main")).to_contain_text("added")

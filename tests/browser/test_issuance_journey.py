@@ -109,7 +109,7 @@ def test_operator_approves_investor_receives_operator_revokes(
     steps.shot(investor, "wallet-offer")
     investor.fill("#pin", offer["pin"])
     investor.click("text=Accept and store in my wallet")
-    expect(investor.locator("[data-testid=status]")).to_have_text("valid")
+    expect(investor.locator("[data-testid=status]")).to_have_text("Valid")
     expect(investor.locator("main")).to_contain_text("Erika")
     expect(investor.locator("main")).to_contain_text("Credential received from Demo KYC Provider")
     steps.shot(investor, "wallet-credential")
@@ -135,7 +135,7 @@ def test_operator_approves_investor_receives_operator_revokes(
     revoked_line = operator.locator("tr:has-text('Issuance revoked') [data-testid=audit-reason]")
     expect(revoked_line).to_have_text("Identity document reported stolen")
     investor.goto(credential_page)
-    expect(investor.locator("[data-testid=status]")).to_contain_text("revoked")
+    expect(investor.locator("[data-testid=status]")).to_have_text("Revoked")
     steps.shot(investor, "wallet-revoked")
 
 
