@@ -58,6 +58,29 @@ def outside_details(page: str) -> str:
     return re.sub(r"<details.*?</details>", "", page, flags=re.S)
 
 
+PROTOCOL_WORDS = (
+    "vct",
+    "iat",
+    "jwt_vc_json",
+    "ldp_vc",
+    "status_list",
+    "idx",
+    "kyc_level",
+    "eip155",
+)
+
+
+def assert_plain_words(page: str) -> None:
+    """Issue 20 item 2: what a person reads (outside "Technical details") holds
+    no protocol identifier, claim path or status-list index."""
+    body = re.search(r"<main>(.*)</main>", page, re.S)
+    assert body, page
+    text = re.sub(r"<[^>]+>", " ", outside_details(body.group(1)))
+    for word in PROTOCOL_WORDS:
+        assert not re.search(rf"\b{word}\b", text), (word, text)
+    assert "x509_hash" not in text and '["' not in text
+
+
 @pytest.fixture
 def listener(tmp_path: Path) -> Iterator[ListeningVerifier]:
     with listening_verifier(tmp_path / "listener") as running:
@@ -91,10 +114,13 @@ def test_consent_names_the_verifier_by_its_certificate_not_its_client_id(
     visible = outside_details(page)
     assert "x509_hash:" not in visible and listener.client_id in page  # behind the disclosure
     assert 'data-testid="verifier-host">127.0.0.1<' in page
+    assert_plain_words(page)
     shared = share(client, token, page)
     done = client.get(shared.headers["Location"]).get_data(as_text=True)
     assert headline(done) == "Shared with Listening Test Platform"
+    assert_plain_words(done)
     history = client.get("/history").get_data(as_text=True)
+    assert_plain_words(history)
     assert re.search(r'data-testid="history-verifier">Listening Test Platform<', history)
     assert "x509_hash:" not in outside_details(history)
     # labels, never claim paths
