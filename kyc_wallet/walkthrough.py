@@ -327,7 +327,7 @@ def _consent(wallet: Browser, token: str, consent: str, extra: dict[str, str]) -
 def _w3c_platform(platform: Browser, wallet: Browser, token: str, headers: dict[str, str]) -> None:
     """A platform that speaks W3C VC asks only "over 18" (policy ``adults-w3c``)."""
     created, consent = _open_request(platform, wallet, token, "adults-w3c", headers)
-    if "cannot be partly disclosed" not in consent:
+    if "cannot be partly shared" not in consent:
         raise WalkthroughFailed("the consent screen does not say the W3C credential goes whole")
     _consent(wallet, token, consent, {})
     result = _wait_for(platform, created["id"], headers, lambda r: r["status"] != "pending")

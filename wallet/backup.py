@@ -40,6 +40,7 @@ from ssi.errors import InvalidRequest, MalformedInput, SSIError
 from ssi.jose import Key
 
 from .accounts import KIND as ACCOUNT_KIND
+from .platform_address import PLATFORM_ADDRESS_KIND
 from .present import HISTORY_KIND
 from .receive import CREDENTIAL_KIND
 from .restored_fields import check_fields
@@ -51,7 +52,7 @@ from .w3c import stored_credential
 __all__ = ["FORMAT", "BackupRefused", "export_backup", "restore_backup"]
 
 FORMAT = "kyc-wallet-backup"
-_KINDS = {CREDENTIAL_KIND, ACCOUNT_KIND, HISTORY_KIND}
+_KINDS = {CREDENTIAL_KIND, ACCOUNT_KIND, HISTORY_KIND, PLATFORM_ADDRESS_KIND}
 
 
 class BackupRefused(InvalidRequest):
