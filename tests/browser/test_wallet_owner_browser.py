@@ -105,10 +105,17 @@ def test_wallet_owner_in_chromium_rebinding_and_foreign_pages_get_nothing(
     expect(investor.locator("main")).not_to_contain_text("0x")
     investor.click("button:has-text('Create')")
     expect(investor.locator("main")).to_contain_text("added")
+    # the one scanner (issue 20 item 9) is one entry of the navigation
+    investor.click("nav >> text=Scan or paste")
+    expect(investor).to_have_url(f"{wallet_url}/scan")
+    expect(investor.locator("h1")).to_have_text("Scan or paste")
+    expect(investor.locator("nav")).not_to_contain_text("Add a credential")
 
     # a second browser profile on the same computer sees only the unlock page
     stranger = rebinding_browser.new_context().new_page()
     stranger.goto(f"{wallet_url}/accounts")
     expect(stranger.locator("h1")).to_have_text("Unlock your wallet")
     assert urlsplit(stranger.url).path == "/unlock"
+    stranger.goto(f"{wallet_url}/scan")
+    expect(stranger.locator("h1")).to_have_text("Unlock your wallet")
     steps.shot(stranger, "second-profile-unlock")
