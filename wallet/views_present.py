@@ -17,7 +17,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from .core import present as core
-from .views_scan import render_consent, scan_page, scan_submit, too_large
+from .views_scan import open_link, scan_page, scan_submit, too_large
 from .web_context import session_handle, wallet_context
 
 __all__ = ["bp"]
@@ -39,7 +39,7 @@ def authorize() -> Any:
     """The same-device route: a verifier's button opens this with its request's query."""
     if not request.args:
         return redirect(url_for("scan.scan"))
-    return render_consent(request.url)
+    return open_link(request.url, "request")
 
 
 @bp.get("/present")

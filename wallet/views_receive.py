@@ -12,7 +12,7 @@ from flask import Blueprint, flash, redirect, request, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from .core.receive import AcceptOffer, accept_offer
-from .views_scan import render_offer, scan_page, scan_submit, too_large
+from .views_scan import open_link, scan_page, scan_submit, too_large
 from .web_context import session_handle, wallet_context
 
 __all__ = ["bp"]
@@ -25,7 +25,7 @@ def offer_route() -> Any:
     """The same-device route: the issuer's button opens this with the offer's query."""
     if not request.args:
         return scan_page()
-    return render_offer(request.url)
+    return open_link(request.url, "offer")
 
 
 @bp.get("/receive")

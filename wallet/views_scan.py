@@ -26,7 +26,15 @@ from .scan import Kind, NotOfferOrRequest, Problem, classify, explain, link_host
 from .sessions import VaultLocked
 from .web_context import session_handle, wallet_context
 
-__all__ = ["bp", "render_consent", "render_offer", "scan_page", "scan_submit", "too_large"]
+__all__ = [
+    "bp",
+    "open_link",
+    "render_consent",
+    "render_offer",
+    "scan_page",
+    "scan_submit",
+    "too_large",
+]
 
 bp = Blueprint("scan", __name__)
 
@@ -81,12 +89,23 @@ def too_large(exc: RequestEntityTooLarge) -> Any:
     return scan_page(problem, status=413)
 
 
+def open_link(link: str, kind: Kind) -> Any:
+    """Open an offer or a request; what fails is told on the scanner page."""
+    try:
+        return render_offer(link) if kind == "offer" else render_consent(link)
+    except (VaultLocked, RateLimited):
+        raise
+    except SSIError as exc:
+        status = exc.status if exc.status < 500 else 502
+        return scan_page(explain(exc, kind, link_host(link, kind)), link, status)
+
+
 def scan_submit(prefer: Kind | None = None) -> Any:
     """Open what was pasted or scanned (``prefer``: what a bare web address is
     taken for, on the older ``/receive`` and ``/present`` forms)."""
     link = (request.form.get("link") or "").strip()
     upload = request.files.get("qr")
-    kind: Kind | None = None
+    kind: Kind
     try:
         if upload is not None and upload.filename:
             link = decode_qr(upload.read())
@@ -96,24 +115,17 @@ def scan_submit(prefer: Kind | None = None) -> Any:
             if prefer is None or not link:
                 raise
             kind = prefer
-        return render_offer(link) if kind == "offer" else render_consent(link)
-    except (VaultLocked, RateLimited):
-        raise
     except NotOfferOrRequest as exc:
         return scan_page(explain(exc, None, None), link, exc.status)
-    except InvalidRequest as exc:
-        if kind is None:  # the picture could not be read
-            problem = Problem(
-                exc.description[:1].upper() + exc.description[1:],
-                "Upload a clear picture of the whole QR code, or paste the link.",
-                exc.error,
-                exc.description,
-            )
-            return scan_page(problem, link, exc.status)
-        return scan_page(explain(exc, kind, link_host(link, kind)), link, exc.status)
-    except SSIError as exc:
-        status = exc.status if exc.status < 500 else 502
-        return scan_page(explain(exc, kind, link_host(link, kind or "request")), link, status)
+    except InvalidRequest as exc:  # the picture could not be read
+        problem = Problem(
+            exc.description[:1].upper() + exc.description[1:],
+            "Upload a clear picture of the whole QR code, or paste the link.",
+            exc.error,
+            exc.description,
+        )
+        return scan_page(problem, link, exc.status)
+    return open_link(link, kind)
 
 
 @bp.get("/scan")

@@ -155,6 +155,10 @@ def test_scan_says_an_expired_request_in_plain_words(
     assert 400 <= status < 500, page
     expected = "This request was already answered or has expired: start again on the platform"
     assert headline(page) == expected
+    # the same-device route says it the same way
+    same_device = client.get("/authorize?" + listener.link(DCQL).split("?", 1)[1])
+    assert 400 <= same_device.status_code < 500
+    assert headline(same_device.get_data(as_text=True)) == expected
     listener.lifetime = 300
     unknown = listener.link(DCQL).replace("%2Frequest%2F", "%2Frequest%2Fgone")
     status, page = scan(client, token, link=unknown)
