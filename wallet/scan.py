@@ -47,6 +47,9 @@ class Problem:
     advice: str
     code: str
     detail: str
+    status: int | None = None
+    """The page's status when not the error's own (an answered request is the
+    investor's 400, not the wallet's 502)."""
 
 
 def _params(link: str) -> set[str]:
@@ -105,6 +108,7 @@ def explain(exc: SSIError, kind: Kind | None, host: str | None) -> Problem:
             " a new QR code or button.",
             code,
             detail,
+            400,
         )
     if kind == "offer" and isinstance(exc, FetchHTTPStatus):
         return Problem(
@@ -112,6 +116,7 @@ def explain(exc: SSIError, kind: Kind | None, host: str | None) -> Problem:
             "Ask your KYC provider for a new offer.",
             code,
             detail,
+            400,
         )
     if isinstance(exc, FetchError) and not isinstance(exc, FetchBlocked):
         where = f" at {host}" if host else ""

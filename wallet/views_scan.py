@@ -96,8 +96,9 @@ def open_link(link: str, kind: Kind) -> Any:
     except (VaultLocked, RateLimited):
         raise
     except SSIError as exc:
-        status = exc.status if exc.status < 500 else 502
-        return scan_page(explain(exc, kind, link_host(link, kind)), link, status)
+        problem = explain(exc, kind, link_host(link, kind))
+        status = problem.status or (exc.status if exc.status < 500 else 502)
+        return scan_page(problem, link, status)
 
 
 def scan_submit(prefer: Kind | None = None) -> Any:

@@ -162,7 +162,7 @@ def test_scan_says_an_expired_request_in_plain_words(
     listener.lifetime = 300
     unknown = listener.link(DCQL).replace("%2Frequest%2F", "%2Frequest%2Fgone")
     status, page = scan(client, token, link=unknown)
-    assert headline(page) == expected
+    assert status == 400 and headline(page) == expected
     assert listener.responses == []
 
 
