@@ -92,6 +92,7 @@ def _consent_and_share(investor: Page, steps: Steps) -> None:
         assert claim in disclosed, claim
     for hidden in ("Date of birth", "Given name", "Family name", "Street"):
         assert hidden not in disclosed, hidden
+    assert "Germany" in disclosed, disclosed  # the country by name, not "DE"
     expect(investor.locator("main")).to_contain_text("What happens on the blockchain")
     expect(investor.locator("main")).to_contain_text("Solar Plant 7 Revenue Token")
     expect(investor.locator("[data-testid=chain]")).not_to_contain_text("eip155")
