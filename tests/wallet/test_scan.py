@@ -135,7 +135,7 @@ def test_scan_says_an_unreachable_provider_in_plain_words(
     assert status == 502
     assert headline(page) == "Could not reach the KYC provider at 127.0.0.1"
     assert "Errno" not in page
-    assert re.search(r'class="muted small" data-testid="technical">For support: ', page)
+    assert re.search(r'class="muted small wrap" data-testid="technical">For support: ', page)
 
 
 def test_unreachable_names_the_host_of_the_link() -> None:
