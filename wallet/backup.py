@@ -51,6 +51,7 @@ from ssi.errors import InvalidRequest, MalformedInput, SSIError
 from ssi.jose import Key
 
 from .accounts import KIND as ACCOUNT_KIND
+from .platform_address import PLATFORM_ADDRESS_KIND
 from .present import HISTORY_KIND
 from .receive import CREDENTIAL_KIND
 from .restored_fields import check_fields
@@ -69,7 +70,7 @@ __all__ = [
 ]
 
 FORMAT = "kyc-wallet-backup"
-_KINDS = {CREDENTIAL_KIND, ACCOUNT_KIND, HISTORY_KIND}
+_KINDS = {CREDENTIAL_KIND, ACCOUNT_KIND, HISTORY_KIND, PLATFORM_ADDRESS_KIND}
 
 
 class BackupRefused(InvalidRequest):

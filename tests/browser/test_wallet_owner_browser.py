@@ -111,6 +111,11 @@ def test_wallet_owner_in_chromium_rebinding_and_foreign_pages_get_nothing(
     expect(investor.locator("main")).not_to_contain_text("0x")
     investor.click("button:has-text('Create')")
     expect(investor.locator("main")).to_contain_text("added")
+    # the one scanner (issue 20 item 9) is one entry of the navigation
+    investor.click("nav >> text=Scan or paste")
+    expect(investor).to_have_url(f"{wallet_url}/scan")
+    expect(investor.locator("h1")).to_have_text("Scan or paste")
+    expect(investor.locator("nav")).not_to_contain_text("Add a credential")
 
     # the address as in MetaMask: its picture, the short form, a Copy button
     full = investor.locator("[data-testid=full-address]").text_content()
@@ -129,6 +134,8 @@ def test_wallet_owner_in_chromium_rebinding_and_foreign_pages_get_nothing(
     stranger.goto(f"{wallet_url}/accounts")
     expect(stranger.locator("h1")).to_have_text("Unlock your wallet")
     assert urlsplit(stranger.url).path == "/unlock"
+    stranger.goto(f"{wallet_url}/scan")
+    expect(stranger.locator("h1")).to_have_text("Unlock your wallet")
     steps.shot(stranger, "second-profile-unlock")
 
 

@@ -61,8 +61,10 @@ def test_offer_page_names_the_w3c_credentials(issuer: RunningIssuer, wallet: Fla
     text = page.get_data(as_text=True)
     listed = re.search(r'data-testid="w3c-offered">(.*?)</ul>', text, re.S)
     assert listed is not None
-    assert "Age (W3C), jwt_vc_json" in listed.group(1)
-    assert "KYC level (W3C), ldp_vc" in listed.group(1)
+    # issue 20 item 2: in words, no format identifier on the offer page
+    assert "Age (W3C), signed as a JWT" in listed.group(1)
+    assert "KYC level (W3C), signed as linked data" in listed.group(1)
+    assert "jwt_vc_json" not in text and "ldp_vc" not in text
 
 
 def test_w3c_credentials_received_bound_to_their_own_did_key(
