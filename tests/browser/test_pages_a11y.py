@@ -7,8 +7,10 @@ state, in headless Chromium at 1280 and 390 px (an iPhone's width):
   (``document.documentElement.scrollWidth <= innerWidth``);
 - ``test_pages_list_every_html_route``: a page route of an app without an entry
   in ``pages.py`` fails;
-- the live status of a pending verification is an ``aria-live`` region, and
-  the navigation marks the page it is on.
+- the live status of a pending verification is an ``aria-live`` region, its
+  QR code an image described by its link; the navigation marks the page it is
+  on, a skip link comes first, and at 390 px the links fold into a menu; the
+  wallet's navigation and its consent button do not share a name.
 
 Each page is opened once per width (the axe and overflow tests of a width
 share the visit), and a full-page screenshot of it kept in
@@ -29,7 +31,15 @@ from playwright.sync_api import Page as Tab
 
 from tests.browser.conftest import ARTIFACTS
 from tests.browser.page_states import Apps, States, build_states, running_apps
-from tests.browser.pages import APPS, INVESTOR, PAGES, Page, unlisted_routes
+from tests.browser.pages import (
+    APPS,
+    INVESTOR,
+    ISSUER_OPERATOR,
+    PAGES,
+    PLATFORM_OPERATOR,
+    Page,
+    unlisted_routes,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -156,16 +166,75 @@ def test_pages_list_every_html_route(apps: Apps) -> None:
     assert not unlisted, unlisted
 
 
-def test_pending_status_is_live_and_navigation_marks_the_page(states: States) -> None:
-    """The pending verification's status is announced as it changes (``aria-live``);
-    each app's navigation says which page is the current one (``aria-current``)."""
+def test_pending_page_status_is_live_and_its_qr_code_an_image_named_by_its_link(
+    states: States,
+) -> None:
+    """The platform's page of a pending verification announces the status as it
+    changes (``aria-live``); its QR code is an image whose description is the
+    link it encodes."""
     tab = states.contexts[INVESTOR].new_page()
     try:
         tab.goto(states.url("{verifier}{pending}"))
         expect(tab.locator("[aria-live] #status, #status[aria-live]")).to_have_count(1)
-        tab.goto(states.url("{wallet}/history"))
-        current = tab.locator("nav [aria-current=page]")
-        expect(current).to_have_count(1)
-        assert urlsplit(current.get_attribute("href") or "").path == "/history"
+        qr = tab.get_by_role("img", name="QR code")
+        expect(qr).to_have_count(1)
+        described = qr.get_attribute("aria-describedby")
+        assert described, "the QR code has no description"
+        link = tab.locator(f"[id='{described}']").inner_text()
+        assert link.startswith("openid4vp://?client_id="), link
+    finally:
+        tab.close()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_navigation_marks_the_page_skips_to_content_and_folds_on_phones(
+    states: States, width: int
+) -> None:
+    """In every app's navigation the current page is marked (``aria-current``); a
+    "Skip to content" link is first; at 390 px the links are behind a "Menu" that
+    opens without a script, at 1280 px they show at once."""
+    for profile, url, current in (
+        (INVESTOR, "{wallet}/history", "History"),
+        (ISSUER_OPERATOR, "{issuer}/operator/credentials", "Credentials"),
+        (PLATFORM_OPERATOR, "{verifier}/operator/investors", "Investors & holders"),
+    ):
+        context = states.contexts[profile]
+        tab = context.new_page()
+        try:
+            tab.set_viewport_size({"width": width, "height": HEIGHT[width]})
+            tab.goto(states.url(url))
+            marked = tab.locator("nav [aria-current=page]")
+            expect(marked).to_have_count(1)
+            expect(marked).to_have_text(current)
+            tab.keyboard.press("Tab")
+            focused = tab.locator(":focus")
+            expect(focused).to_have_text("Skip to content")
+            tab.keyboard.press("Enter")
+            assert urlsplit(tab.url).fragment == "content"
+            assert tab.evaluate("document.activeElement.id") == "content"
+            menu = tab.get_by_text("Menu", exact=True)
+            if width == 390:
+                expect(marked).to_be_hidden()
+                menu.click()
+                expect(marked).to_be_visible()
+            else:
+                expect(menu).to_be_hidden()
+                expect(marked).to_be_visible()
+        finally:
+            tab.close()
+
+
+def test_wallet_navigation_and_consent_name_share_differently(states: States) -> None:
+    """The navigation's link and the consent page's button do not share a name."""
+    tab = states.contexts[INVESTOR].new_page()
+    try:
+        tab.goto(states.url("{consent}"))
+        nav_names = tab.locator("nav a, nav button").all_inner_texts()
+        buttons = tab.locator("main button").all_inner_texts()
+        assert any(name.strip() == "Share" for name in buttons), buttons
+        assert not {n.strip() for n in nav_names} & {b.strip() for b in buttons}, (
+            nav_names,
+            buttons,
+        )
     finally:
         tab.close()
