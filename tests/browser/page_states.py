@@ -147,7 +147,7 @@ def _sign_in(page: Page, url: str, password_file: Path) -> None:
 def _share(investor: Page, answer: str = "consent") -> None:
     """On the consent page: Share (``consent``) or Decline (``decline``)."""
     with investor.expect_navigation():
-        investor.click(f"form[action*='/{answer}'] button[type=submit]")
+        investor.locator(f"form[action*='/{answer}'] button[type=submit]").first.click()
 
 
 def _wallet_with_a_credential(investor: Page, apps: Apps) -> tuple[str, str]:

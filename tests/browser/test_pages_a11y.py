@@ -114,7 +114,7 @@ class Visits:
         response = tab.goto(url)
         if entry.click is not None:
             with tab.expect_navigation() as navigation:
-                tab.click(entry.click)
+                tab.locator(entry.click).first.click()
             response = navigation.value
         assert response is not None
         where = f"{entry.app}/{entry.name}: {url} → {tab.url}"
