@@ -9,8 +9,9 @@ state, in headless Chromium at 1280 and 390 px (an iPhone's width):
   in ``pages.py`` fails;
 - the live status of a pending verification is an ``aria-live`` region, its
   QR code an image described by its link; the navigation marks the page it is
-  on, a skip link comes first, and at 390 px the links fold into a menu; the
-  wallet's navigation and its consent button do not share a name.
+  on, a skip link comes first, and at 390 px the links fold into a menu (which
+  opens without JavaScript); the wallet's navigation and its consent button do
+  not share a name.
 
 Each page is opened once per width (the axe and overflow tests of a width
 share the visit), and a full-page screenshot of it kept in
@@ -234,3 +235,18 @@ def test_wallet_navigation_and_consent_name_share_differently(states: States) ->
         assert in_nav and not in_nav & in_main, (in_nav, in_main)
     finally:
         tab.close()
+
+
+def test_phone_menu_opens_without_javascript(browser: Browser, states: States) -> None:
+    """The menu is a <details>: with scripts turned off it opens all the same."""
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 390, "height": 844})
+    try:
+        tab = context.new_page()
+        tab.goto(states.url("{verifier}/"))
+        link = tab.locator("nav a").first
+        expect(link).to_be_hidden()
+        tab.get_by_text("Menu", exact=True).click()
+        expect(link).to_be_visible()
+        assert tab.evaluate("document.documentElement.scrollWidth <= innerWidth")
+    finally:
+        context.close()
