@@ -243,13 +243,20 @@ def build_states(browser: Browser, apps: Apps, init_script: str | None = None) -
     assert apps.verification_status(verified) == "verified"
     assert apps.verification_status(refused) == "refused"
 
+    from issuer.db.tables import credentials as issued_copies
+
+    with apps.apps["issuer"].extensions["issuer"].db.read() as conn:
+        query = issued_copies.select().where(issued_copies.c.applicant_id == issued).limit(1)
+        copy = str(conn.execute(query).mappings().one()["id"])
     values: dict[str, str | Callable[[], str]] = {
         **apps.urls,
         "credential": credential,
         "issued": issued,  # an applicant whose credential the investor holds
+        "copy": copy,  # one copy (credential) of it, at the issuer
         "applicant": str(apps.new_offer()["applicant_id"]),  # one still to approve
         "pending": pending,
         "verified": verified,
+        "verified_id": verified.rsplit("/", 1)[1],  # for the operator's page of it
         "landing": landing,
         "refused": refused,
         "shared": _answered_in_wallet(investor, apps, "consent"),

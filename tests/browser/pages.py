@@ -35,11 +35,11 @@ PLATFORM_OPERATOR = "platform_operator"  # signed in at the verifier
 class Page:
     """One page as a person reaches it.
 
-    ``route``: the endpoint of the GET route it covers (``None`` for a page only a
-    form's answer or an error renders); ``profile``: the browser profile that opens
-    it; ``path``: the URL (a template, see the module); ``status``: the HTTP status
-    of the page; ``click``: a page reached by a form on ``path`` (the selector of its
-    button): the page checked is the answer."""
+    ``route``: the endpoint of the GET route whose page is checked (``None`` for a
+    page only a POST's answer or an error renders); ``profile``: the browser profile
+    that opens it; ``path``: the URL (a template, see the module); ``status``: the
+    HTTP status of the page; ``click``: a page reached by a link or form on ``path``
+    (the selector of its button or link): the page checked is the one it leads to."""
 
     app: str
     name: str

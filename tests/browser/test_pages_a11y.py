@@ -173,7 +173,9 @@ def test_pending_page_status_is_live_and_its_qr_code_an_image_named_by_its_link(
     tab = states.contexts[INVESTOR].new_page()
     try:
         tab.goto(states.url("{verifier}{pending}"))
-        expect(tab.locator("[aria-live] #status, #status[aria-live]")).to_have_count(1)
+        # the element the page's script updates from the status URL is (in) a live region
+        live = tab.locator("[aria-live] [data-status-url], [aria-live][data-status-url]")
+        expect(live).to_have_count(1)
         qr = tab.get_by_role("img", name="QR code")
         expect(qr).to_have_count(1)
         described = qr.get_attribute("aria-describedby")
