@@ -76,3 +76,21 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report = outcome.get_result()  # type: ignore[attr-defined]
     if report.when == "call":
         item.rep_call = report  # type: ignore[attr-defined]
+
+
+PHONE = {"width": 390, "height": 844}
+"""The phone width of issue 20 (an iPhone 12-15 in CSS pixels)."""
+
+
+def phone_page(browser: Browser) -> Page:
+    """A new browser profile the size of a phone, as an investor on the go uses it."""
+    return browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
+
+
+def open_in_nav(page: Page, name: str) -> None:
+    """Click the navigation's link ``name`` as a person does: on a phone the
+    links sit in the folded "Menu" (a <details>), which is opened first."""
+    menu = page.locator("header details.menu")
+    if menu.locator("summary").is_visible() and not menu.get_attribute("open") == "":
+        menu.locator("summary").click()
+    page.locator("nav").get_by_role("link", name=name, exact=True).click()

@@ -30,7 +30,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from kyc_wallet.demo import running_demo
 from kyc_wallet.demo_setup import DemoLayout
-from tests.browser.conftest import Steps
+from tests.browser.conftest import Steps, open_in_nav, phone_page
 from tests.browser.test_issuance_journey import investor_creates_wallet, operator_approves
 from tests.servers import free_port
 from tests.timing import scaled
@@ -66,7 +66,7 @@ def _receive_credential(operator: Page, investor: Page, layout: DemoLayout, step
     investor.fill("#pin", offer["pin"])
     investor.click("text=Accept and store in my wallet")
     expect(investor.locator("[data-testid=status]")).to_have_text("Valid")
-    investor.click("text=Addresses")
+    open_in_nav(investor, "Addresses")
     investor.click("text=Create a new address")
     expect(investor.locator("main")).to_contain_text("added")
     steps.shot(investor, "wallet-address")
@@ -149,8 +149,10 @@ def test_same_device_journey_landing_after_share(
 ) -> None:
     layout, keys = demo
     operator = browser.new_context().new_page()
-    investor = browser.new_context().new_page()
+    # same device: the investor is on a phone (390 px), where the navigation is a Menu
+    investor = phone_page(browser)
     _receive_credential(operator, investor, layout, steps)
+    assert investor.evaluate("document.documentElement.scrollWidth <= innerWidth")
 
     # the investor opens the token page in the same browser and uses the same-device button
     investor.goto(f"{layout.verifier_url}/tokens/SP7")
@@ -190,6 +192,7 @@ def test_same_device_journey_landing_after_share(
     seen = investor.locator("main").inner_text()
     for raw in ("kyc_level", "address.country", "register", "Transaction"):
         assert raw not in seen, raw  # claims and transactions are the operator's
+    assert investor.evaluate("document.documentElement.scrollWidth <= innerWidth")
     steps.shot(investor, "platform-landing")
     investor.click("[data-testid=token-link]")
     expect(investor).to_have_url(f"{layout.verifier_url}/tokens/SP7")
