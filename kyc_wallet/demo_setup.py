@@ -56,6 +56,8 @@ RULES = [
     'investor_classification in ["professional", "accredited"]',
 ]
 VCT = "urn:kyc-wallet:vct:kyc:1"
+VERIFIER_NAME = "Solar Plant 7 investor platform"
+"""The platform's name: its page title, and its certificate's organisation."""
 W3C_OFFER = ["kyc_age_jwt_vc_json"]
 """The demo's offers also carry the W3C over-18 credential (VC-JWT): a platform
 speaking W3C VC learns only "over 18" (policy ``adults-w3c``)."""
@@ -146,7 +148,16 @@ def prepare(layout: DemoLayout) -> dict[str, str]:
     # the issuer's W3C predicate credentials are signed by a did:key (didkit resolves no did:web)
     w3c_did = did_key_from_key(_key(layout.issuer_dir / "w3c_issuer_key.pem", "EdDSA"))
     verifier_key = _key(layout.verifier_dir / "verifier_key.pem")
-    verifier_leaf = issue_leaf(ca_key, ca, verifier_key.public(), ["127.0.0.1"], now=now, days=365)
+    # the organisation is the name the investor's wallet shows (issue 20 item 1)
+    verifier_leaf = issue_leaf(
+        ca_key,
+        ca,
+        verifier_key.public(),
+        ["127.0.0.1"],
+        organisation=VERIFIER_NAME,
+        now=now,
+        days=365,
+    )
     (layout.verifier_dir / "chain.pem").write_bytes(verifier_leaf.public_bytes(Encoding.PEM))
 
     keys = {
@@ -219,7 +230,7 @@ def prepare(layout: DemoLayout) -> dict[str, str]:
         {
             "VERIFIER_URL": layout.verifier_url,
             "WALLET_URL": layout.wallet_url,
-            "VERIFIER_NAME": "Solar Plant 7 investor platform",
+            "VERIFIER_NAME": VERIFIER_NAME,
             "API_KEYS": [
                 {
                     "name": "demo",

@@ -195,11 +195,12 @@ def _journey(layout: DemoLayout, keys: dict[str, str]) -> None:
     )
 
     created, consent = _open_request(platform, wallet, token, "sp7", verifier_api)
-    verifier_id = re.search(r'data-testid="client-id">([^<]+)<', consent)
+    asking = re.search(r"<h1>(.*?) asks for your KYC credential</h1>", consent)
+    checked = "Certificate checked against your trusted list" in consent
     _step(
         5,
-        f"request shown in the wallet: verifier {verifier_id.group(1) if verifier_id else '?'}"
-        f"{' (identity verified)' if 'Identity verified' in consent else ''}",
+        f"request shown in the wallet: {asking.group(1) if asking else '?'} asks"
+        f"{' (certificate checked against your trusted list)' if checked else ''}",
     )
     rows = re.findall(r"<tr[^>]*><th>([^<]+)</th><td>([^<]*)</td></tr>", consent)
     disclosed = ", ".join(
@@ -326,7 +327,7 @@ def _consent(wallet: Browser, token: str, consent: str, extra: dict[str, str]) -
 def _w3c_platform(platform: Browser, wallet: Browser, token: str, headers: dict[str, str]) -> None:
     """A platform that speaks W3C VC asks only "over 18" (policy ``adults-w3c``)."""
     created, consent = _open_request(platform, wallet, token, "adults-w3c", headers)
-    if "cannot be partly disclosed" not in consent:
+    if "cannot be partly shared" not in consent:
         raise WalkthroughFailed("the consent screen does not say the W3C credential goes whole")
     _consent(wallet, token, consent, {})
     result = _wait_for(platform, created["id"], headers, lambda r: r["status"] != "pending")

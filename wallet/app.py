@@ -128,8 +128,9 @@ def create_app(
     from .views_credentials import bp as credentials_bp
     from .views_present import bp as present_bp
     from .views_receive import bp as receive_bp
+    from .views_scan import bp as scan_bp
     from .views_vault import bp as vault_bp
 
-    for blueprint in (vault_bp, credentials_bp, receive_bp, present_bp):
+    for blueprint in (vault_bp, credentials_bp, scan_bp, receive_bp, present_bp):
         app.register_blueprint(blueprint)
     return app

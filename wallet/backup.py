@@ -20,6 +20,17 @@ Restoring trusts nothing in the file (issue 18):
   claims, type and issuer key kept are those the check returned; the wallet's
   own fields (names, claim labels, history…) must have the shape the wallet
   writes (:mod:`wallet.restored_fields`), or the pages reading them would fail.
+
+Restoring merges, item by item (issue 20 item 8): the merge key is the
+item's id (ids are random and kept in the backup, so the same credential,
+history entry or account has the same id here and there), and an account
+is also matched by its address (the same key imported in two wallets); of
+two versions the one changed last wins (``updated_at``, which the vault sets
+at every change), a tie keeping this wallet's (:meth:`wallet.vault.Vault.merge`).
+An older backup therefore never rolls back what changed here since; an item
+deleted here since the backup is added again (the vault keeps no record of
+deletions). A new wallet can be created from a backup
+(:func:`create_from_backup`): the backup's passphrase becomes the wallet's.
 """
 
 from __future__ import annotations
@@ -40,18 +51,26 @@ from ssi.errors import InvalidRequest, MalformedInput, SSIError
 from ssi.jose import Key
 
 from .accounts import KIND as ACCOUNT_KIND
+from .platform_address import PLATFORM_ADDRESS_KIND
 from .present import HISTORY_KIND
 from .receive import CREDENTIAL_KIND
 from .restored_fields import check_fields
 from .trust import CredentialChecker
-from .vault import KdfParams, Vault, WrongPassphrase
+from .vault import KdfParams, Merged, Vault, VaultStore, WrongPassphrase
 from .w3c import FORMATS as W3C_FORMATS
 from .w3c import stored_credential
 
-__all__ = ["FORMAT", "BackupRefused", "export_backup", "restore_backup"]
+__all__ = [
+    "FORMAT",
+    "BackupRefused",
+    "create_from_backup",
+    "export_backup",
+    "read_backup",
+    "restore_backup",
+]
 
 FORMAT = "kyc-wallet-backup"
-_KINDS = {CREDENTIAL_KIND, ACCOUNT_KIND, HISTORY_KIND}
+_KINDS = {CREDENTIAL_KIND, ACCOUNT_KIND, HISTORY_KIND, PLATFORM_ADDRESS_KIND}
 
 
 class BackupRefused(InvalidRequest):
@@ -181,11 +200,57 @@ def check_item(item: dict[str, Any], checker: CredentialChecker, now: float) -> 
     return {**item, "data": data}
 
 
+def _not_after(item: dict[str, Any], now: float) -> dict[str, Any]:
+    """Times from the future are now: a backup dated ahead would otherwise win
+    every merge against changes made here later (:meth:`Vault.merge`)."""
+    latest = int(now)
+    return {
+        **item,
+        "created_at": min(item["created_at"], latest),
+        "updated_at": min(item["updated_at"], latest),
+    }
+
+
+def read_backup(
+    backup: bytes, passphrase: str, checker: CredentialChecker, now: float
+) -> list[dict[str, Any]]:
+    """The backup's items as they will be stored, every one checked (all or none)."""
+    return [
+        _not_after(check_item(_item(raw), checker, now), now) for raw in _open(backup, passphrase)
+    ]
+
+
+def _same_accounts(vault: Vault, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The backup's accounts under the id of this wallet's account of the same
+    address, if there is one (the address is the account's natural key)."""
+    here = {a.data["address"]: a.id for a in vault.items(ACCOUNT_KIND)}
+    return [
+        {**item, "id": here.get(item["data"]["address"], item["id"])}
+        if item["kind"] == ACCOUNT_KIND
+        else item
+        for item in items
+    ]
+
+
 def restore_backup(
     vault: Vault, backup: bytes, passphrase: str, checker: CredentialChecker, now: float
-) -> int:
-    """Add the items of a backup (same ids are replaced), all or none; returns how many."""
+) -> Merged:
+    """Merge the items of a backup into ``vault`` (all checked first, all or none):
+    the newer version of each item wins (module docstring)."""
     vault.ensure_open()  # only an unlocked session restores, and derives nothing otherwise
-    items = [check_item(_item(raw), checker, now) for raw in _open(backup, passphrase)]
-    vault.replace_many(items)
-    return len(items)
+    items = read_backup(backup, passphrase, checker, now)
+    return vault.merge(_same_accounts(vault, items))
+
+
+def create_from_backup(
+    vaults: VaultStore, backup: bytes, passphrase: str, checker: CredentialChecker, now: float
+) -> tuple[str, Merged]:
+    """First start from a backup: every item is checked, then the vault is
+    created with the backup's passphrase and holds the backup's items.
+    Returns the handle of the new (unlocked) session. Nothing is created
+    when the backup is refused or the passphrase does not open it."""
+    if vaults.initialized:
+        raise InvalidRequest("this wallet already has a passphrase")
+    items = read_backup(backup, passphrase, checker, now)
+    handle = vaults.create(passphrase)
+    return handle, vaults.open(handle).merge(items)

@@ -45,7 +45,7 @@ by the holder's DID key over the nonce and the full client id (Appendix B.1).
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -93,6 +93,7 @@ from .receive import CREDENTIAL_KIND
 from .release import Release, release
 from .response_mode import redirect_target, send_error, send_response
 from .vault import Vault, VaultItem
+from .verifier_identity import VerifierIdentity, identify
 from .w3c import is_w3c
 from .w3c import present as present_w3c
 from .w3c import to_candidate as w3c_candidate
@@ -150,6 +151,13 @@ class PendingRequest:
     refusal: SSIError | None = None
     outcome: Outcome | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    anchor_names: Mapping[str, str] = field(default_factory=dict)
+    """The trust list's names of the anchors (:mod:`wallet.trust_anchors`)."""
+
+    @property
+    def identity(self) -> VerifierIdentity:
+        """Who asks, by what the wallet checked (:mod:`wallet.verifier_identity`)."""
+        return identify(self.verified, self.anchor_names)
 
     @property
     def request(self) -> AuthorizationRequest:
@@ -167,10 +175,8 @@ class PendingRequest:
 
     @property
     def verifier_name(self) -> str:
-        """What identifies the verifier: its DNS names (x509), DID, or response URI."""
-        if self.verified.leaf_dns_names:
-            return ", ".join(self.verified.leaf_dns_names)
-        return self.verified.client.value
+        """The verifier's name in a sentence (never its own words, never a client id)."""
+        return self.identity.name or "the platform"
 
     @property
     def verification_code(self) -> str | None:
@@ -183,6 +189,21 @@ class PendingRequest:
         if isinstance(self.refusal, InvalidTransactionData):
             return spec.ERROR_INVALID_TRANSACTION_DATA
         return spec.ERROR_ACCESS_DENIED
+
+    @property
+    def refusal_reason(self) -> str:
+        """Why the wallet refuses, in plain words (the code stays in small print)."""
+        if isinstance(self.refusal, InvalidTransactionData):
+            return (
+                "The platform asks you to approve an action this wallet does not know,"
+                " so it cannot show you what you would agree to."
+            )
+        if isinstance(self.refusal, NoMatchingCredential):
+            return (
+                "Your wallet holds no credential with what the platform asks for."
+                " Get one from your KYC provider, then start again on the platform."
+            )
+        return self.refusal.description if self.refusal is not None else ""
 
     def release(self, query_id: str, item_id: str) -> Release:
         """The consented release of ``item_id`` for ``query_id``."""
@@ -245,10 +266,12 @@ class Presenter:
         status_check: Callable[[dict[str, Any], str | None], None] | None = None,
         *,
         development: bool = False,
+        anchor_names: Mapping[str, str] | None = None,
     ) -> None:
         self.fetcher = fetcher
         self.trust = trust
         self.status_check = status_check
+        self.anchor_names = dict(anchor_names or {})
         self.development = development
         """``DEV_ALLOW_HTTP_LOOPBACK``: accept unsigned requests (``redirect_uri:``
         client ids), and send the browser on to http loopback URLs."""
@@ -363,8 +386,23 @@ class Presenter:
         except (InvalidTransactionData, NoMatchingCredential) as exc:
             if not verified.signed:
                 raise
-            return PendingRequest(pending_id, verified, {}, None, trusted=True, refusal=exc)
-        return PendingRequest(pending_id, verified, choices, whitelist, trusted=verified.signed)
+            return PendingRequest(
+                pending_id,
+                verified,
+                {},
+                None,
+                trusted=True,
+                refusal=exc,
+                anchor_names=self.anchor_names,
+            )
+        return PendingRequest(
+            pending_id,
+            verified,
+            choices,
+            whitelist,
+            trusted=verified.signed,
+            anchor_names=self.anchor_names,
+        )
 
     def decline(self, pending: PendingRequest) -> Outcome:
         """The investor declined (or read why the wallet refuses): send the error
@@ -431,6 +469,7 @@ class Presenter:
             proof = build_address_proof(request, address, account_key(vault, address), now=now)
         response = AuthorizationResponse(vp_token, request.state, proof)
         answer = send_response(self.fetcher, request, response)
+        identity = pending.identity
         for item in used:
             vault.put(
                 item.kind,
@@ -442,7 +481,10 @@ class Presenter:
             {
                 "at": now,
                 "verifier": pending.client_id,
-                "verifier_name": pending.verifier_name,
+                "verifier_name": identity.name,
+                "verifier_host": identity.host,
+                "checked": identity.checked,
+                "anchored": identity.anchored,
                 "trusted": pending.trusted,
                 "disclosed": disclosed,
                 "address": address,

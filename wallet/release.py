@@ -26,6 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from kyc_wallet.web.display import country_name
 from ssi.dcql import CredentialMatch
 from ssi.sdjwt import Disclosure, HeldSDJWT
 from ssi.sdjwt_vc.spec import NON_DISCLOSABLE_CLAIMS
@@ -38,6 +39,21 @@ __all__ = ["Release", "ReleasedClaim", "release"]
 
 # registered claims (§2.2.2) and ``iat``: about the credential, not the investor
 _TECHNICAL = NON_DISCLOSABLE_CLAIMS | {"iat", "_sd_alg"}
+COUNTRY_CLAIMS = frozenset({"country", "nationality", "nationalities"})
+"""Claims whose values are ISO 3166-1 codes: shown by the country's name
+(issue 20 item 2; ``"DE"`` → "Germany")."""
+
+
+def _countries(path: Any, value: Any) -> Any:
+    """``value`` with country codes named, when ``path`` names a country claim."""
+    names = [p for p in path if isinstance(p, str)]
+    if not names or names[-1] not in COUNTRY_CLAIMS:
+        return value
+    if isinstance(value, str):
+        return country_name(value)
+    if isinstance(value, list):
+        return [country_name(v) if isinstance(v, str) else v for v in value]
+    return value
 
 
 @dataclass(frozen=True)
@@ -109,7 +125,7 @@ def release(found: CredentialMatch, held: HeldSDJWT | None) -> Release:
             text = (
                 "only what is listed under it"
                 if _is_container(value)
-                else display_value(plain_value(value))
+                else display_value(_countries(entry.path, plain_value(value)))
             )
             row = ReleasedClaim(label, text, entry.disclosure)
             shown.append((claim_order(item, entry.path), row))

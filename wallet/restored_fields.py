@@ -20,6 +20,7 @@ from ssi.errors import InvalidRequest
 
 from .accounts import KIND as ACCOUNT_KIND
 from .labels import LOCALIZED_LABELS, LOCALIZED_NAMES, MAX_NAME_LENGTH, clean_name, is_claim_path
+from .platform_address import PLATFORM_ADDRESS_KIND
 from .present import HISTORY_KIND
 from .receive import CREDENTIAL_KIND
 
@@ -95,7 +96,10 @@ _FIELDS: dict[str, dict[str, Check]] = {
     HISTORY_KIND: {
         "at": _number,
         "verifier": _text,
-        "verifier_name": _text,
+        "verifier_name": _optional(_text),  # None: nothing the wallet checked names it
+        "verifier_host": _optional(_text),
+        "checked": _text,
+        "anchored": lambda v: isinstance(v, bool),
         "trusted": lambda v: isinstance(v, bool),
         "address": _optional(_text),
         "disclosed": _list_of(
@@ -112,6 +116,7 @@ _FIELDS: dict[str, dict[str, Check]] = {
             )
         ),
     },
+    PLATFORM_ADDRESS_KIND: {"platform": _text, "address": _text, "at": _number},
 }
 _REQUIRED = {ACCOUNT_KIND: ("label",)}
 

@@ -47,6 +47,7 @@ from .unlock_limit import UnlockLimit
 __all__ = [
     "KdfParams",
     "MIN_PASSPHRASE_LENGTH",
+    "Merged",
     "Vault",
     "VaultItem",
     "VaultLocked",
@@ -92,6 +93,24 @@ class WrongPassphrase(AccessDenied):
     """The passphrase does not open this vault (or this backup)."""
 
     error = "wrong_passphrase"
+
+
+@dataclass(frozen=True)
+class Merged:
+    """What merging a backup did, item by item (:meth:`Vault.merge`)."""
+
+    added: int
+    """Not in this wallet: added."""
+    updated: int
+    """Changed later in the backup than here: the backup's version taken."""
+    kept: int
+    """Changed here since the backup was made: this wallet's version kept."""
+    unchanged: int
+    """The same version in both."""
+
+    @property
+    def count(self) -> int:
+        return self.added + self.updated + self.kept + self.unchanged
 
 
 @dataclass(frozen=True)
@@ -274,23 +293,43 @@ class Vault:
                 ids.append(item_id)
         return ids
 
-    def replace_many(self, items: list[dict[str, Any]]) -> None:
-        """Store items with their own ids and times (a restored backup), in one
-        transaction; an item with the same id is replaced."""
+    def merge(self, items: list[dict[str, Any]]) -> Merged:
+        """Merge items with their own ids and times (a restored backup) in one
+        transaction, item by item: an id not here is added; an id here keeps
+        whichever version was changed last (``updated_at``, the vault's clock
+        at the last ``put``), and a tie keeps this wallet's. So an older backup
+        never rolls back what changed here since it was made."""
         box = self._box()
+        added = updated = kept = unchanged = 0
         with self._store.transaction() as conn:
             for item in items:
-                conn.execute(
-                    "INSERT OR REPLACE INTO items (id, kind, created_at, updated_at, blob)"
-                    " VALUES (?, ?, ?, ?, ?)",
-                    (
-                        item["id"],
-                        item["kind"],
-                        item["created_at"],
-                        item["updated_at"],
-                        seal(box, item["data"]),
-                    ),
-                )
+                row = conn.execute(
+                    "SELECT kind, updated_at FROM items WHERE id = ?", (item["id"],)
+                ).fetchone()
+                if row is None:
+                    conn.execute(
+                        "INSERT INTO items (id, kind, created_at, updated_at, blob)"
+                        " VALUES (?, ?, ?, ?, ?)",
+                        (
+                            item["id"],
+                            item["kind"],
+                            item["created_at"],
+                            item["updated_at"],
+                            seal(box, item["data"]),
+                        ),
+                    )
+                    added += 1
+                elif row["kind"] != item["kind"] or row["updated_at"] > item["updated_at"]:
+                    kept += 1
+                elif row["updated_at"] == item["updated_at"]:
+                    unchanged += 1
+                else:
+                    conn.execute(
+                        "UPDATE items SET blob = ?, updated_at = ? WHERE id = ?",
+                        (seal(box, item["data"]), item["updated_at"], item["id"]),
+                    )
+                    updated += 1
+        return Merged(added, updated, kept, unchanged)
 
     def _decrypt(self, box: SecretBox, row: Any) -> VaultItem:
         data = json.loads(bytes(box.decrypt(bytes(row["blob"]))))

@@ -1,22 +1,23 @@
-"""Presenting: open a request (the wallet's ``/authorize`` route, a pasted
-link or a QR image), see exactly what leaves the wallet (each released
-disclosure with its value, :mod:`wallet.release`) and what happens on chain,
-consent or decline. Both answer 303 to the wallet's own ``/present/<id>/done``
-page, which says how it ended and, when the verifier's answer carries a
-``redirect_uri`` (OpenID4VP 1.0 §8.2), continues there with a link and a
-static script (the CSP keeps ``form-action 'self'`` and ``script-src 'self'``;
-navigation is not a form action). The history of every presentation is kept
-encrypted. The work is :mod:`wallet.core.present`'s: these views parse, call
-it, and render."""
+"""Presenting: open a request (the wallet's ``/authorize`` route, or a pasted
+link or a QR image on the scanner, :mod:`wallet.views_scan`), see exactly
+what leaves the wallet (each released disclosure with its value,
+:mod:`wallet.release`) and what happens on chain, consent or decline. Both
+answer 303 to the wallet's own ``/present/<id>/done`` page, which says how it
+ended and, when the verifier's answer carries a ``redirect_uri`` (OpenID4VP
+1.0 §8.2), continues there with a link and a static script (the CSP keeps
+``form-action 'self'`` and ``script-src 'self'``; navigation is not a form
+action). The history of every presentation is kept encrypted. The work is
+:mod:`wallet.core.present`'s: these views parse, call it, and render."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, url_for
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from .core import present as core
-from .qr_decode import decode_qr
+from .views_scan import open_link, scan_page, scan_submit, too_large
 from .web_context import session_handle, wallet_context
 
 __all__ = ["bp"]
@@ -29,19 +30,6 @@ _CHOICE = "credential_"
 """The consent form's field for query ``q`` is ``credential_<q>`` (the chosen item id)."""
 
 
-def _consent(link: str) -> Any:
-    context = wallet_context()
-    screen = core.open_request(context, core.OpenRequest(session_handle(), link), context.clock())
-    if screen.pending.refusal is not None:
-        return render_template("wallet/refusal.html", pending=screen.pending)
-    return render_template(
-        "wallet/consent.html",
-        pending=screen.pending,
-        queries=screen.queries,
-        accounts=screen.accounts,
-    )
-
-
 def _landing(request_id: str) -> Any:
     return redirect(url_for("present.done", request_id=request_id), code=303)
 
@@ -50,20 +38,19 @@ def _landing(request_id: str) -> Any:
 def authorize() -> Any:
     """The same-device route: a verifier's button opens this with its request's query."""
     if not request.args:
-        return redirect(url_for("present.present_form"))
-    return _consent(request.url)
+        return redirect(url_for("scan.scan"))
+    return open_link(request.url, "request")
 
 
 @bp.get("/present")
 def present_form() -> Any:
-    return render_template("wallet/present.html")
+    """The scanner, by its older address."""
+    return scan_page()
 
 
 @bp.post("/present")
 def present_submit() -> Any:
-    upload = request.files.get("qr")
-    link = decode_qr(upload.read()) if upload is not None and upload.filename else ""
-    return _consent(link or request.form.get("link", ""))
+    return scan_submit(prefer="request")
 
 
 @bp.post("/present/<request_id>/consent")
@@ -92,7 +79,12 @@ def done(request_id: str) -> Any:
     """Where Share and Decline land: how it ended, and the way on to the verifier."""
     context = wallet_context()
     pending = core.landing(context, core.Landing(session_handle(), request_id), context.clock())
-    return render_template("wallet/present_done.html", pending=pending, outcome=pending.outcome)
+    return render_template(
+        "wallet/present_done.html",
+        pending=pending,
+        identity=pending.identity,
+        outcome=pending.outcome,
+    )
 
 
 @bp.get("/history")
@@ -100,3 +92,6 @@ def history() -> Any:
     context = wallet_context()
     entries = core.history(context, core.History(session_handle()), context.clock())
     return render_template("wallet/history.html", entries=entries)
+
+
+bp.register_error_handler(RequestEntityTooLarge, too_large)

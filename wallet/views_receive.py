@@ -1,16 +1,18 @@
-"""Receiving a credential: paste a link, follow the same-device route
-``/offer?credential_offer_uri=…`` (ARCHITECTURE.md "Links"), or upload a QR
-image; see who issues what; enter the PIN; done. The work is
-:mod:`wallet.core.receive`'s: these views parse, call it, and render."""
+"""Receiving a credential: follow the same-device route
+``/offer?credential_offer_uri=…`` (ARCHITECTURE.md "Links"), or paste a link
+or upload a QR image on the scanner (:mod:`wallet.views_scan`); see who issues
+what; enter the PIN; done. The work is :mod:`wallet.core.receive`'s: these
+views parse, call it, and render."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
+from werkzeug.exceptions import RequestEntityTooLarge
 
-from .core.receive import AcceptOffer, OpenOffer, accept_offer, open_offer
-from .qr_decode import decode_qr
+from .core.receive import AcceptOffer, accept_offer
+from .views_scan import open_link, scan_page, scan_submit, too_large
 from .web_context import session_handle, wallet_context
 
 __all__ = ["bp"]
@@ -18,34 +20,23 @@ __all__ = ["bp"]
 bp = Blueprint("receive", __name__)
 
 
-def _show(link: str) -> Any:
-    context = wallet_context()
-    offer = open_offer(context, OpenOffer(session_handle(), link), context.clock())
-    labels = [label for _path, label in offer.claim_labels]
-    return render_template("wallet/offer.html", offer=offer, claim_labels=labels)
-
-
 @bp.get("/offer")
 def offer_route() -> Any:
     """The same-device route: the issuer's button opens this with the offer's query."""
     if not request.args:
-        return render_template("wallet/receive.html")
-    return _show(request.url)
+        return scan_page()
+    return open_link(request.url, "offer")
 
 
 @bp.get("/receive")
 def receive_form() -> Any:
-    return render_template("wallet/receive.html")
+    """The scanner, by its older address."""
+    return scan_page()
 
 
 @bp.post("/receive")
 def receive_submit() -> Any:
-    upload = request.files.get("qr")
-    if upload is not None and upload.filename:
-        link = decode_qr(upload.read())
-    else:
-        link = request.form.get("link", "")
-    return _show(link)
+    return scan_submit(prefer="offer")
 
 
 @bp.post("/offer/<offer_id>/accept")
@@ -58,3 +49,6 @@ def accept(offer_id: str) -> Any:
         "success",
     )
     return redirect(url_for("credentials.detail", item_id=received.item_ids[0]))
+
+
+bp.register_error_handler(RequestEntityTooLarge, too_large)

@@ -22,10 +22,18 @@ from flask import (
     url_for,
 )
 
+from kyc_wallet.web.display import short_address
 from kyc_wallet.web.security import new_csrf_token
 from ssi.errors import InvalidRequest
 
-from .accounts import create_account, import_account, list_accounts
+from .accounts import (
+    create_account,
+    find_account,
+    import_account,
+    list_accounts,
+    remove_account,
+    rename_account,
+)
 from .core import backup as core
 from .sessions import SESSION_KEY
 from .unlock_limit import MAX_WAIT, TooManyTries
@@ -34,7 +42,7 @@ from .web_context import session_handle, vault, wallet_context
 
 __all__ = ["bp", "vaults"]
 
-bp = Blueprint("vault", __name__)
+bp = Blueprint("vault", __name__, static_folder="static", static_url_path="/wallet-static/vault")
 
 
 def vaults() -> VaultStore:
@@ -71,8 +79,11 @@ def index() -> Any:
 
 @bp.route("/setup", methods=["GET", "POST"])
 def setup() -> Any:
+    """First start: create the wallet, or restore it from a backup."""
     if vaults().initialized:
         return redirect(url_for("vault.index"))
+    if request.method == "POST" and request.form.get("action") == "restore":
+        return _start_from_backup()
     if request.method == "POST":
         passphrase = request.form.get("passphrase", "")
         if passphrase != request.form.get("confirm", ""):
@@ -81,6 +92,22 @@ def setup() -> Any:
         flash("Your wallet is ready. Everything in it is encrypted with your passphrase.")
         return redirect(url_for("credentials.list_credentials"))
     return render_template("wallet/setup.html", min_length=MIN_PASSPHRASE_LENGTH)
+
+
+def _start_from_backup() -> Any:
+    upload = request.files.get("backup")
+    if upload is None or not upload.filename:
+        raise InvalidRequest("choose your backup file")
+    context = wallet_context()
+    message = core.StartFromBackup(upload.read(), request.form.get("passphrase", ""))
+    started = core.start_from_backup(context, message, context.clock())
+    _start_session(started.session)
+    flash(
+        "Your wallet is restored from the backup: "
+        f"{core.restored_summary(started.restored)}. It opens with the backup's passphrase.",
+        "success",
+    )
+    return redirect(url_for("credentials.list_credentials"))
 
 
 def _unlock_page(status: int = 200, headers: dict[str, str] | None = None) -> Any:
@@ -152,12 +179,13 @@ def restore() -> Any:
     passphrase = request.form.get("passphrase", "")
     message = core.RestoreBackup(session_handle(), upload.read(), passphrase)
     restored = core.restore(context, message, context.clock())
-    flash(f"Restored {restored.count} item(s) from the backup.", "success")
+    flash(f"Restored from the backup: {core.restored_summary(restored)}.", "success")
     return redirect(url_for("credentials.list_credentials"))
 
 
 @bp.route("/accounts", methods=["GET", "POST"])
 def accounts() -> Any:
+    """The addresses; ``?remove=<id>`` asks to confirm removing one (no script needed)."""
     if request.method == "POST":
         if request.form.get("action") == "import":
             account = import_account(
@@ -165,6 +193,27 @@ def accounts() -> Any:
             )
         else:
             account = create_account(vault(), request.form.get("label", ""))
-        flash(f"Account {account.address} added.", "success")
+        flash(f"Address {short_address(account.address)} added.", "success")
         return redirect(url_for("vault.accounts"))
-    return render_template("wallet/accounts.html", accounts=list_accounts(vault()))
+    removing = request.args.get("remove")
+    confirm = find_account(vault(), removing) if removing else None
+    return render_template("wallet/accounts.html", accounts=list_accounts(vault()), confirm=confirm)
+
+
+@bp.post("/accounts/<item_id>/name")
+def rename(item_id: str) -> Any:
+    account = rename_account(vault(), item_id, request.form.get("label", ""))
+    flash(f"{short_address(account.address)} is now called “{account.label}”.", "success")
+    return redirect(url_for("vault.accounts"))
+
+
+@bp.post("/accounts/<item_id>/remove")
+def remove(item_id: str) -> Any:
+    if request.form.get("confirm") != "yes":
+        return redirect(url_for("vault.accounts", remove=item_id))
+    account = remove_account(vault(), item_id)
+    flash(
+        f"{account.label} ({short_address(account.address)}) was removed from this wallet.",
+        "success",
+    )
+    return redirect(url_for("vault.accounts"))

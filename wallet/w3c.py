@@ -139,14 +139,19 @@ def stored_credential(
     }
 
 
+_FORMAT_WORDS = {"jwt_vc_json": "signed as a JWT", "ldp_vc": "signed as linked data"}
+"""The offer page's words for each W3C format (no protocol identifier on it, issue 20)."""
+
+
 def offered_names(metadata: CredentialIssuerMetadata, ids: tuple[str, ...]) -> list[str]:
-    """``Age (W3C), jwt_vc_json`` for each W3C configuration id of an offer."""
+    """``Age (W3C), signed as a JWT`` for each W3C configuration id of an offer."""
     names = []
     for cid in ids:
         configuration = metadata.credential_configurations_supported[cid]
         definition = configuration.extra.get("credential_definition", {})
         vc_type = (definition.get("type") or [cid])[-1]
-        names.append(f"{display_name(str(vc_type))}, {configuration.format}")
+        how = _FORMAT_WORDS.get(configuration.format, "another format")
+        names.append(f"{display_name(str(vc_type))}, {how}")
     return names
 
 

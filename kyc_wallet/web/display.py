@@ -17,7 +17,9 @@ investor pages show these instead (issue 20, items 2 and 4):
 - :func:`chain_name`: the name of an EVM chain from its chain id (EIP-155) or
   CAIP-2 identifier; a chain not in the table is "chain <number>".
 
-All three are Jinja filters of every app (:func:`install_display_filters`).
+All three are Jinja filters of every app (:func:`install_display_filters`), with
+``blockie`` (:func:`kyc_wallet.web.blockies.blockie_data_uri`): an address's
+identicon as a ``data:`` URI for an ``<img>``.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ import pycountry
 from flask import Flask
 
 from kyc_wallet.locales import current_locale
+
+from .blockies import blockie_data_uri
 
 _HEX_ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
 _NUMERIC = re.compile(r"[0-9]{1,3}")
@@ -109,5 +113,8 @@ def chain_name(chain: object) -> str:
 
 def install_display_filters(app: Flask) -> None:
     app.jinja_env.filters.update(
-        short_address=short_address, country_name=country_name, chain_name=chain_name
+        short_address=short_address,
+        country_name=country_name,
+        chain_name=chain_name,
+        blockie=blockie_data_uri,
     )

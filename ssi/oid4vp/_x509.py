@@ -22,11 +22,13 @@ __all__ = ["Leaf", "verify_chain", "x509_hash"]
 
 @dataclass(frozen=True, slots=True)
 class Leaf:
-    """The verified leaf certificate: its key, SAN dNSNames and DER encoding."""
+    """The verified leaf certificate: its key, SAN dNSNames and DER encoding, and
+    the chain it verified along (leaf first, ending with the trust anchor)."""
 
     key: Key
     dns_names: tuple[str, ...]
     der: bytes
+    chain: tuple[_crypto_x509.Certificate, ...] = ()
 
 
 def verify_chain(x5c: list[str], roots: Sequence[_crypto_x509.Certificate], now: float) -> Leaf:
@@ -38,7 +40,9 @@ def verify_chain(x5c: list[str], roots: Sequence[_crypto_x509.Certificate], now:
     leaf = verified.leaf
     if leaf.issuer == leaf.subject:
         raise CertificateError("the request's signing certificate must not be self-signed")
-    return Leaf(verified.key, tuple(verified.dns_names), leaf.public_bytes(Encoding.DER))
+    return Leaf(
+        verified.key, tuple(verified.dns_names), leaf.public_bytes(Encoding.DER), verified.chain
+    )
 
 
 def x509_hash(leaf_der: bytes) -> str:

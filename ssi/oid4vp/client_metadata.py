@@ -3,8 +3,11 @@
 ``jwks`` holds the verifier's (ephemeral, HAIP 1.0 §5) response-encryption keys:
 each has a unique ``kid`` and an ``alg``; a key with a private member is
 refused. ``encrypted_response_enc_values_supported`` lists the ``enc`` values
-the wallet may use (default ``A128GCM`` alone). Unknown members are ignored
-(§11.1) and not re-emitted.
+the wallet may use (default ``A128GCM`` alone). ``client_name`` and
+``logo_uri`` (RFC 7591 §2, which §11.1 lets a verifier send) are what the
+verifier says about itself: kept as given, a string or nothing, for a wallet
+to show as such, never as verified. Other unknown members are ignored (§11.1)
+and not re-emitted.
 """
 
 from __future__ import annotations
@@ -45,6 +48,10 @@ class ClientMetadata:
     jwks: dict[str, Any] | None = None
     encrypted_response_enc_values_supported: tuple[str, ...] | None = None
     vp_formats_supported: dict[str, Any] | None = None
+    client_name: str | None = None
+    """RFC 7591 §2: the name the verifier gives itself (unverified)."""
+    logo_uri: str | None = None
+    """RFC 7591 §2: the logo the verifier gives itself (unverified, any URI)."""
 
     @property
     def enc_values(self) -> tuple[str, ...]:
@@ -93,7 +100,14 @@ class ClientMetadata:
         formats = data.get("vp_formats_supported")
         if formats is not None and not isinstance(formats, dict):
             raise InvalidRequest("vp_formats_supported must be a JSON object")
-        return cls(jwks, tuple(enc) if enc else None, formats)
+        name, logo = data.get("client_name"), data.get("logo_uri")
+        return cls(
+            jwks,
+            tuple(enc) if enc else None,
+            formats,
+            name if isinstance(name, str) else None,
+            logo if isinstance(logo, str) else None,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -105,6 +119,10 @@ class ClientMetadata:
             )
         if self.vp_formats_supported is not None:
             out["vp_formats_supported"] = self.vp_formats_supported
+        if self.client_name is not None:
+            out["client_name"] = self.client_name
+        if self.logo_uri is not None:
+            out["logo_uri"] = self.logo_uri
         return out
 
 

@@ -66,6 +66,9 @@ class VerifiedRequest:
     expires_at: float | None = None
     """The Request Object's ``exp`` (checked at ``now``): the wallet keeps the request
     open no longer than that."""
+    chain: tuple[Certificate, ...] = ()
+    """An x509 client id's verified certificate chain, leaf first, ending with the
+    wallet's trust anchor it chained to (what the consent screen names it by)."""
 
 
 def sign_request_object(
@@ -97,7 +100,7 @@ def sign_request_object(
 
 def _x509_key(
     parsed: jws.CompactJWS, client: ClientIdentifier, trust: WalletTrust, now: float
-) -> tuple[Key, tuple[str, ...]]:
+) -> _x509.Leaf:
     x5c = parsed.header.get("x5c")
     if not isinstance(x5c, list) or not x5c or not all(isinstance(c, str) for c in x5c):
         raise InvalidRequestObject("an x509 client id needs an x5c header (§5.9.3)")
@@ -110,7 +113,7 @@ def _x509_key(
             )
     elif _x509.x509_hash(leaf.der) != client.value:
         raise InvalidClientIdentifier("x509_hash does not match the request's leaf certificate")
-    return leaf.key, names
+    return leaf
 
 
 def _did_key(parsed: jws.CompactJWS, client: ClientIdentifier, trust: WalletTrust) -> Key:
@@ -144,12 +147,14 @@ def verify_request_object(
     if not client.requires_signed_request:
         raise InvalidRequestObject("a redirect_uri client id cannot send a signed request")
     names: tuple[str, ...] = ()
+    chain: tuple[Certificate, ...] = ()
     if client.prefix == spec.PREFIX_DECENTRALIZED_IDENTIFIER:
         key = _did_key(parsed, client, trust)
         jws.verify(parsed, key, spec.REQUEST_OBJECT_TYP)
     else:
-        key, names = _x509_key(parsed, client, trust, now)
-        jws.verify(parsed, key, spec.REQUEST_OBJECT_TYP, allow_header_keys=frozenset({"x5c"}))
+        leaf = _x509_key(parsed, client, trust, now)
+        names, chain = leaf.dns_names, leaf.chain
+        jws.verify(parsed, leaf.key, spec.REQUEST_OBJECT_TYP, allow_header_keys=frozenset({"x5c"}))
     claims = parsed.claims()
     if claims.get("client_id") != client_id:
         raise InvalidClientIdentifier("the request object's client_id is not the link's (§5.10)")
@@ -162,7 +167,7 @@ def verify_request_object(
     check_response_uri(client, request.response_uri, names)
     exp = claims.get("exp")
     expires_at = float(exp) if isinstance(exp, int | float) and not isinstance(exp, bool) else None
-    return VerifiedRequest(request, client, True, names, expires_at)
+    return VerifiedRequest(request, client, True, names, expires_at, chain)
 
 
 def accept_unsigned_request(request: AuthorizationRequest) -> VerifiedRequest:

@@ -65,7 +65,7 @@ def _receive_credential(operator: Page, investor: Page, layout: DemoLayout, step
     investor.goto(offer["same_device"])
     investor.fill("#pin", offer["pin"])
     investor.click("text=Accept and store in my wallet")
-    expect(investor.locator("[data-testid=status]")).to_have_text("valid")
+    expect(investor.locator("[data-testid=status]")).to_have_text("Valid")
     investor.click("text=Addresses")
     investor.click("text=Create a new address")
     expect(investor.locator("main")).to_contain_text("added")
@@ -76,8 +76,20 @@ def _approve(operator: Page, issuer_url: str, steps: Steps) -> dict[str, Any]:
     return operator_approves(operator, issuer_url, steps, signed_in=True)
 
 
+PLATFORM = "Solar Plant 7 investor platform"
+"""The organisation of the demo platform's certificate: the name the wallet shows."""
+
+
 def _consent_and_share(investor: Page, steps: Steps) -> None:
-    expect(investor.locator("h1").first).to_contain_text("asks for your KYC credential")
+    # who asks: the certificate's organisation, what was checked; the client id
+    # only behind "Technical details" (issue 20 item 1)
+    expect(investor.locator("h1").first).to_have_text(f"{PLATFORM} asks for your KYC credential")
+    expect(investor.locator("[data-testid=verifier-host]")).to_have_text("127.0.0.1")
+    expect(investor.locator("[data-testid=checked]")).to_contain_text(
+        "Certificate checked against your trusted list (kyc-wallet demo CA)"
+    )
+    expect(investor.locator("[data-testid=client-id]")).to_be_hidden()
+    assert "x509_hash" not in investor.locator("main").inner_text()
     disclosed = investor.locator("[data-testid=disclosed]").inner_text()
     for claim in (
         "18 or older",
@@ -89,10 +101,12 @@ def _consent_and_share(investor: Page, steps: Steps) -> None:
         assert claim in disclosed, claim
     for hidden in ("Date of birth", "Given name", "Family name", "Street"):
         assert hidden not in disclosed, hidden
-    expect(investor.locator("main")).to_contain_text("What happens on chain")
+    assert "Germany" in disclosed, disclosed  # the country by name, not "DE"
+    expect(investor.locator("main")).to_contain_text("What happens on the blockchain")
     expect(investor.locator("main")).to_contain_text("Solar Plant 7 Revenue Token")
+    expect(investor.locator("[data-testid=chain]")).not_to_contain_text("eip155")
     steps.shot(investor, "wallet-consent")
-    investor.click("button:has-text('Share')")
+    investor.click(f"button:has-text('Share with {PLATFORM}')")
 
 
 def _revoke_and_check_removed(
@@ -159,7 +173,7 @@ def test_same_device_journey_landing_after_share(
     _consent_and_share(investor, steps)
     # the wallet's own page first (303 after the POST: form-action 'self' holds) ...
     expect(investor).to_have_url(re.compile(re.escape(layout.wallet_url) + r"/present/[^/]+/done"))
-    expect(investor.locator("h1")).to_have_text("Shared with 127.0.0.1")
+    expect(investor.locator("h1")).to_have_text(f"Shared with {PLATFORM}")
     steps.shot(investor, "wallet-shared")
     # ... then on by itself to the platform's landing page, with the response_code
     landing = re.escape(f"{layout.verifier_url}/verifications/{tx_id}/done?response_code=")
@@ -200,16 +214,37 @@ def test_cross_device_journey_landing_after_share(
     screen.locator(".qr").screenshot(path=str(shot))
     link = decode_qr(shot.read_bytes())
     assert link.startswith("openid4vp://?client_id=x509_hash%3A")
-    investor.click("text=Share")
+    # one scanner for offers and requests (issue 20 item 9)
+    investor.click("nav >> text=Scan or paste")
+    expect(investor).to_have_url(f"{layout.wallet_url}/scan")
+    expect(investor.locator("h1")).to_have_text("Scan or paste")
     investor.fill("#link", link)
     investor.click("text=Continue")
     expect(investor.locator("[data-testid=verification-code]")).to_have_text(code)
     _consent_and_share(investor, steps)
     expect(investor).to_have_url(re.compile(re.escape(layout.wallet_url) + r"/present/[^/]+/done"))
-    expect(investor.locator("h1")).to_have_text("Shared with 127.0.0.1")
+    expect(investor.locator("h1")).to_have_text(f"Shared with {PLATFORM}")
     expect(investor.locator("main")).to_contain_text("You can close this page")
     assert investor.locator("#continue").count() == 0
     steps.shot(investor, "wallet-shared")
+    # the history: the platform by name, the claims by their labels, no protocol words
+    investor.click("nav >> text=History")
+    expect(investor).to_have_url(f"{layout.wallet_url}/history")
+    expect(investor.locator("[data-testid=history-verifier]")).to_have_text(PLATFORM)
+    history = investor.locator("main").inner_text()
+    assert "18 or older" in history and "Country of residence" in history, history
+    for word in ("x509_hash", "age_equal_or_over", "vct", "iat", "eip155", "jwt_vc_json"):
+        assert not re.search(rf"\b{word}\b", history), word
+    assert re.search(r"0x[0-9a-fA-F]{4}…[0-9a-fA-F]{4}", history), history
+    steps.shot(investor, "wallet-history")
+    # the same link again: already answered, said in plain words
+    investor.click("nav >> text=Scan or paste")
+    investor.fill("#link", link)
+    investor.click("text=Continue")
+    expect(investor.locator("h1")).to_have_text(
+        "This request was already answered or has expired: start again on the platform"
+    )
+    steps.shot(investor, "wallet-scan-answered")
     expect(screen.locator("#headline")).to_contain_text(
         "Verified: your address", timeout=scaled(20) * 1000
     )

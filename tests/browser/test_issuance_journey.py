@@ -106,10 +106,11 @@ def test_operator_approves_investor_receives_operator_revokes(
     investor.goto(offer["same_device"])
     expect(investor.locator("h1")).to_have_text("Demo KYC Provider offers you a credential")
     expect(investor.locator("main")).to_contain_text("18 or older")
+    expect(investor.locator("[data-testid=issuer-url]")).to_be_hidden()  # in "Technical details"
     steps.shot(investor, "wallet-offer")
     investor.fill("#pin", offer["pin"])
     investor.click("text=Accept and store in my wallet")
-    expect(investor.locator("[data-testid=status]")).to_have_text("valid")
+    expect(investor.locator("[data-testid=status]")).to_have_text("Valid")
     expect(investor.locator("main")).to_contain_text("Erika")
     expect(investor.locator("main")).to_contain_text("Credential received from Demo KYC Provider")
     steps.shot(investor, "wallet-credential")
@@ -135,7 +136,7 @@ def test_operator_approves_investor_receives_operator_revokes(
     revoked_line = operator.locator("tr:has-text('Issuance revoked') [data-testid=audit-reason]")
     expect(revoked_line).to_have_text("Identity document reported stolen")
     investor.goto(credential_page)
-    expect(investor.locator("[data-testid=status]")).to_contain_text("revoked")
+    expect(investor.locator("[data-testid=status]")).to_have_text("Revoked")
     steps.shot(investor, "wallet-revoked")
 
 
@@ -147,9 +148,16 @@ def test_a_wrong_pin_shows_a_readable_page(
     investor = browser.new_context().new_page()
     offer = operator_approves(operator, issuer, steps)
     investor_creates_wallet(investor, wallet, steps)
-    investor.click("text=Add a credential")
+    # one scanner (issue 20 item 9): what is not an offer is said so, the form kept
+    investor.click("nav >> text=Scan or paste")
+    expect(investor.locator("h1")).to_have_text("Scan or paste")
+    investor.fill("#link", "https://example.com/news")
+    investor.click("text=Continue")
+    expect(investor.locator("h1").first).to_have_text("This is not a credential offer or a request")
+    steps.shot(investor, "wallet-scan-not-a-link")
     investor.fill("#link", offer["link"])
     investor.click("text=Continue")
+    expect(investor.locator("h1")).to_have_text("Demo KYC Provider offers you a credential")
     investor.fill("#pin", "000000" if offer["pin"] != "000000" else "111111")
     investor.click("text=Accept and store in my wallet")
     # the error page keeps the wallet's navigation, says what happened and what to do

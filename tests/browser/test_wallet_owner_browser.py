@@ -9,10 +9,15 @@ investor's unlocked wallet.
   cookie goes along) posts a form to the wallet, even with the investor's
   CSRF token: Chromium names its origin and the wallet refuses with 403.
 - A second browser profile sees only the unlock page.
+
+Issue 20, items 4 and 8: the address's Copy button puts the full address on
+the clipboard (a static script; the CSP allows no other), and a new wallet
+is restored from a backup on its first screen.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,7 +29,7 @@ from markupsafe import escape
 from playwright.sync_api import Browser, expect, sync_playwright
 
 from tests.browser.conftest import ARGS, CHROMIUM, Steps
-from tests.browser.test_issuance_journey import investor_creates_wallet
+from tests.browser.test_issuance_journey import PASSPHRASE, investor_creates_wallet
 from tests.servers import serve
 from wallet.app import create_app as create_wallet
 
@@ -75,7 +80,8 @@ def attacker_site(target: str, token: str) -> Flask:
 def test_wallet_owner_in_chromium_rebinding_and_foreign_pages_get_nothing(
     rebinding_browser: Browser, wallet_url: str, steps: Steps
 ) -> None:
-    investor = rebinding_browser.new_context().new_page()
+    clipboard = ["clipboard-read", "clipboard-write"]
+    investor = rebinding_browser.new_context(permissions=clipboard).new_page()
     investor_creates_wallet(investor, wallet_url, steps)
     investor.click("text=Addresses")
     expect(investor.locator("h1")).to_contain_text("address")
@@ -105,10 +111,70 @@ def test_wallet_owner_in_chromium_rebinding_and_foreign_pages_get_nothing(
     expect(investor.locator("main")).not_to_contain_text("0x")
     investor.click("button:has-text('Create')")
     expect(investor.locator("main")).to_contain_text("added")
+    # the one scanner (issue 20 item 9) is one entry of the navigation
+    investor.click("nav >> text=Scan or paste")
+    expect(investor).to_have_url(f"{wallet_url}/scan")
+    expect(investor.locator("h1")).to_have_text("Scan or paste")
+    expect(investor.locator("nav")).not_to_contain_text("Add a credential")
+
+    # the address as in MetaMask: its picture, the short form, a Copy button
+    full = investor.locator("[data-testid=full-address]").text_content()
+    assert full is not None and len(full) == 42
+    expect(investor.locator("[data-testid=short-address]")).to_have_text(f"{full[:6]}…{full[-4:]}")
+    picture = investor.locator("img.blockie").first
+    expect(picture).to_have_attribute("src", re.compile(r"^data:image/svg\+xml;base64,"))
+    assert picture.evaluate("img => img.complete && img.naturalWidth > 0")  # the CSP let it load
+    investor.click("button.copy")
+    expect(investor.locator(".copy-status")).to_have_text("Copied")
+    assert investor.evaluate("navigator.clipboard.readText()") == full
+    steps.shot(investor, "address-copied")
 
     # a second browser profile on the same computer sees only the unlock page
     stranger = rebinding_browser.new_context().new_page()
     stranger.goto(f"{wallet_url}/accounts")
     expect(stranger.locator("h1")).to_have_text("Unlock your wallet")
     assert urlsplit(stranger.url).path == "/unlock"
+    stranger.goto(f"{wallet_url}/scan")
+    expect(stranger.locator("h1")).to_have_text("Unlock your wallet")
     steps.shot(stranger, "second-profile-unlock")
+
+
+def test_wallet_owner_restores_a_backup_on_the_first_screen(
+    rebinding_browser: Browser, wallet_url: str, tmp_path: Path, steps: Steps
+) -> None:
+    """A backup made in one wallet starts another from its first screen (the
+    module's one Chromium: Playwright's sync API runs one at a time)."""
+    browser = rebinding_browser
+    investor = browser.new_context().new_page()
+    investor_creates_wallet(investor, wallet_url, steps)
+    investor.click("text=Addresses")
+    investor.fill("#label", "Savings")
+    investor.click("button:has-text('Create a new address')")
+    expect(investor.locator("[data-testid=account-label]")).to_have_text("Savings")
+    investor.click("text=Settings & backup")
+    investor.fill("#backup-passphrase", PASSPHRASE)
+    with investor.expect_download() as download:
+        investor.click("button:has-text('Download backup')")
+    backup = tmp_path / "backup.json"
+    download.value.save_as(backup)
+
+    second = create_wallet(
+        {"DATA_DIR": str(tmp_path / "second"), "DEV_ALLOW_HTTP_LOOPBACK": True}, clock=time.time
+    )
+    with serve(second) as second_url:
+        page = browser.new_context().new_page()
+        page.goto(second_url)
+        expect(page.locator("h1")).to_have_text("Create your wallet")
+        expect(page.locator("[data-testid=restore-first] h2")).to_have_text("Restore from a backup")
+        steps.shot(page, "first-screen")
+        page.set_input_files("#backup", str(backup))
+        page.fill("#backup-passphrase", PASSPHRASE)
+        page.click("button:has-text('Restore from a backup')")
+        expect(page.locator("h1")).to_have_text("My credentials")
+        assert urlsplit(page.url).path == "/credentials"
+        expect(page.locator("main")).to_contain_text(
+            "Your wallet is restored from the backup: 1 added, 0 kept (newer here)."
+        )
+        steps.shot(page, "restored")
+        page.click("text=Addresses")
+        expect(page.locator("[data-testid=account-label]")).to_have_text("Savings")

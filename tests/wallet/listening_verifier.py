@@ -39,6 +39,8 @@ from tests.wallet.test_receive_e2e import owner_vault
 from wallet.receive import CREDENTIAL_KIND
 
 VCT = "urn:kyc-wallet:vct:test:1"
+PLATFORM = "Listening Test Platform"
+"""The organisation of the listener's certificate: the name the wallet shows."""
 ISSUER = "https://issuer.test.example"
 
 
@@ -166,13 +168,13 @@ class ListeningVerifier:
 
 @contextmanager
 def listening_verifier(
-    folder: Path, redirect_uri: str | None = None
+    folder: Path, redirect_uri: str | None = None, organisation: str | None = PLATFORM
 ) -> Iterator[ListeningVerifier]:
     """Start the listener; its CA's root is written to ``folder/roots.pem``."""
     now = time.time()
     ca_key, ca = make_ca("Listening Verifier Root", now=now)
     key = Key.generate("ES256")
-    leaf = issue_leaf(ca_key, ca, key, ["127.0.0.1"], now=now)
+    leaf = issue_leaf(ca_key, ca, key, ["127.0.0.1"], organisation=organisation, now=now)
     folder.mkdir(parents=True, exist_ok=True)
     roots = folder / "roots.pem"
     roots.write_bytes(ca.public_bytes(Encoding.PEM))

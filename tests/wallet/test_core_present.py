@@ -93,7 +93,9 @@ def test_core_present_to_the_real_verifier(
     now = issuer.clock()
     screen = open_request(context, OpenRequest(session, created["same_device_link"]), now)
     assert screen.pending.refusal is None and screen.pending.trusted
-    assert screen.pending.verifier_name == "127.0.0.1"
+    identity = screen.pending.identity  # no organisation in its certificate: no name
+    assert identity.name is None and identity.host == "127.0.0.1" and identity.anchored
+    assert identity.checked == "Certificate checked against your trusted list (Test Root)."
     (query,) = screen.queries
     assert len(query.options) == 1  # three copies, one credential
     shown = {row.label for row in query.options[0].release.shown}

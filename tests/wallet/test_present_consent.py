@@ -6,7 +6,8 @@ decoded from what it received: array index, ``null``, an object inside an
 array, ``claim_sets``, ``credential_sets``, and an issuer that made each array
 element its own disclosure (then ``["nationalities", 0]`` releases element 0
 only). Before the fix, an index or ``null`` path listed the whole array's
-claim under "Stays hidden" while its disclosure left the wallet."""
+claim under "Stays hidden" while its disclosure left the wallet. Countries
+are shown by name (issue 20 item 2: "DE" is "Germany")."""
 
 from __future__ import annotations
 
@@ -63,13 +64,13 @@ CASES: dict[str, tuple[dict[Any, Any], dict[str, Any], list[str], list[str]]] = 
     "index": (
         WHOLE_ARRAY,
         {"credentials": [query({"path": ["nationalities", 0]})]},
-        ["Nationalities", "DE, FR"],
+        ["Nationalities", "Germany, France"],
         ["Erika"],
     ),
     "null": (
         WHOLE_ARRAY,
         {"credentials": [query({"path": ["nationalities", None]})]},
-        ["Nationalities", "DE, FR"],
+        ["Nationalities", "Germany, France"],
         ["Erika"],
     ),
     "object_in_array": (
@@ -90,7 +91,7 @@ CASES: dict[str, tuple[dict[Any, Any], dict[str, Any], list[str], list[str]]] = 
                 )
             ]
         },
-        ["Nationalities", "DE, FR", "KYC level"],
+        ["Nationalities", "Germany, France", "KYC level"],
         ["Erika"],
     ),
     "credential_sets": (
@@ -102,14 +103,14 @@ CASES: dict[str, tuple[dict[Any, Any], dict[str, Any], list[str], list[str]]] = 
             ],
             "credential_sets": [{"options": [["other"], ["kyc"]]}],
         },
-        ["Nationalities", "DE, FR"],
+        ["Nationalities", "Germany, France"],
         ["Erika"],
     ),
     "per_element_disclosures": (
         PER_ELEMENT,
         {"credentials": [query({"path": ["nationalities", 0]})]},
-        ["Nationalities / item 1", "DE"],
-        ["FR", "Erika"],
+        ["Nationalities / item 1", "Germany"],
+        ["France", "Erika"],
     ),
 }
 

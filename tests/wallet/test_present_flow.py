@@ -94,7 +94,7 @@ def test_share_lands_on_the_wallets_page_that_continues_to_the_redirect_uri(
     assert re.fullmatch(r"/present/[^/]+/done", landing), landing
     done = client.get(landing)
     text = done.get_data(as_text=True)
-    assert "Shared with 127.0.0.1" in text
+    assert "Shared with Listening Test Platform" in text
     assert f'id="continue" href="{LANDING.replace("&", "&amp;")}"' in text
     assert "You can close this page" not in text
     assert "form-action 'self'" in done.headers["Content-Security-Policy"]
@@ -116,7 +116,7 @@ def test_an_answer_without_redirect_uri_ends_with_you_can_close_this_page(
     _, client, token = holder
     shared = post(client, token, open_request(client, token, listener.link(DCQL)), "consent")
     text = client.get(shared.headers["Location"]).get_data(as_text=True)
-    assert "Shared with 127.0.0.1" in text and "You can close this page" in text
+    assert "Shared with Listening Test Platform" in text and "You can close this page" in text
     assert 'id="continue"' not in text and "<script" not in text
 
 
@@ -169,7 +169,7 @@ def test_an_unsigned_request_is_never_answered_with_an_error(
     authenticate; item 7: in development mode the screen says so."""
     _, client, token = holder
     page = open_request(client, token, listener.unsigned_link(DCQL))
-    assert "unsigned request, development mode" in page
+    assert "this request is unsigned" in page and "Not verified" in page
     declined = post(client, token, page, "decline")
     text = client.get(declined.headers["Location"]).get_data(as_text=True)
     assert "the wallet sent nothing back" in text

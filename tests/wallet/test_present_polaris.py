@@ -137,7 +137,8 @@ def test_polaris_accepts_the_wallets_presentation(
     page = consent_page(client, token, polaris.link())
     text = page.get_data(as_text=True)
     assert page.status_code == 200, text
-    assert "Identity verified" in text
+    assert "Certificate checked against your trusted list" in text
+    assert 'data-testid="verifier-host">localhost<' in text
     assert "18 or older" in text and "KYC level" in text and "Country of residence" in text
     # the consent screen says what stays hidden
     hidden = re.search(r"Stays hidden: ([^<]+)", text)
@@ -154,7 +155,7 @@ def test_polaris_accepts_the_wallets_presentation(
     landing = response.headers["Location"]
     assert landing == f"/present/{request_id.group(1)}/done"
     done = client.get(landing).get_data(as_text=True)
-    assert "Shared with localhost" in done
+    assert "Shared with the platform" in done  # its certificate names no organisation
     onward = re.search(r'id="continue" href="([^"]+)"', done)
     assert onward and onward.group(1).endswith("/done")  # polaris' redirect_uri
     ((status, _body, verdict),) = polaris.verdicts
@@ -163,7 +164,9 @@ def test_polaris_accepts_the_wallets_presentation(
     assert verdict.claims["kyc_level"] == 2
     assert "birthdate" not in verdict.claims and "given_name" not in verdict.claims
     history = client.get("/history").get_data(as_text=True)
-    assert "age_equal_or_over.18" in history
+    # issue 20 item 2: the history lists claims by their labels, never by claim paths
+    assert "18 or older" in history and "KYC level" in history
+    assert "age_equal_or_over" not in history and "kyc_level" not in history
 
 
 def _choices(page: str) -> dict[str, str]:
@@ -293,7 +296,7 @@ def test_decline_sends_access_denied_to_an_authenticated_verifier(
     declined = client.post(f"/present/{request_id.group(1)}/decline", data={"csrf_token": token})
     assert declined.status_code == 303
     page = client.get(declined.headers["Location"]).get_data(as_text=True)
-    assert "Nothing was shared" in page and "localhost was told that you declined" in page
+    assert "Nothing was shared" in page and "The platform was told that you declined" in page
     assert "You can close this page" in page
     ((status, _body, verdict),) = polaris.verdicts
     assert status == 200 and not verdict.authentic

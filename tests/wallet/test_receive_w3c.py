@@ -61,8 +61,10 @@ def test_offer_page_names_the_w3c_credentials(issuer: RunningIssuer, wallet: Fla
     text = page.get_data(as_text=True)
     listed = re.search(r'data-testid="w3c-offered">(.*?)</ul>', text, re.S)
     assert listed is not None
-    assert "Age (W3C), jwt_vc_json" in listed.group(1)
-    assert "KYC level (W3C), ldp_vc" in listed.group(1)
+    # issue 20 item 2: in words, no format identifier on the offer page
+    assert "Age (W3C), signed as a JWT" in listed.group(1)
+    assert "KYC level (W3C), signed as linked data" in listed.group(1)
+    assert "jwt_vc_json" not in text and "ldp_vc" not in text
 
 
 def test_w3c_credentials_received_bound_to_their_own_did_key(
@@ -88,8 +90,13 @@ def test_w3c_credentials_received_bound_to_their_own_did_key(
     assert items["ldp_vc"].data["claims"]["kycLevel"] == 2
     listing = client.get("/credentials").get_data(as_text=True)
     assert "Age (W3C)" in listing and "KYC level (W3C)" in listing
+    # inside the KYC credential's card, not cards of their own (issue 20 item 3)
+    assert listing.count('data-testid="credential-card"') == 1
+    (companions,) = re.findall(r'data-testid="companions">([^<]*)<', listing)
+    assert "Age (W3C)" in companions and "KYC level (W3C)" in companions
+    assert "jwt_vc_json" not in listing and "ldp_vc" not in listing
     detail = client.get(f"/credentials/{items['ldp_vc'].id}").get_data(as_text=True)
-    assert "KYC level" in detail and 'data-testid="status">valid<' in detail
+    assert "KYC level" in detail and 'data-testid="status">Valid<' in detail
 
 
 def test_database_holds_no_w3c_plaintext(

@@ -165,6 +165,7 @@ def test_self_made_did_verifier_is_not_shown_as_verified_nor_told(
         opened = open_request(client, token, link)
         page = opened.get_data(as_text=True)
         assert "Identity verified" not in page
+        assert "Certificate checked" not in page
         assert "/consent" not in page, "the wallet offers to share with nobody in particular"
         if "/decline" in page:
             answer(client, token, page, "decline")

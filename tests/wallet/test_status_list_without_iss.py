@@ -59,7 +59,7 @@ def test_status_list_without_iss_wallet_receives_and_shows_valid(
     item = re.search(r'href="(/credentials/[^"]+)"', page)
     assert item, page
     detail = client.get(item.group(1)).get_data(as_text=True)
-    assert 'data-testid="status">valid<' in detail
+    assert 'data-testid="status">Valid<' in detail
 
 
 # --- an issuer with an x5c chain ---------------------------------------------------------------

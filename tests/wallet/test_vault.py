@@ -161,7 +161,7 @@ def test_backup_restores_into_a_new_wallet_with_the_passphrase(
     other = other_store.open(other_store.create("the other wallet's passphrase"))
     with pytest.raises(WrongPassphrase):
         restore_backup(other, backup, "the other wallet's passphrase", checker(), clock.now)
-    assert restore_backup(other, backup, PASS, checker(), clock.now) == 2
+    assert restore_backup(other, backup, PASS, checker(), clock.now).added == 2
     assert other.get(ids[0], "eth_account").data == ACCOUNT
     assert other.get(ids[1], "history").data == {"to": "platform"}
 

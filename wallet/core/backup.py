@@ -1,7 +1,8 @@
 """Backup and restore, without Flask: an encrypted backup of the whole vault
 (it needs the passphrase again), and a restore that checks every item before
-storing any (:mod:`wallet.backup`). Only a session that unlocked the vault
-does either.
+storing any and merges it, the newer version of each item winning
+(:mod:`wallet.backup`). Only a session that unlocked the vault does either;
+a wallet not yet created can be created from a backup instead.
 """
 
 from __future__ import annotations
@@ -9,10 +10,22 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from ..backup import export_backup, restore_backup
+from ..backup import create_from_backup, export_backup, restore_backup
+from ..vault import Merged
 from .context import WalletContext
 
-__all__ = ["Backup", "MakeBackup", "RestoreBackup", "Restored", "make_backup", "restore"]
+__all__ = [
+    "Backup",
+    "MakeBackup",
+    "RestoreBackup",
+    "Restored",
+    "StartFromBackup",
+    "Started",
+    "make_backup",
+    "restore",
+    "restored_summary",
+    "start_from_backup",
+]
 
 
 @dataclass(frozen=True)
@@ -37,9 +50,33 @@ class RestoreBackup:
     """The passphrase the backup was made with."""
 
 
+Restored = Merged
+"""What a restore did: how many items were added, updated from the backup,
+kept (newer here) and unchanged."""
+
+
 @dataclass(frozen=True)
-class Restored:
-    count: int
+class StartFromBackup:
+    content: bytes
+    passphrase: str
+    """The backup's passphrase, which becomes the new wallet's."""
+
+
+@dataclass(frozen=True)
+class Started:
+    session: str
+    """The handle of the new session, unlocked."""
+    restored: Restored
+
+
+def restored_summary(restored: Restored) -> str:
+    """``2 added, 1 kept (newer here)`` (and what else happened, when it did)."""
+    parts = [f"{restored.added} added", f"{restored.kept} kept (newer here)"]
+    if restored.updated:
+        parts.append(f"{restored.updated} updated from the backup")
+    if restored.unchanged:
+        parts.append(f"{restored.unchanged} already up to date")
+    return ", ".join(parts)
 
 
 def make_backup(context: WalletContext, message: MakeBackup, now: float) -> Backup:
@@ -50,12 +87,21 @@ def make_backup(context: WalletContext, message: MakeBackup, now: float) -> Back
 
 
 def restore(context: WalletContext, message: RestoreBackup, now: float) -> Restored:
-    """Add the backup's items, all or none: each is checked as on receipt."""
-    count = restore_backup(
+    """Merge the backup's items, all or none: each is checked as on receipt, and
+    the newer version of each item wins."""
+    return restore_backup(
         context.vault(message.session),
         message.content,
         message.passphrase,
         context.trust_anchors().checker,
         now,
     )
-    return Restored(count)
+
+
+def start_from_backup(context: WalletContext, message: StartFromBackup, now: float) -> Started:
+    """Create the wallet from a backup (first start only): its passphrase becomes
+    the wallet's; nothing is created if any item fails its check."""
+    handle, restored = create_from_backup(
+        context.vaults, message.content, message.passphrase, context.trust_anchors().checker, now
+    )
+    return Started(handle, restored)

@@ -18,6 +18,7 @@ from ssi.errors import InvalidRequest
 from ..accounts import EthAccount, list_accounts
 from ..labels import credential_summary
 from ..pending import SessionPending
+from ..platform_address import default_address, remember_address
 from ..present import HISTORY_KIND, PendingRequest, Presenter
 from ..release import Release
 from ..vault import VaultItem
@@ -82,6 +83,8 @@ class ConsentScreen:
     pending: PendingRequest
     queries: list[ConsentQuery]
     accounts: list[EthAccount]
+    default_address: str | None = None
+    """The address last used with this platform (preselected), if still held."""
 
 
 @dataclass(frozen=True)
@@ -146,7 +149,9 @@ def open_request(context: WalletContext, message: OpenRequest, now: float) -> Co
         )
         for query_id, choices in pending.choices.items()
     ]
-    return ConsentScreen(pending, queries, list_accounts(vault))
+    accounts = list_accounts(vault)
+    default = default_address(vault, pending.identity.key, accounts) if pending.whitelist else None
+    return ConsentScreen(pending, queries, accounts, default)
 
 
 def _take(requests: SessionPending[PendingRequest], request_id: str) -> PendingRequest:
@@ -173,9 +178,10 @@ def consent(context: WalletContext, message: Consent, now: float) -> PendingRequ
     pending = _take(requests, message.request_id)
     chosen = {query_id: message.chosen.get(query_id, "") for query_id in pending.choices}
     vault = context.vault(message.session)
-    pending.outcome = _presenter(context).respond(
-        vault, pending, chosen, message.address or None, int(now)
-    )
+    address = message.address or None
+    pending.outcome = _presenter(context).respond(vault, pending, chosen, address, int(now))
+    if pending.whitelist is not None and address is not None:
+        remember_address(vault, pending.identity.key, address, int(now))
     return _finish(requests, pending)
 
 
