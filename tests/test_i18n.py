@@ -35,19 +35,6 @@ TEMPLATES_TO_CONVERT = {
     "issuer/_base.html",
     "verifier/_base.html",
     "wallet/_base.html",
-    "wallet/accounts.html",
-    "wallet/consent.html",
-    "wallet/credential.html",
-    "wallet/credentials.html",
-    "wallet/history.html",
-    "wallet/offer.html",
-    "wallet/present.html",
-    "wallet/present_done.html",
-    "wallet/receive.html",
-    "wallet/refusal.html",
-    "wallet/settings.html",
-    "wallet/setup.html",
-    "wallet/unlock.html",
 }
 LOGIN = "/operator/login"
 SIGN_IN = {"en": "Operator sign-in", "zh_Hans": "运营人员登录", "zh_Hant": "營運人員登入"}
@@ -367,3 +354,48 @@ def test_i18n_values_inside_translated_sentences_are_escaped(issuer: Flask) -> N
         rendered = template.render(name=hostile)
     assert "<img" not in rendered
     assert rendered.count("&lt;img src=x onerror=&#34;alert(1)&#34;&gt;") == 2
+
+
+# --- the wallet's pages in Chinese ------------------------------------------------
+
+
+WALLET_HEADLINES = {
+    # path → (Simplified, Traditional) <h1>, once the wallet is created and unlocked
+    "/credentials": ("我的凭证", "我的憑證"),
+    "/scan": ("扫描或粘贴", "掃描或貼上"),
+    "/history": ("您分享过的内容", "您分享過的內容"),
+    "/accounts": ("您的区块链地址", "您的區塊鏈地址"),
+    "/settings": ("更改密码短语", "更改密碼短語"),
+}
+
+
+def test_i18n_wallet_pages_in_simplified_and_traditional_chinese(tmp_path: Path) -> None:
+    client = create_wallet({"DATA_DIR": str(tmp_path / "wallet")}).test_client()
+    for accept, headline in (("zh-CN", "创建您的钱包"), ("zh-HK", "建立您的錢包")):
+        assert f"<h1>{headline}</h1>" in _page(client, "/setup", accept)
+    passphrase = "correct horse battery staple"
+    created = client.post(
+        "/setup",
+        data={
+            "csrf_token": _csrf(_page(client, "/setup")),
+            "action": "create",
+            "passphrase": passphrase,
+            "confirm": passphrase,
+        },
+        headers={"Accept-Language": "zh-TW"},
+    )
+    assert created.status_code in (302, 303)
+    ready = _page(client, created.headers["Location"], "zh-TW")
+    assert "您的錢包已就緒。" in ready  # the flash message, in the language of the request
+    for path, (simplified, traditional) in WALLET_HEADLINES.items():
+        assert f"<h1>{simplified}</h1>" in _page(client, path, "zh-CN"), path
+        assert f"<h1>{traditional}</h1>" in _page(client, path, "zh-HK"), path
+    english = _page(client, "/credentials", "en")
+    assert "<h1>My credentials</h1>" in english and "Your wallet is empty." in english
+    # a link that is neither an offer nor a request: the scanner's plain words, translated
+    scanned = client.post(
+        "/scan",
+        data={"csrf_token": _csrf(_page(client, "/scan")), "link": "https://example.com/"},
+        headers={"Accept-Language": "zh-CN"},
+    )
+    assert "这不是凭证领取邀请，也不是请求" in scanned.get_data(as_text=True)
