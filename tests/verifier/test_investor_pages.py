@@ -70,24 +70,18 @@ def test_same_device_success_names_the_short_address_and_shows_no_claims(
 def test_refusal_names_the_failed_rule_in_words_on_the_operators_page(
     issuer: RunningIssuer, verifier: RunningVerifier, wallet: ForeignWallet
 ) -> None:
-    """A same-device refusal is answered to the wallet (400 with its reason, no
-    redirect): the page that started it says "Not verified" only (a relayed
-    same-device link learns nothing more); the operator's page names the rule in
-    words, with the code and the description."""
+    """A same-device refusal is a processed response: 200 with the ``redirect_uri``
+    (OpenID4VP 1.0 §8.2), so the investor lands on the platform's page, which says
+    "Not verified" and which condition failed in plain words, with the code in
+    small print; the operator's page also has the rule and the description."""
     wallet.credential = issue_credential(issuer, wallet.holder, country="KP")
     wallet.__dict__.pop("held", None)
-    client = browser(verifier)
-    tx_id, page = start(client, "kyc")
-    _, response = wallet.complete(same_device_link(page))
-    assert response.status == 400 and "RuleFailed" in response.text()
-    result = client.get(f"/verifications/{tx_id}/status", headers=JSON).get_json()
-    assert result["status"] == "refused"
-    assert result["messages"] == {
-        "headline": "Not verified",
-        "whitelisting": None,
-        "reason": None,
-        "reason_code": None,
-    }
+    tx_id, page = _landing(verifier, wallet, "kyc")
+    assert "Not verified" in page
+    # the investor is told which condition failed (this page is theirs: the response_code)
+    assert "This token is not available to residents of your country" in page, page
+    assert re.search(r'class="support-code"[^\n]*RuleFailed', page), page
+    assert "address.country" not in page  # no claim paths on the investor's pages
     detail = operator_client(verifier).get(f"/operator/verifications/{tx_id}")
     text = detail.get_data(as_text=True)
     assert "This token is not available to residents of your country" in text

@@ -21,9 +21,12 @@ answers (cross-device or same-device, :mod:`verifier.service`).
   refused as a replay), the KB-JWT
   hashes (a presentation is accepted once, in any transaction), the
   whitelisting intent and its outbox entry (what the chain worker sends), the
-  webhook and the audit line. A same-device answer
-  carries the ``redirect_uri`` with the ``response_code``; a cross-device one
-  none (§8.2: optional).
+  webhook and the audit line. A same-device answer carries the
+  ``redirect_uri`` with the ``response_code`` (§8.2: "in response to successful
+  Authorization Responses or for Error Responses"), a refusal too: the verdict
+  was reached, and the investor's browser lands on the platform's page that
+  says why (issue 20 item 2); a cross-device one gets none, and a refusal
+  there is a 400 with its reason.
 """
 
 from __future__ import annotations
@@ -271,6 +274,6 @@ def receive_response(ctx: VerifierContext, raw_form: Any, now: int) -> dict[str,
     except SSIError as exc:
         error = exc
     result = _verdict(ctx, row, now, flow, accepted, error)
-    if error is not None:
+    if error is not None and flow != FLOW_SAME_DEVICE:
         raise Refused.because(error)
     return result
