@@ -36,6 +36,7 @@ from .record_display import (
     format_name,
     record_fields,
     record_name,
+    say,
     status_word,
 )
 from .service import (
@@ -59,7 +60,7 @@ bp = Blueprint("operator", __name__)
 @bp.app_context_processor
 def _words() -> dict[str, Any]:
     """The display helpers of the operator's templates."""
-    return {"format_name": format_name, "status_word": status_word}
+    return {"format_name": format_name, "status_word": status_word, "say": say}
 
 
 signed_in = signin.signed_in("operator.login")

@@ -326,3 +326,7 @@ def test_i18n_applicant_fields_in_chinese(tmp_path: Path) -> None:
             assert fields.get(label) == value, (accept, label, fields)
         assert "Video identification" not in table and "Professional investor" not in table
         assert "August" not in table and "Yes" not in table
+    form_page = client.get("/operator/applicants/new", headers={"Accept-Language": "zh-HK"})
+    form_text = form_page.get_data(as_text=True)
+    assert '<option value="video_ident">視像身份驗證</option>' in form_text
+    assert '<option value="professional">專業投資者</option>' in form_text
