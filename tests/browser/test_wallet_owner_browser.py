@@ -111,11 +111,6 @@ def test_wallet_owner_in_chromium_rebinding_and_foreign_pages_get_nothing(
     expect(investor.locator("main")).not_to_contain_text("0x")
     investor.click("button:has-text('Create')")
     expect(investor.locator("main")).to_contain_text("added")
-    # the one scanner (issue 20 item 9) is one entry of the navigation
-    investor.click("nav >> text=Scan or paste")
-    expect(investor).to_have_url(f"{wallet_url}/scan")
-    expect(investor.locator("h1")).to_have_text("Scan or paste")
-    expect(investor.locator("nav")).not_to_contain_text("Add a credential")
 
     # the address as in MetaMask: its picture, the short form, a Copy button
     full = investor.locator("[data-testid=full-address]").text_content()
@@ -128,6 +123,11 @@ def test_wallet_owner_in_chromium_rebinding_and_foreign_pages_get_nothing(
     expect(investor.locator(".copy-status")).to_have_text("Copied")
     assert investor.evaluate("navigator.clipboard.readText()") == full
     steps.shot(investor, "address-copied")
+    # the one scanner (issue 20 item 9) is one entry of the navigation
+    investor.click("nav >> text=Scan or paste")
+    expect(investor).to_have_url(f"{wallet_url}/scan")
+    expect(investor.locator("h1")).to_have_text("Scan or paste")
+    expect(investor.locator("nav")).not_to_contain_text("Add a credential")
 
     # a second browser profile on the same computer sees only the unlock page
     stranger = rebinding_browser.new_context().new_page()
