@@ -207,13 +207,26 @@ class AuditEntry:
     detail: str
 
 
+_DETAIL_NAMES = {
+    "copies": N_("copies"),
+    "count": N_("count"),
+    "offer_id": N_("offer id"),
+    "issuance_id": N_("issuance id"),
+    "configuration_id": N_("configuration id"),
+    "reference": N_("reference"),
+    "attempts": N_("attempts"),
+}
+"""The audit details' names in words (an unknown one: its own name, underscores as spaces)."""
+
+
 def _detail(detail: Mapping[str, Any]) -> str:
     parts = []
     for name, value in detail.items():
         if name == "offer_burnt":
             parts.append(_("open offer withdrawn: %(answer)s", answer=say(value)))
-        else:
-            parts.append(f"{name.replace('_', ' ')}: {say(value)}")
+            continue
+        label = _(_DETAIL_NAMES[name]) if name in _DETAIL_NAMES else name.replace("_", " ")
+        parts.append(_("%(name)s: %(value)s", name=label, value=say(value)))
     return "; ".join(parts)
 
 
