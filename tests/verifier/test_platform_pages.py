@@ -167,8 +167,10 @@ def test_i18n_token_page_rules_in_chinese_with_country_names(platform: RunningVe
             assert english not in page, (accept, english)
     simplified = client.get("/tokens/SP7", headers={"Accept-Language": "zh-CN"})
     assert "用您的 KYC 钱包验证" in simplified.get_data(as_text=True)
+    assert 'data-testid="chain">本地测试链<' in simplified.get_data(as_text=True)
     traditional = client.get("/tokens/SP7", headers={"Accept-Language": "zh-TW"})
     assert "用您的 KYC 錢包驗證" in traditional.get_data(as_text=True)
+    assert 'data-testid="chain">本地測試鏈<' in traditional.get_data(as_text=True)
     # the English page is as before
     assert _conditions(client.get("/tokens/SP7").get_data(as_text=True))[3] == (
         "Not available to residents of North Korea or Iran"
@@ -192,6 +194,8 @@ def test_i18n_platform_pages_in_simplified_and_traditional_chinese(
         for accept, headline in (("zh-CN", simplified), ("zh-HK", traditional)):
             page = client.get(path, headers={"Accept-Language": accept}).get_data(as_text=True)
             assert f"<h1>{headline}</h1>" in page, (path, accept)
+    operator = client.get("/operator/", headers={"Accept-Language": "zh-HK"})
+    assert "重新載入信任列表和策略" in operator.get_data(as_text=True)
     minted = client.post(
         "/operator/tokens/SP7/mint",
         data={"amount": "500", "csrf_token": token},
