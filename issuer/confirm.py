@@ -17,6 +17,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from kyc_wallet.locales import N_
+from kyc_wallet.locales import gettext as _
 from ssi.errors import InvalidRequest
 
 from .fields import Text
@@ -38,40 +40,46 @@ class Wording:
 
 _ISSUANCE = {
     "revoke": Wording(
-        "Revoke",
-        "Yes, revoke",
-        "Every copy of this credential, in every format, is revoked. Token platforms"
-        " remove the investor at their next check. Revocation is final: it cannot be"
-        " undone; the investor needs a new KYC check and a new credential.",
+        N_("Revoke"),
+        N_("Yes, revoke"),
+        N_(
+            "Every copy of this credential, in every format, is revoked. Token platforms"
+            " remove the investor at their next check. Revocation is final: it cannot be"
+            " undone; the investor needs a new KYC check and a new credential."
+        ),
     ),
     "suspend": Wording(
-        "Suspend",
-        "Yes, suspend",
-        "Every copy of this credential, in every format, is suspended: token platforms"
-        " refuse it at their next check until you reinstate it.",
+        N_("Suspend"),
+        N_("Yes, suspend"),
+        N_(
+            "Every copy of this credential, in every format, is suspended: token platforms"
+            " refuse it at their next check until you reinstate it."
+        ),
     ),
     "reinstate": Wording(
-        "Reinstate",
-        "Yes, reinstate",
-        "Every suspended copy of this credential is valid again: token platforms accept"
-        " it at their next check.",
+        N_("Reinstate"),
+        N_("Yes, reinstate"),
+        N_(
+            "Every suspended copy of this credential is valid again: token platforms accept"
+            " it at their next check."
+        ),
     ),
 }
 _COPY = {
-    "revoke": "Only this copy is revoked, for good. The investor's other copies stay valid.",
-    "suspend": "Only this copy is suspended. The investor's other copies stay valid.",
-    "reinstate": "Only this copy is valid again.",
+    "revoke": N_("Only this copy is revoked, for good. The investor's other copies stay valid."),
+    "suspend": N_("Only this copy is suspended. The investor's other copies stay valid."),
+    "reinstate": N_("Only this copy is valid again."),
 }
 
 
 def wording(action: str, *, one_copy: bool = False) -> Wording:
-    """The words of ``action``; an unknown one is a 400 (before any lookup)."""
+    """The words of ``action`` in the page's language; an unknown one is a 400
+    (before any lookup)."""
     if action not in ACTIONS:
         raise InvalidRequest("action must be one of revoke, suspend, reinstate")
     words = _ISSUANCE[action]
-    if one_copy:
-        return Wording(words.verb, words.button, _COPY[action])
-    return words
+    effect = _COPY[action] if one_copy else words.effect
+    return Wording(_(words.verb), _(words.button), _(effect))
 
 
 def operator_reason(form: Mapping[str, Any]) -> str:
@@ -81,10 +89,13 @@ def operator_reason(form: Mapping[str, Any]) -> str:
     if isinstance(value, str):
         value = " ".join(value.split())
     if not value:
-        raise InvalidRequest("give a reason: it goes into the audit log")
+        raise InvalidRequest(_("give a reason: it goes into the audit log"))
     try:
         return REASON.read({REASON.name: value}, dt.date.today())
     except InvalidRequest as exc:
         raise InvalidRequest(
-            f"the reason must be a text of at most {REASON_MAX_LENGTH} characters"
+            _(
+                "the reason must be a text of at most %(count)d characters",
+                count=REASON_MAX_LENGTH,
+            )
         ) from exc

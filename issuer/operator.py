@@ -20,6 +20,8 @@ from flask import (
     url_for,
 )
 
+from kyc_wallet.locales import N_
+from kyc_wallet.locales import gettext as _
 from kyc_wallet.web import signin
 from ssi.errors import InvalidRequest
 
@@ -34,6 +36,7 @@ from .record_display import (
     format_name,
     record_fields,
     record_name,
+    say,
     status_word,
 )
 from .service import (
@@ -57,7 +60,7 @@ bp = Blueprint("operator", __name__)
 @bp.app_context_processor
 def _words() -> dict[str, Any]:
     """The display helpers of the operator's templates."""
-    return {"format_name": format_name, "status_word": status_word}
+    return {"format_name": format_name, "status_word": status_word, "say": say}
 
 
 signed_in = signin.signed_in("operator.login")
@@ -89,7 +92,8 @@ def new_applicant() -> Any:
         form["pep"] = "pep" in request.form
         applicant_id = record_applicant(form, "operator", form.get("reference", ""))
         flash(
-            "KYC result recorded. Approve it to hand the applicant a credential offer.", "success"
+            _("KYC result recorded. Approve it to hand the applicant a credential offer."),
+            "success",
         )
         return redirect(url_for("operator.applicant", applicant_id=applicant_id))
     return render_template("issuer/new_applicant.html", **choices)
@@ -137,21 +141,42 @@ def _back() -> Any:
     return redirect(_back_path(request.form.get("back", "")))
 
 
-def _flash_change(run: Any, what: str, reason: str) -> Any:
+_DONE = {
+    ("issuance", "revoke"): N_("Issuance %(id)s revoked"),
+    ("issuance", "suspend"): N_("Issuance %(id)s suspended"),
+    ("issuance", "reinstate"): N_("Issuance %(id)s reinstated"),
+    ("copy", "revoke"): N_("Copy %(id)s revoked"),
+    ("copy", "suspend"): N_("Copy %(id)s suspended"),
+    ("copy", "reinstate"): N_("Copy %(id)s reinstated"),
+}
+
+
+def _flash_change(run: Any, kind: str, subject_id: str, reason: str) -> Any:
+    """Say what changed (``kind``: ``issuance`` or ``copy``), or that nothing did."""
     try:
         change: StatusChange = run()
     except Conflict as exc:
-        flash(f"{exc.description}. Nothing was changed.", "error")
+        flash(_("%(problem)s. Nothing was changed.", problem=exc.description), "error")
         return _back()
     count = len(change.changed)
     copies = ", ".join(f"{format_name(c.format)} #{c.idx}" for c in change.changed)
-    burnt = " The open offer was withdrawn." if change.offer_burnt else ""
-    done = {"revoke": "revoked", "suspend": "suspended", "reinstate": "reinstated"}
+    what = _(_DONE[(kind, change.action)], id=subject_id)
+    if count == 1:
+        changed = _("1 copy changed")
+    else:
+        changed = _("%(count)d copies changed", count=count)
+    if copies:
+        changed += f" ({copies})"
+    burnt = " " + _("The open offer was withdrawn.") if change.offer_burnt else ""
     flash(
-        f"{what} {done.get(change.action, change.action)}: {count} cop"
-        f"{'y' if count == 1 else 'ies'} changed{f' ({copies})' if copies else ''}.{burnt}"
-        f" Reason recorded in the audit log: \u201c{reason}\u201d."
-        " Token platforms see the change at their next check.",
+        _(
+            "%(what)s: %(changed)s.%(burnt)s Reason recorded in the audit log:"
+            " \u201c%(reason)s\u201d. Token platforms see the change at their next check.",
+            what=what,
+            changed=changed,
+            burnt=burnt,
+            reason=reason,
+        ),
         "success",
     )
     return _back()
@@ -192,7 +217,8 @@ def change_issuance(issuance_id: str, action: str) -> Any:
         return _confirm_page(action, issuance(issuance_id), None, exc.description)
     return _flash_change(
         lambda: set_issuance_status(issuance_id, action, "operator", reason),
-        f"Issuance {issuance_id}",
+        "issuance",
+        issuance_id,
         reason,
     )
 
@@ -220,7 +246,8 @@ def change_copy(credential_id: str) -> Any:
         )
     return _flash_change(
         lambda: set_copy_status(credential_id, action, "operator", reason),
-        f"Copy {credential_id}",
+        "copy",
+        credential_id,
         reason,
     )
 

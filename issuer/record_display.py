@@ -8,7 +8,9 @@ by name (:func:`kyc_wallet.web.display.country_name`), dates as "12 August
 1990", booleans as Yes/No, lists joined, an empty optional field as "Not
 given". Labels are the claims' own (:func:`issuer.kyc_claims.claim_label`,
 the credential type metadata's), so the operator and the wallet name a field
-alike. No Flask here: the views pass the results to the templates.
+alike. Everything in the page's language (:func:`kyc_wallet.locales.gettext`;
+dates in Chinese as Babel's CLDR long form, "1990年8月12日"). No Flask here:
+the views pass the results to the templates.
 """
 
 from __future__ import annotations
@@ -19,6 +21,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from babel.dates import format_date as babel_date
+
+from kyc_wallet.locales import DEFAULT_LOCALE, N_, current_locale
+from kyc_wallet.locales import gettext as _
 from kyc_wallet.web.display import country_name
 
 from .kyc_claims import claim_label
@@ -69,52 +75,54 @@ _MONTHS = (
 )
 _WORDS = {
     # kyc_method
-    "video_ident": "Video identification",
-    "eid": "Electronic ID (eID)",
-    "in_person": "In person",
-    "document_check": "Identity document check",
-    "bank_ident": "Bank identification",
+    "video_ident": N_("Video identification"),
+    "eid": N_("Electronic ID (eID)"),
+    "in_person": N_("In person"),
+    "document_check": N_("Identity document check"),
+    "bank_ident": N_("Bank identification"),
     # sanctions_screening_result
-    "clear": "Clear (no match)",
-    "hit": "Hit (a match was found)",
+    "clear": N_("Clear (no match)"),
+    "hit": N_("Hit (a match was found)"),
     # investor_classification
-    "retail": "Retail investor",
-    "professional": "Professional investor",
-    "accredited": "Accredited investor",
+    "retail": N_("Retail investor"),
+    "professional": N_("Professional investor"),
+    "accredited": N_("Accredited investor"),
 }
-NOT_GIVEN = "Not given"
+NOT_GIVEN = N_("Not given")
+LIST_SEPARATOR = N_(", ")
+"""Between the items of a list ("Netherlands, Germany"; in Chinese "荷兰、德国")."""
 
 _FORMATS = {
-    "dc+sd-jwt": "SD-JWT VC",
-    "vc+sd-jwt": "SD-JWT VC",
-    "jwt_vc_json": "W3C credential (JWT)",
-    "ldp_vc": "W3C credential (Data Integrity)",
+    "dc+sd-jwt": N_("SD-JWT VC"),
+    "vc+sd-jwt": N_("SD-JWT VC"),
+    "jwt_vc_json": N_("W3C credential (JWT)"),
+    "ldp_vc": N_("W3C credential (Data Integrity)"),
 }
-_STATUS_WORDS = {"valid": "Valid", "revoked": "Revoked", "suspended": "Suspended"}
+_STATUS_WORDS = {"valid": N_("Valid"), "revoked": N_("Revoked"), "suspended": N_("Suspended")}
 _OFFER_WORDS = {
-    "open": "open: the applicant can still redeem it",
-    "redeemed": "redeemed",
-    "withdrawn": "withdrawn",
-    "expired": "expired unused",
+    "open": N_("open: the applicant can still redeem it"),
+    "redeemed": N_("redeemed"),
+    "withdrawn": N_("withdrawn"),
+    "expired": N_("expired unused"),
 }
 _APPLICANT_STATES = {
-    "recorded": "KYC result recorded, no offer yet",
-    "approved": "Approved: a credential offer was created",
-    "issued": "Credential issued",
-    "erased": "Credential issued; personal data erased",
+    "recorded": N_("KYC result recorded, no offer yet"),
+    "approved": N_("Approved: a credential offer was created"),
+    "issued": N_("Credential issued"),
+    "erased": N_("Credential issued; personal data erased"),
 }
 _ACTIONS = {
-    "applicant.recorded": "KYC result recorded",
-    "applicant.erased": "Personal data erased",
-    "offer.created": "Credential offer created",
-    "token.issued": "Offer redeemed by a wallet",
-    "credential.issued": "Credential issued",
-    "issuance.revoke": "Issuance revoked",
-    "issuance.suspend": "Issuance suspended",
-    "issuance.reinstate": "Issuance reinstated",
-    "credential.revoke": "One copy revoked",
-    "credential.suspend": "One copy suspended",
-    "credential.reinstate": "One copy reinstated",
+    "applicant.recorded": N_("KYC result recorded"),
+    "applicant.erased": N_("Personal data erased"),
+    "offer.created": N_("Credential offer created"),
+    "token.issued": N_("Offer redeemed by a wallet"),
+    "credential.issued": N_("Credential issued"),
+    "issuance.revoke": N_("Issuance revoked"),
+    "issuance.suspend": N_("Issuance suspended"),
+    "issuance.reinstate": N_("Issuance reinstated"),
+    "credential.revoke": N_("One copy revoked"),
+    "credential.suspend": N_("One copy suspended"),
+    "credential.reinstate": N_("One copy reinstated"),
 }
 
 
@@ -128,27 +136,30 @@ def format_date(value: object) -> str:
             day = None
     if day is None:
         return say(value)
+    locale = current_locale()
+    if locale != DEFAULT_LOCALE:
+        return babel_date(day, format="long", locale=locale)
     return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
 
 
 def say(value: object) -> str:
     """Any stored value as words: Yes/No, a list joined, "Not given" for nothing."""
     if value is None or value == "" or value == []:
-        return NOT_GIVEN
+        return _(NOT_GIVEN)
     if isinstance(value, bool):
-        return "Yes" if value else "No"
+        return _("Yes") if value else _("No")
     if isinstance(value, list | tuple):
-        return ", ".join(say(v) for v in value)
+        return _(LIST_SEPARATOR).join(say(v) for v in value)
     if isinstance(value, Mapping):
         return "; ".join(f"{k}: {say(v)}" for k, v in value.items())
     text = str(value)
-    return _WORDS.get(text, text)
+    return _(_WORDS[text]) if text in _WORDS else text
 
 
 def _value(name: str, value: object) -> str:
     if name in _COUNTRIES and value not in (None, ""):
         codes = value if isinstance(value, list | tuple) else [value]
-        return ", ".join(country_name(code) for code in codes)
+        return _(LIST_SEPARATOR).join(country_name(code) for code in codes)
     if name in _DATES:
         return format_date(value)
     return say(value)
@@ -170,7 +181,7 @@ def record_name(record: Mapping[str, Any]) -> str:
 
 def format_name(fmt: str) -> str:
     """A copy's format in words ("SD-JWT VC" for ``dc+sd-jwt``)."""
-    return _FORMATS.get(fmt, fmt)
+    return _(_FORMATS[fmt]) if fmt in _FORMATS else fmt
 
 
 def status_word(status: str) -> str:
@@ -178,7 +189,7 @@ def status_word(status: str) -> str:
     still redeem it"); an applicant's state as a sentence."""
     for words in (_STATUS_WORDS, _OFFER_WORDS, _APPLICANT_STATES):
         if status in words:
-            return words[status]
+            return _(words[status])
     return status
 
 
@@ -196,13 +207,26 @@ class AuditEntry:
     detail: str
 
 
+_DETAIL_NAMES = {
+    "copies": N_("copies"),
+    "count": N_("count"),
+    "offer_id": N_("offer id"),
+    "issuance_id": N_("issuance id"),
+    "configuration_id": N_("configuration id"),
+    "reference": N_("reference"),
+    "attempts": N_("attempts"),
+}
+"""The audit details' names in words (an unknown one: its own name, underscores as spaces)."""
+
+
 def _detail(detail: Mapping[str, Any]) -> str:
     parts = []
     for name, value in detail.items():
         if name == "offer_burnt":
-            parts.append(f"open offer withdrawn: {say(value)}")
-        else:
-            parts.append(f"{name.replace('_', ' ')}: {say(value)}")
+            parts.append(_("open offer withdrawn: %(answer)s", answer=say(value)))
+            continue
+        label = _(_DETAIL_NAMES[name]) if name in _DETAIL_NAMES else name.replace("_", " ")
+        parts.append(_("%(name)s: %(value)s", name=label, value=say(value)))
     return "; ".join(parts)
 
 
@@ -224,7 +248,7 @@ def audit_entries(rows: Iterable[Mapping[Any, Any]]) -> list[AuditEntry]:
                 int(row["at"]),
                 str(row["actor"]),
                 action,
-                _ACTIONS.get(action, action),
+                _(_ACTIONS[action]) if action in _ACTIONS else action,
                 str(row["subject"]),
                 reason,
                 _detail(detail),

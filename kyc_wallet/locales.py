@@ -26,6 +26,7 @@ __all__ = [
     "DEFAULT_LOCALE",
     "LANGUAGE_NAMES",
     "LOCALES",
+    "N_",
     "best_entry",
     "best_of",
     "current_locale",
@@ -117,3 +118,10 @@ def gettext(message: str, **variables: object) -> str:
     translate = _TRANSLATE.get()
     text = translate(message) if translate is not None else message
     return text % variables if variables else text
+
+
+def N_(message: str) -> str:
+    """Mark a string for extraction without translating it (a module-level
+    constant, translated with :func:`gettext` where it is used, in the
+    language of the request being handled then)."""
+    return message

@@ -63,7 +63,7 @@ def _parts(page: str) -> dict[str, str]:
         return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", match.group(1))).split())
 
     return {
-        "nav": text(r"<nav>(.*?)</nav>"),
+        "nav": text(r"<nav[^>]*>(.*?)</nav>"),
         "h1": text(r"<h1>(.*?)</h1>"),
         "next": text(r'data-testid="error-next">(.*?)</p>'),
         "small": text(r'data-testid="error-code"><small>(.*?)</small>'),

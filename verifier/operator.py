@@ -23,6 +23,7 @@ from flask import (
 from chain.deployment import TokenDeployment
 from chain.errors import ChainError
 from kyc_wallet.database import Database
+from kyc_wallet.locales import gettext as _
 from kyc_wallet.web import signin
 from ssi.address_binding import checksum_address
 from ssi.errors import InvalidRequest, MalformedInput
@@ -104,8 +105,10 @@ def token_page(symbol: str) -> Any:
     conditions: list[str] = []
     if policy_name and body is not None:
         policy = Policy.from_dict(policy_name, body)
-        conditions = policy_sentences(policy.rules, policy.max_credential_age_days)
-    conditions += token_country_sentences(token.allowed_countries, token.restricted_countries)
+        conditions = policy_sentences(policy.rules, policy.max_credential_age_days, translate=_)
+    conditions += token_country_sentences(
+        token.allowed_countries, token.restricted_countries, translate=_
+    )
     return render_template(
         "verifier/token.html",
         token=token,
@@ -166,7 +169,9 @@ def verification_detail(tx_id: str) -> Any:
     return render_template(
         "verifier/verification_detail.html",
         result=result,
-        reason_sentence=refusal_sentence(reason["code"], reason["description"], rules_of(row))
+        reason_sentence=refusal_sentence(
+            reason["code"], reason["description"], rules_of(row), translate=_
+        )
         if reason
         else None,
     )
@@ -219,11 +224,26 @@ def compliance_check() -> Any:
 
 def compliance_outcome(checked: int, removed: int, failed: int) -> str:
     """``Checked 3 investors: 1 removed`` (and how many could not be checked)."""
-    investors = "investor" if checked == 1 else "investors"
-    text = f"Checked {checked} {investors}: {removed} removed"
     if failed:
-        text += f", {failed} could not be checked (see Problem below)"
-    return text + "."
+        if checked == 1:
+            return _(
+                "Checked 1 investor: %(removed)d removed, %(failed)d could not be checked"
+                " (see Problem below).",
+                removed=removed,
+                failed=failed,
+            )
+        return _(
+            "Checked %(checked)d investors: %(removed)d removed, %(failed)d could not be"
+            " checked (see Problem below).",
+            checked=checked,
+            removed=removed,
+            failed=failed,
+        )
+    if checked == 1:
+        return _("Checked 1 investor: %(removed)d removed.", removed=removed)
+    return _(
+        "Checked %(checked)d investors: %(removed)d removed.", checked=checked, removed=removed
+    )
 
 
 def _amount() -> int:
@@ -245,9 +265,17 @@ def mint(symbol: str) -> Any:
     try:
         tx = platform.mint_to_treasury(token, amount)
     except ChainError as exc:
-        flash(f"Mint refused: {exc.description}", "error")
+        flash(_("Mint refused: %(problem)s", problem=exc.description), "error")
     else:
-        flash(f"Minted {amount} {symbol} to the treasury (transaction {tx}).", "success")
+        flash(
+            _(
+                "Minted %(amount)d %(symbol)s to the treasury (transaction %(tx)s).",
+                amount=amount,
+                symbol=symbol,
+                tx=tx,
+            ),
+            "success",
+        )
     return redirect(url_for("operator.investors"))
 
 
@@ -261,9 +289,18 @@ def transfer(symbol: str) -> Any:
     try:
         tx = platform.transfer_from_treasury(token, to, amount)
     except ChainError as exc:
-        flash(f"Transfer refused by the token: {exc.description}", "error")
+        flash(_("Transfer refused by the token: %(problem)s", problem=exc.description), "error")
     else:
-        flash(f"Transferred {amount} {symbol} to {to} (transaction {tx}).", "success")
+        flash(
+            _(
+                "Transferred %(amount)d %(symbol)s to %(to)s (transaction %(tx)s).",
+                amount=amount,
+                symbol=symbol,
+                to=to,
+                tx=tx,
+            ),
+            "success",
+        )
     return redirect(url_for("operator.investors"))
 
 

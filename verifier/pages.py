@@ -39,6 +39,7 @@ from flask import (
 )
 
 from chain.errors import ChainError
+from kyc_wallet.locales import gettext
 from kyc_wallet.web import qr_svg, wants_json
 from kyc_wallet.web.display import short_address
 from ssi.errors import AccessDenied, InvalidRequest, MalformedInput
@@ -120,6 +121,7 @@ def investor_view(row: Any, view: Mapping[str, Any], *, full: bool) -> dict[str,
         token,
         description=reason.get("description") if full else None,
         rules=rules_of(row) if full else (),
+        translate=gettext,
     )
     out: dict[str, Any] = {"id": row["id"], "status": view.get("status"), "flow": view.get("flow")}
     if short:

@@ -8,11 +8,13 @@ alpha-3 and numeric ISO 3166-1 codes alike).
 
 No Flask here. Each sentence is one whole template with named placeholders
 (``"Not available to residents of {countries}"``), marked with :func:`N_` so
-that Babel extracts it as a unit; the caller passes its ``gettext`` as
-``translate`` (the identity by default), and the template is translated before
-the values go in. A rule this module has no sentence for is still said in
-words: its claim's label and the comparison ("KYC method must be eid"), never
-dropped (an investor must see every condition).
+that Babel extracts it as a unit into the verifier's catalogue; the caller
+passes its ``gettext`` as ``translate`` (the pages pass
+:func:`kyc_wallet.locales.gettext`; the identity by default), and the template
+is translated before the values go in. Countries are named in the page's
+language (:func:`~kyc_wallet.web.display.country_name` reads it). A rule this
+module has no sentence for is still said in words: its claim's label and the
+comparison ("KYC method must be eid"), never dropped (an investor must see every condition).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from kyc_wallet.locales import N_
 from kyc_wallet.web.display import country_name
 
 from .rules import Rule
@@ -35,12 +38,6 @@ __all__ = [
 ]
 
 Translate = Callable[[str], str]
-
-
-def N_(text: str) -> str:
-    """Mark a template for extraction (Babel's default keywords include ``N_``);
-    it is translated where it is used, with the caller's ``translate``."""
-    return text
 
 
 def _same(text: str) -> str:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app
 
+from kyc_wallet.locales import N_
 from kyc_wallet.web.reload import Reloadable
 from ssi.fetch import Fetcher
 from ssi.status_list import StatusChecker, status_list_fetch
@@ -43,8 +44,9 @@ __all__ = [
     "settings_holder",
 ]
 
-RELOADABLE = "trust list and policies"
-"""What a reload re-reads (its name in log lines and on the operator's page)."""
+RELOADABLE = N_("trust list and policies")
+"""What a reload re-reads (its name in log lines and on the operator's page,
+translated there)."""
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from kyc_wallet.locales import N_
+from kyc_wallet.locales import gettext as _
 from kyc_wallet.web.display import country_name
 from ssi.errors import CredentialStatusError, SSIError
 from ssi.status_list import CredentialRevoked, CredentialSuspended
@@ -49,18 +51,21 @@ StatusCheck = Callable[[VaultItem], None]
 """Raises unless the held credential's status is valid (the trust checker's)."""
 
 STATUS_TEXT = {
-    "valid": "Valid",
-    "suspended": "Suspended",
-    "revoked": "Revoked",
-    "expired": "Expired",
-    "unknown": "Status unknown",
+    "valid": N_("Valid"),
+    "suspended": N_("Suspended"),
+    "revoked": N_("Revoked"),
+    "expired": N_("Expired"),
+    "unknown": N_("Status unknown"),
 }
+"""A card's status badge (translated where it is shown, :func:`kyc_wallet.locales.gettext`)."""
 STATUS_HELP = {
-    "valid": "The provider confirms this credential is in force.",
-    "suspended": "The provider has suspended this credential for now: platforms will refuse it.",
-    "revoked": "The provider has withdrawn this credential: platforms will refuse it.",
-    "expired": "This credential has expired: ask your KYC provider for a new one.",
-    "unknown": "The provider's status list could not be checked just now: try again later.",
+    "valid": N_("The provider confirms this credential is in force."),
+    "suspended": N_(
+        "The provider has suspended this credential for now: platforms will refuse it."
+    ),
+    "revoked": N_("The provider has withdrawn this credential: platforms will refuse it."),
+    "expired": N_("This credential has expired: ask your KYC provider for a new one."),
+    "unknown": N_("The provider's status list could not be checked just now: try again later."),
 }
 
 _HIDDEN = {"iss", "iat", "exp", "nbf", "cnf", "vct", "status", "_sd_alg"}
@@ -173,7 +178,7 @@ class Companion:
 
     @property
     def status_text(self) -> str:
-        return STATUS_TEXT[self.status]
+        return _(STATUS_TEXT[self.status])
 
 
 @dataclass(frozen=True)
@@ -193,25 +198,27 @@ class Card:
 
     @property
     def status_text(self) -> str:
-        return STATUS_TEXT[self.status]
+        return _(STATUS_TEXT[self.status])
 
     @property
     def status_help(self) -> str:
-        return STATUS_HELP[self.status]
+        return _(STATUS_HELP[self.status])
 
     @property
     def copies_sentence(self) -> str | None:
         """One sentence on batch copies, or None when there is a single copy."""
         if self.copies < 2:
             return None
-        return (
-            f"Your provider gave you {self.copies} identical copies, so that platforms "
-            f"cannot link your visits to each other; {self.unused} not yet shared."
+        return _(
+            "Your provider gave you %(copies)d identical copies, so that platforms"
+            " cannot link your visits to each other; %(unused)d not yet shared.",
+            copies=self.copies,
+            unused=self.unused,
         )
 
 
 def _title(item: VaultItem) -> str:
-    return str(item.data.get("display_name") or "Credential")
+    return str(item.data.get("display_name") or _("Credential"))
 
 
 def _card(

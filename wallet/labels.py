@@ -192,7 +192,7 @@ def display_value(value: Any) -> str:
     if value is None:
         return "—"
     if isinstance(value, list):
-        return ", ".join(display_value(v) for v in value)
+        return _(", ").join(display_value(v) for v in value)
     if isinstance(value, dict):
         return "; ".join(f"{k}: {display_value(v)}" for k, v in value.items())
     return str(value)
@@ -210,7 +210,9 @@ def clean_name(raw: str) -> str:
     """The name an investor gives a credential: printable, at most 60 characters."""
     name = " ".join(raw.split())
     if len(name) > MAX_NAME_LENGTH or not name.isprintable():
-        raise ValueError(f"a name is at most {MAX_NAME_LENGTH} printable characters")
+        raise ValueError(
+            _("a name is at most %(count)d printable characters", count=MAX_NAME_LENGTH)
+        )
     return name
 
 
@@ -232,5 +234,5 @@ def credential_summary(item: VaultItem) -> str:
     if item.data.get("name"):
         parts.insert(0, f"“{item.data['name']}”")
     if held:
-        parts.append(_("holds %(claims)s", claims=", ".join(held)))
+        parts.append(_("holds %(claims)s", claims=_(", ").join(held)))
     return " · ".join(parts)

@@ -52,6 +52,7 @@ from urllib.parse import urlsplit
 
 from cryptography import x509
 
+from kyc_wallet.locales import gettext as _
 from ssi.address_binding import (
     ERC3643_WHITELIST,
     WHITELIST_ADDRESS_CLAIM,
@@ -194,12 +195,12 @@ class PendingRequest:
     def refusal_reason(self) -> str:
         """Why the wallet refuses, in plain words (the code stays in small print)."""
         if isinstance(self.refusal, InvalidTransactionData):
-            return (
+            return _(
                 "The platform asks you to approve an action this wallet does not know,"
                 " so it cannot show you what you would agree to."
             )
         if isinstance(self.refusal, NoMatchingCredential):
-            return (
+            return _(
                 "Your wallet holds no credential with what the platform asks for."
                 " Get one from your KYC provider, then start again on the platform."
             )

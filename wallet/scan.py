@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import parse_qsl, urlsplit
 
+from kyc_wallet.locales import N_
+from kyc_wallet.locales import gettext as _
 from ssi.errors import (
     FetchBlocked,
     FetchError,
@@ -28,7 +30,7 @@ from ssi.oid4vp import spec as vp
 __all__ = ["NOT_A_LINK", "NotOfferOrRequest", "Problem", "classify", "explain", "link_host"]
 
 Kind = Literal["offer", "request"]
-NOT_A_LINK = "This is not a credential offer or a request"
+NOT_A_LINK = N_("This is not a credential offer or a request")
 _OFFER_PARAMS = frozenset({vci.CREDENTIAL_OFFER, vci.CREDENTIAL_OFFER_URI})
 _REQUEST_PARAMS = frozenset({"client_id", "request_uri"})
 _ERRNO = re.compile(r"\[Errno -?\d+\]\s*")
@@ -37,6 +39,20 @@ _SECTION = re.compile(r"\s*\((?:[^()]*\s)?§[^)]*\)|\s*§\s*[\d.]+")
 
 class NotOfferOrRequest(InvalidRequest):
     """The text is neither a credential offer nor a presentation request."""
+
+
+_UNREACHABLE = {  # (an offer?, a host?) → the headline
+    (True, True): N_("Could not reach the KYC provider at %(host)s"),
+    (True, False): N_("Could not reach the KYC provider"),
+    (False, True): N_("Could not reach the platform at %(host)s"),
+    (False, False): N_("Could not reach the platform"),
+}
+_NOT_CONTACTED = {
+    (True, True): N_("This wallet does not contact the KYC provider at %(host)s"),
+    (True, False): N_("This wallet does not contact the KYC provider"),
+    (False, True): N_("This wallet does not contact the platform at %(host)s"),
+    (False, False): N_("This wallet does not contact the platform"),
+}
 
 
 @dataclass(frozen=True)
@@ -60,14 +76,14 @@ def classify(link: str) -> Kind:
     """Whether ``link`` is a credential offer or a presentation request."""
     text = (link or "").strip()
     if not text:
-        raise NotOfferOrRequest("paste a link, or upload a picture of the QR code")
+        raise NotOfferOrRequest(_("paste a link, or upload a picture of the QR code"))
     scheme = urlsplit(text).scheme.lower()
     params = _params(text)
     if params & _OFFER_PARAMS or scheme == "openid-credential-offer":
         return "offer"
     if params & _REQUEST_PARAMS or scheme == vp.OPENID4VP_SCHEME:
         return "request"
-    raise NotOfferOrRequest(NOT_A_LINK)
+    raise NotOfferOrRequest(_(NOT_A_LINK))
 
 
 def link_host(link: str, kind: Kind) -> str | None:
@@ -90,55 +106,58 @@ def link_host(link: str, kind: Kind) -> str | None:
 
 
 def explain(exc: SSIError, kind: Kind | None, host: str | None) -> Problem:
-    """``exc`` told in plain words (``kind``: what the link was taken for)."""
+    """``exc`` told in plain words (``kind``: what the link was taken for), in
+    the page's language (:func:`kyc_wallet.locales.gettext`)."""
     code, detail = exc.error, _ERRNO.sub("", exc.description)
-    who = "the KYC provider" if kind == "offer" else "the platform"
+    offer = kind == "offer"
     if isinstance(exc, NotOfferOrRequest):
         return Problem(
             exc.description[:1].upper() + exc.description[1:],
-            "Scan the QR code or copy the link that your KYC provider or the token"
-            " platform shows you.",
+            _(
+                "Scan the QR code or copy the link that your KYC provider or the token"
+                " platform shows you."
+            ),
             code,
             detail,
         )
     if kind == "request" and isinstance(exc, (FetchHTTPStatus, TimeInvalid)):
         return Problem(
-            "This request was already answered or has expired: start again on the platform",
-            "Go back to the platform's page and start the verification again: it shows"
-            " a new QR code or button.",
+            _("This request was already answered or has expired: start again on the platform"),
+            _(
+                "Go back to the platform's page and start the verification again: it shows"
+                " a new QR code or button."
+            ),
             code,
             detail,
             400,
         )
-    if kind == "offer" and isinstance(exc, FetchHTTPStatus):
+    if offer and isinstance(exc, FetchHTTPStatus):
         return Problem(
-            "This offer was already used or has expired",
-            "Ask your KYC provider for a new offer.",
+            _("This offer was already used or has expired"),
+            _("Ask your KYC provider for a new offer."),
             code,
             detail,
             400,
         )
     if isinstance(exc, FetchError) and not isinstance(exc, FetchBlocked):
-        where = f" at {host}" if host else ""
         return Problem(
-            f"Could not reach {who}{where}",
-            "Check that the link is complete and that you are online, then try again.",
+            _(_UNREACHABLE[(offer, host is not None)], host=host),
+            _("Check that the link is complete and that you are online, then try again."),
             code,
             detail,
         )
     if isinstance(exc, FetchBlocked):
-        where = f" at {host}" if host else ""
         return Problem(
-            f"This wallet does not contact {who}{where}",
-            "The link points to an address this wallet refuses to contact (only secure"
-            " public web addresses). Ask for a correct link.",
+            _(_NOT_CONTACTED[(offer, host is not None)], host=host),
+            _(
+                "The link points to an address this wallet refuses to contact (only secure"
+                " public web addresses). Ask for a correct link."
+            ),
             code,
             detail,
         )
     headline = (
-        "This offer could not be opened"
-        if kind == "offer"
-        else ("This request could not be opened")
+        _("This offer could not be opened") if offer else _("This request could not be opened")
     )
     said = _SECTION.sub("", exc.description).strip().rstrip(".")
     return Problem(headline, said[:1].upper() + said[1:] + ".", code, detail)

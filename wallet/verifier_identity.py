@@ -33,6 +33,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
 
+from kyc_wallet.locales import N_
+from kyc_wallet.locales import gettext as _
 from ssi.oid4vp import VerifiedRequest, spec
 from ssi.x509 import subject_organisations
 
@@ -40,7 +42,7 @@ from .logo import safe_logo
 
 __all__ = ["CHECKED_ANCHOR", "VerifierIdentity", "fingerprint", "identify"]
 
-CHECKED_ANCHOR = "Certificate checked against your trusted list"
+CHECKED_ANCHOR = N_("Certificate checked against your trusted list")
 _MAX_SELF_NAME = 60
 
 
@@ -107,14 +109,14 @@ def identify(verified: VerifiedRequest, anchor_names: Mapping[str, str]) -> Veri
         organisations = subject_organisations(leaf)
         anchor_name = anchor_names.get(fingerprint(anchor))
         name = anchor_name or (organisations[0] if organisations else None)
-        shown_anchor = anchor_name or _common_name(anchor) or "a trusted root"
+        shown_anchor = anchor_name or _common_name(anchor) or _("a trusted root")
         key = "|".join(
             ("x509", fingerprint(anchor), *organisations, *sorted(verified.leaf_dns_names))
         )
         return VerifierIdentity(
             name,
             host,
-            f"{CHECKED_ANCHOR} ({shown_anchor}).",
+            _("Certificate checked against your trusted list (%(anchor)s).", anchor=shown_anchor),
             True,
             client.raw,
             key,
@@ -125,8 +127,11 @@ def identify(verified: VerifiedRequest, anchor_names: Mapping[str, str]) -> Veri
         return VerifierIdentity(
             web_host,
             web_host,
-            f"Signed with the key published by {web_host}. No certificate from your"
-            " trusted list vouches for who runs it.",
+            _(
+                "Signed with the key published by %(host)s. No certificate from your"
+                " trusted list vouches for who runs it.",
+                host=web_host,
+            ),
             False,
             client.raw,
             client.raw,
@@ -136,8 +141,10 @@ def identify(verified: VerifiedRequest, anchor_names: Mapping[str, str]) -> Veri
     return VerifierIdentity(
         None,
         response_host,
-        "Not checked: this request is unsigned, which this wallet accepts only in"
-        " development mode. Share only if you know who runs the page you came from.",
+        _(
+            "Not checked: this request is unsigned, which this wallet accepts only in"
+            " development mode. Share only if you know who runs the page you came from."
+        ),
         False,
         client.raw,
         client.raw,

@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
+from kyc_wallet.locales import gettext as _
 from ssi.errors import InvalidRequest
 
 from .cards import build_cards, card_of, claim_rows, same_credential
@@ -62,7 +63,7 @@ def rename(item_id: str) -> Any:
     for other in list(vault().items(CREDENTIAL_KIND)):
         if other.id == item_id or (group and other.data.get("group") == group):
             vault().put(other.kind, {**other.data, "name": name or None}, other.id)
-    flash("Name saved." if name else "Name removed.", "success")
+    flash(_("Name saved.") if name else _("Name removed."), "success")
     return redirect(url_for("credentials.detail", item_id=item_id))
 
 
@@ -72,5 +73,5 @@ def delete(item_id: str) -> Any:
     for other in list(vault().items(CREDENTIAL_KIND)):
         if same_credential(item, other):
             vault().delete(other.id)
-    flash("Credential deleted from this wallet.", "success")
+    flash(_("Credential deleted from this wallet."), "success")
     return redirect(url_for("credentials.list_credentials"))

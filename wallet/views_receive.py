@@ -11,6 +11,8 @@ from typing import Any
 from flask import Blueprint, flash, redirect, request, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from kyc_wallet.locales import gettext as _
+
 from .core.receive import AcceptOffer, accept_offer
 from .views_scan import open_link, scan_page, scan_submit, too_large
 from .web_context import session_handle, wallet_context
@@ -45,7 +47,11 @@ def accept(offer_id: str) -> Any:
     message = AcceptOffer(session_handle(), offer_id, request.form.get("pin", ""))
     received = accept_offer(context, message, context.clock())
     flash(
-        f"Credential received from {received.issuer_name} ({len(received.item_ids)} copies).",
+        _(
+            "Credential received from %(issuer)s (%(count)d copies).",
+            issuer=received.issuer_name,
+            count=len(received.item_ids),
+        ),
         "success",
     )
     return redirect(url_for("credentials.detail", item_id=received.item_ids[0]))

@@ -17,6 +17,7 @@ from typing import Any
 from flask import Blueprint, current_app, render_template, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from kyc_wallet.locales import gettext as _
 from ssi.errors import InvalidRequest, RateLimited, SSIError
 
 from .core import present as core_present
@@ -81,8 +82,11 @@ def _upload_limit() -> str:
 def too_large(exc: RequestEntityTooLarge) -> Any:
     """A picture over ``MAX_CONTENT_LENGTH``: said on the scanner page (413)."""
     problem = Problem(
-        f"The picture is too large: this wallet takes pictures of at most {_upload_limit()}",
-        "Take a smaller picture or a screenshot of just the QR code, or paste the link.",
+        _(
+            "The picture is too large: this wallet takes pictures of at most %(limit)s",
+            limit=_upload_limit(),
+        ),
+        _("Take a smaller picture or a screenshot of just the QR code, or paste the link."),
         "request_too_large",
         exc.description or "",
     )
@@ -121,7 +125,7 @@ def scan_submit(prefer: Kind | None = None) -> Any:
     except InvalidRequest as exc:  # the picture could not be read
         problem = Problem(
             exc.description[:1].upper() + exc.description[1:],
-            "Upload a clear picture of the whole QR code, or paste the link.",
+            _("Upload a clear picture of the whole QR code, or paste the link."),
             exc.error,
             exc.description,
         )

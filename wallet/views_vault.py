@@ -22,6 +22,7 @@ from flask import (
     url_for,
 )
 
+from kyc_wallet.locales import gettext as _
 from kyc_wallet.web.display import short_address
 from kyc_wallet.web.security import new_csrf_token
 from ssi.errors import InvalidRequest
@@ -89,7 +90,7 @@ def setup() -> Any:
         if passphrase != request.form.get("confirm", ""):
             raise InvalidRequest("the two passphrases differ")
         _start_session(vaults().create(passphrase))
-        flash("Your wallet is ready. Everything in it is encrypted with your passphrase.")
+        flash(_("Your wallet is ready. Everything in it is encrypted with your passphrase."))
         return redirect(url_for("credentials.list_credentials"))
     return render_template("wallet/setup.html", min_length=MIN_PASSPHRASE_LENGTH)
 
@@ -103,8 +104,11 @@ def _start_from_backup() -> Any:
     started = core.start_from_backup(context, message, context.clock())
     _start_session(started.session)
     flash(
-        "Your wallet is restored from the backup: "
-        f"{core.restored_summary(started.restored)}. It opens with the backup's passphrase.",
+        _(
+            "Your wallet is restored from the backup: %(summary)s. It opens with the"
+            " backup's passphrase.",
+            summary=core.restored_summary(started.restored),
+        ),
         "success",
     )
     return redirect(url_for("credentials.list_credentials"))
@@ -131,7 +135,7 @@ def unlock() -> Any:
         except TooManyTries as exc:
             return _unlock_page(429, {"Retry-After": str(exc.state.retry_after)})
         except WrongPassphrase:
-            flash("Wrong passphrase. Try again.", "error")
+            flash(_("Wrong passphrase. Try again."), "error")
             return _unlock_page(403)
         _start_session(handle)
         return redirect(_safe_next(url_for("credentials.list_credentials")))
@@ -142,7 +146,7 @@ def unlock() -> Any:
 def lock() -> Any:
     vaults().lock(session_handle())
     session.clear()
-    flash("Wallet locked.")
+    flash(_("Wallet locked."))
     return redirect(url_for("vault.unlock"))
 
 
@@ -153,7 +157,7 @@ def settings() -> Any:
         if new != request.form.get("confirm", ""):
             raise InvalidRequest("the two new passphrases differ")
         vaults().change_passphrase(session_handle(), request.form.get("old", ""), new)
-        flash("Passphrase changed. Other browser sessions are locked.", "success")
+        flash(_("Passphrase changed. Other browser sessions are locked."), "success")
         return redirect(url_for("vault.settings"))
     return render_template("wallet/settings.html", min_length=MIN_PASSPHRASE_LENGTH)
 
@@ -179,7 +183,10 @@ def restore() -> Any:
     passphrase = request.form.get("passphrase", "")
     message = core.RestoreBackup(session_handle(), upload.read(), passphrase)
     restored = core.restore(context, message, context.clock())
-    flash(f"Restored from the backup: {core.restored_summary(restored)}.", "success")
+    flash(
+        _("Restored from the backup: %(summary)s.", summary=core.restored_summary(restored)),
+        "success",
+    )
     return redirect(url_for("credentials.list_credentials"))
 
 
@@ -193,7 +200,7 @@ def accounts() -> Any:
             )
         else:
             account = create_account(vault(), request.form.get("label", ""))
-        flash(f"Address {short_address(account.address)} added.", "success")
+        flash(_("Address %(address)s added.", address=short_address(account.address)), "success")
         return redirect(url_for("vault.accounts"))
     removing = request.args.get("remove")
     confirm = find_account(vault(), removing) if removing else None
@@ -203,7 +210,14 @@ def accounts() -> Any:
 @bp.post("/accounts/<item_id>/name")
 def rename(item_id: str) -> Any:
     account = rename_account(vault(), item_id, request.form.get("label", ""))
-    flash(f"{short_address(account.address)} is now called “{account.label}”.", "success")
+    flash(
+        _(
+            "%(address)s is now called “%(label)s”.",
+            address=short_address(account.address),
+            label=account.label,
+        ),
+        "success",
+    )
     return redirect(url_for("vault.accounts"))
 
 
@@ -213,7 +227,11 @@ def remove(item_id: str) -> Any:
         return redirect(url_for("vault.accounts", remove=item_id))
     account = remove_account(vault(), item_id)
     flash(
-        f"{account.label} ({short_address(account.address)}) was removed from this wallet.",
+        _(
+            "%(label)s (%(address)s) was removed from this wallet.",
+            label=account.label,
+            address=short_address(account.address),
+        ),
         "success",
     )
     return redirect(url_for("vault.accounts"))

@@ -3,7 +3,7 @@
 
 This module is the extraction configuration: each catalogue domain
 (:data:`DOMAINS`) reads its own sources, Python files through Babel's
-``python`` extractor (``_``, ``gettext``, ``ngettext``, ``lazy_gettext``,
+``python`` extractor (``_``, ``N_``, ``gettext``, ``ngettext``, ``lazy_gettext``,
 ``pgettext``) and templates through Jinja's (``{{ _('…') }}``,
 ``{% trans %}…{% endtrans %}``). One pybabel mapping file cannot say that
 the wallet's strings go to the wallet's catalogue and the issuer's to the
@@ -39,6 +39,7 @@ ROOT = WEB.parent.parent
 TEMPLATES = WEB / "templates"
 KEYWORDS = {
     "_": None,
+    "N_": None,
     "gettext": None,
     "ngettext": (1, 2),
     "lazy_gettext": None,

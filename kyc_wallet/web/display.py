@@ -31,7 +31,8 @@ import re
 import pycountry
 from flask import Flask
 
-from kyc_wallet.locales import current_locale
+from kyc_wallet.locales import N_, current_locale
+from kyc_wallet.locales import gettext as _
 
 from .blockies import blockie_data_uri
 
@@ -50,16 +51,18 @@ CHAINS: dict[int, str] = {
     42161: "Arbitrum One",
     43114: "Avalanche C-Chain",
     59144: "Linea",
-    17000: "Holesky test network",
-    80002: "Polygon Amoy test network",
-    84532: "Base Sepolia test network",
-    11155111: "Sepolia test network",
-    1337: "local development chain",
-    31337: "local development chain (Hardhat)",
-    131277322940537: "local test chain",
+    17000: N_("Holesky test network"),
+    80002: N_("Polygon Amoy test network"),
+    84532: N_("Base Sepolia test network"),
+    11155111: N_("Sepolia test network"),
+    1337: N_("local development chain"),
+    31337: N_("local development chain (Hardhat)"),
+    131277322940537: N_("local test chain"),
 }
 """EIP-155 chain ids of the networks a token platform is likely to use
-(chainlist.org's names); the development chains are named as such."""
+(chainlist.org's names); the development chains are named as such. A
+network's own name is the same in every language; what describes one ("test
+network") is translated where it is shown."""
 
 
 def short_address(address: object) -> str:
@@ -108,7 +111,10 @@ def chain_name(chain: object) -> str:
     number = text.removeprefix("eip155:")
     if not number.isdigit():
         return text
-    return CHAINS.get(int(number), f"chain {int(number)}")
+    name = CHAINS.get(int(number))
+    if name is None:
+        return _("chain %(number)d", number=int(number))
+    return _(name)
 
 
 def install_display_filters(app: Flask) -> None:

@@ -6,11 +6,16 @@ No Flask here: :func:`explain` maps the answer's status, the kind of refusal
 (``page_kind`` of the exception: ``form_expired`` for a missing or stale CSRF
 token, ``cross_site`` for a form sent from another site) and what the app
 knows (its upload limit, how long to wait) to the words of the page. Machines
-still get ``{"error", "error_description"}`` (:mod:`.errors`)."""
+still get ``{"error", "error_description"}`` (:mod:`.errors`). The words are
+in the page's language (:func:`kyc_wallet.locales.gettext`, the ``common``
+catalogue)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from kyc_wallet.locales import N_
+from kyc_wallet.locales import gettext as _
 
 __all__ = ["Explanation", "explain", "size_in_words"]
 
@@ -27,74 +32,78 @@ class Explanation:
     show_description: bool
 
 
-_TRY_AGAIN = "Go back, check what you entered and try again."
+_TRY_AGAIN = N_("Go back, check what you entered and try again.")
 _BY_KIND = {
     "form_expired": Explanation(
-        "The form expired", "Reload the page and try again.", show_description=False
+        N_("The form expired"), N_("Reload the page and try again."), show_description=False
     ),
     "cross_site": Explanation(
-        "This form was sent from another site",
-        "Open the page on this site and send the form again from there.",
+        N_("This form was sent from another site"),
+        N_("Open the page on this site and send the form again from there."),
         show_description=False,
     ),
 }
 _BY_STATUS = {
-    400: Explanation("That did not work", _TRY_AGAIN, show_description=True),
-    401: Explanation("You need to sign in", "Sign in and try again.", show_description=True),
+    400: Explanation(N_("That did not work"), _TRY_AGAIN, show_description=True),
+    401: Explanation(
+        N_("You need to sign in"), N_("Sign in and try again."), show_description=True
+    ),
     403: Explanation(
-        "You are not allowed to do this",
-        "Go to the start page. If you think this is a mistake, ask the site's operator.",
+        N_("You are not allowed to do this"),
+        N_("Go to the start page. If you think this is a mistake, ask the site's operator."),
         show_description=True,
     ),
     404: Explanation(
-        "This page does not exist",
-        "Check the address, or go to the start page and follow the links from there.",
+        N_("This page does not exist"),
+        N_("Check the address, or go to the start page and follow the links from there."),
         show_description=False,
     ),
     405: Explanation(
-        "This page cannot be used that way",
-        "Go to the start page and follow the links from there.",
+        N_("This page cannot be used that way"),
+        N_("Go to the start page and follow the links from there."),
         show_description=False,
     ),
     409: Explanation(
-        "This was already done",
-        "Reload the page to see how things stand now.",
+        N_("This was already done"),
+        N_("Reload the page to see how things stand now."),
         show_description=True,
     ),
     413: Explanation(
-        "What you sent is too large",
-        "Send something smaller.",
+        N_("What you sent is too large"),
+        N_("Send something smaller."),
         show_description=False,
     ),
     415: Explanation(
-        "This kind of content cannot be sent here",
+        N_("This kind of content cannot be sent here"),
         _TRY_AGAIN,
         show_description=False,
     ),
     429: Explanation(
-        "Too many attempts",
-        "Wait a minute and try again.",
+        N_("Too many attempts"),
+        N_("Wait a minute and try again."),
         show_description=False,
     ),
     500: Explanation(
-        "Something went wrong on our side",
-        "Try again in a moment. If it keeps happening, contact support and give them"
-        " the code below.",
+        N_("Something went wrong on our side"),
+        N_(
+            "Try again in a moment. If it keeps happening, contact support and give them"
+            " the code below."
+        ),
         show_description=False,
     ),
     502: Explanation(
-        "Another service did not answer as expected",
-        "Try again later. If it keeps happening, contact support and give them the code below.",
+        N_("Another service did not answer as expected"),
+        N_("Try again later. If it keeps happening, contact support and give them the code below."),
         show_description=True,
     ),
     503: Explanation(
-        "This service is unavailable for a moment",
-        "Wait a minute and try again.",
+        N_("This service is unavailable for a moment"),
+        N_("Wait a minute and try again."),
         show_description=False,
     ),
     504: Explanation(
-        "Another service took too long to answer",
-        "Try again in a moment.",
+        N_("Another service took too long to answer"),
+        N_("Try again in a moment."),
         show_description=False,
     ),
 }
@@ -106,14 +115,15 @@ def size_in_words(limit: int) -> str:
         return f"{limit / 1_000_000:.1f}".removesuffix(".0") + " MB"
     if limit >= 1_000:
         return f"{limit / 1_000:.1f}".removesuffix(".0") + " kB"
-    return f"{limit} bytes"
+    return _("%(count)d bytes", count=limit)
 
 
 def _wait(seconds: int) -> str:
+    if seconds == 1:
+        return _("Wait 1 second and try again.")
     if seconds <= 90:
-        return f"Wait {seconds} second{'s' if seconds != 1 else ''} and try again."
-    minutes = -(-seconds // 60)
-    return f"Wait {minutes} minutes and try again."
+        return _("Wait %(seconds)d seconds and try again.", seconds=seconds)
+    return _("Wait %(minutes)d minutes and try again.", minutes=-(-seconds // 60))
 
 
 def explain(
@@ -123,16 +133,14 @@ def explain(
     size_limit: int | None = None,
     retry_after: int | None = None,
 ) -> Explanation:
-    """The words of the page for an answer with ``status``."""
-    if kind in _BY_KIND:
-        return _BY_KIND[kind]
-    found = _BY_STATUS.get(status) or _BY_STATUS[400 if status < 500 else 500]
-    if status == 413 and size_limit:
-        return Explanation(
-            found.headline,
-            f"The limit is {size_in_words(size_limit)}: send something smaller.",
-            found.show_description,
+    """The words of the page for an answer with ``status``, in the page's language."""
+    found = _BY_KIND.get(kind or "") or _BY_STATUS.get(status)
+    found = found or _BY_STATUS[400 if status < 500 else 500]
+    next_step = _(found.next_step)
+    if kind not in _BY_KIND and status == 413 and size_limit:
+        next_step = _(
+            "The limit is %(size)s: send something smaller.", size=size_in_words(size_limit)
         )
-    if status in (429, 503) and retry_after:
-        return Explanation(found.headline, _wait(retry_after), found.show_description)
-    return found
+    elif kind not in _BY_KIND and status in (429, 503) and retry_after:
+        next_step = _wait(retry_after)
+    return Explanation(_(found.headline), next_step, found.show_description)

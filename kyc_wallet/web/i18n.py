@@ -108,7 +108,10 @@ class CatalogueDomain(Domain):  # type: ignore[misc]
                 if compiled is None:
                     compiled = Translations()
                     for domain in reversed(self.domains):  # the first domain wins
-                        compiled.merge(load_catalogue(locale, domain, self.directory))
+                        loaded = load_catalogue(locale, domain, self.directory)
+                        if loaded._catalog:  # merge() keeps the empty one's English plural
+                            compiled.plural = loaded.plural  # rule ("2 copies": msgstr[0])
+                        compiled.merge(loaded)
                     self._compiled[locale] = compiled
         return compiled
 

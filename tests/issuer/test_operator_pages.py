@@ -150,7 +150,8 @@ def test_revoke_asks_for_confirmation_and_a_reason_kept_in_the_audit_log(app: Fl
     page = client.get(confirm).get_data(as_text=True)
     assert "Yes, revoke" in page and "Revocation is final" in page
     assert re.search(rf'<textarea[^>]*maxlength="{REASON_MAX_LENGTH}"[^>]*required', page)
-    assert "confirm(" not in page and "<script" not in page
+    # no script asks: the page itself does (the apps' own script files do not confirm)
+    assert "confirm(" not in page and not re.search(r"<script(?![^>]*\bsrc=)", page)
     token = _csrf(client, confirm)
 
     for reason in (None, "", "   \n ", "x" * (REASON_MAX_LENGTH + 1), "bad\x00reason"):
@@ -258,3 +259,74 @@ def test_one_copy_action_asks_for_confirmation_and_a_reason(issuer: RunningIssue
     )
     assert [line["detail"] for line in lines] == ['{"reason": "lost phone"}']
     assert offer["issuance_id"] in listing
+
+
+# --- the operator's pages in Chinese (issue 20 item 13) ----------------------------------
+
+HEADLINES = {
+    # path → (English, Simplified, Traditional) <h1>
+    "/operator/": ("Applicants", "申请人", "申請人"),
+    "/operator/applicants/new": ("Record a KYC result", "记录 KYC 结果", "記錄 KYC 結果"),
+    "/operator/credentials": ("Issuances", "签发记录", "簽發記錄"),
+    "/operator/audit": ("Audit log", "审计日志", "審計日誌"),
+}
+
+
+def _h1(page: str) -> str:
+    match = re.search(r"<h1>(.*?)</h1>", page, re.S)
+    assert match, page
+    return _text(match.group(1)).strip()
+
+
+def test_i18n_operator_pages_in_simplified_and_traditional_chinese(app: Flask) -> None:
+    client = _signed_in(app)
+    issuance_id = _offer(client)
+    for path, headlines in HEADLINES.items():
+        for accept, headline in zip(("en", "zh-CN", "zh-HK"), headlines, strict=True):
+            page = client.get(path, headers={"Accept-Language": accept}).get_data(as_text=True)
+            assert _h1(page) == headline, (path, accept)
+    listing = client.get("/operator/credentials", headers={"Accept-Language": "zh-TW"})
+    text = " ".join(_main(listing.get_data(as_text=True)).split())
+    assert "已簽發 0 個副本" in text and "狀態： 有效" in text and "撤銷…" in text
+    assert "Status:" not in text and "copies issued" not in text
+    confirm = f"/operator/issuances/{issuance_id}/revoke"
+    page = client.get(confirm, headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert " ".join(_h1(page).split()) == f"撤销签发记录 {issuance_id} ？" and "确定撤销" in page
+    token = _csrf(client, confirm)
+    refused = client.post(confirm, data={"csrf_token": token}, headers={"Accept-Language": "zh-CN"})
+    assert refused.status_code == 400
+    assert "未作任何更改：请说明原因：原因将记入审计日志。" in _main(refused.get_data(as_text=True))
+    done = client.post(
+        confirm,
+        data={"csrf_token": token, "reason": "证件失窃"},
+        headers={"Accept-Language": "zh-HK"},
+    )
+    assert done.status_code == 302
+    shown = " ".join(_main(client.get("/operator/credentials").get_data(as_text=True)).split())
+    assert f"簽發記錄 {issuance_id} 已撤銷：0 個副本已更改" in shown
+    assert "原因已記入審計日誌：“证件失窃”" in shown
+    audit = client.get("/operator/audit", headers={"Accept-Language": "zh-CN"})
+    assert "签发记录已撤销" in _main(audit.get_data(as_text=True))
+
+
+def test_i18n_applicant_fields_in_chinese(tmp_path: Path) -> None:
+    """Labels, countries, dates, yes/no and the record's words in the page's language."""
+    client = _signed_in(_app(tmp_path / "issuer"))
+    token = _csrf(client, "/operator/applicants/new")
+    form = {**APPLICANT, "nationalities": "NL, de", "pep": "on", "csrf_token": token}
+    location = client.post("/operator/applicants/new", data=form).headers["Location"]
+    for accept, expected in (
+        ("zh-CN", {"出生日期": "1990年8月12日", "国籍": "荷兰、德国", "政治公众人物": "是"}),
+        ("zh-HK", {"出生日期": "1990年8月12日", "國籍": "荷蘭、德國", "政治人物": "是"}),
+    ):
+        page = client.get(location, headers={"Accept-Language": accept}).get_data(as_text=True)
+        table = page.split('data-testid="applicant-fields"', 1)[1].split("</table>", 1)[0]
+        fields = dict(re.findall(r'<th scope="row">([^<]+)</th><td>([^<]*)</td>', table))
+        for label, value in expected.items():
+            assert fields.get(label) == value, (accept, label, fields)
+        assert "Video identification" not in table and "Professional investor" not in table
+        assert "August" not in table and "Yes" not in table
+    form_page = client.get("/operator/applicants/new", headers={"Accept-Language": "zh-HK"})
+    form_text = form_page.get_data(as_text=True)
+    assert '<option value="video_ident">視像身份驗證</option>' in form_text
+    assert '<option value="professional">專業投資者</option>' in form_text

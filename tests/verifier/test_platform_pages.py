@@ -126,3 +126,85 @@ def test_operator_sees_verifications_and_the_audit_log(platform: RunningVerifier
     client, _ = _operator(platform)
     assert "sp7" in client.get("/operator/").get_data(as_text=True)
     assert "Audit log" in client.get("/operator/audit").get_data(as_text=True)
+
+
+# --- in Chinese (issue 20 item 13) -------------------------------------------------------
+
+RULES_IN_CHINESE = {
+    "zh-CN": [
+        "您必须年满 18 岁",
+        "您的身份必须已通过 KYC 2 级或更高级别的核查",
+        "您必须已通过制裁筛查",
+        "不向朝鲜或伊朗居民开放",
+        "仅限专业或合格交易对手投资者",
+        "仅限德国或法国居民",  # the contract's rule, countries in the order of their names
+    ],
+    "zh-HK": [
+        "您必須年滿 18 歲",
+        "您的身份必須已通過 KYC 2 級或更高級別的核查",
+        "您必須已通過制裁篩查",
+        "不向北韓或伊朗居民開放",
+        "僅限專業或合格交易對手投資者",
+        "僅限德國或法國居民",
+    ],
+}
+
+
+def _conditions(page: str) -> list[str]:
+    conditions = re.search(r'data-testid="conditions">(.*?)</ul>', page, re.S)
+    assert conditions
+    return re.findall(r"<li>([^<]+)</li>", conditions.group(1))
+
+
+def test_i18n_token_page_rules_in_chinese_with_country_names(platform: RunningVerifier) -> None:
+    """The token rules' sentences come from the verifier's catalogue, translated
+    before the values go in; countries are named in the page's language."""
+    client = platform.app.test_client()
+    for accept, sentences in RULES_IN_CHINESE.items():
+        page = client.get("/tokens/SP7", headers={"Accept-Language": accept}).get_data(as_text=True)
+        assert _conditions(page) == sentences, accept
+        for english in ("You must", "North Korea", "Verify with your KYC wallet", "Network"):
+            assert english not in page, (accept, english)
+    simplified = client.get("/tokens/SP7", headers={"Accept-Language": "zh-CN"})
+    assert "用您的 KYC 钱包验证" in simplified.get_data(as_text=True)
+    assert 'data-testid="chain">本地测试链<' in simplified.get_data(as_text=True)
+    traditional = client.get("/tokens/SP7", headers={"Accept-Language": "zh-TW"})
+    assert "用您的 KYC 錢包驗證" in traditional.get_data(as_text=True)
+    assert 'data-testid="chain">本地測試鏈<' in traditional.get_data(as_text=True)
+    # the English page is as before
+    assert _conditions(client.get("/tokens/SP7").get_data(as_text=True))[3] == (
+        "Not available to residents of North Korea or Iran"
+    )
+
+
+PLATFORM_HEADLINES = {
+    # path → (Simplified, Traditional) <h1>
+    "/": ("验证投资者", "驗證投資者"),
+    "/operator/": ("验证记录", "驗證記錄"),
+    "/operator/investors": ("白名单投资者", "白名單投資者"),
+    "/operator/audit": ("审计日志", "審計日誌"),
+}
+
+
+def test_i18n_platform_pages_in_simplified_and_traditional_chinese(
+    platform: RunningVerifier,
+) -> None:
+    client, token = _operator(platform)
+    for path, (simplified, traditional) in PLATFORM_HEADLINES.items():
+        for accept, headline in (("zh-CN", simplified), ("zh-HK", traditional)):
+            page = client.get(path, headers={"Accept-Language": accept}).get_data(as_text=True)
+            assert f"<h1>{headline}</h1>" in page, (path, accept)
+    operator = client.get("/operator/", headers={"Accept-Language": "zh-HK"})
+    assert "重新載入信任列表和策略" in operator.get_data(as_text=True)
+    minted = client.post(
+        "/operator/tokens/SP7/mint",
+        data={"amount": "500", "csrf_token": token},
+        headers={"Accept-Language": "zh-HK"},
+    )
+    assert minted.status_code == 302
+    shown = client.get("/operator/investors").get_data(as_text=True)
+    assert "已向金庫鑄造 500 SP7（交易 0x" in shown
+    started = client.post("/tokens/SP7/verify", data={"csrf_token": _csrf(client, "/tokens/SP7")})
+    qr_page = client.get(started.headers["Location"], headers={"Accept-Language": "zh-CN"})
+    text = qr_page.get_data(as_text=True)
+    assert "<h1>出示您的 KYC 凭证</h1>" in text and "正在等待您的钱包回应" in text

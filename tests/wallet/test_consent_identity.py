@@ -73,7 +73,7 @@ PROTOCOL_WORDS = (
 def assert_plain_words(page: str) -> None:
     """Issue 20 item 2: what a person reads (outside "Technical details") holds
     no protocol identifier, claim path or status-list index."""
-    body = re.search(r"<main>(.*)</main>", page, re.S)
+    body = re.search(r"<main[^>]*>(.*)</main>", page, re.S)
     assert body, page
     text = re.sub(r"<[^>]+>", " ", outside_details(body.group(1)))
     for word in PROTOCOL_WORDS:

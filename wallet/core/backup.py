@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from kyc_wallet.locales import gettext as _
+
 from ..backup import create_from_backup, export_backup, restore_backup
 from ..vault import Merged
 from .context import WalletContext
@@ -71,12 +73,15 @@ class Started:
 
 def restored_summary(restored: Restored) -> str:
     """``2 added, 1 kept (newer here)`` (and what else happened, when it did)."""
-    parts = [f"{restored.added} added", f"{restored.kept} kept (newer here)"]
+    parts = [
+        _("%(count)d added", count=restored.added),
+        _("%(count)d kept (newer here)", count=restored.kept),
+    ]
     if restored.updated:
-        parts.append(f"{restored.updated} updated from the backup")
+        parts.append(_("%(count)d updated from the backup", count=restored.updated))
     if restored.unchanged:
-        parts.append(f"{restored.unchanged} already up to date")
-    return ", ".join(parts)
+        parts.append(_("%(count)d already up to date", count=restored.unchanged))
+    return _(", ").join(parts)
 
 
 def make_backup(context: WalletContext, message: MakeBackup, now: float) -> Backup:
