@@ -26,6 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from kyc_wallet.locales import gettext as _
 from kyc_wallet.web.display import country_name
 from ssi.dcql import CredentialMatch
 from ssi.sdjwt import Disclosure, HeldSDJWT
@@ -123,7 +124,7 @@ def release(found: CredentialMatch, held: HeldSDJWT | None) -> Release:
         value = entry.disclosure.value
         if entry.disclosure.digest in digests:
             text = (
-                "only what is listed under it"
+                _("only the parts listed below")
                 if _is_container(value)
                 else display_value(_countries(entry.path, plain_value(value)))
             )
