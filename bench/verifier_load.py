@@ -319,6 +319,30 @@ def _db_cpu(cluster: Any) -> float:
     return 0.0 if cluster is None else tree_cpu_seconds(_tree(cluster._process.pid))
 
 
+def _figure(
+    name: str,
+    ok: list[float],
+    wall: float,
+    cpu_ms: float,
+    noop_ms: float,
+    engine: str,
+    target: str,
+    extra: dict[str, float | int | str],
+) -> Figure:
+    """An endpoint's figure: rate, server CPU per request, the no-op ratio, p99."""
+    return Figure(
+        name,
+        project=len(ok) / wall,
+        cpu_ms=round(cpu_ms, 3),
+        noop_ratio=round(noop_ms / cpu_ms, 3),
+        per_s=round(len(ok) / wall, 1),
+        p99_ms=round(1000 * _percentile(ok, 0.99), 1) if ok else None,
+        engine=engine,
+        target=target,
+        extra=extra,
+    )
+
+
 def _run(
     folder: Path,
     issuer_port: int,
@@ -378,28 +402,16 @@ def _run(
     created_ok = created.ok.get("create", [])
     create_ms = 1000 * create_cpu / len(credentials)
     print(f"  server CPU per verification created: {create_ms:.2f} ms")
-    creating = Figure(
+    creating = _figure(
         f"verifier_load: creating a verification (API), {workers} workers",
-        project=len(created_ok) / create_wall,
-        cpu_ms=round(create_ms, 3),
-        noop_ratio=round(noop_ms / create_ms, 3),
-        per_s=round(len(created_ok) / create_wall, 1),
-        p99_ms=round(1000 * _percentile(created_ok, 0.99), 1) if created_ok else None,
-        engine=engine,
-        target=CREATE_TARGET,
-        extra={"workers": workers, "created": len(credentials), "clients": args.clients},
-    )
-    return [creating, Figure(
+        created_ok, create_wall, create_ms, noop_ms, engine, CREATE_TARGET,
+        {"workers": workers, "created": len(credentials), "clients": args.clients},
+    )  # fmt: skip
+    answering = _figure(
         f"verifier_load: response endpoint ({args.mode}), {workers} workers",
-        project=len(ok) / wall,
-        cpu_ms=round(cpu_ms, 3),
-        noop_ratio=round(noop_ms / cpu_ms, 3),
-        per_s=round(len(ok) / wall, 1),
-        p99_ms=round(1000 * _percentile(ok, 0.99), 1) if ok else None,
-        engine=engine,
-        target=TARGET,
-        extra=extra,
-    )]  # fmt: skip
+        ok, wall, cpu_ms, noop_ms, engine, TARGET, extra,
+    )  # fmt: skip
+    return [creating, answering]
 
 
 def main() -> list[Figure]:
