@@ -42,6 +42,21 @@ def serve(
         server.server_close()
 
 
+class PlainHandler(BaseHTTPRequestHandler):
+    """A quiet ``http.server`` handler with one way to answer, for the tests'
+    hand-made servers (served by :func:`serve_handler`)."""
+
+    def answer(self, status: int, body: bytes, content_type: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        pass
+
+
 @contextmanager
 def serve_handler(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
     """Serve a plain ``http.server`` request handler (for a test's hand-made

@@ -9,7 +9,6 @@ from __future__ import annotations
 import socket
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler
 
 import pytest
 
@@ -28,14 +27,14 @@ from ssi.status_list import (
     StatusReference,
     build_status_list_token,
 )
-from tests.servers import serve_handler
+from tests.servers import PlainHandler, serve_handler
 
 ISSUER_KEY = Key.generate("ES256")
 ISSUER = ReferencedIssuer("https://issuer.example")
 NOW = int(time.time())
 
 
-class Publisher(BaseHTTPRequestHandler):
+class Publisher(PlainHandler):
     """Serves ``/statuslists/1``, and the failure modes under other paths."""
 
     accepts: list[str] = []
@@ -48,9 +47,9 @@ class Publisher(BaseHTTPRequestHandler):
             token = build_status_list_token(
                 statuses, host + self.path, ISSUER_KEY, now=NOW, exp=NOW + 3600, ttl=300
             )
-            self._answer(200, token.encode(), "application/statuslist+jwt")
+            self.answer(200, token.encode(), "application/statuslist+jwt")
         elif self.path == "/down":
-            self._answer(503, b"maintenance", "text/plain")
+            self.answer(503, b"maintenance", "text/plain")
         elif self.path == "/redirect":
             self.send_response(302)
             self.send_header("Location", host + "/statuslists/1")
@@ -58,19 +57,9 @@ class Publisher(BaseHTTPRequestHandler):
             self.end_headers()
         elif self.path == "/slow":
             time.sleep(2.0)
-            self._answer(200, b"late", "application/statuslist+jwt")
+            self.answer(200, b"late", "application/statuslist+jwt")
         else:
-            self._answer(404, b"", "text/plain")
-
-    def _answer(self, status: int, body: bytes, content_type: str) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-        pass
+            self.answer(404, b"", "text/plain")
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,6 @@ import os
 import random
 import zlib
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -43,7 +42,7 @@ from ssi.status_list import (
     build_status_list_token,
     limits,
 )
-from tests.servers import serve_handler
+from tests.servers import PlainHandler, serve_handler
 from verifier.app import create_app
 from verifier.settings import current_settings
 
@@ -53,7 +52,7 @@ KID = "status-key-1"
 MEDIA_TYPE = "application/statuslist+jwt"
 
 
-class Publisher(BaseHTTPRequestHandler):
+class Publisher(PlainHandler):
     """The issuer's metadata (its key) and the lists under ``/statuslists/<name>``."""
 
     bodies: ClassVar[dict[str, bytes]] = {}
@@ -63,21 +62,11 @@ class Publisher(BaseHTTPRequestHandler):
         if self.path == "/.well-known/jwt-vc-issuer":
             jwk = KEY.public_jwk() | {"kid": KID}
             body = json_dumps({"issuer": base, "jwks": {"keys": [jwk]}}).encode()
-            self._answer(body, "application/json")
+            self.answer(200, body, "application/json")
         elif self.path in self.bodies:
-            self._answer(self.bodies[self.path], MEDIA_TYPE)
+            self.answer(200, self.bodies[self.path], MEDIA_TYPE)
         else:
             self.send_error(404)
-
-    def _answer(self, body: bytes, content_type: str) -> None:
-        self.send_response(200)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-        pass
 
 
 @pytest.fixture(scope="module")

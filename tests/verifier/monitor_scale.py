@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import json
 import random
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +28,7 @@ from kyc_wallet.database import Database
 from ssi.encoding import json_dumps
 from ssi.jose import Key
 from ssi.status_list import INVALID, StatusList, build_status_list_token
+from tests.servers import PlainHandler, serve_handler
 from verifier.app import create_app
 from verifier.core.context import VerifierContext
 from verifier.db.tables import intents, verifications
@@ -62,29 +62,19 @@ class ListServer:
     def handler(self) -> type[BaseHTTPRequestHandler]:
         server = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(PlainHandler):
             def do_GET(self) -> None:  # noqa: N802 (http.server's name)
                 server.requests.append(self.path)
                 if self.path == "/.well-known/jwt-vc-issuer":
                     jwk = server.key.public_jwk() | {"kid": KID}
                     body = json_dumps({"issuer": server.url, "jwks": {"keys": [jwk]}})
-                    self._answer(200, body.encode(), "application/json")
+                    self.answer(200, body.encode(), "application/json")
                 elif self.path in server.down:
-                    self._answer(503, b"down", "text/plain")
+                    self.answer(503, b"down", "text/plain")
                 elif self.path in server.bodies:
-                    self._answer(200, server.bodies[self.path], MEDIA_TYPE)
+                    self.answer(200, server.bodies[self.path], MEDIA_TYPE)
                 else:
-                    self._answer(404, b"", "text/plain")
-
-            def _answer(self, status: int, body: bytes, content_type: str) -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-                pass
+                    self.answer(404, b"", "text/plain")
 
         return Handler
 
@@ -92,15 +82,9 @@ class ListServer:
 @contextmanager
 def list_server() -> Iterator[ListServer]:
     lists = ListServer()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), lists.handler())
-    server.daemon_threads = True
-    lists.url = f"http://127.0.0.1:{server.server_address[1]}"
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+    with serve_handler(lists.handler()) as url:
+        lists.url = url
         yield lists
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def verifier_at(data_dir: Path, issuer_url: str, now: float, **config: Any) -> Flask:
