@@ -27,11 +27,10 @@ from typing import Any
 
 from kyc_wallet.locales import N_
 from kyc_wallet.locales import gettext as _
-from kyc_wallet.web.display import country_name
 from ssi.errors import CredentialStatusError, SSIError
 from ssi.status_list import CredentialRevoked, CredentialSuspended
 
-from .labels import claim_label, credential_summary, display_value
+from .labels import claim_label, credential_summary, display_value, with_country_names
 from .vault import VaultItem
 
 __all__ = [
@@ -69,15 +68,6 @@ STATUS_HELP = {
 }
 
 _HIDDEN = {"iss", "iat", "exp", "nbf", "cnf", "vct", "status", "_sd_alg"}
-_COUNTRY_CLAIMS = {
-    "nationalities",
-    "nationality",
-    "country",
-    "investor_jurisdiction",
-    "residenceCountry",
-    "investorJurisdiction",
-}
-"""Claims whose values are ISO 3166-1 codes (kyc_wallet's KYC and W3C types)."""
 
 
 def flatten_claims(
@@ -103,17 +93,12 @@ def ordered_claims(item: VaultItem) -> list[tuple[tuple[str, ...], Any]]:
     return sorted(leaves, key=lambda row: order.get(row[0], len(order)))
 
 
-def _value(path: tuple[str, ...], value: Any) -> str:
-    if path and path[-1] in _COUNTRY_CLAIMS:
-        if isinstance(value, list):
-            return ", ".join(country_name(v) for v in value)
-        return country_name(value)
-    return display_value(value)
-
-
 def claim_rows(item: VaultItem) -> list[tuple[str, str]]:
     """(label, value as read) of every claim, in the type's order."""
-    return [(claim_label(item, path), _value(path, value)) for path, value in ordered_claims(item)]
+    return [
+        (claim_label(item, path), display_value(with_country_names(path, value)))
+        for path, value in ordered_claims(item)
+    ]
 
 
 def _date(timestamp: Any) -> str | None:

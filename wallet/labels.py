@@ -20,6 +20,7 @@ from typing import Any
 
 from kyc_wallet.locales import best_entry, current_locale
 from kyc_wallet.locales import gettext as _
+from kyc_wallet.web.display import country_name
 from ssi.sdjwt.spec import ARRAY_DIGEST_KEY, SD_ALG_KEY, SD_KEY
 
 from .vault import VaultItem
@@ -180,6 +181,32 @@ def plain_value(value: Any) -> Any:
             for v in value
             if not (isinstance(v, dict) and set(v) == {ARRAY_DIGEST_KEY})
         ]
+    return value
+
+
+COUNTRY_CLAIMS = frozenset(
+    {
+        "nationalities",
+        "nationality",
+        "country",
+        "investor_jurisdiction",
+        "residenceCountry",
+        "investorJurisdiction",
+    }
+)
+"""Claims whose values are ISO 3166-1 codes (kyc_wallet's KYC and W3C types):
+shown by the country's name (issue 20 item 2; ``"DE"`` → "Germany")."""
+
+
+def with_country_names(path: Sequence[Any], value: Any) -> Any:
+    """``value`` with its country codes named, when ``path`` ends in a country claim."""
+    names = [p for p in path if isinstance(p, str)]
+    if not names or names[-1] not in COUNTRY_CLAIMS:
+        return value
+    if isinstance(value, str):
+        return country_name(value)
+    if isinstance(value, list):
+        return [country_name(v) if isinstance(v, str) else v for v in value]
     return value
 
 

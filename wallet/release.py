@@ -27,12 +27,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from kyc_wallet.locales import gettext as _
-from kyc_wallet.web.display import country_name
 from ssi.dcql import CredentialMatch
 from ssi.sdjwt import Disclosure, HeldSDJWT
 from ssi.sdjwt_vc.spec import NON_DISCLOSABLE_CLAIMS
 
-from .labels import claim_label, claim_order, display_value, plain_value
+from .labels import claim_label, claim_order, display_value, plain_value, with_country_names
 from .vault import VaultItem
 from .w3c import disclosed_rows, is_w3c
 
@@ -40,21 +39,6 @@ __all__ = ["Release", "ReleasedClaim", "release"]
 
 # registered claims (§2.2.2) and ``iat``: about the credential, not the investor
 _TECHNICAL = NON_DISCLOSABLE_CLAIMS | {"iat", "_sd_alg"}
-COUNTRY_CLAIMS = frozenset({"country", "nationality", "nationalities"})
-"""Claims whose values are ISO 3166-1 codes: shown by the country's name
-(issue 20 item 2; ``"DE"`` → "Germany")."""
-
-
-def _countries(path: Any, value: Any) -> Any:
-    """``value`` with country codes named, when ``path`` names a country claim."""
-    names = [p for p in path if isinstance(p, str)]
-    if not names or names[-1] not in COUNTRY_CLAIMS:
-        return value
-    if isinstance(value, str):
-        return country_name(value)
-    if isinstance(value, list):
-        return [country_name(v) if isinstance(v, str) else v for v in value]
-    return value
 
 
 @dataclass(frozen=True)
@@ -126,7 +110,7 @@ def release(found: CredentialMatch, held: HeldSDJWT | None) -> Release:
             text = (
                 _("only the parts listed below")
                 if _is_container(value)
-                else display_value(_countries(entry.path, plain_value(value)))
+                else display_value(with_country_names(entry.path, plain_value(value)))
             )
             row = ReleasedClaim(label, text, entry.disclosure)
             shown.append((claim_order(item, entry.path), row))
