@@ -21,9 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from babel.dates import format_date as babel_date
-
-from kyc_wallet.locales import DEFAULT_LOCALE, N_, current_locale
+from kyc_wallet.locales import N_, long_date
 from kyc_wallet.locales import gettext as _
 from kyc_wallet.web.display import country_name
 
@@ -59,20 +57,6 @@ _ORDER: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 _COUNTRIES = {"nationalities", "country", "investor_jurisdiction"}
 _DATES = {"birthdate", "sanctions_screening_date"}
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 _WORDS = {
     # kyc_method
     "video_ident": N_("Video identification"),
@@ -136,10 +120,7 @@ def format_date(value: object) -> str:
             day = None
     if day is None:
         return say(value)
-    locale = current_locale()
-    if locale != DEFAULT_LOCALE:
-        return babel_date(day, format="long", locale=locale)
-    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+    return long_date(day)
 
 
 def say(value: object) -> str:

@@ -18,9 +18,12 @@ and resets at its end; English outside a request (the CLI, the cores' tests).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from contextvars import ContextVar
 from typing import TypeVar
+
+from babel.dates import format_date
 
 __all__ = [
     "DEFAULT_LOCALE",
@@ -32,6 +35,7 @@ __all__ = [
     "current_locale",
     "gettext",
     "language_tag",
+    "long_date",
     "set_current_locale",
     "supported_locale",
 ]
@@ -125,3 +129,28 @@ def N_(message: str) -> str:
     constant, translated with :func:`gettext` where it is used, in the
     language of the request being handled then)."""
     return message
+
+
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def long_date(day: dt.date) -> str:
+    """A date written out in the page's language: "12 August 1990" in English,
+    CLDR's long form otherwise ("1990年8月12日")."""
+    locale = current_locale()
+    if locale != DEFAULT_LOCALE:
+        return format_date(day, format="long", locale=locale)
+    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from kyc_wallet.locales import N_
+from kyc_wallet.locales import N_, long_date
 from kyc_wallet.locales import gettext as _
 from ssi.errors import CredentialStatusError, SSIError
 from ssi.status_list import CredentialRevoked, CredentialSuspended
@@ -104,7 +104,7 @@ def claim_rows(item: VaultItem) -> list[tuple[str, str]]:
 def _date(timestamp: Any) -> str | None:
     if not isinstance(timestamp, int | float) or isinstance(timestamp, bool):
         return None
-    return dt.datetime.fromtimestamp(timestamp, dt.UTC).strftime("%d %B %Y").lstrip("0")
+    return long_date(dt.datetime.fromtimestamp(timestamp, dt.UTC).date())
 
 
 def credential_status(item: VaultItem, check: StatusCheck, now: float) -> str:
