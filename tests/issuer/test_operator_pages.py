@@ -177,6 +177,25 @@ def test_revoke_asks_for_confirmation_and_a_reason_kept_in_the_audit_log(app: Fl
     assert "Issuance revoked" in _main(audit_page)
 
 
+def test_confirmation_pages_need_the_operator(app: Flask) -> None:
+    """A visitor who is not signed in (with a valid form token of the sign-in
+    page) is sent to sign in, on the confirmation page and on its form: nothing
+    is revoked and nothing audited."""
+    issuance_id = _offer(_signed_in(app))
+    audited = _audit(app)
+    visitor = app.test_client()
+    token = _csrf(visitor, "/operator/login")
+    confirm = f"/operator/issuances/{issuance_id}/revoke"
+    for response in (
+        visitor.get(confirm),
+        visitor.post(confirm, data={"csrf_token": token, "reason": "not the operator"}),
+    ):
+        assert response.status_code == 302
+        assert "/operator/login" in response.headers["Location"]
+    assert _status(_signed_in(app), issuance_id) == "valid"
+    assert _audit(app) == audited
+
+
 def test_suspend_and_reinstate_ask_for_a_reason_too(app: Flask) -> None:
     client = _signed_in(app)
     issuance_id = _offer(client)

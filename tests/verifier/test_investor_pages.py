@@ -191,3 +191,21 @@ def test_on_chain_the_investor_reads_can_now_hold_and_the_operator_sees_the_tran
     hashes = [t["hash"] for t in verifier.result(created["id"])["whitelisting"]["transactions"]]
     assert len(hashes) == 3 and all(h in text for h in hashes)
     assert ADDRESS in text and "kyc_level" in text
+
+
+def test_run_the_compliance_check_now_needs_the_operator(
+    issuer: RunningIssuer, verifier: RunningVerifier, wallet: ForeignWallet
+) -> None:
+    """A visitor with a valid form token but not signed in is sent to the sign-in
+    page and checks nothing: the revoked investor stays whitelisted."""
+    _landing(verifier, wallet, "solar7")
+    for entry in issuer.api("GET", "/api/v1/credentials").json()["credentials"]:
+        issuer.api("POST", f"/api/v1/credentials/{entry['id']}/revoke")
+    visitor = verifier.app.test_client()
+    page = visitor.get("/operator/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert token
+    response = visitor.post("/operator/investors/check", data={"csrf_token": token.group(1)})
+    assert response.status_code == 302 and "/operator/login" in response.headers["Location"]
+    looked_up = verifier.api("GET", f"/api/v1/addresses/{INVESTOR.address}").json()
+    assert [t["whitelisted"] for t in looked_up["tokens"]] == [True], looked_up
